@@ -1,0 +1,12 @@
+import type { Broadcast } from '@atrium/nats-trpc';
+import type { HandlerOf, identityContract } from '@atrium/contract';
+import type { ServiceContext } from '@atrium/service-runtime';
+
+export interface IdentityDeps {
+  broadcast: Broadcast;
+  sessionTtlMs: number;
+}
+
+type Ops = (typeof identityContract)['operations'];
+/** The handler type of one identity operation, e.g. `Handler<'auth', 'login'>`. */
+export type Handler<R extends keyof Ops, V extends keyof Ops[R]> = HandlerOf<typeof identityContract, R, V, ServiceContext>;

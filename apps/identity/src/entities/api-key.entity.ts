@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity } from '@mikro-orm/core';
+import type { InferEntity } from '@mikro-orm/core';
+import { User } from './user.entity.js';
+
+/** A long-lived credential for CI and scripts: only the SHA-256 of the key is stored. */
+export const ApiKey = defineEntity({
+  name: 'ApiKey',
+  tableName: 'api_keys',
+  properties: (p) => ({
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    user: p.manyToOne(User).deleteRule('cascade'),
+    name: p.string().length(100),
+    prefix: p.string().length(16),
+    keyHash: p.string().length(64).unique(),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    lastUsedAt: p.datetime(3).nullable(),
+    expiresAt: p.datetime(3).nullable(),
+  }),
+  indexes: [{ properties: ['user', 'createdAt', 'id'] }],
+});
+
+export type IApiKey = InferEntity<typeof ApiKey>;

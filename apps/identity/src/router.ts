@@ -1,0 +1,22 @@
+import { identityContract } from '@atrium/contract';
+import { implementService } from '@atrium/service-runtime';
+import type { IdentityDeps } from './deps.js';
+import { createApiKey, deleteApiKey, listApiKeys } from './procedures/api-keys.handler.js';
+import { authenticate } from './procedures/authenticate.handler.js';
+import { healthCheck } from './procedures/health.handler.js';
+import { login } from './procedures/login.handler.js';
+import { logout } from './procedures/logout.handler.js';
+import { me } from './procedures/me.handler.js';
+import { register } from './procedures/register.handler.js';
+import { updateMe } from './procedures/update-me.handler.js';
+
+export function createIdentityRouter(deps: IdentityDeps) {
+  return implementService(identityContract, {
+    auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
+    apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
+    credentials: { authenticate: authenticate() },
+    health: { check: healthCheck('identity') },
+  });
+}
+
+export type IdentityRouter = ReturnType<typeof createIdentityRouter>;

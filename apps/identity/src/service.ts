@@ -1,0 +1,27 @@
+import type { Broadcast } from '@atrium/nats-trpc';
+import { serviceEndpoint } from '@atrium/service-runtime';
+import type { Logger, ServiceInstance } from '@atrium/service-runtime';
+import { initIdentityOrm } from './db.js';
+import { createIdentityRouter } from './router.js';
+
+export interface IdentityServiceOptions {
+  databaseUrl: string;
+  dbPoolMax?: number;
+  sessionTtlDays: number;
+  broadcast: Broadcast;
+  log: Logger;
+}
+
+/** Connects the database, runs migrations and builds the router: everything but the transport. */
+export async function startIdentityService(options: IdentityServiceOptions): Promise<ServiceInstance> {
+  const orm = await initIdentityOrm(options.databaseUrl, options.dbPoolMax);
+  const router = createIdentityRouter({
+    broadcast: options.broadcast,
+    sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,
+  });
+  return {
+    name: 'identity',
+    endpoint: serviceEndpoint(router, orm, options.log),
+    close: () => orm.close(),
+  };
+}

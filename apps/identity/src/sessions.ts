@@ -1,0 +1,20 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CREDENTIAL_REVOKED_SUBJECT } from '@atrium/contract';
+import type { CredentialRevoked } from '@atrium/contract';
+import type { Broadcast } from '@atrium/nats-trpc';
+import { Session } from './entities/index.js';
+import type { IUser } from './entities/index.js';
+import { SESSION_TOKEN_PREFIX, credentialHash, newCredential } from './security/tokens.js';
+
+/** Starts a session for the user; the token is returned once and only its hash is kept. */
+export function startSession(em: EntityManager, user: IUser, ttlMs: number): string {
+  const token = newCredential(SESSION_TOKEN_PREFIX);
+  em.create(Session, { user, tokenHash: credentialHash(token), expiresAt: new Date(Date.now() + ttlMs) });
+  return token;
+}
+
+export function announceRevoked(broadcast: Broadcast, credentialHashes: string[]): void {
+  if (credentialHashes.length === 0) return;
+  const event: CredentialRevoked = { credential_hashes: credentialHashes };
+  broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, event);
+}

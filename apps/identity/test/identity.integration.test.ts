@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { startServiceHarness } from '@atrium/local-infra';
+import type { ServiceHarness } from '@atrium/local-infra';
+import { createLogger } from '@atrium/service-runtime';
+import { startIdentityService } from '../src/service.js';
+
+let harness: ServiceHarness;
+
+beforeAll(async () => {
+  harness = await startServiceHarness(({ databaseUrl, broadcast }) =>
+    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, log: createLogger('identity', 'silent') }),
+  );
+});
+afterAll(() => harness?.stop());
+
+async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: harness.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const register = (email: string, password = 'correct horse battery') =>
+  harness.call('auth.register', 'mutation', { email, password, name: 'Ada' });
+
+describe('identity over NATS', () => {
+  it('registers, stores only hashes, and authenticates the returned token', async () => {
+    const session = await register('Ada@Example.com');
+    expect(session.user).toMatchObject({ email: 'ada@example.com', name: 'Ada' });
+    expect(session.token).toMatch(/^ats_[A-Za-z0-9_-]{43}$/);
+
+    const [user] = await sql<{ password_hash: string }>(`select password_hash from identity.users where id = $1`, [session.user.id]);
+    expect(user!.password_hash).toMatch(/^scrypt\$/);
+    expect(user!.password_hash).not.toContain('correct horse');
+    const tokens = await sql<{ token_hash: string }>(`select token_hash from identity.sessions where user_id = $1`, [session.user.id]);
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]!.token_hash).not.toBe(session.token);
+
+    const caller = await harness.call('credentials.authenticate', 'query', { credential: session.token });
+    expect(caller).toMatchObject({ user: { id: session.user.id }, credential_kind: 'session' });
+  });
+
+  it('refuses a second account for the same e-mail, whatever its case', async () => {
+    await register('twice@example.com');
+    await expect(register('TWICE@example.com')).rejects.toMatchObject({ code: 'CONFLICT', data: { apiCode: 'CONFLICT' } });
+    expect(await sql(`select id from identity.users where email = 'twice@example.com'`)).toHaveLength(1);
+  });
+
+  it('gives the same 401 for a wrong password and an unknown e-mail', async () => {
+    await register('login@example.com');
+    const wrongPassword = harness.call('auth.login', 'mutation', { email: 'login@example.com', password: 'not the password' });
+    const unknownEmail = harness.call('auth.login', 'mutation', { email: 'nobody@example.com', password: 'not the password' });
+    await expect(wrongPassword).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
+    await expect(unknownEmail).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
+    const ok = await harness.call('auth.login', 'mutation', { email: 'LOGIN@example.com', password: 'correct horse battery' });
+    expect(ok.user.email).toBe('login@example.com');
+  });
+
+  it('validates input with field details and writes nothing', async () => {
+    const error = await register('short@example.com', 'short').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST', data: { apiCode: 'BAD_REQUEST', details: [{ path: 'password' }] } });
+    expect(await sql(`select id from identity.users where email = 'short@example.com'`)).toHaveLength(0);
+  });
+
+  it('logout revokes exactly the credential used', async () => {
+    const first = await register('logout@example.com');
+    const second = await harness.call('auth.login', 'mutation', { email: 'logout@example.com', password: 'correct horse battery' });
+    const caller = await harness.call('credentials.authenticate', 'query', { credential: first.token });
+    await harness.call('auth.logout', 'mutation', {}, { userId: caller.user.id, credentialId: caller.credential_id });
+    await expect(harness.call('credentials.authenticate', 'query', { credential: first.token })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(harness.call('credentials.authenticate', 'query', { credential: second.token })).resolves.toMatchObject({ user: { id: first.user.id } });
+  });
+
+  it('creates API keys whose secret is shown once and works until deleted', async () => {
+    const session = await register('keys@example.com');
+    const auth = await harness.call('credentials.authenticate', 'query', { credential: session.token });
+    const caller = { userId: auth.user.id, credentialId: auth.credential_id };
+    const created = await harness.call('apiKeys.create', 'mutation', { name: 'ci' }, caller);
+    expect(created.key).toMatch(/^atk_/);
+    expect(created.prefix).toBe(created.key.slice(0, 12));
+    const [row] = await sql<{ key_hash: string }>(`select key_hash from identity.api_keys where id = $1`, [created.id]);
+    expect(row!.key_hash).not.toContain(created.key);
+
+    const listed = await harness.call('apiKeys.list', 'query', { limit: 50 }, caller);
+    expect(listed.data).toEqual([expect.not.objectContaining({ key: expect.anything() })]);
+    expect(listed.data[0].id).toBe(created.id);
+
+    await expect(harness.call('credentials.authenticate', 'query', { credential: created.key })).resolves.toMatchObject({ credential_kind: 'api_key' });
+    await harness.call('apiKeys.delete', 'mutation', { id: created.id }, caller);
+    await expect(harness.call('credentials.authenticate', 'query', { credential: created.key })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(harness.call('apiKeys.delete', 'mutation', { id: created.id }, caller)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('changes the password only with the current one and signs out other sessions', async () => {
+    const first = await register('change@example.com');
+    const second = await harness.call('auth.login', 'mutation', { email: 'change@example.com', password: 'correct horse battery' });
+    const auth = await harness.call('credentials.authenticate', 'query', { credential: first.token });
+    const caller = { userId: auth.user.id, credentialId: auth.credential_id };
+
+    await expect(
+      harness.call('auth.updateMe', 'mutation', { password: 'new password 123', current_password: 'wrong one' }, caller),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(harness.call('auth.updateMe', 'mutation', { password: 'new password 123' }, caller)).rejects.toMatchObject({
+      data: { details: [{ path: 'current_password' }] },
+    });
+
+    const updated = await harness.call(
+      'auth.updateMe',
+      'mutation',
+      { name: 'Ada L.', password: 'new password 123', current_password: 'correct horse battery' },
+      caller,
+    );
+    expect(updated.name).toBe('Ada L.');
+    await expect(harness.call('credentials.authenticate', 'query', { credential: first.token })).resolves.toBeTruthy();
+    await expect(harness.call('credentials.authenticate', 'query', { credential: second.token })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(harness.call('auth.login', 'mutation', { email: 'change@example.com', password: 'new password 123' })).resolves.toBeTruthy();
+  });
+
+  it('refuses user operations without an authenticated caller', async () => {
+    await expect(harness.call('auth.me', 'query', {})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});

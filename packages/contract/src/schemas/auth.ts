@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { displayNameSchema, timestampSchema, uuidSchema } from './common.js';
+
+/** E-mail addresses are compared case-insensitively, so they are stored lower-cased. */
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .transform((email) => email.toLowerCase())
+  .meta({ example: 'dev@example.com' });
+
+export const MIN_PASSWORD_LENGTH = 8;
+/** Long enough for any passphrase, short enough that hashing it is not a denial of service. */
+export const MAX_PASSWORD_LENGTH = 256;
+
+export const newPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+/** Sign-in takes any non-empty string so a short wrong password gets 401, not a hint about the rule. */
+const anyPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+
+export const userSchema = z
+  .object({
+    id: uuidSchema,
+    email: z.string(),
+    name: z.string().nullable(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'User' });
+
+export type User = z.infer<typeof userSchema>;
+
+export const registerInput = z
+  .strictObject({ email: emailSchema, password: newPasswordSchema, name: displayNameSchema.optional() })
+  .meta({ id: 'Register' });
+
+export const loginInput = z.strictObject({ email: emailSchema, password: anyPasswordSchema }).meta({ id: 'Login' });
+
+export const sessionSchema = z
+  .object({
+    user: userSchema,
+    token: z.string().meta({ description: 'Bearer token for `Authorization: Bearer <token>`' }),
+  })
+  .meta({ id: 'Session' });
+
+export const updateMeInput = z
+  .strictObject({
+    name: displayNameSchema.nullable().optional(),
+    password: newPasswordSchema.optional(),
+    current_password: anyPasswordSchema.optional(),
+  })
+  .refine((body) => body.password === undefined || body.current_password !== undefined, {
+    message: 'current_password is required to change the password',
+    path: ['current_password'],
+  })
+  .meta({ id: 'UpdateMe' });
+
+export const apiKeySchema = z
+  .object({
+    id: uuidSchema,
+    name: z.string(),
+    prefix: z.string().meta({ description: 'The first characters of the key, to recognise it' }),
+    created_at: timestampSchema,
+    last_used_at: timestampSchema.nullable(),
+    expires_at: timestampSchema.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const createdApiKeySchema = apiKeySchema
+  .extend({ key: z.string().meta({ description: 'The secret; shown only in this response' }) })
+  .meta({ id: 'CreatedApiKey' });
+
+export const createApiKeyInput = z
+  .strictObject({
+    name: displayNameSchema,
+    expires_at: timestampSchema
+      .optional()
+      .refine((value) => value === undefined || Date.parse(value) > Date.now(), 'must be in the future'),
+  })
+  .meta({ id: 'CreateApiKey' });
+
+export const deleteApiKeyInput = z.strictObject({ id: uuidSchema.meta({ description: 'API key id' }) });
+
+/** Internal: what the gateway learns about a credential. */
+export const authenticateInput = z.strictObject({ credential: z.string().min(1).max(512) });
+export const authenticatedCallerSchema = z.object({
+  user: userSchema,
+  credential_id: uuidSchema,
+  credential_kind: z.enum(['session', 'api_key']),
+});
+export type AuthenticatedCaller = z.infer<typeof authenticatedCallerSchema>;

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { query } from '../operation.js';
+
+/** Internal: every service answers this so the gateway's /readyz can see it (and its database). */
+export const healthOperations = {
+  check: query({
+    input: z.void(),
+    output: z.object({ service: z.string(), database: z.literal('ok') }),
+  }),
+};

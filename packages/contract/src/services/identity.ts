@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import {
+  apiKeySchema,
+  authenticateInput,
+  authenticatedCallerSchema,
+  createApiKeyInput,
+  createdApiKeySchema,
+  deleteApiKeyInput,
+  loginInput,
+  registerInput,
+  sessionSchema,
+  updateMeInput,
+  userSchema,
+} from '../schemas/auth.js';
+import { pageOf, listQueryShape } from '../schemas/common.js';
+import { defineService, mutation, query } from '../operation.js';
+import { healthOperations } from './health.js';
+
+const noInput = z.strictObject({});
+
+export const identityContract = defineService('identity', {
+  auth: {
+    register: mutation({
+      input: registerInput,
+      output: sessionSchema,
+      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', summary: 'Register a user and sign in', tags: ['Auth'] },
+    }),
+    login: mutation({
+      input: loginInput,
+      output: sessionSchema,
+      rest: { method: 'POST', path: '/auth/login', status: 200, auth: 'public', summary: 'Sign in with e-mail and password', tags: ['Auth'] },
+    }),
+    logout: mutation({
+      input: noInput,
+      output: z.void(),
+      rest: { method: 'POST', path: '/auth/logout', status: 204, auth: 'user', summary: 'Revoke the credential used for this request', tags: ['Auth'] },
+    }),
+    me: query({
+      input: noInput,
+      output: userSchema,
+      rest: { method: 'GET', path: '/auth/me', status: 200, auth: 'user', summary: 'The signed-in user', tags: ['Auth'] },
+    }),
+    updateMe: mutation({
+      input: updateMeInput,
+      output: userSchema,
+      rest: { method: 'PUT', path: '/auth/me', status: 200, auth: 'user', summary: 'Change your name or password', tags: ['Auth'] },
+    }),
+  },
+  apiKeys: {
+    list: query({
+      input: z.strictObject(listQueryShape),
+      output: pageOf(apiKeySchema),
+      list: true,
+      rest: { method: 'GET', path: '/auth/api-keys', status: 200, auth: 'user', summary: 'List your API keys', tags: ['Auth'] },
+    }),
+    create: mutation({
+      input: createApiKeyInput,
+      output: createdApiKeySchema,
+      rest: { method: 'POST', path: '/auth/api-keys', status: 201, auth: 'user', summary: 'Create an API key (the secret is shown once)', tags: ['Auth'] },
+    }),
+    delete: mutation({
+      input: deleteApiKeyInput,
+      output: z.void(),
+      rest: { method: 'DELETE', path: '/auth/api-keys/{id}', status: 204, auth: 'user', summary: 'Revoke an API key', tags: ['Auth'] },
+    }),
+  },
+  credentials: {
+    /** Internal: the gateway resolves a bearer token or API key to its user. */
+    authenticate: query({ input: authenticateInput, output: authenticatedCallerSchema }),
+  },
+  health: healthOperations,
+});

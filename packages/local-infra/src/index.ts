@@ -1,0 +1,6 @@
+export * from './free-port.js';
+export * from './postgres.js';
+export * from './nats-server.js';
+export * from './databases.js';
+export * from './test-infra.js';
+export * from './service-harness.js';

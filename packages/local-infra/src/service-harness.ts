@@ -1,0 +1,49 @@
+import { inject } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@atrium/nats-trpc';
+import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase } from './databases.js';
+
+interface StartableService {
+  name: string;
+  endpoint: RouterEndpoint<any>;
+  close(): Promise<void>;
+}
+
+export interface ServiceHarness {
+  databaseUrl: string;
+  /** The client side: a separate NATS connection, as another service would have. */
+  transport: ServiceTransport;
+  call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one service the way production does — its own database, serving on real NATS —
+ * and gives the test a client on a second connection. Each test file gets a fresh database.
+ */
+export async function startServiceHarness(
+  start: (deps: { databaseUrl: string; broadcast: Broadcast }) => Promise<StartableService>,
+): Promise<ServiceHarness> {
+  const natsUrl = inject('natsUrl');
+  const database = await createTestDatabase(inject('databaseUrl'));
+  const serverConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
+  const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
+  const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection) });
+  serveRouterOverNats(serverConnection, service.name, service.endpoint);
+  const transport = createNatsTransport(clientConnection, { timeoutMs: 5000 });
+  return {
+    databaseUrl: database.url,
+    transport,
+    call: (path, kind, input, caller) =>
+      transport.call({ service: service.name, path, kind, input, meta: { requestId: randomUUID(), caller } }),
+    async stop() {
+      await clientConnection.close();
+      await serverConnection.drain();
+      await service.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+
+/** Who is calling and on behalf of which request; travels in NATS headers. */
+export interface CallMeta {
+  requestId: string;
+  /** Set when the gateway (or another service) authenticated an end user. */
+  caller?: { userId: string; credentialId: string };
+}
+
+export type ProcedureKind = 'query' | 'mutation';
+
+/** One call of one procedure of one service. */
+export interface ProcedureCall {
+  service: string;
+  path: string;
+  kind: ProcedureKind;
+  input: unknown;
+  meta: CallMeta;
+}
+
+/** What a service answers: the output, or its formatted error shape. */
+export type CallReply = { result: unknown } | { error: RemoteErrorShape };
+
+export interface RemoteErrorShape {
+  message: string;
+  code: number;
+  data: { code: TRPC_ERROR_CODE_KEY; [key: string]: unknown };
+}
+
+/**
+ * A service's error, rebuilt on the caller's side with the same tRPC code, so a NOT_FOUND
+ * in a service is a NOT_FOUND at the gateway (never a 500). `data` keeps the service's
+ * formatted error data (the API code and field details).
+ */
+export class RemoteProcedureError extends TRPCError {
+  readonly data: RemoteErrorShape['data'];
+  readonly shape: RemoteErrorShape;
+
+  constructor(shape: RemoteErrorShape) {
+    super({ code: shape.data.code, message: shape.message });
+    this.name = 'RemoteProcedureError';
+    this.data = shape.data;
+    this.shape = shape;
+  }
+}
+
+/** The service did not answer: not running, or not within the deadline. */
+export class ServiceUnavailableError extends TRPCError {
+  constructor(
+    readonly service: string,
+    readonly reason: 'no-responders' | 'timeout' | 'disconnected',
+  ) {
+    super({
+      code: 'SERVICE_UNAVAILABLE',
+      message:
+        reason === 'timeout'
+          ? `The ${service} service did not answer in time`
+          : `The ${service} service is not available`,
+    });
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+export function unwrapReply(reply: CallReply): unknown {
+  if ('error' in reply) throw new RemoteProcedureError(reply.error);
+  return reply.result;
+}
+
+/** How callers reach services: over NATS in production and tests, in process in the embedded mode. */
+export interface ServiceTransport {
+  call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown>;
+}

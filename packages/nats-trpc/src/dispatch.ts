@@ -1,0 +1,55 @@
+import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server';
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { CallMeta, CallReply, ProcedureKind, RemoteErrorShape } from './call.js';
+
+export type CreateCallContext<Ctx> = (meta: CallMeta) => Ctx | Promise<Ctx>;
+
+export interface RouterEndpoint<Ctx = unknown> {
+  router: AnyTRPCRouter;
+  createContext: CreateCallContext<Ctx>;
+  /** Called with every error the router raised, before it is answered (for logging). */
+  onError?: (error: unknown, path: string, meta: CallMeta) => void;
+}
+
+/**
+ * Runs one procedure call against a router and answers with its result or its formatted
+ * error. The NATS server adapter and the in-process transport both go through here, so the
+ * embedded mode takes the same path as production minus the network hop.
+ */
+export async function dispatchCall<Ctx>(
+  endpoint: RouterEndpoint<Ctx>,
+  path: string,
+  kind: ProcedureKind,
+  readInput: () => unknown,
+  meta: CallMeta,
+  signal?: AbortSignal,
+): Promise<CallReply> {
+  let ctx: Ctx | undefined;
+  let input: unknown;
+  try {
+    input = readInput();
+    ctx = await endpoint.createContext(meta);
+    const result = await callTRPCProcedure({
+      router: endpoint.router,
+      path,
+      type: kind,
+      getRawInput: async () => input,
+      ctx,
+      signal,
+      batchIndex: 0,
+    });
+    return { result };
+  } catch (cause) {
+    const error = getTRPCErrorFromUnknown(cause);
+    endpoint.onError?.(error, path, meta);
+    const shape = getErrorShape({
+      config: endpoint.router._def._config,
+      error,
+      type: kind,
+      path,
+      input,
+      ctx,
+    }) as RemoteErrorShape;
+    return { error: shape };
+  }
+}

@@ -1,0 +1,48 @@
+import { Empty, RequestError, TimeoutError, ClosedConnectionError, headers } from '@nats-io/transport-node';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { ServiceUnavailableError, unwrapReply } from './call.js';
+import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
+import { HEADER, procedureSubject } from './subjects.js';
+
+export interface NatsTransportOptions {
+  /** The deadline of every call; past it the caller gets SERVICE_UNAVAILABLE, never a hang. */
+  timeoutMs: number;
+}
+
+export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
+  const h = headers();
+  h.set(HEADER.kind, kind);
+  h.set(HEADER.requestId, meta.requestId);
+  if (meta.caller) {
+    h.set(HEADER.userId, meta.caller.userId);
+    h.set(HEADER.credentialId, meta.caller.credentialId);
+  }
+  return h;
+}
+
+/** Calls services over NATS request/reply; the queue group on the other side picks one instance. */
+export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
+  return {
+    async call(call: ProcedureCall): Promise<unknown> {
+      const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
+      try {
+        const msg = await nc.request(procedureSubject(call.service, call.path), payload, {
+          timeout: options.timeoutMs,
+          headers: metaToHeaders(call.meta, call.kind),
+        });
+        return unwrapReply(msg.json<CallReply>());
+      } catch (error) {
+        throw toTransportError(call.service, error);
+      }
+    },
+  };
+}
+
+function toTransportError(service: string, error: unknown): unknown {
+  if (error instanceof RequestError && error.isNoResponders()) return new ServiceUnavailableError(service, 'no-responders');
+  if (error instanceof TimeoutError) return new ServiceUnavailableError(service, 'timeout');
+  if (error instanceof ClosedConnectionError || (error instanceof RequestError && /closed/i.test(error.message))) {
+    return new ServiceUnavailableError(service, 'disconnected');
+  }
+  return error;
+}

@@ -1,0 +1,60 @@
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { EntitySchema } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { MigrationObject } from '@mikro-orm/core';
+
+export interface OrmOptions {
+  clientUrl: string;
+  /** The service's own PostgreSQL schema: services share a database server, never tables. */
+  schema: string;
+  entities: EntitySchema<any, any>[];
+  migrations: MigrationObject[];
+  poolMax?: number;
+  debug?: boolean;
+}
+
+/** Connects MikroORM for one service and brings its schema up to date. */
+export async function initOrm(options: OrmOptions): Promise<MikroORM> {
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: options.clientUrl,
+    schema: options.schema,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: options.migrations,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    forceUtcTimezone: true,
+    // Handlers must use the EntityManager forked for their call.
+    allowGlobalContext: false,
+    debug: options.debug ?? false,
+  });
+  await migrate(orm, options.schema);
+  return orm;
+}
+
+/**
+ * Runs pending migrations while holding a session-level advisory lock on a connection of
+ * its own, so N instances starting together migrate once and the others wait, then find
+ * nothing to do. (A transaction-scoped lock would deadlock: the migrator works on other
+ * connections of the pool.)
+ */
+async function migrate(orm: MikroORM, schema: string): Promise<void> {
+  const client = orm.em.getConnection().getKnex().client;
+  const lockConnection = await client.acquireConnection();
+  const lockKey = `atrium:migrations:${schema}`;
+  try {
+    await lockConnection.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
+    await orm.em.getConnection().execute(`create schema if not exists "${schema}"`);
+    await orm.getMigrator().up();
+  } finally {
+    await lockConnection.query('select pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    await client.releaseConnection(lockConnection);
+  }
+}

@@ -1,0 +1,36 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { serveRouterOverNats } from '@atrium/nats-trpc';
+import type { CallMeta, RouterEndpoint } from '@atrium/nats-trpc';
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { ServiceContext } from './context.js';
+import type { Logger } from './logger.js';
+
+/** A running service: its router endpoint (for NATS or in-process calls) and how to stop it. */
+export interface ServiceInstance {
+  name: string;
+  endpoint: RouterEndpoint<ServiceContext>;
+  close(): Promise<void>;
+}
+
+/** The endpoint of a router whose calls each get a forked EntityManager and a request logger. */
+export function serviceEndpoint(router: AnyTRPCRouter, orm: MikroORM, log: Logger): RouterEndpoint<ServiceContext> {
+  return {
+    router,
+    createContext: (meta: CallMeta): ServiceContext => ({
+      meta,
+      em: orm.em.fork(),
+      log: log.child({ requestId: meta.requestId }),
+    }),
+    onError: (error, path, meta) => {
+      const code = (error as { code?: string }).code;
+      if (code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path, requestId: meta.requestId }, 'procedure failed');
+      else log.debug({ code, path, requestId: meta.requestId }, 'procedure refused');
+    },
+  };
+}
+
+/** Serves a service on NATS; stopping drains in-flight calls before the connection closes. */
+export function serveOverNats(nc: NatsConnection, service: ServiceInstance): Subscription {
+  return serveRouterOverNats(nc, service.name, service.endpoint);
+}
