@@ -1,9 +1,8 @@
 import { identityContract } from '@atrium/contract';
-import { implementService } from '@atrium/service-runtime';
+import { healthCheck, implementService } from '@atrium/service-runtime';
 import type { IdentityDeps } from './deps.js';
 import { createApiKey, deleteApiKey, listApiKeys } from './procedures/api-keys.handler.js';
 import { authenticate } from './procedures/authenticate.handler.js';
-import { healthCheck } from './procedures/health.handler.js';
 import { login } from './procedures/login.handler.js';
 import { logout } from './procedures/logout.handler.js';
 import { me } from './procedures/me.handler.js';

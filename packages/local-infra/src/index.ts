@@ -4,3 +4,4 @@ export * from './nats-server.js';
 export * from './databases.js';
 export * from './test-infra.js';
 export * from './service-harness.js';
+export * from './orm-harness.js';

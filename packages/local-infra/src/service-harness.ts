@@ -1,3 +1,4 @@
+import './provided-context.js';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';

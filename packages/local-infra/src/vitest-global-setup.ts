@@ -1,13 +1,7 @@
-import type {} from 'vitest';
+import './provided-context.js';
 import type { TestProject } from 'vitest/node';
 import { startTestInfra } from './test-infra.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    natsUrl: string;
-  }
-}
 
 /** Vitest globalSetup shared by every package: one PostgreSQL and one NATS per test run. */
 export default async function setup(project: TestProject) {

@@ -9,3 +9,4 @@ export * from './nats.js';
 export * from './shutdown.js';
 export * from './service.js';
 export * from './pagination.js';
+export * from './health.js';

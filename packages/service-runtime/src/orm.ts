@@ -31,6 +31,8 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     forceUtcTimezone: true,
+    // A service may start before its first table exists (environments, for now).
+    discovery: { warnWhenNoEntities: false },
     // Handlers must use the EntityManager forked for their call.
     allowGlobalContext: false,
     debug: options.debug ?? false,

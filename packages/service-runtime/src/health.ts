@@ -1,6 +1,6 @@
-import type { ServiceContext } from '@atrium/service-runtime';
+import type { ServiceContext } from './context.js';
 
-/** Answers only when the database does. */
+/** Every service's `health.check`: answers only when its database does. */
 export const healthCheck = (service: string) => async (_input: void, { em }: ServiceContext) => {
   await em.getConnection().execute('select 1');
   return { service, database: 'ok' as const };

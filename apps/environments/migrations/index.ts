@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261128000000_initial } from './Migration20261128000000_initial.js';
+
+/** Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles. */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261128000000_initial', class: Migration20261128000000_initial },
+];

@@ -1,0 +1,4 @@
+export { startEnvironmentsService } from './service.js';
+export type { EnvironmentsServiceOptions } from './service.js';
+export { environmentsEnvShape, loadEnvironmentsConfig } from './env.js';
+export type { EnvironmentsRouter } from './router.js';

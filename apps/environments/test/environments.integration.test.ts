@@ -1,0 +1,24 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServiceHarness } from '@atrium/local-infra';
+import type { ServiceHarness } from '@atrium/local-infra';
+import { createLogger } from '@atrium/service-runtime';
+import { startEnvironmentsService } from '../src/service.js';
+
+let harness: ServiceHarness;
+
+beforeAll(async () => {
+  harness = await startServiceHarness(({ databaseUrl }) =>
+    startEnvironmentsService({ databaseUrl, log: createLogger('environments', 'silent') }),
+  );
+});
+afterAll(() => harness?.stop());
+
+describe('environments over NATS', () => {
+  it('starts on its own schema and answers health checks', async () => {
+    await expect(harness.call('health.check', 'query', undefined)).resolves.toEqual({ service: 'environments', database: 'ok' });
+  });
+
+  it('answers unknown procedures with NOT_FOUND rather than hanging', async () => {
+    await expect(harness.call('environments.nope', 'query', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity } from '@mikro-orm/core';
+import type { InferEntity } from '@mikro-orm/core';
+import { PROJECT_ROLES } from '@atrium/contract';
+import { Project } from './project.entity.js';
+
+/** A user's role in a project. Exactly one member per project is the owner. */
+export const Member = defineEntity({
+  name: 'Member',
+  tableName: 'members',
+  properties: (p) => ({
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    project: p.manyToOne(Project).deleteRule('cascade'),
+    /** identity's user id: a plain UUID, no foreign key across services. */
+    userId: p.uuid(),
+    role: p.enum([...PROJECT_ROLES]),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    updatedAt: p.datetime(3).onCreate(() => new Date()).onUpdate(() => new Date()),
+  }),
+  uniques: [{ properties: ['project', 'userId'] }],
+  // Lists go from the user to their projects.
+  indexes: [{ properties: ['userId', 'project'] }],
+});
+
+export type IMember = InferEntity<typeof Member>;

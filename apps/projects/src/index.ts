@@ -1,0 +1,4 @@
+export { startProjectsService } from './service.js';
+export type { ProjectsServiceOptions } from './service.js';
+export { projectsEnvShape, loadProjectsConfig } from './env.js';
+export type { ProjectsRouter } from './router.js';

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { startOrmHarness } from '@atrium/local-infra';
+import { createLogger } from '@atrium/service-runtime';
+import { initProjectsOrm } from '../db.js';
+import { Member, Project } from '../entities/index.js';
+import { createProjectsRouter } from '../router.js';
+
+let harness: Awaited<ReturnType<typeof startOrmHarness<MikroORM>>>;
+const router = createProjectsRouter();
+const log = createLogger('projects', 'silent');
+
+beforeAll(async () => {
+  harness = await startOrmHarness((url) => initProjectsOrm(url));
+});
+afterAll(() => harness?.stop());
+
+/** A caller for `userId`, on an EntityManager forked for this call, as the transport does. */
+function as(userId: string) {
+  return router.createCaller({
+    meta: { requestId: 'test', caller: { userId, credentialId: randomUUID() } },
+    em: harness.orm.em.fork(),
+    log,
+  });
+}
+
+describe('projects handlers', () => {
+  it('create stores the project and the creator as its only owner, in one go', async () => {
+    const owner = randomUUID();
+    const project = await as(owner).projects.create({ name: 'unit-create' });
+    expect(project).toMatchObject({ name: 'unit-create', display_name: 'unit-create', single_server_mode: false, icon_path: null });
+
+    const em = harness.orm.em.fork();
+    const members = await em.find(Member, { project: project.id });
+    expect(members.map((m) => [m.userId, m.role])).toEqual([[owner, 'owner']]);
+  });
+
+  it('a duplicate name is a conflict and leaves no second project or stray membership', async () => {
+    const user = randomUUID();
+    await as(user).projects.create({ name: 'unit-dup' });
+    await expect(as(randomUUID()).projects.create({ name: 'unit-dup' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const em = harness.orm.em.fork();
+    expect(await em.count(Project, { name: 'unit-dup' })).toBe(1);
+    expect(await em.count(Member, { project: { name: 'unit-dup' } })).toBe(1);
+  });
+
+  it('update is partial and null clears', async () => {
+    const user = randomUUID();
+    const created = await as(user).projects.create({ name: 'unit-partial', description: 'keep me', color: '#112233' });
+    const updated = await as(user).projects.update({ id: created.id, color: null, auto_error_tracking_enabled: true });
+    expect(updated).toMatchObject({ description: 'keep me', color: null, auto_error_tracking_enabled: true, name: 'unit-partial' });
+  });
+
+  it('hides projects from non-members and refuses low roles', async () => {
+    const owner = randomUUID();
+    const viewer = randomUUID();
+    const project = await as(owner).projects.create({ name: 'unit-roles' });
+    const em = harness.orm.em.fork();
+    em.create(Member, { project: project.id, userId: viewer, role: 'viewer' });
+    await em.flush();
+
+    await expect(as(randomUUID()).projects.get({ id: project.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(as(viewer).projects.get({ id: project.id })).resolves.toMatchObject({ id: project.id });
+    await expect(as(viewer).projects.update({ id: project.id, description: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(as(viewer).projects.delete({ id: project.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await as(owner).projects.get({ id: project.id })).description).toBeNull();
+  });
+});

@@ -1,0 +1,25 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { callerId } from '@atrium/service-runtime';
+import type { Handler } from '../deps.js';
+import { toProjectDto } from '../dto.js';
+import { requireProjectRole } from '../membership.repository.js';
+import { nameTaken } from './create-project.handler.js';
+
+/** Partial update: absent fields stay as they are, `null` clears a nullable field. */
+export const updateProject = (): Handler<'projects', 'update'> => async (input, ctx) => {
+  const { project } = await requireProjectRole(ctx.em, input.id, callerId(ctx), 'project.update');
+  if (input.name !== undefined) project.name = input.name;
+  if (input.display_name !== undefined) project.displayName = input.display_name;
+  if (input.description !== undefined) project.description = input.description;
+  if (input.color !== undefined) project.color = input.color;
+  if (input.single_server_mode !== undefined) project.singleServerMode = input.single_server_mode;
+  if (input.default_server_id !== undefined) project.defaultServerId = input.default_server_id;
+  if (input.auto_error_tracking_enabled !== undefined) project.autoErrorTrackingEnabled = input.auto_error_tracking_enabled;
+  try {
+    await ctx.em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw nameTaken(input.name ?? project.name);
+    throw error;
+  }
+  return toProjectDto(project);
+};

@@ -1,0 +1,22 @@
+import { projectsContract } from '@atrium/contract';
+import { healthCheck, implementService } from '@atrium/service-runtime';
+import { createProject } from './procedures/create-project.handler.js';
+import { deleteProject } from './procedures/delete-project.handler.js';
+import { getProject } from './procedures/get-project.handler.js';
+import { listProjects } from './procedures/list-projects.handler.js';
+import { updateProject } from './procedures/update-project.handler.js';
+
+export function createProjectsRouter() {
+  return implementService(projectsContract, {
+    projects: {
+      list: listProjects(),
+      create: createProject(),
+      get: getProject(),
+      update: updateProject(),
+      delete: deleteProject(),
+    },
+    health: { check: healthCheck('projects') },
+  });
+}
+
+export type ProjectsRouter = ReturnType<typeof createProjectsRouter>;

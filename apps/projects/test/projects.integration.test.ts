@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServiceHarness } from '@atrium/local-infra';
+import type { ServiceHarness } from '@atrium/local-infra';
+import { createLogger } from '@atrium/service-runtime';
+import { startProjectsService } from '../src/service.js';
+
+let harness: ServiceHarness;
+
+beforeAll(async () => {
+  harness = await startServiceHarness(({ databaseUrl }) =>
+    startProjectsService({ databaseUrl, log: createLogger('projects', 'silent') }),
+  );
+});
+afterAll(() => harness?.stop());
+
+async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: harness.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const user = () => ({ userId: randomUUID(), credentialId: randomUUID() });
+
+describe('projects over NATS', () => {
+  it('creates with every field of the spec example and reads it back', async () => {
+    const owner = user();
+    const body = {
+      name: 'my-saas',
+      display_name: 'My SaaS App',
+      description: 'Production SaaS application',
+      color: '#3B82F6',
+      single_server_mode: false,
+      default_server_id: '550e8400-e29b-41d4-a716-446655440000',
+    };
+    const created = await harness.call('projects.create', 'mutation', body, owner);
+    expect(created).toMatchObject({ ...body, icon_path: null, auto_error_tracking_enabled: false });
+    expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    await expect(harness.call('projects.get', 'query', { id: created.id }, owner)).resolves.toEqual(created);
+  });
+
+  it('lists only the caller\'s projects, a page at a time, in creation order', async () => {
+    const alice = user();
+    const bob = user();
+    const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
+    for (const name of names) await harness.call('projects.create', 'mutation', { name }, alice);
+    await harness.call('projects.create', 'mutation', { name: 'page-bob' }, bob);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await harness.call('projects.list', 'query', { limit: 2, cursor }, alice);
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((p: { name: string }) => p.name));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(names);
+
+    await expect(harness.call('projects.list', 'query', { limit: 2, cursor: 'garbage' }, alice)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('maps errors across the hop: 404 for strangers, 409 for a taken name, field details for bad input', async () => {
+    const owner = user();
+    const project = await harness.call('projects.create', 'mutation', { name: 'hop-errors' }, owner);
+    await expect(harness.call('projects.get', 'query', { id: project.id }, user())).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      data: { apiCode: 'NOT_FOUND' },
+    });
+    await expect(harness.call('projects.create', 'mutation', { name: 'hop-errors' }, user())).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(
+      harness.call('projects.create', 'mutation', { name: 'Bad Name', color: 'blue', extra: 1 }, owner),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      data: {
+        details: expect.arrayContaining([
+          expect.objectContaining({ path: 'name' }),
+          expect.objectContaining({ path: 'color' }),
+          expect.objectContaining({ message: expect.stringContaining('extra') }),
+        ]),
+      },
+    });
+  });
+
+  it('delete is owner-only and removes the project and its memberships', async () => {
+    const owner = user();
+    const admin = user();
+    const project = await harness.call('projects.create', 'mutation', { name: 'to-delete' }, owner);
+    await sql(
+      `insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'admin', now(), now())`,
+      [randomUUID(), project.id, admin.userId],
+    );
+    await expect(harness.call('projects.delete', 'mutation', { id: project.id }, admin)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(harness.call('projects.update', 'mutation', { id: project.id, description: 'admin can' }, admin)).resolves.toMatchObject({
+      description: 'admin can',
+    });
+
+    await harness.call('projects.delete', 'mutation', { id: project.id }, owner);
+    await expect(harness.call('projects.get', 'query', { id: project.id }, owner)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(0);
+    expect(await sql(`select 1 from projects.members where project_id = $1`, [project.id])).toHaveLength(0);
+  });
+
+  it('the database itself allows only one owner per project', async () => {
+    const owner = user();
+    const project = await harness.call('projects.create', 'mutation', { name: 'one-owner' }, owner);
+    await expect(
+      sql(
+        `insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'owner', now(), now())`,
+        [randomUUID(), project.id, randomUUID()],
+      ),
+    ).rejects.toThrow(/members_one_owner_per_project/);
+  });
+});
