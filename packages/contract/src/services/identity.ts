@@ -23,7 +23,7 @@ export const identityContract = defineService('identity', {
     register: mutation({
       input: registerInput,
       output: sessionSchema,
-      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', summary: 'Register a user and sign in', tags: ['Auth'] },
+      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', summary: 'Register a user and sign in', tags: ['Auth'], errors: ['CONFLICT'] },
     }),
     login: mutation({
       input: loginInput,
@@ -61,7 +61,7 @@ export const identityContract = defineService('identity', {
     delete: mutation({
       input: deleteApiKeyInput,
       output: z.void(),
-      rest: { method: 'DELETE', path: '/auth/api-keys/{id}', status: 204, auth: 'user', summary: 'Revoke an API key', tags: ['Auth'] },
+      rest: { method: 'DELETE', path: '/auth/api-keys/{id}', status: 204, auth: 'user', summary: 'Revoke an API key', tags: ['Auth'], errors: ['NOT_FOUND'] },
     }),
   },
   credentials: {

@@ -22,12 +22,12 @@ export const projectsContract = defineService('projects', {
     create: mutation({
       input: createProjectInput,
       output: projectSchema,
-      rest: { method: 'POST', path: '/projects', status: 201, auth: 'user', summary: 'Create a project (you become its owner)', tags: ['Projects'] },
+      rest: { method: 'POST', path: '/projects', status: 201, auth: 'user', summary: 'Create a project (you become its owner)', tags: ['Projects'], errors: ['CONFLICT'] },
     }),
     get: query({
       input: getProjectInput,
       output: projectSchema,
-      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'] },
+      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'], errors: ['NOT_FOUND'] },
     }),
     update: mutation({
       input: updateProjectInput,
@@ -40,6 +40,7 @@ export const projectsContract = defineService('projects', {
         summary: 'Update a project',
         description: 'Partial: only the fields present change; `null` clears a nullable field. Needs admin or owner.',
         tags: ['Projects'],
+        errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
       },
     }),
     delete: mutation({
@@ -53,6 +54,7 @@ export const projectsContract = defineService('projects', {
         summary: 'Delete a project and all its resources',
         description: 'Owner only. The project disappears at once; its resources are removed by the owning services.',
         tags: ['Projects'],
+        errors: ['FORBIDDEN', 'NOT_FOUND'],
       },
     }),
   },

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { LOG_LEVELS, loadConfig } from '@atrium/service-runtime';
+
+export const gatewayEnvShape = {
+  NATS_URL: z.string().min(1),
+  NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public base URL, used as the OpenAPI document's server. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** How long a verified credential is trusted without asking identity again. */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+  AUTH_CACHE_MAX: z.coerce.number().int().positive().default(10_000),
+  /** Requests per minute per client address; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
+  /** Sign-in and registration attempts per minute per client address; 0 turns the limit off. */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  /** Trust X-Forwarded-For from a reverse proxy: `true`, or a comma-separated list of proxy addresses. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === 'false' ? false : value === 'true' ? true : value)),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+};
+
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+export const loadGatewayConfig = (env?: NodeJS.ProcessEnv) => loadConfig(gatewayEnvShape, env);

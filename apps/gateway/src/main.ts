@@ -1,0 +1,29 @@
+import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
+import { connectNats, createLogger, onShutdown } from '@atrium/service-runtime';
+import { loadGatewayConfig } from './env.js';
+import { checkReadiness } from './readiness.js';
+import { buildGateway } from './server.js';
+
+const config = loadGatewayConfig();
+const log = createLogger('gateway', config.LOG_LEVEL);
+const nc = await connectNats(config.NATS_URL, 'gateway');
+const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
+const app = await buildGateway({
+  transport,
+  broadcast: createNatsBroadcast(nc),
+  log,
+  readiness: () => checkReadiness(transport, () => !nc.isClosed()),
+  publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+  authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+  authCacheMax: config.AUTH_CACHE_MAX,
+  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
+  trustProxy: config.TRUST_PROXY,
+});
+await app.listen({ host: config.HOST, port: config.PORT });
+
+onShutdown(log, async () => {
+  // Stop accepting connections and finish in-flight requests, then let go of NATS.
+  await app.close();
+  await nc.drain();
+});

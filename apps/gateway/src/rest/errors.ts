@@ -1,0 +1,63 @@
+import { TRPCError } from '@trpc/server';
+import { API_ERROR_CODES, API_ERROR_STATUS, apiCodeForTrpcCode } from '@atrium/contract';
+import type { ApiErrorCode, ErrorDetail, ErrorEnvelope } from '@atrium/contract';
+import { RemoteProcedureError } from '@atrium/nats-trpc';
+import { describeError } from '@atrium/service-runtime';
+
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+  details?: ErrorDetail[];
+}
+
+const isApiCode = (value: unknown): value is ApiErrorCode => API_ERROR_CODES.includes(value as ApiErrorCode);
+
+/**
+ * The public error for anything a REST call can fail with: a service's error (its API code
+ * and details survive the hop), the gateway's own validation, or the REST adapter's refusals.
+ */
+export function apiErrorOf(error: TRPCError): ApiError {
+  if (error instanceof RemoteProcedureError) {
+    const { apiCode, details } = error.data as { apiCode?: unknown; details?: ErrorDetail[] };
+    return { code: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code), message: error.message, details };
+  }
+  if (error.code === 'UNSUPPORTED_MEDIA_TYPE') {
+    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };
+  }
+  if (error.code === 'NOT_FOUND' && error.message === 'Not found') return { code: 'NOT_FOUND', message: 'No such route' };
+  const described = describeError(error);
+  return { code: described.apiCode, message: described.message, details: described.details };
+}
+
+export function statusOf(code: ApiErrorCode): number {
+  return API_ERROR_STATUS[code];
+}
+
+export function errorEnvelope(error: ApiError): ErrorEnvelope {
+  return {
+    success: false,
+    error: error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message },
+  };
+}
+
+/** Errors raised by Fastify itself, before any procedure runs (bad JSON, too large, rate limit…). */
+export function apiErrorOfHttpError(error: { statusCode?: number; code?: string; message: string }): ApiError {
+  switch (error.statusCode) {
+    case 400:
+      return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(error.message)
+        ? { code: 'BAD_REQUEST', message: 'The request body is not valid JSON' }
+        : { code: 'BAD_REQUEST', message: error.message };
+    case 404:
+      return { code: 'NOT_FOUND', message: 'No such route' };
+    case 413:
+      return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' };
+    case 415:
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };
+    case 429:
+      return { code: 'TOO_MANY_REQUESTS', message: error.message || 'Too many requests' };
+    default:
+      return { code: 'INTERNAL_ERROR', message: 'Internal error' };
+  }
+}
+
+export { TRPCError };

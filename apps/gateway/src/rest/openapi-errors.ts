@@ -1,0 +1,29 @@
+import type { ApiErrorCode, Operation } from '@atrium/contract';
+import { API_ERROR_STATUS } from '@atrium/contract';
+
+const DESCRIPTIONS: Record<ApiErrorCode, string> = {
+  BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
+  UNAUTHORIZED: 'Missing, invalid or expired credential',
+  FORBIDDEN: 'Your role in the project does not allow this',
+  NOT_FOUND: 'Not found, or not visible to you',
+  CONFLICT: 'Conflicts with the current state (a name already taken, say)',
+  GONE: 'No longer available',
+  PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
+  UNSUPPORTED_MEDIA_TYPE: 'Body is not application/json',
+  TOO_MANY_REQUESTS: 'Rate limited; see Retry-After',
+  INTERNAL_ERROR: 'Unexpected error',
+  SERVICE_UNAVAILABLE: 'A service did not answer in time',
+};
+
+/** The error statuses an operation can answer, for its OpenAPI responses. */
+export function errorStatusesFor(operation: Operation): Record<number, string> {
+  const rest = operation.rest!;
+  const codes = new Set<ApiErrorCode>(['BAD_REQUEST', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
+  if (rest.auth === 'user') codes.add('UNAUTHORIZED');
+  if (rest.method === 'POST' || rest.method === 'PUT') {
+    codes.add('PAYLOAD_TOO_LARGE');
+    codes.add('UNSUPPORTED_MEDIA_TYPE');
+  }
+  rest.errors?.forEach((code) => codes.add(code));
+  return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], DESCRIPTIONS[code]]));
+}

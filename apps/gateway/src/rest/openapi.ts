@@ -1,0 +1,47 @@
+import { generateOpenApiDocument } from 'trpc-to-openapi';
+import type { OpenAPIObject } from 'trpc-to-openapi';
+import { errorEnvelopeSchema } from '@atrium/contract';
+import type { GatewayRouter } from './router.js';
+import { restOperations } from './router.js';
+
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+
+/**
+ * The OpenAPI document of the REST surface, generated from the gateway router (so from the
+ * contracts) once at start-up, then corrected where the generator cannot know: the success
+ * status of each operation (201, 204) and the envelope every error answers with.
+ */
+export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): OpenAPIObject {
+  const document = generateOpenApiDocument(router, {
+    title: 'Atrium API',
+    version: '1.0.0',
+    description:
+      'The control plane of Atrium: projects, members, environments. Every response uses the envelope ' +
+      '`{"success": true, "data": …}` (lists add `next_cursor`) or `{"success": false, "error": {code, message, details}}`.',
+    baseUrl,
+    securitySchemes: {
+      bearerAuth: { type: 'http', scheme: 'bearer', description: 'A session token from /auth/login, or an API key' },
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key' },
+    },
+    defs: { Error: errorEnvelopeSchema },
+  });
+
+  const byOperationId = new Map([...restOperations().values()].map((entry) => [entry.procedure, entry.operation]));
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const operationObject of Object.values(pathItem as Record<string, any>)) {
+      const operation = byOperationId.get(operationObject?.operationId);
+      if (!operation?.rest) continue;
+      const responses = operationObject.responses as Record<string, any>;
+      const success = responses['200'];
+      if (operation.rest.status !== 200) {
+        delete responses['200'];
+        responses[String(operation.rest.status)] =
+          operation.rest.status === 204 ? { description: 'Done; no body' } : { ...success, description: 'Created' };
+      }
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) >= 400) responses[status] = { description: response.description, content: { 'application/json': { schema: ERROR_REF } } };
+      }
+    }
+  }
+  return document;
+}

@@ -1,0 +1,88 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { contracts, listOperations } from '@atrium/contract';
+import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
+import type { ServiceTransport } from '@atrium/nats-trpc';
+import type { Authenticator } from '../auth/authenticator.js';
+import { envelope, envelopeSchema } from './envelope.js';
+import { apiErrorOf, errorEnvelope } from './errors.js';
+import { errorStatusesFor } from './openapi-errors.js';
+
+export interface GatewayContext {
+  requestId: string;
+  credential?: string;
+  caller?: AuthenticatedCaller;
+}
+
+const t = initTRPC
+  .context<GatewayContext>()
+  .meta<OpenApiMeta>()
+  .create({
+    // The REST adapter spreads this shape into the error body; the server keeps only the envelope.
+    errorFormatter: ({ error }) => errorEnvelope(apiErrorOf(error)),
+  });
+
+/** Every REST operation of every contract, keyed by its path in the gateway router. */
+export function restOperations(): Map<string, OperationEntry> {
+  const entries = contracts.flatMap((contract) => listOperations(contract)).filter((entry) => entry.operation.rest);
+  return new Map(entries.map((entry) => [`${entry.service}.${entry.procedure}`, entry]));
+}
+
+/**
+ * The gateway's router, derived from the contracts: one procedure per REST operation with
+ * the contract's input schema, the envelope of its output schema and its REST metadata,
+ * forwarding to the owning service. Nothing here restates a field.
+ */
+export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator) {
+  const authenticated = t.procedure.use(async ({ ctx, next }) => {
+    if (!ctx.credential) {
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: 'Authentication required: send Authorization: Bearer <token> or x-api-key: <key>',
+      });
+    }
+    const caller = await authenticator.authenticate(ctx.credential, ctx.requestId);
+    return next({ ctx: { ...ctx, caller } });
+  });
+
+  const services: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [, entry] of restOperations()) {
+    const { operation } = entry;
+    const rest = operation.rest!;
+    const [resource, verb] = entry.procedure.split('.') as [string, string];
+    const base = rest.auth === 'user' ? authenticated : t.procedure;
+    const procedure = base
+      .meta({
+        openapi: {
+          method: rest.method,
+          path: rest.path,
+          operationId: entry.procedure,
+          summary: rest.summary,
+          description: rest.description,
+          tags: rest.tags,
+          protect: rest.auth === 'user',
+          errorResponses: errorStatusesFor(operation),
+        },
+      })
+      .input(operation.input)
+      .output(envelopeSchema(operation));
+    const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) => {
+      const output = await transport.call({
+        service: entry.service,
+        path: entry.procedure,
+        kind: operation.kind,
+        input,
+        meta: {
+          requestId: ctx.requestId,
+          caller: ctx.caller ? { userId: ctx.caller.user.id, credentialId: ctx.caller.credential_id } : undefined,
+        },
+      });
+      return envelope(operation, output);
+    };
+    ((services[entry.service] ??= {})[resource] ??= {})[verb] =
+      operation.kind === 'query' ? procedure.query(forward) : procedure.mutation(forward);
+  }
+  return t.router(services as never);
+}
+
+export type GatewayRouter = ReturnType<typeof createGatewayRouter>;

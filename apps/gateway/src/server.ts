@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
+import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
+import type { Logger } from '@atrium/service-runtime';
+import { credentialFromHeaders } from './auth/credentials.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
+import { buildOpenApiDocument } from './rest/openapi.js';
+import { createGatewayRouter, restOperations } from './rest/router.js';
+import type { GatewayContext } from './rest/router.js';
+import type { Readiness } from './readiness.js';
+
+export const API_PREFIX = '/api/v1';
+/** DESIGN §3: JSON bodies over 1 MiB get 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface GatewayOptions {
+  transport: ServiceTransport;
+  broadcast: Broadcast;
+  log: Logger;
+  readiness: () => Promise<Readiness>;
+  publicUrl: string;
+  authCacheTtlMs: number;
+  authCacheMax: number;
+  rateLimitPerMinute: number;
+  authRateLimitPerMinute: number;
+  trustProxy?: FastifyServerOptions['trustProxy'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Sign-in and registration get their own, much lower, limit: they are what password guessing hits. */
+const CREDENTIAL_ROUTES = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
+
+export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    // Echo a caller's request id when it is sane, so it can follow the call into every log.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // One line per request is written by the onResponse hook below, with the status and timing.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+  });
+
+  const authenticator = createAuthenticator({
+    transport: options.transport,
+    broadcast: options.broadcast,
+    ttlMs: options.authCacheTtlMs,
+    max: options.authCacheMax,
+  });
+  app.addHook('onClose', async () => authenticator.close());
+
+  const router = createGatewayRouter(options.transport, authenticator);
+  const operations = restOperations();
+  const document = buildOpenApiDocument(router, `${options.publicUrl}${API_PREFIX}`);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.originalUrl, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  // An empty body with a JSON content type (`POST /auth/logout`, say) means "no fields", not malformed JSON.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    defaultJsonParser(request, body as string, done);
+  });
+  // Body-less POSTs (no content type at all) reach the REST adapter as an empty JSON body.
+  app.addHook('preHandler', async (request) => {
+    if (request.body === undefined && !request.headers['content-type'] && request.originalUrl.startsWith(API_PREFIX)) {
+      request.headers['content-type'] = 'application/json';
+    }
+  });
+
+  // One envelope for every error, whoever raised it; 204s leave without a body or content type.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 204) {
+      reply.removeHeader('content-type');
+      return '';
+    }
+    if (reply.statusCode >= 400 && typeof payload === 'string' && request.originalUrl.startsWith(API_PREFIX)) {
+      try {
+        const body = JSON.parse(payload) as { success?: unknown; error?: unknown };
+        if (body.success === false && body.error) return JSON.stringify({ success: false, error: body.error });
+      } catch {
+        // Not JSON: leave it.
+      }
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = apiErrorOfHttpError(error as { statusCode?: number; code?: string; message: string });
+    if (apiError.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
+    void reply.status(statusOf(apiError.code)).send(errorEnvelope(apiError));
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.status(404).send(errorEnvelope({ code: 'NOT_FOUND', message: 'No such route' }));
+  });
+
+  if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
+    const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(url.split('?')[0] ?? url);
+    await app.register(rateLimit, {
+      timeWindow: 60_000,
+      max: (request) =>
+        isCredentialRoute(request.originalUrl)
+          ? options.authRateLimitPerMinute || Number.MAX_SAFE_INTEGER
+          : options.rateLimitPerMinute || Number.MAX_SAFE_INTEGER,
+      keyGenerator: (request) => `${request.ip}:${isCredentialRoute(request.originalUrl) ? 'auth' : 'api'}`,
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(new Error(`Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
+    });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const readiness = await options.readiness();
+    void reply.status(readiness.ready ? 200 : 503);
+    return { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
+  });
+
+  const documentJson = JSON.stringify(document);
+  app.get(`${API_PREFIX}/openapi.json`, async (_request, reply) => reply.type('application/json').send(documentJson));
+  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(fastifyTRPCOpenApiPlugin, {
+    basePath: API_PREFIX,
+    router,
+    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined> } }): GatewayContext => ({
+      requestId: req.id,
+      credential: credentialFromHeaders(req.headers),
+    }),
+    responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
+      const [first] = errors;
+      if (first) return { status: statusOf(apiErrorOf(getTRPCErrorFromUnknown(first)).code) };
+      const operation = paths?.[0] ? operations.get(paths[0]) : undefined;
+      return { status: operation?.operation.rest?.status ?? 200 };
+    },
+    onError: ({ error, req }: { error: { code: string }; req: { log: Logger } }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error }, 'procedure failed');
+    },
+  } as never);
+
+  return app;
+}

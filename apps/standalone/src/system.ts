@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { startEnvironmentsService } from '@atrium/environments';
+import { buildGateway, checkReadiness } from '@atrium/gateway';
+import { startIdentityService } from '@atrium/identity';
+import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
+import {
+  createLocalBroadcast,
+  createLocalTransport,
+  createNatsBroadcast,
+  createNatsTransport,
+} from '@atrium/nats-trpc';
+import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
+import { startProjectsService } from '@atrium/projects';
+import { connectNats, createLogger, serveOverNats } from '@atrium/service-runtime';
+import type { Logger, ServiceInstance } from '@atrium/service-runtime';
+import type { StandaloneConfig } from './env.js';
+
+export interface RunningSystem {
+  /** Where the REST API listens, e.g. http://127.0.0.1:3000 */
+  url: string;
+  mode: { database: 'embedded' | 'external'; transport: 'nats' | 'in-process' };
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the three services and the gateway in this process. With NATS_URL each of them gets
+ * its own NATS connection and they talk exactly as separate deployments do; without it they
+ * are linked in process. Without DATABASE_URL an embedded PostgreSQL is started.
+ */
+export async function startSystem(config: StandaloneConfig, log: Logger): Promise<RunningSystem> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
+  };
+
+  try {
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      const postgres = await startEmbeddedPostgres({
+        dataDir: join(config.DATA_DIR, 'postgres'),
+        persistent: true,
+        port: config.EMBEDDED_POSTGRES_PORT || undefined,
+        log: (line) => log.debug({ postgres: line.trim() }),
+      });
+      stops.push(postgres.stop);
+      databaseUrl = await ensureDatabase(postgres.url, 'atrium');
+      log.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
+    }
+
+    const connections: NatsConnection[] = [];
+    const connect = async (name: string) => {
+      const nc = await connectNats(config.NATS_URL!, name);
+      connections.push(nc);
+      return nc;
+    };
+    const serviceBroadcast: Broadcast = config.NATS_URL ? createNatsBroadcast(await connect('identity')) : createLocalBroadcast();
+
+    const services: ServiceInstance[] = await Promise.all([
+      startIdentityService({
+        databaseUrl,
+        dbPoolMax: config.DB_POOL_MAX,
+        sessionTtlDays: config.SESSION_TTL_DAYS,
+        broadcast: serviceBroadcast,
+        log: createLogger('identity', config.LOG_LEVEL),
+      }),
+      startProjectsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, log: createLogger('projects', config.LOG_LEVEL) }),
+      startEnvironmentsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, log: createLogger('environments', config.LOG_LEVEL) }),
+    ]);
+    stops.push(async () => {
+      await Promise.all(services.map((service) => service.close()));
+    });
+
+    let transport: ServiceTransport;
+    let gatewayBroadcast: Broadcast = serviceBroadcast;
+    let brokerConnected = () => true;
+    if (config.NATS_URL) {
+      stops.push(async () => {
+        await Promise.all(connections.map((nc) => nc.drain().catch(() => undefined)));
+      });
+      const [identityConnection] = connections;
+      serveOverNats(identityConnection!, services[0]!);
+      for (const service of services.slice(1)) serveOverNats(await connect(service.name), service);
+      const gatewayConnection = await connect('gateway');
+      transport = createNatsTransport(gatewayConnection, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
+      gatewayBroadcast = createNatsBroadcast(gatewayConnection);
+      brokerConnected = () => !gatewayConnection.isClosed();
+    } else {
+      transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])));
+    }
+
+    const app = await buildGateway({
+      transport,
+      broadcast: gatewayBroadcast,
+      log: createLogger('gateway', config.LOG_LEVEL),
+      readiness: () => checkReadiness(transport, brokerConnected),
+      publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+      authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+      authCacheMax: config.AUTH_CACHE_MAX,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
+      trustProxy: config.TRUST_PROXY,
+    });
+    await app.listen({ host: config.HOST, port: config.PORT });
+    // The gateway closes first, so in-flight requests finish before the services go.
+    stops.push(() => app.close());
+    const { port } = app.server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      mode: { database: config.DATABASE_URL ? 'external' : 'embedded', transport: config.NATS_URL ? 'nats' : 'in-process' },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
