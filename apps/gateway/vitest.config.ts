@@ -1,9 +1,4 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    globalSetup: ['@atrium/local-infra/vitest-global-setup'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+// The gateway's own logic, in process; the full HTTP → NATS → service path is tested in apps/standalone.
+export default defineConfig({ test: {} });

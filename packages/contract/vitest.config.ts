@@ -1,9 +1,4 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    globalSetup: ['@atrium/local-infra/vitest-global-setup'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
-});
+// Pure unit tests: no database or broker needed.
+export default defineConfig({ test: {} });

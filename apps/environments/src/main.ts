@@ -6,7 +6,7 @@ const config = loadEnvironmentsConfig();
 const log = createLogger('environments', config.LOG_LEVEL);
 const nc = await connectNats(config.NATS_URL, 'environments');
 const service = await startEnvironmentsService({ databaseUrl: config.DATABASE_URL, dbPoolMax: config.DB_POOL_MAX, log });
-serveOverNats(nc, service);
+await serveOverNats(nc, service);
 log.info('environments service ready');
 
 onShutdown(log, async () => {

@@ -66,6 +66,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The REST adapter rewrites raw.url (it strips /api/v1); keep the URL the client sent, which
+    // Fastify's lazily computed `originalUrl` then reports in every later hook.
+    (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.originalUrl, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');

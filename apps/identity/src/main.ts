@@ -13,7 +13,7 @@ const service = await startIdentityService({
   broadcast: createNatsBroadcast(nc),
   log,
 });
-serveOverNats(nc, service);
+await serveOverNats(nc, service);
 log.info('identity service ready');
 
 onShutdown(log, async () => {

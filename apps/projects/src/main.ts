@@ -6,7 +6,7 @@ const config = loadProjectsConfig();
 const log = createLogger('projects', config.LOG_LEVEL);
 const nc = await connectNats(config.NATS_URL, 'projects');
 const service = await startProjectsService({ databaseUrl: config.DATABASE_URL, dbPoolMax: config.DB_POOL_MAX, log });
-serveOverNats(nc, service);
+await serveOverNats(nc, service);
 log.info('projects service ready');
 
 onShutdown(log, async () => {

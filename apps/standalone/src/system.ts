@@ -80,8 +80,8 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         await Promise.all(connections.map((nc) => nc.drain().catch(() => undefined)));
       });
       const [identityConnection] = connections;
-      serveOverNats(identityConnection!, services[0]!);
-      for (const service of services.slice(1)) serveOverNats(await connect(service.name), service);
+      await serveOverNats(identityConnection!, services[0]!);
+      for (const service of services.slice(1)) await serveOverNats(await connect(service.name), service);
       const gatewayConnection = await connect('gateway');
       transport = createNatsTransport(gatewayConnection, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
       gatewayBroadcast = createNatsBroadcast(gatewayConnection);

@@ -34,6 +34,7 @@ export async function startServiceHarness(
   const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection) });
   serveRouterOverNats(serverConnection, service.name, service.endpoint);
+  await serverConnection.flush();
   const transport = createNatsTransport(clientConnection, { timeoutMs: 5000 });
   return {
     databaseUrl: database.url,

@@ -26,14 +26,17 @@ export function createNatsBroadcast(nc: NatsConnection): Broadcast {
   };
 }
 
-/** The in-process stand-in used by the embedded one-process mode. */
+/**
+ * The in-process stand-in used by the embedded one-process mode. Delivery is synchronous:
+ * like NATS, which delivers one publisher's messages in order, a revocation is seen before
+ * the reply to the request that caused it.
+ */
 export function createLocalBroadcast(): Broadcast {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   return {
     publish(subject, payload) {
-      const copy = JSON.parse(JSON.stringify(payload)) as unknown;
-      queueMicrotask(() => emitter.emit(subject, copy));
+      emitter.emit(subject, JSON.parse(JSON.stringify(payload)) as unknown);
     },
     subscribe(subject, handler) {
       emitter.on(subject, handler);

@@ -30,7 +30,12 @@ export function serviceEndpoint(router: AnyTRPCRouter, orm: MikroORM, log: Logge
   };
 }
 
-/** Serves a service on NATS; stopping drains in-flight calls before the connection closes. */
-export function serveOverNats(nc: NatsConnection, service: ServiceInstance): Subscription {
-  return serveRouterOverNats(nc, service.name, service.endpoint);
+/**
+ * Serves a service on NATS and resolves once the server has registered the subscription,
+ * so "ready" means reachable. Draining the connection later finishes in-flight calls.
+ */
+export async function serveOverNats(nc: NatsConnection, service: ServiceInstance): Promise<Subscription> {
+  const subscription = serveRouterOverNats(nc, service.name, service.endpoint);
+  await nc.flush();
+  return subscription;
 }

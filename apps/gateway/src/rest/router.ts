@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { contracts, listOperations } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
@@ -82,7 +83,8 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
     ((services[entry.service] ??= {})[resource] ??= {})[verb] =
       operation.kind === 'query' ? procedure.query(forward) : procedure.mutation(forward);
   }
-  return t.router(services as never);
+  // The record is built at run time, so its static type is the generic router type.
+  return t.router(services as never) as unknown as AnyTRPCRouter;
 }
 
 export type GatewayRouter = ReturnType<typeof createGatewayRouter>;

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { CREDENTIAL_REVOKED_SUBJECT } from '@atrium/contract';
+import { ServiceUnavailableError, createLocalBroadcast } from '@atrium/nats-trpc';
+import type { ProcedureCall, ServiceTransport } from '@atrium/nats-trpc';
+import { createAuthenticator } from './authenticator.js';
+import { credentialCacheKey, credentialFromHeaders } from './credentials.js';
+
+const caller = {
+  user: { id: '550e8400-e29b-41d4-a716-446655440000', email: 'a@example.com', name: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+  credential_id: '550e8400-e29b-41d4-a716-446655440001',
+  credential_kind: 'session' as const,
+};
+
+/** Stands in for identity and counts how often it is asked. */
+function identityStandIn(answer: (call: ProcedureCall) => Promise<unknown>) {
+  const calls: ProcedureCall[] = [];
+  const transport: ServiceTransport = {
+    call: async (call) => {
+      calls.push(call);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return answer(call);
+    },
+  };
+  return { transport, calls };
+}
+
+describe('credentials', () => {
+  it('come from a Bearer header or x-api-key', () => {
+    expect(credentialFromHeaders({ authorization: 'Bearer ats_abc' })).toBe('ats_abc');
+    expect(credentialFromHeaders({ authorization: 'bearer  atk_x ' })).toBe('atk_x');
+    expect(credentialFromHeaders({ 'x-api-key': 'atk_key' })).toBe('atk_key');
+    expect(credentialFromHeaders({ authorization: 'Basic dXNlcjpwYXNz' })).toBeUndefined();
+    expect(credentialFromHeaders({})).toBeUndefined();
+  });
+});
+
+describe('the authenticator', () => {
+  it('asks identity once per credential, even for concurrent requests', async () => {
+    const identity = identityStandIn(async () => caller);
+    const auth = createAuthenticator({ transport: identity.transport, broadcast: createLocalBroadcast(), ttlMs: 30_000, max: 10 });
+    const answers = await Promise.all([1, 2, 3].map(() => auth.authenticate('ats_token', 'r')));
+    await auth.authenticate('ats_token', 'r');
+    expect(answers).toEqual([caller, caller, caller]);
+    expect(identity.calls).toHaveLength(1);
+    expect(identity.calls[0]).toMatchObject({ service: 'identity', path: 'credentials.authenticate', input: { credential: 'ats_token' } });
+  });
+
+  it('does not cache refusals', async () => {
+    const identity = identityStandIn(async () => {
+      throw new ServiceUnavailableError('identity', 'timeout');
+    });
+    const auth = createAuthenticator({ transport: identity.transport, broadcast: createLocalBroadcast(), ttlMs: 30_000, max: 10 });
+    await expect(auth.authenticate('ats_token', 'r')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(auth.authenticate('ats_token', 'r')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(identity.calls).toHaveLength(2);
+  });
+
+  it('forgets a credential as soon as identity announces its revocation', async () => {
+    const identity = identityStandIn(async () => caller);
+    const broadcast = createLocalBroadcast();
+    const auth = createAuthenticator({ transport: identity.transport, broadcast, ttlMs: 30_000, max: 10 });
+    await auth.authenticate('ats_token', 'r');
+    broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, { credential_hashes: [credentialCacheKey('ats_token')] });
+    await auth.authenticate('ats_token', 'r');
+    expect(identity.calls).toHaveLength(2);
+  });
+});

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@atrium/local-infra';
+import { apiClient } from './support/system.js';
+
+const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The newcomer path, exactly: `pnpm start` at the workspace root with no DATABASE_URL and no
+ * NATS_URL — embedded PostgreSQL, routers linked in process — then a real request.
+ */
+describe('pnpm start with no database and no broker', () => {
+  let child: ChildProcess;
+  let dataDir: string;
+  let url: string;
+  let output = '';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'atrium-embedded-'));
+    // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder.
+    await chmod(dataDir, 0o755);
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    delete env.DATABASE_URL;
+    delete env.NATS_URL;
+    child = spawn('pnpm', ['start'], { cwd: WORKSPACE_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`pnpm start exited early:\n${output}`);
+      const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error(`not ready after 90 s:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child?.pid && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid, 'SIGTERM');
+      await exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('serves the API on embedded defaults', async () => {
+    expect(output).toMatch(/"database":"embedded","transport":"in-process"/);
+    const api = apiClient(url);
+    const registered = await api('POST', '/auth/register', { body: { email: 'newcomer@example.com', password: 'first-steps' } });
+    expect(registered.status).toBe(201);
+    const created = await api('POST', '/projects', { token: registered.body.data.token, body: { name: 'hello-atrium' } });
+    expect(created.status).toBe(201);
+    const listed = await api('GET', '/projects', { token: registered.body.data.token });
+    expect(listed.body.data.map((p: { name: string }) => p.name)).toEqual(['hello-atrium']);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  PROJECT_ROLES,
+  contracts,
+  createProjectInput,
+  listOperations,
+  registerInput,
+  roleAllows,
+  updateProjectInput,
+} from '../src/index.js';
+
+describe('the role table (DESIGN §4)', () => {
+  const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
+  it('matches the contract', () => {
+    expect(allowed('project.read')).toEqual(['owner', 'admin', 'member', 'viewer']);
+    expect(allowed('environments.write')).toEqual(['owner', 'admin', 'member']);
+    expect(allowed('environments.delete')).toEqual(['owner', 'admin']);
+    expect(allowed('project.update')).toEqual(['owner', 'admin']);
+    expect(allowed('members.manage')).toEqual(['owner', 'admin']);
+    expect(allowed('project.delete')).toEqual(['owner']);
+    expect(allowed('project.transfer')).toEqual(['owner']);
+  });
+});
+
+describe('project schemas', () => {
+  it('accept the spec example and the name rule', () => {
+    expect(
+      createProjectInput.safeParse({
+        name: 'my-saas',
+        display_name: 'My SaaS App',
+        description: 'Production SaaS application',
+        color: '#3B82F6',
+        single_server_mode: false,
+        default_server_id: '550e8400-e29b-41d4-a716-446655440000',
+      }).success,
+    ).toBe(true);
+    for (const name of ['a', 'a1', 'my-app-2', 'x'.repeat(63)]) expect(createProjectInput.safeParse({ name }).success, name).toBe(true);
+    for (const name of ['', '-a', 'a-', 'A', 'a_b', 'a b', 'x'.repeat(64)]) expect(createProjectInput.safeParse({ name }).success, name).toBe(false);
+  });
+
+  it('refuse unknown fields and wrong types, and do not coerce', () => {
+    expect(createProjectInput.safeParse({ name: 'ok', extra: true }).success).toBe(false);
+    expect(createProjectInput.safeParse({ name: 'ok', single_server_mode: 'true' }).success).toBe(false);
+    expect(updateProjectInput.safeParse({ id: '550e8400-e29b-41d4-a716-446655440000', color: null }).success).toBe(true);
+    expect(updateProjectInput.safeParse({ id: '550e8400-e29b-41d4-a716-446655440000', name: null }).success).toBe(false);
+  });
+
+  it('lower-case e-mail addresses', () => {
+    expect(registerInput.parse({ email: ' Ada@Example.COM ', password: 'long enough' }).email).toBe('ada@example.com');
+  });
+});
+
+describe('operations', () => {
+  const entries = contracts.flatMap((contract) => listOperations(contract));
+  it('have unique REST routes and operation ids', () => {
+    const rest = entries.filter((entry) => entry.operation.rest);
+    const routes = rest.map((entry) => `${entry.operation.rest!.method} ${entry.operation.rest!.path}`);
+    expect(new Set(routes).size).toBe(routes.length);
+    const ids = rest.map((entry) => entry.procedure);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('use 201 for creations and 204 with no output for deletions', () => {
+    for (const { procedure, operation } of entries) {
+      if (!operation.rest) continue;
+      if (operation.rest.method === 'DELETE') expect(operation.rest.status, procedure).toBe(204);
+      if (procedure.endsWith('.create') || procedure === 'auth.register') expect(operation.rest.status, procedure).toBe(201);
+    }
+  });
+});

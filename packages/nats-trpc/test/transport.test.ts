@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import '@atrium/local-infra/provided-context';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { createTRPCClient, TRPCClientError } from '@trpc/client';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import {
+  RemoteProcedureError,
+  ServiceUnavailableError,
+  createLocalTransport,
+  createNatsTransport,
+  serveRouterOverNats,
+  transportLink,
+} from '../src/index.js';
+import type { CallMeta, RouterEndpoint, ServiceTransport } from '../src/index.js';
+
+const t = initTRPC.context<{ meta: CallMeta }>().create({
+  errorFormatter: ({ shape }) => ({ ...shape, data: { ...shape.data, stack: undefined, apiCode: 'FROM_FORMATTER' } }),
+});
+const router = t.router({
+  echo: t.router({
+    whoami: t.procedure.query(({ ctx }) => ctx.meta),
+    double: t.procedure.input(z.object({ n: z.number() })).mutation(({ input }) => ({ n: input.n * 2 })),
+    missing: t.procedure.query(() => {
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'Nothing here' });
+    }),
+    slow: t.procedure.query(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      return 'late';
+    }),
+  }),
+});
+const endpoint: RouterEndpoint<{ meta: CallMeta }> = { router, createContext: (meta) => ({ meta }) };
+
+let server: NatsConnection;
+let client: NatsConnection;
+let transport: ServiceTransport;
+const service = `echo${Date.now()}`;
+
+beforeAll(async () => {
+  server = await connect({ servers: inject('natsUrl') });
+  client = await connect({ servers: inject('natsUrl') });
+  serveRouterOverNats(server, service, endpoint);
+  await server.flush();
+  transport = createNatsTransport(client, { timeoutMs: 500 });
+});
+afterAll(async () => {
+  await client?.close();
+  await server?.drain();
+});
+
+const meta: CallMeta = { requestId: 'req-1', caller: { userId: 'u-1', credentialId: 'c-1' } };
+
+describe('tRPC over a real nats-server', () => {
+  it('carries input, output, the request id and the caller across the hop', async () => {
+    await expect(transport.call({ service, path: 'echo.double', kind: 'mutation', input: { n: 21 }, meta })).resolves.toEqual({ n: 42 });
+    await expect(transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta })).resolves.toEqual(meta);
+    await expect(
+      transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta: { requestId: 'anon' } }),
+    ).resolves.toEqual({ requestId: 'anon' });
+  });
+
+  it('preserves error codes and the formatted error data', async () => {
+    const error = await transport.call({ service, path: 'echo.missing', kind: 'query', input: undefined, meta }).catch((e) => e);
+    expect(error).toBeInstanceOf(RemoteProcedureError);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', message: 'Nothing here', data: { apiCode: 'FROM_FORMATTER' } });
+    const invalid = await transport.call({ service, path: 'echo.double', kind: 'mutation', input: { n: 'x' }, meta }).catch((e) => e);
+    expect(invalid).toMatchObject({ code: 'BAD_REQUEST' });
+    const unknown = await transport.call({ service, path: 'echo.nope', kind: 'query', input: undefined, meta }).catch((e) => e);
+    expect(unknown).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('fails fast with SERVICE_UNAVAILABLE when no instance is running', async () => {
+    const started = Date.now();
+    const error = await transport.call({ service: 'nobody-home', path: 'x.y', kind: 'query', input: undefined, meta }).catch((e) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'no-responders' });
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
+  it('gives up at the deadline with SERVICE_UNAVAILABLE', async () => {
+    const error = await transport.call({ service, path: 'echo.slow', kind: 'query', input: undefined, meta }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'timeout' });
+  });
+
+  it('spreads calls over every instance of the queue group', async () => {
+    const second = await connect({ servers: inject('natsUrl') });
+    const seen = new Set<string>();
+    const tagged = (tag: string): RouterEndpoint<{ meta: CallMeta }> => ({
+      router: t.router({ who: t.procedure.query(() => tag) }),
+      createContext: (m) => ({ meta: m }),
+    });
+    const group = `${service}-group`;
+    serveRouterOverNats(server, group, tagged('a'));
+    serveRouterOverNats(second, group, tagged('b'));
+    // Subscriptions take effect once the server has seen them.
+    await Promise.all([server.flush(), second.flush()]);
+    for (let i = 0; i < 40; i += 1) seen.add((await transport.call({ service: group, path: 'who', kind: 'query', input: undefined, meta })) as string);
+    expect([...seen].sort()).toEqual(['a', 'b']);
+    await second.drain();
+  });
+
+  it('serves typed tRPC clients through the link, over NATS and in process alike', async () => {
+    for (const via of [transport, createLocalTransport({ [service]: endpoint })]) {
+      const typed = createTRPCClient<typeof router>({ links: [transportLink(via, service, () => meta)] });
+      await expect(typed.echo.double.mutate({ n: 4 })).resolves.toEqual({ n: 8 });
+      const error = await typed.echo.missing.query().catch((e) => e);
+      expect(error).toBeInstanceOf(TRPCClientError);
+      expect(error.data).toMatchObject({ code: 'NOT_FOUND', apiCode: 'FROM_FORMATTER' });
+    }
+  });
+});
