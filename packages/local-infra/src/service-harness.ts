@@ -35,7 +35,8 @@ export async function startServiceHarness(
   const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection) });
   serveRouterOverNats(serverConnection, service.name, service.endpoint);
   await serverConnection.flush();
-  const transport = createNatsTransport(clientConnection, { timeoutMs: 5000 });
+  // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
+  const transport = createNatsTransport(clientConnection, { timeoutMs: 20_000 });
   return {
     databaseUrl: database.url,
     transport,

@@ -23,6 +23,8 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    // Tests assert behaviour, never timing: password hashing is slow on a busy CI machine.
+    NATS_REQUEST_TIMEOUT_MS: '20000',
     ...env,
   });
   const system = await startSystem(config, createLogger('e2e', 'silent'));
