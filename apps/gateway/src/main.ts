@@ -2,7 +2,7 @@ import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
 import { connectNats, createLogger, onShutdown } from '@atrium/service-runtime';
 import { loadGatewayConfig } from './env.js';
 import { checkReadiness } from './readiness.js';
-import { buildGateway } from './server.js';
+import { buildGateway, gatewaySettings } from './server.js';
 
 const config = loadGatewayConfig();
 const log = createLogger('gateway', config.LOG_LEVEL);
@@ -13,12 +13,7 @@ const app = await buildGateway({
   broadcast: createNatsBroadcast(nc),
   log,
   readiness: () => checkReadiness(transport, () => !nc.isClosed()),
-  publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
-  authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
-  authCacheMax: config.AUTH_CACHE_MAX,
-  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-  authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
-  trustProxy: config.TRUST_PROXY,
+  ...gatewaySettings(config),
 });
 await app.listen({ host: config.HOST, port: config.PORT });
 

@@ -33,6 +33,26 @@ export interface GatewayOptions {
   trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
+/** The configuration-derived part of the options, shared by the gateway's own process and the one-process mode. */
+export function gatewaySettings(config: {
+  PORT: number;
+  PUBLIC_URL?: string;
+  AUTH_CACHE_TTL_MS: number;
+  AUTH_CACHE_MAX: number;
+  RATE_LIMIT_PER_MINUTE: number;
+  AUTH_RATE_LIMIT_PER_MINUTE: number;
+  TRUST_PROXY?: FastifyServerOptions['trustProxy'];
+}) {
+  return {
+    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    authCacheMax: config.AUTH_CACHE_MAX,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
+  } satisfies Partial<GatewayOptions>;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Sign-in and registration get their own, much lower, limit: they are what password guessing hits. */
 const CREDENTIAL_ROUTES = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);

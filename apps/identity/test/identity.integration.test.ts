@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { startServiceHarness } from '@atrium/local-infra';
+import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
 import type { ServiceHarness } from '@atrium/local-infra';
 import { createLogger } from '@atrium/service-runtime';
 import { startIdentityService } from '../src/service.js';
@@ -14,15 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: harness.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => queryDatabase<T>(harness.databaseUrl, text, values);
 
 const register = (email: string, password = 'correct horse battery') =>
   harness.call('auth.register', 'mutation', { email, password, name: 'Ada' });

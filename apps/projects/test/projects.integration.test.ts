@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceHarness } from '@atrium/local-infra';
+import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
 import type { ServiceHarness } from '@atrium/local-infra';
 import { createLogger } from '@atrium/service-runtime';
 import { startProjectsService } from '../src/service.js';
@@ -15,15 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-async function sql<T = Record<string, unknown>>(text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: harness.databaseUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => queryDatabase<T>(harness.databaseUrl, text, values);
 
 const user = () => ({ userId: randomUUID(), credentialId: randomUUID() });
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startEnvironmentsService } from '@atrium/environments';
-import { buildGateway, checkReadiness } from '@atrium/gateway';
+import { buildGateway, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
@@ -95,12 +95,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       broadcast: gatewayBroadcast,
       log: createLogger('gateway', config.LOG_LEVEL),
       readiness: () => checkReadiness(transport, brokerConnected),
-      publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
-      authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
-      authCacheMax: config.AUTH_CACHE_MAX,
-      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-      authRateLimitPerMinute: config.AUTH_RATE_LIMIT_PER_MINUTE,
-      trustProxy: config.TRUST_PROXY,
+      ...gatewaySettings(config),
     });
     await app.listen({ host: config.HOST, port: config.PORT });
     // The gateway closes first, so in-flight requests finish before the services go.

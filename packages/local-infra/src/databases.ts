@@ -48,3 +48,14 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
   }
   return withDatabase(serverUrl, name);
 }
+
+/** One SQL statement on its own connection, for tests that check what was (or was not) written. */
+export async function queryDatabase<T = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

@@ -10,3 +10,4 @@ export * from './shutdown.js';
 export * from './service.js';
 export * from './pagination.js';
 export * from './health.js';
+export * from './process.js';

@@ -1,0 +1,39 @@
+import { createNatsBroadcast } from '@atrium/nats-trpc';
+import type { Broadcast } from '@atrium/nats-trpc';
+import { createLogger } from './logger.js';
+import type { Logger, LOG_LEVELS } from './logger.js';
+import { connectNats } from './nats.js';
+import { serveOverNats } from './service.js';
+import type { ServiceInstance } from './service.js';
+import { onShutdown } from './shutdown.js';
+
+export interface ServiceProcessConfig {
+  NATS_URL: string;
+  LOG_LEVEL: (typeof LOG_LEVELS)[number];
+}
+
+/**
+ * The life of a deployed service process: connect to NATS, start the service (database,
+ * migrations, router), serve it in its queue group, and on SIGTERM drain in-flight calls
+ * before closing the database. A failure to start is logged and exits non-zero.
+ */
+export async function runServiceProcess(
+  name: string,
+  config: ServiceProcessConfig,
+  start: (deps: { broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
+): Promise<void> {
+  const log = createLogger(name, config.LOG_LEVEL);
+  try {
+    const nc = await connectNats(config.NATS_URL, name);
+    const service = await start({ broadcast: createNatsBroadcast(nc), log });
+    await serveOverNats(nc, service);
+    log.info(`${name} service ready`);
+    onShutdown(log, async () => {
+      await nc.drain();
+      await service.close();
+    });
+  } catch (error) {
+    log.fatal({ err: error }, `${name} service failed to start`);
+    process.exit(1);
+  }
+}
