@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { roleAllows } from '@atrium/contract';
 import type { ProjectAction } from '@atrium/contract';
-import { afterCursor } from '@atrium/service-runtime';
-import { DomainError, notFound } from '@atrium/service-runtime';
-import { Member, Project } from './entities/index.js';
+import { DomainError, decodeCursor, notFound } from '@atrium/service-runtime';
+import { Project } from './entities/index.js';
 import type { IProject } from './entities/index.js';
 import type { ProjectRole } from '@atrium/contract';
 import { PROJECTS_SCHEMA } from './db.js';
@@ -50,16 +49,21 @@ export async function requireProjectRole(
   return membership;
 }
 
-/** One page of the user's projects in (created_at, id) order. */
-export function listMemberships(em: EntityManager, userId: string, cursor: string | undefined, limit: number) {
-  return em.find(
-    Member,
-    { userId, project: afterCursor(cursor) },
-    {
-      populate: ['project'],
-      strategy: 'joined',
-      orderBy: { project: { createdAt: 'asc', id: 'asc' } },
-      limit: limit + 1,
-    },
+/** One page (plus one row, to tell whether more follow) of the user's projects in (created_at, id) order. */
+export async function listMemberProjects(
+  em: EntityManager,
+  userId: string,
+  cursor: string | undefined,
+  limit: number,
+): Promise<IProject[]> {
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select p.*
+       from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
+      where m.user_id = ?${after ? ' and (p.created_at, p.id) > (?, ?)' : ''}
+      order by p.created_at, p.id
+      limit ?`,
+    after ? [userId, after.createdAt, after.id, limit + 1] : [userId, limit + 1],
   );
+  return rows.map((row) => em.map(Project, row));
 }

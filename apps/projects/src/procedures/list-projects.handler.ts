@@ -1,14 +1,10 @@
 import { callerId, toPage } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { toProjectDto } from '../dto.js';
-import { listMemberships } from '../membership.repository.js';
+import { listMemberProjects } from '../membership.repository.js';
 
 /** Only the caller's projects, in (created_at, id) order, a page at a time. */
 export const listProjects = (): Handler<'projects', 'list'> => async (input, ctx) => {
-  const memberships = await listMemberships(ctx.em, callerId(ctx), input.cursor, input.limit);
-  return toPage(
-    memberships.map((membership) => membership.project),
-    input.limit,
-    toProjectDto,
-  );
+  const projects = await listMemberProjects(ctx.em, callerId(ctx), input.cursor, input.limit);
+  return toPage(projects, input.limit, toProjectDto);
 };
