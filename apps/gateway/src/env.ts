@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { LOG_LEVELS, loadConfig } from '@atrium/service-runtime';
+import { busEnvShape, callerEnvShape, loadConfig } from '@atrium/service-runtime';
 
 export const gatewayEnvShape = {
-  NATS_URL: z.string().min(1),
-  NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  ...busEnvShape,
+  ...callerEnvShape,
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Public base URL, used as the OpenAPI document's server. */
@@ -20,7 +20,6 @@ export const gatewayEnvShape = {
     .string()
     .optional()
     .transform((value) => (value === undefined || value === 'false' ? false : value === 'true' ? true : value)),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

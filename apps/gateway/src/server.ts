@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -57,6 +57,20 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Sign-in and registration get their own, much lower, limit: they are what password guessing hits. */
 const CREDENTIAL_ROUTES = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
 
+/**
+ * A URL as the REST adapter will route it: dot segments resolved, case ignored, trailing
+ * slashes dropped — so `/API/v1/auth/./Login/` cannot slip past the sign-in limit.
+ */
+function routedPath(url: string): string {
+  let path: string;
+  try {
+    path = new URL(url, 'http://gateway').pathname;
+  } catch {
+    path = url.split('?')[0] ?? url;
+  }
+  return path.toLowerCase().replace(/\/+$/, '');
+}
+
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -67,6 +81,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Errors Fastify raises before routing (a malformed URL, say) get the envelope and request id too.
+    frameworkErrors: (error, request, reply) => {
+      const envelope = errorEnvelope({ code: 'BAD_REQUEST', message: error.message || 'Bad request' });
+      void (reply as FastifyReply).header('x-request-id', request.id).status(400).send(envelope);
     },
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
@@ -134,7 +153,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
 
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
-    const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(url.split('?')[0] ?? url);
+    const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(routedPath(url));
     await app.register(rateLimit, {
       timeWindow: 60_000,
       max: (request) =>
@@ -162,9 +181,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,
     router,
-    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined> } }): GatewayContext => ({
+    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined>; body?: unknown } }): GatewayContext => ({
       requestId: req.id,
       credential: credentialFromHeaders(req.headers),
+      body: req.body,
     }),
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;

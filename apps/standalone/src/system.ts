@@ -80,8 +80,12 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         await Promise.all(connections.map((nc) => nc.drain().catch(() => undefined)));
       });
       const [identityConnection] = connections;
-      await serveOverNats(identityConnection!, services[0]!);
-      for (const service of services.slice(1)) await serveOverNats(await connect(service.name), service);
+      const served = [await serveOverNats(identityConnection!, services[0]!)];
+      for (const service of services.slice(1)) served.push(await serveOverNats(await connect(service.name), service));
+      // Runs before the connections drain: calls already taken are answered first.
+      stops.push(async () => {
+        await Promise.all(served.map((handle) => handle.drain()));
+      });
       const gatewayConnection = await connect('gateway');
       transport = createNatsTransport(gatewayConnection, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
       gatewayBroadcast = createNatsBroadcast(gatewayConnection);

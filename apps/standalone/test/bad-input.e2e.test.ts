@@ -55,13 +55,14 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('400 for prototype-poisoning JSON', async () => {
+    const before = await projectCount();
     const response = await system.api('POST', '/projects', {
       token,
       rawBody: '{"name":"proto-x","__proto__":{"admin":true}}',
       headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(400);
-    expect(await projectCount()).toBe(await projectCount());
+    expect(await projectCount()).toBe(before);
   });
 
   it('415 for a body that is not JSON', async () => {
@@ -91,6 +92,35 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
     const cursor = await system.api('GET', '/projects?cursor=eyJmb28iOjF9', { token });
     expect(cursor.status).toBe(400);
     expect(cursor.body.error.details[0].path).toBe('cursor');
+  });
+
+  it('400 for a body that is not a JSON object, or that repeats a path parameter', async () => {
+    for (const rawBody of ['null', '1', '"name"', '[{"name":"arr"}]']) {
+      const response = await system.api('POST', '/projects', { token, rawBody, headers: { 'content-type': 'application/json' } });
+      expect(response.status, rawBody).toBe(400);
+      expect(response.body.error.message).toMatch(/JSON object/);
+    }
+    const { body } = await system.api('POST', '/projects', { token, body: { name: 'path-wins' } });
+    const other = '00000000-0000-4000-8000-000000000000';
+    const clash = await system.api('PUT', `/projects/${body.data.id}`, { token, body: { id: other, description: 'x' } });
+    expect(clash.status).toBe(400);
+    expect(clash.body.error.details[0].path).toBe('id');
+    expect((await system.api('GET', `/projects/${body.data.id}`, { token })).body.data.description).toBeNull();
+  });
+
+  it('400 with the envelope and a request id for a malformed URL', async () => {
+    const response = await fetch(`${system.url}/api/v1/projects/%E0%A4%A`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(((await response.json()) as { success: boolean; error: { code: string } }).error.code).toBe('BAD_REQUEST');
+  });
+
+  it('401, not 400, for a credential of the wrong shape or length', async () => {
+    for (const credential of ['x'.repeat(600), `ats_${'x'.repeat(600)}`, 'not-a-token']) {
+      const response = await system.api('GET', '/projects', { headers: { authorization: `Bearer ${credential}` } });
+      expect(response.status).toBe(401);
+      expect(response.body.error).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid or expired credential' });
+    }
   });
 
   it('404 with the envelope for an unknown route', async () => {

@@ -1,6 +1,6 @@
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contracts, listOperations } from '@atrium/contract';
+import { API_ERROR_STATUS, contracts, listOperations } from '@atrium/contract';
 import { startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -38,7 +38,14 @@ describe('the OpenAPI document', () => {
         expect(item.responses[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
       }
       expect(Boolean(item.security?.length), `${procedure} security`).toBe(rest.auth === 'user');
+      const declared = [...(rest.errors ?? []), ...(rest.auth === 'user' ? ['UNAUTHORIZED' as const] : [])];
+      for (const code of declared) expect(statuses, `${procedure} documents ${code}`).toContain(String(API_ERROR_STATUS[code]));
     }
+  });
+
+  it('documents the 401 of a failed sign-in and a body-less logout', () => {
+    expect(Object.keys(document.paths['/auth/login'].post.responses)).toContain('401');
+    expect(document.paths['/auth/logout'].post.requestBody?.required ?? false).toBe(false);
   });
 
   it('describes the spec\'s project fields and the envelope', () => {

@@ -86,6 +86,11 @@ describe('a healthy system', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('TOO_MANY_REQUESTS');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The same route spelled differently is the same route, with the same budget.
+    for (const path of ['/auth/login/', '/AUTH/LOGIN', '/auth/./Login', '/Auth/Register/']) {
+      const variant = await system.api('POST', path, { body: { email: 'guess@example.com', password: 'guess-guess' } });
+      expect(variant.status, path).toBe(429);
+    }
     // Other routes have their own budget.
     expect((await system.api('GET', '/projects')).status).toBe(401);
   });

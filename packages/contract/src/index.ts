@@ -16,3 +16,4 @@ import { projectsContract } from './services/projects.js';
 /** Every service contract; the gateway publishes the REST operations of all of them. */
 export const contracts = [identityContract, projectsContract, environmentsContract] as const;
 export * from './events.js';
+export * from './credentials.js';

@@ -33,7 +33,7 @@ export async function startServiceHarness(
   const serverConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection) });
-  serveRouterOverNats(serverConnection, service.name, service.endpoint);
+  const served = serveRouterOverNats(serverConnection, service.name, service.endpoint);
   await serverConnection.flush();
   // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
   const transport = createNatsTransport(clientConnection, { timeoutMs: 20_000 });
@@ -43,6 +43,7 @@ export async function startServiceHarness(
     call: (path, kind, input, caller) =>
       transport.call({ service: service.name, path, kind, input, meta: { requestId: randomUUID(), caller } }),
     async stop() {
+      await served.drain();
       await clientConnection.close();
       await serverConnection.drain();
       await service.close();

@@ -4,6 +4,7 @@ import type { AnyTRPCRouter } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { TRPCError } from '@trpc/server';
+import { apiCodeForTrpcCode } from '@atrium/contract';
 import { RemoteProcedureError } from './call.js';
 import type { CallMeta, ProcedureKind, ServiceTransport } from './call.js';
 
@@ -44,7 +45,7 @@ function toClientError(error: unknown): TRPCClientError<any> {
       error: {
         message: error.message,
         code: TRPC_ERROR_CODES_BY_KEY[error.code],
-        data: { code: error.code, apiCode: error.code },
+        data: { code: error.code, apiCode: apiCodeForTrpcCode(error.code) },
       },
     });
   }

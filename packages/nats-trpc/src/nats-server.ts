@@ -27,27 +27,43 @@ function parseInput(msg: Msg): unknown {
   }
 }
 
+export interface ServedRouter {
+  subscription: Subscription;
+  /**
+   * Stops taking calls and resolves once every call already taken has been answered. NATS's
+   * own drain does not wait for asynchronous handlers, so without this a shutdown would close
+   * the database under running calls and their callers would wait out their deadline.
+   */
+  drain(): Promise<void>;
+}
+
 /**
  * Serves a tRPC router on `svc.<service>.v1.>` in the service's queue group: every
  * instance subscribes, NATS hands each request to one of them.
  */
-export function serveRouterOverNats<Ctx>(
-  nc: NatsConnection,
-  service: string,
-  endpoint: RouterEndpoint<Ctx>,
-): Subscription {
+export function serveRouterOverNats<Ctx>(nc: NatsConnection, service: string, endpoint: RouterEndpoint<Ctx>): ServedRouter {
   const prefix = serviceSubjectPrefix(service);
-  return nc.subscribe(`${prefix}>`, {
+  const inFlight = new Set<Promise<void>>();
+  const subscription = nc.subscribe(`${prefix}>`, {
     queue: queueGroup(service),
     callback: (error, msg) => {
       if (error || !msg.reply) return;
-      void answer(msg);
+      const answering = answer(msg).finally(() => inFlight.delete(answering));
+      inFlight.add(answering);
     },
   });
 
   async function answer(msg: Msg): Promise<void> {
     const path = msg.subject.slice(prefix.length);
     const reply = await dispatchCall(endpoint, path, kindFromHeaders(msg.headers), () => parseInput(msg), metaFromHeaders(msg.headers));
-    msg.respond(JSON.stringify(reply));
+    if (!nc.isClosed()) msg.respond(JSON.stringify(reply));
   }
+
+  return {
+    subscription,
+    async drain() {
+      if (!subscription.isClosed()) await subscription.drain();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
 }

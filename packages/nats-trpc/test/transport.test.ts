@@ -102,6 +102,31 @@ describe('tRPC over a real nats-server', () => {
     await second.drain();
   });
 
+  it('drain() answers every call already taken before it resolves', async () => {
+    const own = await connect({ servers: inject('natsUrl') });
+    const drained = `${service}-drain`;
+    const served = serveRouterOverNats(own, drained, {
+      router: t.router({
+        slow: t.procedure.query(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return 'finished';
+        }),
+      }),
+      createContext: (m) => ({ meta: m }),
+    });
+    await own.flush();
+    const patient = createNatsTransport(client, { timeoutMs: 5000 });
+    const call = patient.call({ service: drained, path: 'slow', kind: 'query', input: undefined, meta });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await served.drain();
+    await own.drain();
+    await expect(call).resolves.toBe('finished');
+    // Once drained, the instance takes nothing more.
+    await expect(patient.call({ service: drained, path: 'slow', kind: 'query', input: undefined, meta })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
+  });
+
   it('serves typed tRPC clients through the link, over NATS and in process alike', async () => {
     for (const via of [transport, createLocalTransport({ [service]: endpoint })]) {
       const typed = createTRPCClient<typeof router>({ links: [transportLink(via, service, () => meta)] });

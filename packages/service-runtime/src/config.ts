@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger.js';
 
+/** Settings of every process on the bus: the gateway and each service. */
+export const busEnvShape = {
+  NATS_URL: z.string().min(1).meta({ description: 'NATS server URL(s), comma-separated' }),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+};
+
+/** Settings of every process that calls services: the deadline of each call. */
+export const callerEnvShape = {
+  NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+};
+
 /** Settings every service reads; each app's env.ts adds its own. */
 export const serviceEnvShape = {
+  ...busEnvShape,
   DATABASE_URL: z.string().min(1).meta({ description: 'PostgreSQL connection URL' }),
-  NATS_URL: z.string().min(1).meta({ description: 'NATS server URL(s), comma-separated' }),
-  NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  DB_POOL_MAX: z.coerce.number().int().positive().default(10),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // At least 2: start-up holds one connection for the migration lock while migrating on another.
+  DB_POOL_MAX: z.coerce.number().int().min(2).default(10),
 };
 
 /**

@@ -14,8 +14,8 @@ export interface ServiceProcessConfig {
 
 /**
  * The life of a deployed service process: connect to NATS, start the service (database,
- * migrations, router), serve it in its queue group, and on SIGTERM drain in-flight calls
- * before closing the database. A failure to start is logged and exits non-zero.
+ * migrations, router), serve it in its queue group, and on SIGTERM answer the calls already
+ * taken before closing the database. A failure to start is logged and exits non-zero.
  */
 export async function runServiceProcess(
   name: string,
@@ -26,9 +26,11 @@ export async function runServiceProcess(
   try {
     const nc = await connectNats(config.NATS_URL, name);
     const service = await start({ broadcast: createNatsBroadcast(nc), log });
-    await serveOverNats(nc, service);
+    const served = await serveOverNats(nc, service);
     log.info(`${name} service ready`);
     onShutdown(log, async () => {
+      // Stop taking calls, answer the ones taken, then let go of NATS and the database.
+      await served.drain();
       await nc.drain();
       await service.close();
     });

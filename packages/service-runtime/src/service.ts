@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { serveRouterOverNats } from '@atrium/nats-trpc';
-import type { CallMeta, RouterEndpoint } from '@atrium/nats-trpc';
+import type { CallMeta, RouterEndpoint, ServedRouter } from '@atrium/nats-trpc';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { ServiceContext } from './context.js';
 import type { Logger } from './logger.js';
@@ -32,10 +32,10 @@ export function serviceEndpoint(router: AnyTRPCRouter, orm: MikroORM, log: Logge
 
 /**
  * Serves a service on NATS and resolves once the server has registered the subscription,
- * so "ready" means reachable. Draining the connection later finishes in-flight calls.
+ * so "ready" means reachable. Shut down with the returned `drain()` before closing anything.
  */
-export async function serveOverNats(nc: NatsConnection, service: ServiceInstance): Promise<Subscription> {
-  const subscription = serveRouterOverNats(nc, service.name, service.endpoint);
+export async function serveOverNats(nc: NatsConnection, service: ServiceInstance): Promise<ServedRouter> {
+  const served = serveRouterOverNats(nc, service.name, service.endpoint);
   await nc.flush();
-  return subscription;
+  return served;
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CREDENTIAL_REVOKED_SUBJECT } from '@atrium/contract';
+import { CREDENTIAL_REVOKED_SUBJECT, credentialDigest } from '@atrium/contract';
+import { TRPCError } from '@trpc/server';
 import { ServiceUnavailableError, createLocalBroadcast } from '@atrium/nats-trpc';
 import type { ProcedureCall, ServiceTransport } from '@atrium/nats-trpc';
 import { createAuthenticator } from './authenticator.js';
-import { credentialCacheKey, credentialFromHeaders } from './credentials.js';
+import { credentialFromHeaders } from './credentials.js';
 
 const caller = {
   user: { id: '550e8400-e29b-41d4-a716-446655440000', email: 'a@example.com', name: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
@@ -60,8 +61,40 @@ describe('the authenticator', () => {
     const broadcast = createLocalBroadcast();
     const auth = createAuthenticator({ transport: identity.transport, broadcast, ttlMs: 30_000, max: 10 });
     await auth.authenticate('ats_token', 'r');
-    broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, { credential_hashes: [credentialCacheKey('ats_token')] });
+    broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, { credential_hashes: [credentialDigest('ats_token')] });
     await auth.authenticate('ats_token', 'r');
     expect(identity.calls).toHaveLength(2);
+  });
+
+  it('with a TTL of 0 asks identity every time, concurrent requests included', async () => {
+    const identity = identityStandIn(async () => caller);
+    const auth = createAuthenticator({ transport: identity.transport, broadcast: createLocalBroadcast(), ttlMs: 0, max: 10 });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate('ats_token', 'r')));
+    expect(answers.every((answer) => answer.user.id === caller.user.id)).toBe(true);
+    expect(identity.calls).toHaveLength(20);
+  });
+
+  it('asks again when a revocation lands while a lookup is in flight', async () => {
+    const broadcast = createLocalBroadcast();
+    let revoked = false;
+    const identity = identityStandIn(async () => {
+      if (revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or expired credential' });
+      // The revocation arrives while identity is still answering the first lookup.
+      broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, { credential_hashes: [credentialDigest('ats_token')] });
+      revoked = true;
+      return caller;
+    });
+    const auth = createAuthenticator({ transport: identity.transport, broadcast, ttlMs: 30_000, max: 10 });
+    await expect(auth.authenticate('ats_token', 'r')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(identity.calls).toHaveLength(2);
+  });
+
+  it('refuses what cannot be a credential without asking identity', async () => {
+    const identity = identityStandIn(async () => caller);
+    const auth = createAuthenticator({ transport: identity.transport, broadcast: createLocalBroadcast(), ttlMs: 30_000, max: 10 });
+    for (const credential of ['hello', `ats_${'x'.repeat(600)}`]) {
+      await expect(auth.authenticate(credential, 'r')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    expect(identity.calls).toHaveLength(0);
   });
 });

@@ -1,8 +1,16 @@
 import { LRUCache } from 'lru-cache';
-import { CREDENTIAL_REVOKED_SUBJECT, authenticatedCallerSchema, credentialRevokedSchema } from '@atrium/contract';
+import { TRPCError } from '@trpc/server';
+import {
+  CREDENTIAL_REVOKED_SUBJECT,
+  authenticatedCallerSchema,
+  credentialDigest,
+  credentialRevokedSchema,
+  looksLikeCredential,
+} from '@atrium/contract';
 import type { AuthenticatedCaller } from '@atrium/contract';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import { credentialCacheKey } from './credentials.js';
+
+const INVALID_CREDENTIAL = 'Invalid or expired credential';
 
 export interface AuthenticatorOptions {
   transport: ServiceTransport;
@@ -23,19 +31,20 @@ export interface Authenticator {
  * failures are not cached; revocations broadcast by identity evict entries at once.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const lookup = async (credential: string, requestId: string): Promise<AuthenticatedCaller> => {
+    const answer = await options.transport.call({
+      service: 'identity',
+      path: 'credentials.authenticate',
+      kind: 'query',
+      input: { credential },
+      meta: { requestId },
+    });
+    return authenticatedCallerSchema.parse(answer);
+  };
   const cache = new LRUCache<string, AuthenticatedCaller, { credential: string; requestId: string }>({
     max: options.max,
     ttl: Math.max(options.ttlMs, 1),
-    fetchMethod: async (_key, _stale, { context }) => {
-      const answer = await options.transport.call({
-        service: 'identity',
-        path: 'credentials.authenticate',
-        kind: 'query',
-        input: { credential: context.credential },
-        meta: { requestId: context.requestId },
-      });
-      return authenticatedCallerSchema.parse(answer);
-    },
+    fetchMethod: (_key, _stale, { context }) => lookup(context.credential, context.requestId),
   });
   const unsubscribe = options.broadcast.subscribe(CREDENTIAL_REVOKED_SUBJECT, (payload) => {
     const event = credentialRevokedSchema.safeParse(payload);
@@ -44,11 +53,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   return {
     async authenticate(credential, requestId) {
-      const key = credentialCacheKey(credential);
-      if (options.ttlMs === 0) cache.delete(key);
-      const caller = await cache.fetch(key, { context: { credential, requestId } });
-      if (!caller) throw new Error('credential lookup returned nothing');
-      return caller;
+      // Not even shaped like one of ours: refuse without a hop (and without echoing identity's input rules).
+      if (!looksLikeCredential(credential)) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_CREDENTIAL });
+      if (options.ttlMs === 0) return lookup(credential, requestId);
+      try {
+        const caller = await cache.fetch(credentialDigest(credential), { context: { credential, requestId } });
+        if (caller) return caller;
+      } catch (error) {
+        if (error instanceof TRPCError) throw error;
+        // lru-cache aborts a lookup whose entry is deleted meanwhile (a revocation arrived):
+        // its answer may be stale, so ask again, uncached.
+      }
+      return lookup(credential, requestId);
     },
     close: unsubscribe,
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** The credential of a request: `Authorization: Bearer <token or key>` or `x-api-key: <key>`. */
@@ -10,9 +9,4 @@ export function credentialFromHeaders(headers: IncomingHttpHeaders): string | un
   }
   const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey.trim() : undefined;
-}
-
-/** The same SHA-256 identity stores, so revocation events can name cache entries. */
-export function credentialCacheKey(credential: string): string {
-  return createHash('sha256').update(credential).digest('hex');
 }

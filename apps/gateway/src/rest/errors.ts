@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { API_ERROR_CODES, API_ERROR_STATUS, apiCodeForTrpcCode } from '@atrium/contract';
 import type { ApiErrorCode, ErrorDetail, ErrorEnvelope } from '@atrium/contract';
 import { RemoteProcedureError } from '@atrium/nats-trpc';
@@ -60,4 +60,3 @@ export function apiErrorOfHttpError(error: { statusCode?: number; code?: string;
   }
 }
 
-export { TRPCError };

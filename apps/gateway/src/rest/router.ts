@@ -13,6 +13,29 @@ export interface GatewayContext {
   requestId: string;
   credential?: string;
   caller?: AuthenticatedCaller;
+  /** The parsed JSON body as sent, before the REST adapter merges path parameters into it. */
+  body?: unknown;
+}
+
+const badRequest = (message: string, path = '') =>
+  new TRPCError({
+    code: 'BAD_REQUEST',
+    message,
+    // Shaped like a validation failure so the envelope carries field details.
+    cause: Object.assign(new Error(message), { issues: [{ path: path ? [path] : [], message }] }),
+  });
+
+/**
+ * What strict bodies need beyond the schema: the REST adapter spreads the body into the input
+ * (so `null`, `1` or a path parameter in the body would otherwise vanish silently).
+ */
+function checkBody(body: unknown, pathParameters: string[]): void {
+  if (body === undefined) return;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('The request body must be a JSON object');
+  }
+  const clash = pathParameters.find((name) => Object.hasOwn(body, name));
+  if (clash) throw badRequest(`"${clash}" is given by the URL and cannot be set in the body`, clash);
 }
 
 const t = initTRPC
@@ -51,7 +74,11 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
     const { operation } = entry;
     const rest = operation.rest!;
     const [resource, verb] = entry.procedure.split('.') as [string, string];
-    const base = rest.auth === 'user' ? authenticated : t.procedure;
+    const pathParameters = [...rest.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!);
+    const base = (rest.auth === 'user' ? authenticated : t.procedure).use(({ ctx, next }) => {
+      checkBody(ctx.body, pathParameters);
+      return next();
+    });
     const procedure = base
       .meta({
         openapi: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CREDENTIAL_LENGTH } from '../credentials.js';
 import { displayNameSchema, timestampSchema, uuidSchema } from './common.js';
 
 /** E-mail addresses are compared case-insensitively, so they are stored lower-cased. */
@@ -82,7 +83,7 @@ export const createApiKeyInput = z
 export const deleteApiKeyInput = z.strictObject({ id: uuidSchema.meta({ description: 'API key id' }) });
 
 /** Internal: what the gateway learns about a credential. */
-export const authenticateInput = z.strictObject({ credential: z.string().min(1).max(512) });
+export const authenticateInput = z.strictObject({ credential: z.string().min(1).max(MAX_CREDENTIAL_LENGTH) });
 export const authenticatedCallerSchema = z.object({
   user: userSchema,
   credential_id: uuidSchema,

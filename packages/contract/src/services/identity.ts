@@ -28,10 +28,11 @@ export const identityContract = defineService('identity', {
     login: mutation({
       input: loginInput,
       output: sessionSchema,
-      rest: { method: 'POST', path: '/auth/login', status: 200, auth: 'public', summary: 'Sign in with e-mail and password', tags: ['Auth'] },
+      rest: { method: 'POST', path: '/auth/login', status: 200, auth: 'public', summary: 'Sign in with e-mail and password', tags: ['Auth'], errors: ['UNAUTHORIZED'] },
     }),
     logout: mutation({
-      input: noInput,
+      // No body needed: the credential of the request is what is revoked.
+      input: noInput.optional(),
       output: z.void(),
       rest: { method: 'POST', path: '/auth/logout', status: 204, auth: 'user', summary: 'Revoke the credential used for this request', tags: ['Auth'] },
     }),
