@@ -1,8 +1,15 @@
-import { runServiceProcess } from '@atrium/service-runtime';
+import { createJetStreamSink, ensureEventStream, runServiceProcess } from '@atrium/service-runtime';
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
 const config = loadProjectsConfig();
-await runServiceProcess('projects', config, ({ log }) =>
-  startProjectsService({ databaseUrl: config.DATABASE_URL, dbPoolMax: config.DB_POOL_MAX, log }),
-);
+await runServiceProcess('projects', config, async ({ nc, log }) => {
+  const stream = { stream: config.EVENTS_STREAM, namespace: config.EVENTS_NAMESPACE };
+  await ensureEventStream(nc, stream);
+  return startProjectsService({
+    databaseUrl: config.DATABASE_URL,
+    dbPoolMax: config.DB_POOL_MAX,
+    eventSink: createJetStreamSink(nc, stream),
+    log,
+  });
+});

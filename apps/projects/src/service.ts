@@ -1,21 +1,27 @@
-import { serviceEndpoint } from '@atrium/service-runtime';
-import type { Logger, ServiceInstance } from '@atrium/service-runtime';
-import { initProjectsOrm } from './db.js';
+import { OutboxRelay, serviceEndpoint } from '@atrium/service-runtime';
+import type { EventSink, Logger, ServiceInstance } from '@atrium/service-runtime';
+import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
 
 export interface ProjectsServiceOptions {
   databaseUrl: string;
   dbPoolMax?: number;
+  /** Where the outbox relay publishes projects' events (JetStream, or the in-process bus). */
+  eventSink: EventSink;
   log: Logger;
 }
 
-/** Connects the database, runs migrations and builds the router: everything but the transport. */
+/** Connects the database, runs migrations, starts the outbox relay and builds the router: everything but the transport. */
 export async function startProjectsService(options: ProjectsServiceOptions): Promise<ServiceInstance> {
   const orm = await initProjectsOrm(options.databaseUrl, options.dbPoolMax);
-  const router = createProjectsRouter();
+  const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: PROJECTS_SCHEMA });
+  relay.start();
   return {
     name: 'projects',
-    endpoint: serviceEndpoint(router, orm, options.log),
-    close: () => orm.close(),
+    endpoint: serviceEndpoint(createProjectsRouter(), orm, options.log, relay),
+    async close() {
+      await relay.stop();
+      await orm.close();
+    },
   };
 }

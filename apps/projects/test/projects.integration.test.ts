@@ -2,17 +2,44 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
 import type { ServiceHarness } from '@atrium/local-infra';
-import { createLogger } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { inject } from 'vitest';
+import '@atrium/local-infra/provided-context';
 import { startProjectsService } from '../src/service.js';
 
-let harness: ServiceHarness;
+let harness: ServiceHarness & { events: { stream: string; namespace: string } };
+let nc: NatsConnection;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(({ databaseUrl }) =>
-    startProjectsService({ databaseUrl, log: createLogger('projects', 'silent') }),
-  );
+  harness = await startServiceHarness(async ({ databaseUrl, nc: serverConnection, events }) => {
+    await ensureEventStream(serverConnection, events);
+    return startProjectsService({
+      databaseUrl,
+      eventSink: createJetStreamSink(serverConnection, events),
+      log: createLogger('projects', 'silent'),
+    });
+  });
+  nc = await connect({ servers: inject('natsUrl') });
 });
-afterAll(() => harness?.stop());
+afterAll(async () => {
+  await nc?.close();
+  await harness?.stop();
+});
+
+/** The payloads the stream holds on `subject`, read back from JetStream (works on nats-server 2.9). */
+async function streamedEvents(subject: string): Promise<unknown[]> {
+  const manager = await jetstreamManager(nc);
+  const info = await manager.streams.info(harness.events.stream);
+  const payloads: unknown[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq += 1) {
+    const message = await manager.streams.getMessage(harness.events.stream, { seq }).catch(() => null);
+    if (message?.subject === subject) payloads.push(message.json());
+  }
+  return payloads;
+}
 
 const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => queryDatabase<T>(harness.databaseUrl, text, values);
 
@@ -98,6 +125,34 @@ describe('projects over NATS', () => {
     await expect(harness.call('projects.get', 'query', { id: project.id }, owner)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(0);
     expect(await sql(`select 1 from projects.members where project_id = $1`, [project.id])).toHaveLength(0);
+
+    // The outbox row committed with the deletion, and the relay put it on the stream.
+    await expect
+      .poll(() => streamedEvents(`${harness.events.namespace}.projects.v1.deleted`), { timeout: 10_000 })
+      .toContainEqual({ project_id: project.id, name: 'to-delete', deleted_by: owner.userId });
+    await expect.poll(async () => (await sql(`select published_at from projects.outbox where payload->>'project_id' = $1`, [project.id]))[0]).toMatchObject({
+      published_at: expect.any(Date),
+    });
+  });
+
+  it('a refused deletion writes no event', async () => {
+    const owner = user();
+    const project = await harness.call('projects.create', 'mutation', { name: 'kept-project' }, owner);
+    await expect(harness.call('projects.delete', 'mutation', { id: project.id }, user())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await sql(`select 1 from projects.outbox where payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+  });
+
+  it('the relay publishes events left behind by a crash', async () => {
+    const id = randomUUID();
+    const projectId = randomUUID();
+    // As if a process committed a deletion and died before relaying it.
+    await sql(`insert into projects.outbox (id, type, payload, created_at) values ($1, 'projects.v1.deleted', $2, now())`, [
+      id,
+      JSON.stringify({ project_id: projectId, name: 'crashed', deleted_by: randomUUID() }),
+    ]);
+    await expect
+      .poll(() => streamedEvents(`${harness.events.namespace}.projects.v1.deleted`), { timeout: 10_000 })
+      .toContainEqual(expect.objectContaining({ project_id: projectId, name: 'crashed' }));
   });
 
   it('the database itself allows only one owner per project', async () => {

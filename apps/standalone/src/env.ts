@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewayEnvShape } from '@atrium/gateway';
 import { identityEnvShape } from '@atrium/identity';
-import { loadConfig } from '@atrium/service-runtime';
+import { eventsEnvShape, loadConfig } from '@atrium/service-runtime';
 
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -13,6 +13,7 @@ const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const standaloneEnvShape = {
   ...identityEnvShape,
   ...gatewayEnvShape,
+  ...eventsEnvShape,
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default(`${WORKSPACE_ROOT}.data`),

@@ -13,8 +13,15 @@ import {
 } from '@atrium/nats-trpc';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService } from '@atrium/projects';
-import { connectNats, createLogger, serveOverNats } from '@atrium/service-runtime';
-import type { Logger, ServiceInstance } from '@atrium/service-runtime';
+import {
+  connectNats,
+  createJetStreamSink,
+  createLocalSink,
+  createLogger,
+  ensureEventStream,
+  serveOverNats,
+} from '@atrium/service-runtime';
+import type { EventSink, Logger, ServiceInstance } from '@atrium/service-runtime';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -56,6 +63,15 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       return nc;
     };
     const serviceBroadcast: Broadcast = config.NATS_URL ? createNatsBroadcast(await connect('identity')) : createLocalBroadcast();
+    const stream = { stream: config.EVENTS_STREAM, namespace: config.EVENTS_NAMESPACE };
+    let eventSink: EventSink;
+    if (config.NATS_URL) {
+      const eventsConnection = await connect('projects-events');
+      await ensureEventStream(eventsConnection, stream);
+      eventSink = createJetStreamSink(eventsConnection, stream);
+    } else {
+      eventSink = createLocalSink(serviceBroadcast, stream.namespace);
+    }
 
     const services: ServiceInstance[] = await Promise.all([
       startIdentityService({
@@ -65,7 +81,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         broadcast: serviceBroadcast,
         log: createLogger('identity', config.LOG_LEVEL),
       }),
-      startProjectsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, log: createLogger('projects', config.LOG_LEVEL) }),
+      startProjectsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, eventSink, log: createLogger('projects', config.LOG_LEVEL) }),
       startEnvironmentsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, log: createLogger('environments', config.LOG_LEVEL) }),
     ]);
     stops.push(async () => {

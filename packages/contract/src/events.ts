@@ -10,3 +10,15 @@ export const credentialRevokedSchema = z.object({
   credential_hashes: z.array(z.string()),
 });
 export type CredentialRevoked = z.infer<typeof credentialRevokedSchema>;
+
+/**
+ * Durable domain events (JetStream stream ATRIUM, subjects `evt.<type>`), written to the
+ * owning service's outbox in the transaction of the change.
+ */
+export const PROJECT_DELETED = 'projects.v1.deleted';
+export const projectDeletedSchema = z.object({
+  project_id: z.uuid(),
+  name: z.string(),
+  deleted_by: z.uuid(),
+});
+export type ProjectDeleted = z.infer<typeof projectDeletedSchema>;

@@ -35,3 +35,9 @@ export function loadConfig<S extends z.ZodRawShape>(
   }
   return result.data;
 }
+
+/** Where durable events go: JetStream stream `EVENTS_STREAM`, subjects `<EVENTS_NAMESPACE>.<type>`. */
+export const eventsEnvShape = {
+  EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ATRIUM'),
+  EVENTS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('evt'),
+};

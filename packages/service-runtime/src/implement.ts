@@ -26,7 +26,9 @@ export function implementService<C extends ServiceContract>(
       const resolve = async ({ input, ctx }: { input: unknown; ctx: ServiceContext }) => {
         if (needsCaller && !ctx.meta.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
         try {
-          return await handler(input, ctx);
+          const output = await handler(input, ctx);
+          ctx.events.afterSuccess();
+          return output;
         } catch (error) {
           throw toTRPCError(error);
         }

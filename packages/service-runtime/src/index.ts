@@ -11,3 +11,4 @@ export * from './service.js';
 export * from './pagination.js';
 export * from './health.js';
 export * from './process.js';
+export * from './outbox/index.js';

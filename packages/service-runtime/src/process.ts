@@ -1,5 +1,6 @@
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import type { Broadcast } from '@atrium/nats-trpc';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from './logger.js';
 import type { Logger, LOG_LEVELS } from './logger.js';
 import { connectNats } from './nats.js';
@@ -20,12 +21,12 @@ export interface ServiceProcessConfig {
 export async function runServiceProcess(
   name: string,
   config: ServiceProcessConfig,
-  start: (deps: { broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
+  start: (deps: { nc: NatsConnection; broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
 ): Promise<void> {
   const log = createLogger(name, config.LOG_LEVEL);
   try {
     const nc = await connectNats(config.NATS_URL, name);
-    const service = await start({ broadcast: createNatsBroadcast(nc), log });
+    const service = await start({ nc, broadcast: createNatsBroadcast(nc), log });
     const served = await serveOverNats(nc, service);
     log.info(`${name} service ready`);
     onShutdown(log, async () => {

@@ -5,6 +5,8 @@ import type { CallMeta, RouterEndpoint, ServedRouter } from '@atrium/nats-trpc';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { ServiceContext } from './context.js';
 import type { Logger } from './logger.js';
+import { createEventRecorder } from './outbox/recorder.js';
+import type { OutboxRelay } from './outbox/relay.js';
 
 /** A running service: its router endpoint (for NATS or in-process calls) and how to stop it. */
 export interface ServiceInstance {
@@ -13,15 +15,22 @@ export interface ServiceInstance {
   close(): Promise<void>;
 }
 
-/** The endpoint of a router whose calls each get a forked EntityManager and a request logger. */
-export function serviceEndpoint(router: AnyTRPCRouter, orm: MikroORM, log: Logger): RouterEndpoint<ServiceContext> {
+/**
+ * The endpoint of a router whose calls each get a forked EntityManager, a request logger and
+ * an event recorder writing to the service's outbox (when it has one: pass its relay).
+ */
+export function serviceEndpoint(
+  router: AnyTRPCRouter,
+  orm: MikroORM,
+  log: Logger,
+  relay?: OutboxRelay,
+): RouterEndpoint<ServiceContext> {
   return {
     router,
-    createContext: (meta: CallMeta): ServiceContext => ({
-      meta,
-      em: orm.em.fork(),
-      log: log.child({ requestId: meta.requestId }),
-    }),
+    createContext: (meta: CallMeta): ServiceContext => {
+      const em = orm.em.fork();
+      return { meta, em, log: log.child({ requestId: meta.requestId }), events: createEventRecorder(em, relay) };
+    },
     onError: (error, path, meta) => {
       const code = (error as { code?: string }).code;
       if (code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path, requestId: meta.requestId }, 'procedure failed');

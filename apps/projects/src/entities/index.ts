@@ -1,3 +1,4 @@
+import { OutboxEvent } from '@atrium/service-runtime';
 import { Member } from './member.entity.js';
 import { Project } from './project.entity.js';
 
@@ -5,4 +6,5 @@ export { Member, Project };
 export type { IMember } from './member.entity.js';
 export type { IProject } from './project.entity.js';
 
-export const entities = [Project, Member];
+/** The outbox (from service-runtime) lives in this service's schema too. */
+export const entities = [Project, Member, OutboxEvent];

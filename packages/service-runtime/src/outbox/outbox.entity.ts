@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity } from '@mikro-orm/core';
+import type { InferEntity } from '@mikro-orm/core';
+
+/**
+ * An event written in the same transaction as the change it describes (the transactional
+ * outbox): if the change commits, the event will be published, even after a crash.
+ */
+export const OutboxEvent = defineEntity({
+  name: 'OutboxEvent',
+  tableName: 'outbox',
+  properties: (p) => ({
+    /** Also the JetStream message id, so a re-publish after a crash is deduplicated. */
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    /** `<service>.v1.<past-tense>`, published on `<namespace>.<type>` (namespace `evt` in production). */
+    type: p.string().length(200),
+    payload: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+    publishedAt: p.datetime(3).nullable(),
+  }),
+});
+
+export type IOutboxEvent = InferEntity<typeof OutboxEvent>;
+
+/** The table, for a service's migration: one outbox per service schema. */
+export function outboxTableSql(schema: string): string[] {
+  return [
+    `create table "${schema}"."outbox" (
+      "id" uuid not null, "type" varchar(200) not null, "payload" jsonb not null,
+      "created_at" timestamptz(3) not null, "published_at" timestamptz(3) null,
+      constraint "outbox_pkey" primary key ("id"));`,
+    // The relay only ever looks for what is not published yet.
+    `create index "outbox_unpublished_index" on "${schema}"."outbox" ("created_at") where "published_at" is null;`,
+  ];
+}
