@@ -1,10 +1,10 @@
-import { createJetStreamSink, ensureEventStream, runServiceProcess } from '@atrium/service-runtime';
+import { createJetStreamSink, ensureEventStream, eventStreamSettings, runServiceProcess } from '@atrium/service-runtime';
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
 const config = loadProjectsConfig();
 await runServiceProcess('projects', config, async ({ nc, log }) => {
-  const stream = { stream: config.EVENTS_STREAM, namespace: config.EVENTS_NAMESPACE };
+  const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({
     databaseUrl: config.DATABASE_URL,

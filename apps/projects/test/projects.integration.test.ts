@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
 import type { ServiceHarness } from '@atrium/local-infra';
+import { CREDENTIAL_REVOKED_SUBJECT } from '@atrium/contract';
 import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -10,7 +11,7 @@ import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
 import { startProjectsService } from '../src/service.js';
 
-let harness: ServiceHarness & { events: { stream: string; namespace: string } };
+let harness: ServiceHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
@@ -133,6 +134,33 @@ describe('projects over NATS', () => {
     await expect.poll(async () => (await sql(`select published_at from projects.outbox where payload->>'project_id' = $1`, [project.id]))[0]).toMatchObject({
       published_at: expect.any(Date),
     });
+  });
+
+  it('the event commits with the change or not at all', async () => {
+    const owner = user();
+    const project = await harness.call('projects.create', 'mutation', { name: 'undeletable' }, owner);
+    // Make the deletion itself fail inside the transaction, after the event was recorded.
+    await sql(`create or replace function projects.refuse_delete() returns trigger language plpgsql as
+      $$ begin if old.name = 'undeletable' then raise exception 'refused by test'; end if; return old; end $$`);
+    await sql(`create trigger refuse_delete before delete on projects.projects for each row execute function projects.refuse_delete()`);
+    try {
+      await expect(harness.call('projects.delete', 'mutation', { id: project.id }, owner)).rejects.toMatchObject({
+        code: 'INTERNAL_SERVER_ERROR',
+      });
+    } finally {
+      await sql(`drop trigger refuse_delete on projects.projects`);
+    }
+    expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(1);
+    expect(await sql(`select 1 from projects.outbox where payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+  });
+
+  it('keeps events in a stream with limits and de-duplication, and never stores notifications', async () => {
+    const info = await (await jetstreamManager(nc)).streams.info(harness.events.stream);
+    expect(info.config.subjects).toEqual([`${harness.events.namespace}.>`]);
+    expect(info.config.duplicate_window).toBe(10 * 60 * 1_000_000_000);
+    expect(info.config.max_age).toBe(harness.events.maxAgeMs * 1_000_000);
+    // Cache-eviction notifications must stay out of any events namespace.
+    expect(CREDENTIAL_REVOKED_SUBJECT.split('.')[0]).not.toBe('evt');
   });
 
   it('a refused deletion writes no event', async () => {

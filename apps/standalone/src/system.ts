@@ -19,6 +19,7 @@ import {
   createLocalSink,
   createLogger,
   ensureEventStream,
+  eventStreamSettings,
   serveOverNats,
 } from '@atrium/service-runtime';
 import type { EventSink, Logger, ServiceInstance } from '@atrium/service-runtime';
@@ -57,13 +58,17 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     }
 
     const connections: NatsConnection[] = [];
+    // Registered first so it runs last: everything below may still need NATS while stopping.
+    stops.push(async () => {
+      await Promise.all(connections.map((nc) => nc.drain().catch(() => undefined)));
+    });
     const connect = async (name: string) => {
       const nc = await connectNats(config.NATS_URL!, name);
       connections.push(nc);
       return nc;
     };
     const serviceBroadcast: Broadcast = config.NATS_URL ? createNatsBroadcast(await connect('identity')) : createLocalBroadcast();
-    const stream = { stream: config.EVENTS_STREAM, namespace: config.EVENTS_NAMESPACE };
+    const stream = eventStreamSettings(config);
     let eventSink: EventSink;
     if (config.NATS_URL) {
       const eventsConnection = await connect('projects-events');
@@ -73,7 +78,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       eventSink = createLocalSink(serviceBroadcast, stream.namespace);
     }
 
-    const services: ServiceInstance[] = await Promise.all([
+    const started = await Promise.allSettled([
       startIdentityService({
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
@@ -84,21 +89,21 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       startProjectsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, eventSink, log: createLogger('projects', config.LOG_LEVEL) }),
       startEnvironmentsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, log: createLogger('environments', config.LOG_LEVEL) }),
     ]);
+    const services: ServiceInstance[] = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     stops.push(async () => {
       await Promise.all(services.map((service) => service.close()));
     });
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
 
     let transport: ServiceTransport;
     let gatewayBroadcast: Broadcast = serviceBroadcast;
     let brokerConnected = () => true;
     if (config.NATS_URL) {
-      stops.push(async () => {
-        await Promise.all(connections.map((nc) => nc.drain().catch(() => undefined)));
-      });
       const [identityConnection] = connections;
       const served = [await serveOverNats(identityConnection!, services[0]!)];
       for (const service of services.slice(1)) served.push(await serveOverNats(await connect(service.name), service));
-      // Runs before the connections drain: calls already taken are answered first.
+      // Runs before the services close: calls already taken are answered first.
       stops.push(async () => {
         await Promise.all(served.map((handle) => handle.drain()));
       });

@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 /**
  * Broadcast to every gateway instance when a credential stops working (logout, key
- * deletion, password change), so cached authentications are dropped at once.
+ * deletion, password change), so cached authentications are dropped at once. A notification
+ * (`ntf.`), not a durable event (`evt.`): the events stream must not store credential digests.
  */
-export const CREDENTIAL_REVOKED_SUBJECT = 'evt.identity.v1.credential_revoked';
+export const CREDENTIAL_REVOKED_SUBJECT = 'ntf.identity.v1.credential_revoked';
 export const credentialRevokedSchema = z.object({
   /** SHA-256 (hex) of the revoked token or key: the gateway's cache key. */
   credential_hashes: z.array(z.string()),

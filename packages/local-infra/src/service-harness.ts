@@ -6,6 +6,7 @@ import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@
 import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from './databases.js';
+import type { EventStreamLimits, EventStreamOptions } from '@atrium/service-runtime';
 
 interface StartableService {
   name: string;
@@ -13,8 +14,15 @@ interface StartableService {
   close(): Promise<void>;
 }
 
+/** A stream and namespace no other test file uses: test files share one nats-server. */
+export function testEventStream(): EventStreamOptions & EventStreamLimits {
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
+  return { stream: `ATRIUM_TEST_${suffix}`, namespace: `evt_test_${suffix}`, replicas: 1, maxAgeMs: 60 * 60 * 1000 };
+}
+
 export interface ServiceHarness {
   databaseUrl: string;
+  events: EventStreamOptions & EventStreamLimits;
   /** The client side: a separate NATS connection, as another service would have. */
   transport: ServiceTransport;
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
@@ -31,15 +39,14 @@ export async function startServiceHarness(
     broadcast: Broadcast;
     nc: NatsConnection;
     /** A JetStream stream and subject namespace of this test file's own, so runs never collide. */
-    events: { stream: string; namespace: string };
+    events: EventStreamOptions & EventStreamLimits;
   }) => Promise<StartableService>,
-): Promise<ServiceHarness & { events: { stream: string; namespace: string } }> {
+): Promise<ServiceHarness> {
   const natsUrl = inject('natsUrl');
   const database = await createTestDatabase(inject('databaseUrl'));
   const serverConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
-  const events = { stream: `ATRIUM_TEST_${suffix}`, namespace: `evt_test_${suffix}` };
+  const events = testEventStream();
   const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection), nc: serverConnection, events });
   const served = serveRouterOverNats(serverConnection, service.name, service.endpoint);
   await serverConnection.flush();
@@ -53,9 +60,9 @@ export async function startServiceHarness(
       transport.call({ service: service.name, path, kind, input, meta: { requestId: randomUUID(), caller } }),
     async stop() {
       await served.drain();
+      await service.close();
       await clientConnection.close();
       await serverConnection.drain();
-      await service.close();
       await database.drop();
     },
   };

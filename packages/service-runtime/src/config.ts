@@ -40,4 +40,22 @@ export function loadConfig<S extends z.ZodRawShape>(
 export const eventsEnvShape = {
   EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ATRIUM'),
   EVENTS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('evt'),
+  /** Set it to the cluster size (3) in production; 1 suits a single nats-server. */
+  EVENTS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  EVENTS_MAX_AGE_DAYS: z.coerce.number().int().min(1).default(30),
 };
+
+/** The stream settings of a configuration that includes `eventsEnvShape`. */
+export function eventStreamSettings(config: {
+  EVENTS_STREAM: string;
+  EVENTS_NAMESPACE: string;
+  EVENTS_REPLICAS: number;
+  EVENTS_MAX_AGE_DAYS: number;
+}) {
+  return {
+    stream: config.EVENTS_STREAM,
+    namespace: config.EVENTS_NAMESPACE,
+    replicas: config.EVENTS_REPLICAS,
+    maxAgeMs: config.EVENTS_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+  };
+}

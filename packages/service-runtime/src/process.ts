@@ -30,10 +30,11 @@ export async function runServiceProcess(
     const served = await serveOverNats(nc, service);
     log.info(`${name} service ready`);
     onShutdown(log, async () => {
-      // Stop taking calls, answer the ones taken, then let go of NATS and the database.
+      // Stop taking calls and answer the ones taken; stop the service (its outbox relay still
+      // needs NATS to finish a batch, its database closes); then let go of NATS.
       await served.drain();
-      await nc.drain();
       await service.close();
+      await nc.drain();
     });
   } catch (error) {
     log.fatal({ err: error }, `${name} service failed to start`);

@@ -11,6 +11,8 @@ import type { AuthenticatedCaller } from '@atrium/contract';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 
 const INVALID_CREDENTIAL = 'Invalid or expired credential';
+/** The reasons lru-cache aborts an in-flight fetch with. */
+const FETCH_ABORTS = new Set(['deleted', 'evicted', 'replaced']);
 
 export interface AuthenticatorOptions {
   transport: ServiceTransport;
@@ -60,9 +62,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         const caller = await cache.fetch(credentialDigest(credential), { context: { credential, requestId } });
         if (caller) return caller;
       } catch (error) {
-        if (error instanceof TRPCError) throw error;
-        // lru-cache aborts a lookup whose entry is deleted meanwhile (a revocation arrived):
-        // its answer may be stale, so ask again, uncached.
+        // lru-cache aborts a lookup whose entry is deleted (a revocation arrived), evicted or
+        // replaced meanwhile: its answer may be stale, so ask again, uncached. Anything else stands.
+        if (!(error instanceof Error && FETCH_ABORTS.has(error.message)) || error instanceof TRPCError) throw error;
       }
       return lookup(credential, requestId);
     },

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { createTestDatabase } from '@atrium/local-infra';
+import { createTestDatabase, testEventStream } from '@atrium/local-infra';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
@@ -18,7 +17,7 @@ export interface TestSystem {
  */
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
   const database = await createTestDatabase(inject('databaseUrl'), 'e2e');
-  const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
+  const events = testEventStream();
   const config = loadStandaloneConfig({
     DATABASE_URL: database.url,
     NATS_URL: inject('natsUrl'),
@@ -28,8 +27,8 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     // Tests assert behaviour, never timing: password hashing is slow on a busy CI machine.
     NATS_REQUEST_TIMEOUT_MS: '20000',
     // A stream and subjects of this file's own: test files share one nats-server.
-    EVENTS_STREAM: `ATRIUM_E2E_${suffix}`,
-    EVENTS_NAMESPACE: `evt_e2e_${suffix}`,
+    EVENTS_STREAM: events.stream,
+    EVENTS_NAMESPACE: events.namespace,
     ...env,
   });
   const system = await startSystem(config, createLogger('e2e', 'silent'));

@@ -12,11 +12,15 @@ export const OutboxEvent = defineEntity({
   properties: (p) => ({
     /** Also the JetStream message id, so a re-publish after a crash is deduplicated. */
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    /** `<service>.v1.<past-tense>`, published on `<namespace>.<type>` (namespace `evt` in production). */
+    /** `<service>.v1.<past-tense>`, published on `<namespace>.<type>` (see EventStreamOptions). */
     type: p.string().length(200),
     payload: p.json<Record<string, unknown>>(),
     createdAt: p.datetime(3).onCreate(() => new Date()),
     publishedAt: p.datetime(3).nullable(),
+    /** Failed publishes so far, the last error, and when the relay gave up on the row. */
+    attempts: p.integer().default(0),
+    lastError: p.string().length(1000).nullable(),
+    failedAt: p.datetime(3).nullable(),
   }),
 });
 
@@ -28,8 +32,10 @@ export function outboxTableSql(schema: string): string[] {
     `create table "${schema}"."outbox" (
       "id" uuid not null, "type" varchar(200) not null, "payload" jsonb not null,
       "created_at" timestamptz(3) not null, "published_at" timestamptz(3) null,
+      "attempts" int not null default 0, "last_error" varchar(1000) null, "failed_at" timestamptz(3) null,
       constraint "outbox_pkey" primary key ("id"));`,
-    // The relay only ever looks for what is not published yet.
-    `create index "outbox_unpublished_index" on "${schema}"."outbox" ("created_at") where "published_at" is null;`,
+    // The relay only ever looks for what is neither published nor set aside.
+    `create index "outbox_pending_index" on "${schema}"."outbox" ("created_at", "id") where "published_at" is null and "failed_at" is null;`,
+    `create index "outbox_published_at_index" on "${schema}"."outbox" ("published_at") where "published_at" is not null;`,
   ];
 }

@@ -8,26 +8,47 @@ export interface OutboxRelayOptions {
   schema: string;
   /** How often to look for unpublished events besides being nudged (after a crash, say). */
   pollIntervalMs?: number;
+  /** A row that failed this many publishes is set aside (failed_at) so it stops blocking the rest. */
+  maxAttempts?: number;
+  /** Published rows are deleted after this long. */
+  retainPublishedMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  payload: unknown;
+  attempts: number;
 }
 
 /**
- * Moves committed outbox rows to the event sink. Rows are claimed with `for update skip
- * locked`, so any number of instances relay side by side without publishing a row twice, and
- * marked published in the same transaction; a crash between publish and commit re-publishes
- * with the same message id, which JetStream drops as a duplicate.
+ * Moves committed outbox rows to the event sink, oldest first. Rows are claimed with
+ * `for update skip locked`, so instances relay side by side without publishing a row twice.
+ * Every row is marked as soon as the sink acknowledged it; a failed publish is counted on its
+ * row and ends the batch (what came before it stays published), and a row failing
+ * `maxAttempts` times is set aside. A crash between an acknowledgement and the commit
+ * re-publishes with the same message id, which JetStream drops within its duplicate window.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  private lastPrune = 0;
+  private readonly table: string;
+  private readonly maxAttempts: number;
+  private readonly retainPublishedMs: number;
 
   constructor(
     private readonly orm: MikroORM,
     private readonly sink: EventSink,
     private readonly log: Logger,
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    this.table = `"${options.schema}"."outbox"`;
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.retainPublishedMs = options.retainPublishedMs ?? 7 * 24 * 60 * 60 * 1000;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.nudge(), this.options.pollIntervalMs ?? 1000);
@@ -53,29 +74,58 @@ export class OutboxRelay {
       });
   }
 
+  /** Resolves once no batch is in progress; call before closing the sink's connection. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
   }
 
-  private async drainOutbox(): Promise<void> {
-    while (!this.stopped && (await this.relayBatch()) === BATCH_SIZE);
+  /** Waits until everything committed so far has been handled (for tests and shutdown). */
+  async settle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
-  private async relayBatch(): Promise<number> {
-    const table = `"${this.options.schema}"."outbox"`;
+  private async drainOutbox(): Promise<void> {
+    while (!this.stopped) {
+      const { claimed, failed } = await this.relayBatch();
+      if (failed || claimed < BATCH_SIZE) break;
+    }
+    await this.pruneOccasionally();
+  }
+
+  private async relayBatch(): Promise<{ claimed: number; failed: boolean }> {
     return this.orm.em.fork().transactional(async (em) => {
-      const rows = await em.execute<{ id: string; type: string; payload: unknown }[]>(
-        `select id, type, payload from ${table} where published_at is null
-          order by created_at limit ${BATCH_SIZE} for update skip locked`,
+      const rows = await em.execute<OutboxRow[]>(
+        `select id, type, payload, attempts from ${this.table}
+          where published_at is null and failed_at is null
+          order by created_at, id limit ${BATCH_SIZE} for update skip locked`,
       );
-      for (const row of rows) await this.sink.publish(row);
-      if (rows.length > 0) {
-        const ids = rows.map((row) => row.id);
-        await em.execute(`update ${table} set published_at = now() where id in (${ids.map(() => '?').join(', ')})`, ids);
+      for (const row of rows) {
+        try {
+          await this.sink.publish(row);
+        } catch (error) {
+          const attempts = row.attempts + 1;
+          const giveUp = attempts >= this.maxAttempts;
+          await em.execute(
+            `update ${this.table} set attempts = ?, last_error = ?${giveUp ? ', failed_at = now()' : ''} where id = ?`,
+            [attempts, String(error instanceof Error ? error.message : error).slice(0, 1000), row.id],
+          );
+          this.log[giveUp ? 'error' : 'warn']({ err: error, eventId: row.id, type: row.type, attempts }, giveUp ? 'outbox relay: event set aside' : 'outbox relay: publish failed');
+          return { claimed: rows.length, failed: true };
+        }
+        await em.execute(`update ${this.table} set published_at = now() where id = ?`, [row.id]);
       }
-      return rows.length;
+      return { claimed: rows.length, failed: false };
     });
+  }
+
+  private async pruneOccasionally(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPrune < 60 * 60 * 1000) return;
+    this.lastPrune = now;
+    await this.orm.em
+      .fork()
+      .execute(`delete from ${this.table} where published_at < ?`, [new Date(now - this.retainPublishedMs)]);
   }
 }

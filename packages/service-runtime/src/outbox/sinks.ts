@@ -14,20 +14,44 @@ export interface EventStreamOptions {
   stream: string;
 }
 
-/** Creates the stream unless it exists; every service may call this at start, in any order. */
-export async function ensureEventStream(nc: NatsConnection, options: EventStreamOptions): Promise<void> {
+export interface EventStreamLimits {
+  /** 3 on a 3-node cluster, so one node's outage neither stalls publishing nor loses events. */
+  replicas: number;
+  /** How long events are kept for consumers that were down. */
+  maxAgeMs: number;
+}
+
+/** Re-publishes of one event within this window are dropped (the relay re-sends after a crash). */
+const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+const nanos = (ms: number) => ms * 1_000_000;
+
+/**
+ * Creates the stream unless it exists, or adds the namespace's subjects to an existing one;
+ * every service may call this at start, in any order.
+ */
+export async function ensureEventStream(nc: NatsConnection, options: EventStreamOptions & EventStreamLimits): Promise<void> {
   const manager = await jetstreamManager(nc);
-  try {
-    await manager.streams.info(options.stream);
-  } catch {
-    try {
-      await manager.streams.add({ name: options.stream, subjects: [`${options.namespace}.>`] });
-    } catch (error) {
-      // Another instance created it in between: fine. Anything else is not.
-      await manager.streams.info(options.stream).catch(() => {
-        throw error;
-      });
+  const subject = `${options.namespace}.>`;
+  const existing = await manager.streams.info(options.stream).catch(() => undefined);
+  if (existing) {
+    if (!existing.config.subjects?.includes(subject)) {
+      await manager.streams.update(options.stream, { subjects: [...(existing.config.subjects ?? []), subject] });
     }
+    return;
+  }
+  try {
+    await manager.streams.add({
+      name: options.stream,
+      subjects: [subject],
+      num_replicas: options.replicas,
+      max_age: nanos(options.maxAgeMs),
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    });
+  } catch (error) {
+    // Another instance created it in between: fine. Anything else is not.
+    await manager.streams.info(options.stream).catch(() => {
+      throw error;
+    });
   }
 }
 

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { queryDatabase, startOrmHarness } from '@atrium/local-infra';
+import { OutboxRelay, createLogger } from '@atrium/service-runtime';
+import type { EventSink } from '@atrium/service-runtime';
+import { PROJECTS_SCHEMA, initProjectsOrm } from '../src/db.js';
+
+let harness: Awaited<ReturnType<typeof startOrmHarness<MikroORM>>>;
+beforeAll(async () => {
+  harness = await startOrmHarness((url) => initProjectsOrm(url));
+});
+afterAll(() => harness?.stop());
+
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => queryDatabase<T>(harness.databaseUrl, text, values);
+
+async function pending(type: string, offsetMs: number): Promise<string> {
+  const id = randomUUID();
+  await sql(`insert into projects.outbox (id, type, payload, created_at) values ($1, $2, '{}', now() + $3 * interval '1 millisecond')`, [
+    id,
+    type,
+    offsetMs,
+  ]);
+  return id;
+}
+
+/** A sink that records what it was given and refuses one event type, like a subject JetStream rejects. */
+function recordingSink(poisonType: string): EventSink & { published: string[] } {
+  const published: string[] = [];
+  return {
+    published,
+    async publish(event) {
+      if (event.type === poisonType) throw new Error('illegal subject');
+      published.push(event.id);
+    },
+  };
+}
+
+describe('the outbox relay', () => {
+  it('publishes each row once, and a row that keeps failing is set aside instead of blocking the rest', async () => {
+    const first = await pending('relay-test.v1.first', 0);
+    const poison = await pending('relay-test.v1.poison', 1);
+    const last = await pending('relay-test.v1.last', 2);
+    const sink = recordingSink('relay-test.v1.poison');
+    const relay = new OutboxRelay(harness.orm, sink, createLogger('relay', 'silent'), {
+      schema: PROJECTS_SCHEMA,
+      pollIntervalMs: 20,
+      maxAttempts: 3,
+    });
+    relay.start();
+    try {
+      await expect.poll(() => sink.published, { timeout: 10_000 }).toContain(last);
+    } finally {
+      await relay.stop();
+    }
+    // The row before the poison was not re-sent while the poison was retried.
+    expect(sink.published.filter((id) => id === first)).toHaveLength(1);
+    expect(sink.published).toEqual([first, last]);
+
+    const rows = await sql<{ id: string; attempts: number; published_at: Date | null; failed_at: Date | null; last_error: string | null }>(
+      `select id, attempts, published_at, failed_at, last_error from projects.outbox where id = any($1)`,
+      [[first, poison, last]],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(first)?.published_at).toBeInstanceOf(Date);
+    expect(byId.get(last)?.published_at).toBeInstanceOf(Date);
+    expect(byId.get(poison)).toMatchObject({ attempts: 3, published_at: null, last_error: 'illegal subject' });
+    expect(byId.get(poison)?.failed_at).toBeInstanceOf(Date);
+  });
+
+  it('two relays side by side publish every row exactly once', async () => {
+    const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => pending('relay-test.v1.bulk', 10 + i)));
+    const sink = recordingSink('none');
+    const relays = [1, 2].map(
+      () => new OutboxRelay(harness.orm, sink, createLogger('relay', 'silent'), { schema: PROJECTS_SCHEMA, pollIntervalMs: 10 }),
+    );
+    relays.forEach((relay) => relay.start());
+    try {
+      await expect.poll(() => ids.every((id) => sink.published.includes(id)), { timeout: 10_000 }).toBe(true);
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+    }
+    const bulk = sink.published.filter((id) => ids.includes(id));
+    expect(new Set(bulk).size).toBe(150);
+    expect(bulk).toHaveLength(150);
+  });
+});
