@@ -74,7 +74,7 @@ describe('the outbox relay', () => {
     const relays = [1, 2].map(
       () => new OutboxRelay(harness.orm, sink, createLogger('relay', 'silent'), { schema: PROJECTS_SCHEMA, pollIntervalMs: 10 }),
     );
-    relays.forEach((relay) => relay.start());
+    for (const relay of relays) relay.start();
     try {
       await expect.poll(() => ids.every((id) => sink.published.includes(id)), { timeout: 10_000 }).toBe(true);
     } finally {

@@ -1,5 +1,6 @@
 import { createTRPCClient } from '@trpc/client';
 import type { TRPCClient } from '@trpc/client';
+import type { AnyTRPCRouter } from '@trpc/server';
 import { environmentsContract, identityContract, projectsContract } from '@atrium/contract';
 import type { ContractRouter } from '@atrium/contract';
 import { transportLink } from '@atrium/nats-trpc';
@@ -36,7 +37,7 @@ export interface AtriumClientOptions {
  */
 export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
   const client = <C extends { name: string }>(contract: C) =>
-    createTRPCClient<any>({ links: [transportLink(options.transport, contract.name, options.meta)] });
+    createTRPCClient<AnyTRPCRouter>({ links: [transportLink(options.transport, contract.name, options.meta)] });
   return {
     identity: client(identityContract) as IdentityClient,
     projects: client(projectsContract) as ProjectsClient,

@@ -10,6 +10,7 @@ import type { EventStreamLimits, EventStreamOptions } from '@atrium/service-runt
 
 interface StartableService {
   name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: any service's endpoint, whatever its context type
   endpoint: RouterEndpoint<any>;
   close(): Promise<void>;
 }
@@ -25,6 +26,7 @@ export interface ServiceHarness {
   events: EventStreamOptions & EventStreamLimits;
   /** The client side: a separate NATS connection, as another service would have. */
   transport: ServiceTransport;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
   stop(): Promise<void>;
 }

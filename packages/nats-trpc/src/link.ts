@@ -38,7 +38,7 @@ export function transportLink<TRouter extends AnyTRPCRouter>(
       });
 }
 
-function toClientError(error: unknown): TRPCClientError<any> {
+function toClientError(error: unknown): TRPCClientError<AnyTRPCRouter> {
   if (error instanceof RemoteProcedureError) return TRPCClientError.from({ error: error.shape });
   if (error instanceof TRPCError) {
     return TRPCClientError.from({

@@ -7,6 +7,7 @@ import type { RouterEndpoint } from './dispatch.js';
  * Calls routers in the same process (the embedded one-process mode). Input and reply go
  * through JSON exactly as they would over NATS, so both modes see the same values.
  */
+// biome-ignore lint/suspicious/noExplicitAny: each service's endpoint has its own context type
 export function createLocalTransport(endpoints: Partial<Record<string, RouterEndpoint<any>>>): ServiceTransport {
   return {
     async call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown> {

@@ -7,6 +7,7 @@ export interface OrmOptions {
   clientUrl: string;
   /** The service's own PostgreSQL schema: services share a database server, never tables. */
   schema: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a service's entities are of unrelated types
   entities: EntitySchema<any, any>[];
   migrations: MigrationObject[];
   poolMax?: number;

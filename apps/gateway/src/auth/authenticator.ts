@@ -50,7 +50,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   });
   const unsubscribe = options.broadcast.subscribe(CREDENTIAL_REVOKED_SUBJECT, (payload) => {
     const event = credentialRevokedSchema.safeParse(payload);
-    if (event.success) event.data.credential_hashes.forEach((hash) => cache.delete(hash));
+    if (!event.success) return;
+    for (const hash of event.data.credential_hashes) cache.delete(hash);
   });
 
   return {

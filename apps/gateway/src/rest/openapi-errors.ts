@@ -24,6 +24,6 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
     codes.add('PAYLOAD_TOO_LARGE');
     codes.add('UNSUPPORTED_MEDIA_TYPE');
   }
-  rest.errors?.forEach((code) => codes.add(code));
+  for (const code of rest.errors ?? []) codes.add(code);
   return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], DESCRIPTIONS[code]]));
 }

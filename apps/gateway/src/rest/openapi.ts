@@ -6,6 +6,12 @@ import { restOperations } from './router.js';
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
+/** The part of a generated operation object this module rewrites. */
+interface GeneratedOperation {
+  operationId?: string;
+  responses: Record<string, { description: string; content?: unknown }>;
+}
+
 /**
  * The OpenAPI document of the REST surface, generated from the gateway router (so from the
  * contracts) once at start-up, then corrected where the generator cannot know: the success
@@ -28,10 +34,10 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
 
   const byOperationId = new Map([...restOperations().values()].map((entry) => [entry.procedure, entry.operation]));
   for (const pathItem of Object.values(document.paths ?? {})) {
-    for (const operationObject of Object.values(pathItem as Record<string, any>)) {
-      const operation = byOperationId.get(operationObject?.operationId);
-      if (!operation?.rest) continue;
-      const responses = operationObject.responses as Record<string, any>;
+    for (const operationObject of Object.values(pathItem as Record<string, GeneratedOperation | undefined>)) {
+      const operation = operationObject?.operationId ? byOperationId.get(operationObject.operationId) : undefined;
+      if (!operation?.rest || !operationObject) continue;
+      const responses = operationObject.responses;
       const success = responses['200'];
       if (operation.rest.status !== 200) {
         delete responses['200'];

@@ -107,8 +107,10 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       });
       return envelope(operation, output);
     };
-    ((services[entry.service] ??= {})[resource] ??= {})[verb] =
-      operation.kind === 'query' ? procedure.query(forward) : procedure.mutation(forward);
+    services[entry.service] ??= {};
+    const resources = services[entry.service]!;
+    resources[resource] ??= {};
+    resources[resource]![verb] = operation.kind === 'query' ? procedure.query(forward) : procedure.mutation(forward);
   }
   // The record is built at run time, so its static type is the generic router type.
   return t.router(services as never) as unknown as AnyTRPCRouter;

@@ -1,5 +1,4 @@
 import { unauthorized } from '@atrium/service-runtime';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey, Session } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { toUserDto } from '../dto.js';
@@ -8,7 +7,7 @@ import { API_KEY_PREFIX, SESSION_TOKEN_PREFIX, credentialHash } from '../securit
 /** `last_used_at` is advisory: writing it at most once a minute keeps authentication read-mostly. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-function touch(em: EntityManager, credential: { lastUsedAt?: Date | null }, now: Date): void {
+function touch(credential: { lastUsedAt?: Date | null }, now: Date): void {
   if (!credential.lastUsedAt || now.getTime() - credential.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     credential.lastUsedAt = now;
   }
@@ -22,7 +21,7 @@ export const authenticate = (): Handler<'credentials', 'authenticate'> => async 
   if (input.credential.startsWith(SESSION_TOKEN_PREFIX)) {
     const session = await em.findOne(Session, { tokenHash: hash, expiresAt: { $gt: now } }, { populate: ['user'] });
     if (!session) throw invalid();
-    touch(em, session, now);
+    touch(session, now);
     await em.flush();
     return { user: toUserDto(session.user), credential_id: session.id, credential_kind: 'session' as const };
   }
@@ -33,7 +32,7 @@ export const authenticate = (): Handler<'credentials', 'authenticate'> => async 
       { populate: ['user'] },
     );
     if (!key) throw invalid();
-    touch(em, key, now);
+    touch(key, now);
     await em.flush();
     return { user: toUserDto(key.user), credential_id: key.id, credential_kind: 'api_key' as const };
   }

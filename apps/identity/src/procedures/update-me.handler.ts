@@ -26,7 +26,7 @@ export const updateMe =
       user.passwordHash = await hashPassword(input.password);
       const others = await ctx.em.find(Session, { user: userId, id: { $ne: ctx.meta.caller!.credentialId } });
       revokedHashes = others.map((session) => session.tokenHash);
-      others.forEach((session) => ctx.em.remove(session));
+      for (const session of others) ctx.em.remove(session);
     }
     await ctx.em.flush();
     announceRevoked(deps.broadcast, revokedHashes);
