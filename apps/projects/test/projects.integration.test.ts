@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
 import type { ServiceHarness } from '@atrium/local-infra';
-import { CREDENTIAL_REVOKED_SUBJECT } from '@atrium/contract';
+import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
 import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -49,14 +49,7 @@ const user = () => ({ userId: randomUUID(), credentialId: randomUUID() });
 describe('projects over NATS', () => {
   it('creates with every field of the spec example and reads it back', async () => {
     const owner = user();
-    const body = {
-      name: 'my-saas',
-      display_name: 'My SaaS App',
-      description: 'Production SaaS application',
-      color: '#3B82F6',
-      single_server_mode: false,
-      default_server_id: '550e8400-e29b-41d4-a716-446655440000',
-    };
+    const body = { ...createProjectExample };
     const created = await harness.call('projects.create', 'mutation', body, owner);
     expect(created).toMatchObject({ ...body, icon_path: null, auto_error_tracking_enabled: false });
     expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);

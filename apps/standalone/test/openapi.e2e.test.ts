@@ -1,6 +1,6 @@
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_STATUS, contracts, listOperations } from '@atrium/contract';
+import { API_ERROR_STATUS, contracts, createProjectExample, listOperations } from '@atrium/contract';
 import { startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -61,6 +61,7 @@ describe('the OpenAPI document', () => {
     expect(createdSchema.properties.success).toBeDefined();
     expect(createdSchema.properties.data).toEqual({ $ref: '#/components/schemas/Project' });
     expect(create.requestBody.content['application/json'].schema).toBeTruthy();
+    expect(create.requestBody.content['application/json'].schema.examples).toEqual([createProjectExample]);
     expect(document.components.schemas.Error.properties.error.properties.code.enum).toContain('NOT_FOUND');
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProjectExample } from '@atrium/contract';
 import { newUser, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -8,14 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-const specExample = {
-  name: 'my-saas',
-  display_name: 'My SaaS App',
-  description: 'Production SaaS application',
-  color: '#3B82F6',
-  single_server_mode: false,
-  default_server_id: '550e8400-e29b-41d4-a716-446655440000',
-};
+const specExample = { ...createProjectExample };
 
 describe('Projects API over HTTP → gateway → NATS → services', () => {
   it('creates, reads, partially updates, lists and deletes with the contract\'s statuses and envelope', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   PROJECT_ROLES,
   contracts,
+  createProjectExample,
   createProjectInput,
   listOperations,
   registerInput,
@@ -25,14 +26,7 @@ describe('the role table (DESIGN §4)', () => {
 describe('project schemas', () => {
   it('accept the spec example and the name rule', () => {
     expect(
-      createProjectInput.safeParse({
-        name: 'my-saas',
-        display_name: 'My SaaS App',
-        description: 'Production SaaS application',
-        color: '#3B82F6',
-        single_server_mode: false,
-        default_server_id: '550e8400-e29b-41d4-a716-446655440000',
-      }).success,
+      createProjectInput.safeParse(createProjectExample).success,
     ).toBe(true);
     for (const name of ['a', 'a1', 'my-app-2', 'x'.repeat(63)]) expect(createProjectInput.safeParse({ name }).success, name).toBe(true);
     for (const name of ['', '-a', 'a-', 'A', 'a_b', 'a b', 'x'.repeat(64)]) expect(createProjectInput.safeParse({ name }).success, name).toBe(false);

@@ -41,6 +41,16 @@ const writableProjectFields = {
 
 export const projectIdParams = { id: uuidSchema.meta({ description: 'Project id' }) };
 
+/** The spec's example request (spec/projects-api.txt), shown in the OpenAPI document. */
+export const createProjectExample = {
+  name: 'my-saas',
+  display_name: 'My SaaS App',
+  description: 'Production SaaS application',
+  color: '#3B82F6',
+  single_server_mode: false,
+  default_server_id: '550e8400-e29b-41d4-a716-446655440000',
+} as const;
+
 export const createProjectInput = z
   .strictObject({
     name: writableProjectFields.name,
@@ -51,7 +61,7 @@ export const createProjectInput = z
     default_server_id: writableProjectFields.default_server_id.optional(),
     auto_error_tracking_enabled: writableProjectFields.auto_error_tracking_enabled.optional(),
   })
-  .meta({ id: 'CreateProject' });
+  .meta({ id: 'CreateProject', examples: [createProjectExample] });
 
 export type CreateProjectInput = z.infer<typeof createProjectInput>;
 
