@@ -11,7 +11,7 @@ export interface EnvironmentsServiceOptions {
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
 export async function startEnvironmentsService(options: EnvironmentsServiceOptions): Promise<ServiceInstance> {
-  const orm = await initEnvironmentsOrm(options.databaseUrl, options.dbPoolMax);
+  const orm = await initEnvironmentsOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
   const router = createEnvironmentsRouter();
   return {
     name: 'environments',

@@ -14,7 +14,7 @@ export interface IdentityServiceOptions {
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
 export async function startIdentityService(options: IdentityServiceOptions): Promise<ServiceInstance> {
-  const orm = await initIdentityOrm(options.databaseUrl, options.dbPoolMax);
+  const orm = await initIdentityOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
   const router = createIdentityRouter({
     broadcast: options.broadcast,
     sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,

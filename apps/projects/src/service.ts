@@ -13,7 +13,7 @@ export interface ProjectsServiceOptions {
 
 /** Connects the database, runs migrations, starts the outbox relay and builds the router: everything but the transport. */
 export async function startProjectsService(options: ProjectsServiceOptions): Promise<ServiceInstance> {
-  const orm = await initProjectsOrm(options.databaseUrl, options.dbPoolMax);
+  const orm = await initProjectsOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
   const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: PROJECTS_SCHEMA });
   relay.start();
   return {

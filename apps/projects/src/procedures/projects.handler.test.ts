@@ -10,9 +10,11 @@ import { createProjectsRouter } from '../router.js';
 let harness: Awaited<ReturnType<typeof startOrmHarness<MikroORM>>>;
 const router = createProjectsRouter();
 const log = createLogger('projects', 'silent');
+/** Every statement the ORM sends, so hot paths can be held to their query budget. */
+const statements: string[] = [];
 
 beforeAll(async () => {
-  harness = await startOrmHarness((url) => initProjectsOrm(url));
+  harness = await startOrmHarness((url) => initProjectsOrm(url, { onQuery: (sql) => statements.push(sql) }));
 });
 afterAll(() => harness?.stop());
 
@@ -52,6 +54,15 @@ describe('projects handlers', () => {
     const created = await as(user).projects.create({ name: 'unit-partial', description: 'keep me', color: '#112233' });
     const updated = await as(user).projects.update({ id: created.id, color: null, auto_error_tracking_enabled: true });
     expect(updated).toMatchObject({ description: 'keep me', color: null, auto_error_tracking_enabled: true, name: 'unit-partial' });
+  });
+
+  it('reads a project, membership check included, in exactly one query', async () => {
+    const owner = randomUUID();
+    const project = await as(owner).projects.create({ name: 'unit-one-query' });
+    statements.length = 0;
+    await expect(as(owner).projects.get({ id: project.id })).resolves.toMatchObject({ id: project.id });
+    expect(statements.filter((line) => /\bselect\b/i.test(line))).toHaveLength(1);
+    expect(statements).toHaveLength(1);
   });
 
   it('hides projects from non-members and refuses low roles', async () => {
