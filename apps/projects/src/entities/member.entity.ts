@@ -18,8 +18,15 @@ export const Member = defineEntity({
     updatedAt: p.datetime(3).onCreate(() => new Date()).onUpdate(() => new Date()),
   }),
   uniques: [{ properties: ['project', 'userId'] }],
-  // Lists go from the user to their projects.
-  indexes: [{ properties: ['userId', 'project'] }],
+  indexes: [
+    // Lists go from the user to their projects.
+    { properties: ['userId', 'project'] },
+    // DESIGN §4: exactly one owner per project, enforced by the database too.
+    {
+      name: 'members_one_owner_per_project',
+      expression: (table, _columns, name) => `create unique index "${name}" on ${table.toString()} ("project_id") where "role" = 'owner'`,
+    },
+  ],
 });
 
 export type IMember = InferEntity<typeof Member>;

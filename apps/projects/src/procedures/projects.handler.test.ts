@@ -56,6 +56,13 @@ describe('projects handlers', () => {
     expect(updated).toMatchObject({ description: 'keep me', color: null, auto_error_tracking_enabled: true, name: 'unit-partial' });
   });
 
+  it('writes the project and its owner membership in one transaction', async () => {
+    statements.length = 0;
+    await as(randomUUID()).projects.create({ name: 'unit-one-transaction' });
+    const kinds = statements.map((line) => /\b(begin|commit|rollback|insert into "projects"\."(?:projects|members)")/i.exec(line)?.[1]);
+    expect(kinds.filter(Boolean)).toEqual(['begin', 'insert into "projects"."projects"', 'insert into "projects"."members"', 'commit']);
+  });
+
   it('reads a project, membership check included, in exactly one query', async () => {
     const owner = randomUUID();
     const project = await as(owner).projects.create({ name: 'unit-one-query' });

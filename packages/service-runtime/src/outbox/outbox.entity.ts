@@ -22,6 +22,19 @@ export const OutboxEvent = defineEntity({
     lastError: p.string().length(1000).nullable(),
     failedAt: p.datetime(3).nullable(),
   }),
+  // Partial indexes, declared here too so the schema diff of a migrated database stays empty.
+  indexes: [
+    {
+      name: 'outbox_pending_index',
+      expression: (table, _columns, name) =>
+        `create index "${name}" on ${table.toString()} ("created_at", "id") where "published_at" is null and "failed_at" is null`,
+    },
+    {
+      name: 'outbox_published_at_index',
+      expression: (table, _columns, name) =>
+        `create index "${name}" on ${table.toString()} ("published_at") where "published_at" is not null`,
+    },
+  ],
 });
 
 export type IOutboxEvent = InferEntity<typeof OutboxEvent>;
