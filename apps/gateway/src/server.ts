@@ -12,7 +12,7 @@ import { credentialFromHeaders } from './auth/credentials.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
-import { createGatewayRouter, restOperations } from './rest/router.js';
+import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
 import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 
@@ -84,7 +84,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     },
     // Errors Fastify raises before routing (a malformed URL, say) get the envelope and request id too.
     frameworkErrors: (error, request, reply) => {
-      const envelope = errorEnvelope({ code: 'BAD_REQUEST', message: error.message || 'Bad request' });
+      const envelope = errorEnvelope({ apiCode: 'BAD_REQUEST', message: error.message || 'Bad request' });
       void (reply as FastifyReply).header('x-request-id', request.id).status(400).send(envelope);
     },
     // One line per request is written by the onResponse hook below, with the status and timing.
@@ -100,7 +100,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addHook('onClose', async () => authenticator.close());
 
   const router = createGatewayRouter(options.transport, authenticator);
-  const operations = restOperations();
   const document = buildOpenApiDocument(router, `${options.publicUrl}${API_PREFIX}`);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -116,7 +115,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   // An empty body with a JSON content type (`POST /auth/logout`, say) means "no fields", not malformed JSON.
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    if ((body as string).trim() === '') return done(null, undefined);
     defaultJsonParser(request, body as string, done);
   });
   // Body-less POSTs (no content type at all) reach the REST adapter as an empty JSON body.
@@ -145,11 +144,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = apiErrorOfHttpError(error as { statusCode?: number; code?: string; message: string });
-    if (apiError.code === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
-    void reply.status(statusOf(apiError.code)).send(errorEnvelope(apiError));
+    if (apiError.apiCode === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
+    void reply.status(statusOf(apiError.apiCode)).send(errorEnvelope(apiError));
   });
   app.setNotFoundHandler((_request, reply) => {
-    void reply.status(404).send(errorEnvelope({ code: 'NOT_FOUND', message: 'No such route' }));
+    void reply.status(404).send(errorEnvelope({ apiCode: 'NOT_FOUND', message: 'No such route' }));
   });
 
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
@@ -188,8 +187,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     }),
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;
-      if (first) return { status: statusOf(apiErrorOf(getTRPCErrorFromUnknown(first)).code) };
-      const operation = paths?.[0] ? operations.get(paths[0]) : undefined;
+      if (first) return { status: statusOf(apiErrorOf(getTRPCErrorFromUnknown(first)).apiCode) };
+      const operation = paths?.[0] ? REST_OPERATIONS.get(paths[0]) : undefined;
       return { status: operation?.operation.rest?.status ?? 200 };
     },
     onError: ({ error, req }: { error: { code: string }; req: { log: Logger } }) => {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { SERVICE_NAMES } from '@atrium/contract';
+import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
@@ -37,6 +39,12 @@ export interface RunningSystem {
  * its own NATS connection and they talk exactly as separate deployments do; without it they
  * are linked in process. Without DATABASE_URL an embedded PostgreSQL is started.
  */
+async function connectAll(url: string): Promise<Record<ServiceName | 'gateway', NatsConnection>> {
+  const names = [...SERVICE_NAMES, 'gateway'] as const;
+  const connections = await Promise.all(names.map((name) => connectNats(url, name)));
+  return Object.fromEntries(names.map((name, i) => [name, connections[i]!])) as Record<ServiceName | 'gateway', NatsConnection>;
+}
+
 export async function startSystem(config: StandaloneConfig, log: Logger): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -57,25 +65,20 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       log.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
     }
 
-    const connections: NatsConnection[] = [];
+    // With NATS, one connection per service and one for the gateway, as separate deployments have.
+    const nats = config.NATS_URL ? await connectAll(config.NATS_URL) : undefined;
     // Registered first so it runs last: everything below may still need NATS while stopping.
     stops.push(async () => {
-      await Promise.all(connections.map((nc) => nc.drain().catch(() => undefined)));
+      await Promise.all(Object.values(nats ?? {}).map((nc) => nc.drain().catch(() => undefined)));
     });
-    const connect = async (name: string) => {
-      const nc = await connectNats(config.NATS_URL!, name);
-      connections.push(nc);
-      return nc;
-    };
-    const serviceBroadcast: Broadcast = config.NATS_URL ? createNatsBroadcast(await connect('identity')) : createLocalBroadcast();
+    const localBroadcast = nats ? undefined : createLocalBroadcast();
     const stream = eventStreamSettings(config);
     let eventSink: EventSink;
-    if (config.NATS_URL) {
-      const eventsConnection = await connect('projects-events');
-      await ensureEventStream(eventsConnection, stream);
-      eventSink = createJetStreamSink(eventsConnection, stream);
+    if (nats) {
+      await ensureEventStream(nats.projects, stream);
+      eventSink = createJetStreamSink(nats.projects, stream);
     } else {
-      eventSink = createLocalSink(serviceBroadcast, stream.namespace);
+      eventSink = createLocalSink(localBroadcast!, stream.namespace);
     }
 
     const started = await Promise.allSettled([
@@ -83,7 +86,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
         sessionTtlDays: config.SESSION_TTL_DAYS,
-        broadcast: serviceBroadcast,
+        broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
       }),
       startProjectsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, eventSink, log: createLogger('projects', config.LOG_LEVEL) }),
@@ -97,22 +100,20 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     if (failed) throw failed.reason;
 
     let transport: ServiceTransport;
-    let gatewayBroadcast: Broadcast = serviceBroadcast;
+    let gatewayBroadcast: Broadcast;
     let brokerConnected = () => true;
-    if (config.NATS_URL) {
-      const [identityConnection] = connections;
-      const served = [await serveOverNats(identityConnection!, services[0]!)];
-      for (const service of services.slice(1)) served.push(await serveOverNats(await connect(service.name), service));
+    if (nats) {
+      const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name as ServiceName], service)));
       // Runs before the services close: calls already taken are answered first.
       stops.push(async () => {
         await Promise.all(served.map((handle) => handle.drain()));
       });
-      const gatewayConnection = await connect('gateway');
-      transport = createNatsTransport(gatewayConnection, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
-      gatewayBroadcast = createNatsBroadcast(gatewayConnection);
-      brokerConnected = () => !gatewayConnection.isClosed();
+      transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
+      gatewayBroadcast = createNatsBroadcast(nats.gateway);
+      brokerConnected = () => !nats.gateway.isClosed();
     } else {
       transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])));
+      gatewayBroadcast = localBroadcast!;
     }
 
     const app = await buildGateway({

@@ -1,10 +1,13 @@
-import type { TRPCBuiltRouter, TRPCMutationProcedure, TRPCQueryProcedure } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY, TRPCBuiltRouter, TRPCMutationProcedure, TRPCQueryProcedure } from '@trpc/server';
 import type { z } from 'zod';
 import type { Operation, ServiceContract } from './operation.js';
 
-/** What a service adds to tRPC's default error shape (see service-runtime's error formatter). */
+/**
+ * A service's formatted error, as it crosses NATS: tRPC's default shape plus the API code and
+ * field details (see service-runtime's error formatter).
+ */
 export interface ServiceErrorData {
-  code: string;
+  code: TRPC_ERROR_CODE_KEY;
   httpStatus: number;
   path?: string;
   apiCode: string;

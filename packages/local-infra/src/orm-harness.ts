@@ -1,5 +1,5 @@
 import './provided-context.js';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createTestDatabase } from './databases.js';
 
 export interface OrmLike {
@@ -21,4 +21,23 @@ export async function startOrmHarness<O extends OrmLike>(init: (databaseUrl: str
       await database.drop();
     },
   };
+}
+
+export interface SchemaDiffable extends OrmLike {
+  getSchemaGenerator(): { getUpdateSchemaSQL(options: { wrap: boolean }): Promise<string> };
+}
+
+/**
+ * The test every service has: its hand-written migrations build exactly the schema its
+ * entities describe, so the two cannot drift apart unnoticed.
+ */
+export function itMigratesToItsEntities(init: (databaseUrl: string) => Promise<SchemaDiffable>): void {
+  let harness: Awaited<ReturnType<typeof startOrmHarness<SchemaDiffable>>> | undefined;
+  beforeAll(async () => {
+    harness = await startOrmHarness(init);
+  });
+  afterAll(() => harness?.stop());
+  it('its migrations build exactly the schema its entities describe', async () => {
+    expect(await harness!.orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false })).toBe('');
+  });
 }

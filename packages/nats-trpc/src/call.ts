@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import type { ServiceErrorShape } from '@atrium/contract';
 
 /** Who is calling and on behalf of which request; travels in NATS headers. */
 export interface CallMeta {
@@ -20,13 +20,8 @@ export interface ProcedureCall {
 }
 
 /** What a service answers: the output, or its formatted error shape. */
-export type CallReply = { result: unknown } | { error: RemoteErrorShape };
+export type CallReply = { result: unknown } | { error: ServiceErrorShape };
 
-export interface RemoteErrorShape {
-  message: string;
-  code: number;
-  data: { code: TRPC_ERROR_CODE_KEY; [key: string]: unknown };
-}
 
 /**
  * A service's error, rebuilt on the caller's side with the same tRPC code, so a NOT_FOUND
@@ -35,10 +30,10 @@ export interface RemoteErrorShape {
  */
 export class RemoteProcedureError extends TRPCError {
   // `name` stays 'TRPCError': the REST adapter recognises tRPC errors by name, not by class.
-  readonly data: RemoteErrorShape['data'];
-  readonly shape: RemoteErrorShape;
+  readonly data: ServiceErrorShape['data'];
+  readonly shape: ServiceErrorShape;
 
-  constructor(shape: RemoteErrorShape) {
+  constructor(shape: ServiceErrorShape) {
     super({ code: shape.data.code, message: shape.message });
     this.data = shape.data;
     this.shape = shape;

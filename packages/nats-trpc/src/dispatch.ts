@@ -1,6 +1,7 @@
 import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
-import type { CallMeta, CallReply, ProcedureKind, RemoteErrorShape } from './call.js';
+import type { ServiceErrorShape } from '@atrium/contract';
+import type { CallMeta, CallReply, ProcedureKind } from './call.js';
 
 export type CreateCallContext<Ctx> = (meta: CallMeta) => Ctx | Promise<Ctx>;
 
@@ -49,7 +50,7 @@ export async function dispatchCall<Ctx>(
       path,
       input,
       ctx,
-    }) as RemoteErrorShape;
+    }) as ServiceErrorShape;
     return { error: shape };
   }
 }

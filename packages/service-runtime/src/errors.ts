@@ -20,7 +20,6 @@ export class DomainError extends Error {
 
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string) => new DomainError('CONFLICT', message);
-export const forbidden = (message: string) => new DomainError('FORBIDDEN', message);
 export const unauthorized = (message = 'Authentication required') => new DomainError('UNAUTHORIZED', message);
 
 /** Turns what a handler threw into the tRPC error that carries it across the hop. */

@@ -12,3 +12,4 @@ export * from './pagination.js';
 export * from './health.js';
 export * from './process.js';
 export * from './outbox/index.js';
+export * from './entity-columns.js';

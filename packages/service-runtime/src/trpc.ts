@@ -25,5 +25,3 @@ export function createServiceTRPC<Ctx extends object>() {
     },
   });
 }
-
-export type ServiceTRPC<Ctx extends object> = ReturnType<typeof createServiceTRPC<Ctx>>;

@@ -1,14 +1,9 @@
 import type { TRPCError } from '@trpc/server';
 import { API_ERROR_CODES, API_ERROR_STATUS, apiCodeForTrpcCode } from '@atrium/contract';
-import type { ApiErrorCode, ErrorDetail, ErrorEnvelope } from '@atrium/contract';
+import type { ApiErrorCode, ErrorEnvelope } from '@atrium/contract';
 import { RemoteProcedureError } from '@atrium/nats-trpc';
 import { describeError } from '@atrium/service-runtime';
-
-export interface ApiError {
-  code: ApiErrorCode;
-  message: string;
-  details?: ErrorDetail[];
-}
+import type { DescribedError } from '@atrium/service-runtime';
 
 const isApiCode = (value: unknown): value is ApiErrorCode => API_ERROR_CODES.includes(value as ApiErrorCode);
 
@@ -16,47 +11,48 @@ const isApiCode = (value: unknown): value is ApiErrorCode => API_ERROR_CODES.inc
  * The public error for anything a REST call can fail with: a service's error (its API code
  * and details survive the hop), the gateway's own validation, or the REST adapter's refusals.
  */
-export function apiErrorOf(error: TRPCError): ApiError {
+export function apiErrorOf(error: TRPCError): DescribedError {
   if (error instanceof RemoteProcedureError) {
-    const { apiCode, details } = error.data as { apiCode?: unknown; details?: ErrorDetail[] };
-    return { code: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code), message: error.message, details };
+    const { apiCode, details } = error.data;
+    return { apiCode: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code), message: error.message, details };
   }
   if (error.code === 'UNSUPPORTED_MEDIA_TYPE') {
-    return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };
+    return { apiCode: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };
   }
-  if (error.code === 'NOT_FOUND' && error.message === 'Not found') return { code: 'NOT_FOUND', message: 'No such route' };
-  const described = describeError(error);
-  return { code: described.apiCode, message: described.message, details: described.details };
+  if (error.code === 'NOT_FOUND' && error.message === 'Not found') return { apiCode: 'NOT_FOUND', message: 'No such route' };
+  return describeError(error);
 }
 
 export function statusOf(code: ApiErrorCode): number {
   return API_ERROR_STATUS[code];
 }
 
-export function errorEnvelope(error: ApiError): ErrorEnvelope {
+export function errorEnvelope(error: DescribedError): ErrorEnvelope {
   return {
     success: false,
-    error: error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message },
+    error: error.details
+      ? { code: error.apiCode, message: error.message, details: error.details }
+      : { code: error.apiCode, message: error.message },
   };
 }
 
 /** Errors raised by Fastify itself, before any procedure runs (bad JSON, too large, rate limit…). */
-export function apiErrorOfHttpError(error: { statusCode?: number; code?: string; message: string }): ApiError {
+export function apiErrorOfHttpError(error: { statusCode?: number; code?: string; message: string }): DescribedError {
   switch (error.statusCode) {
     case 400:
       return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(error.message)
-        ? { code: 'BAD_REQUEST', message: 'The request body is not valid JSON' }
-        : { code: 'BAD_REQUEST', message: error.message };
+        ? { apiCode: 'BAD_REQUEST', message: 'The request body is not valid JSON' }
+        : { apiCode: 'BAD_REQUEST', message: error.message };
     case 404:
-      return { code: 'NOT_FOUND', message: 'No such route' };
+      return { apiCode: 'NOT_FOUND', message: 'No such route' };
     case 413:
-      return { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' };
+      return { apiCode: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' };
     case 415:
-      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };
+      return { apiCode: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };
     case 429:
-      return { code: 'TOO_MANY_REQUESTS', message: error.message || 'Too many requests' };
+      return { apiCode: 'TOO_MANY_REQUESTS', message: error.message || 'Too many requests' };
     default:
-      return { code: 'INTERNAL_ERROR', message: 'Internal error' };
+      return { apiCode: 'INTERNAL_ERROR', message: 'Internal error' };
   }
 }
 

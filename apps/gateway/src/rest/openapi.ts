@@ -2,7 +2,7 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { errorEnvelopeSchema } from '@atrium/contract';
 import type { GatewayRouter } from './router.js';
-import { restOperations } from './router.js';
+import { REST_OPERATIONS } from './router.js';
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
@@ -32,7 +32,7 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
     defs: { Error: errorEnvelopeSchema },
   });
 
-  const byOperationId = new Map([...restOperations().values()].map((entry) => [entry.procedure, entry.operation]));
+  const byOperationId = new Map([...REST_OPERATIONS.values()].map((entry) => [entry.procedure, entry.operation]));
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operationObject of Object.values(pathItem as Record<string, GeneratedOperation | undefined>)) {
       const operation = operationObject?.operationId ? byOperationId.get(operationObject.operationId) : undefined;

@@ -4,6 +4,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { contracts, listOperations } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
 import type { ServiceTransport } from '@atrium/nats-trpc';
+import { DomainError, toTRPCError } from '@atrium/service-runtime';
 import type { Authenticator } from '../auth/authenticator.js';
 import { envelope, envelopeSchema } from './envelope.js';
 import { apiErrorOf, errorEnvelope } from './errors.js';
@@ -18,12 +19,7 @@ export interface GatewayContext {
 }
 
 const badRequest = (message: string, path = '') =>
-  new TRPCError({
-    code: 'BAD_REQUEST',
-    message,
-    // Shaped like a validation failure so the envelope carries field details.
-    cause: Object.assign(new Error(message), { issues: [{ path: path ? [path] : [], message }] }),
-  });
+  toTRPCError(new DomainError('BAD_REQUEST', message, [{ path, message }]));
 
 /**
  * What strict bodies need beyond the schema: the REST adapter spreads the body into the input
@@ -47,10 +43,12 @@ const t = initTRPC
   });
 
 /** Every REST operation of every contract, keyed by its path in the gateway router. */
-export function restOperations(): Map<string, OperationEntry> {
-  const entries = contracts.flatMap((contract) => listOperations(contract)).filter((entry) => entry.operation.rest);
-  return new Map(entries.map((entry) => [`${entry.service}.${entry.procedure}`, entry]));
-}
+export const REST_OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map(
+  contracts
+    .flatMap((contract) => listOperations(contract))
+    .filter((entry) => entry.operation.rest)
+    .map((entry) => [`${entry.service}.${entry.procedure}`, entry]),
+);
 
 /**
  * The gateway's router, derived from the contracts: one procedure per REST operation with
@@ -70,7 +68,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
   });
 
   const services: Record<string, Record<string, Record<string, unknown>>> = {};
-  for (const [, entry] of restOperations()) {
+  for (const entry of REST_OPERATIONS.values()) {
     const { operation } = entry;
     const rest = operation.rest!;
     const [resource, verb] = entry.procedure.split('.') as [string, string];

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity } from '@mikro-orm/core';
+import { columns } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 import { User } from './user.entity.js';
 
@@ -8,12 +8,12 @@ export const ApiKey = defineEntity({
   name: 'ApiKey',
   tableName: 'api_keys',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: columns.id(),
     user: p.manyToOne(User).deleteRule('cascade'),
     name: p.string().length(100),
     prefix: p.string().length(16),
     keyHash: p.string().length(64).unique(),
-    createdAt: p.datetime(3).onCreate(() => new Date()),
+    createdAt: columns.createdAt(),
     lastUsedAt: p.datetime(3).nullable(),
     expiresAt: p.datetime(3).nullable(),
   }),

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity } from '@mikro-orm/core';
+import { columns } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 import { User } from './user.entity.js';
 
@@ -8,10 +8,10 @@ export const Session = defineEntity({
   name: 'Session',
   tableName: 'sessions',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: columns.id(),
     user: p.manyToOne(User).deleteRule('cascade').index(),
     tokenHash: p.string().length(64).unique(),
-    createdAt: p.datetime(3).onCreate(() => new Date()),
+    createdAt: columns.createdAt(),
     expiresAt: p.datetime(3),
     lastUsedAt: p.datetime(3).nullable(),
   }),

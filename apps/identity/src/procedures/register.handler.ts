@@ -11,13 +11,12 @@ const EMAIL_TAKEN = 'An account with this e-mail already exists';
 export const register =
   (deps: IdentityDeps): Handler<'auth', 'register'> =>
   async (input, { em }) => {
-    if (await em.count(User, { email: input.email })) throw conflict(EMAIL_TAKEN);
     const user = em.create(User, { email: input.email, name: input.name ?? null, passwordHash: await hashPassword(input.password) });
     const token = startSession(em, user, deps.sessionTtlMs);
     try {
       await em.flush();
     } catch (error) {
-      // Two registrations of one e-mail racing: the unique index decides.
+      // The unique index on e-mail is the one check, races included.
       if (error instanceof UniqueConstraintViolationException) throw conflict(EMAIL_TAKEN);
       throw error;
     }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity } from '@mikro-orm/core';
+import { columns } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 import { PROJECT_ROLES } from '@atrium/contract';
 import { Project } from './project.entity.js';
@@ -9,13 +9,13 @@ export const Member = defineEntity({
   name: 'Member',
   tableName: 'members',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: columns.id(),
     project: p.manyToOne(Project).deleteRule('cascade'),
     /** identity's user id: a plain UUID, no foreign key across services. */
     userId: p.uuid(),
     role: p.enum([...PROJECT_ROLES]),
-    createdAt: p.datetime(3).onCreate(() => new Date()),
-    updatedAt: p.datetime(3).onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: columns.createdAt(),
+    updatedAt: columns.updatedAt(),
   }),
   uniques: [{ properties: ['project', 'userId'] }],
   indexes: [

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity } from '@mikro-orm/core';
+import { columns } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 
 export const Project = defineEntity({
   name: 'Project',
   tableName: 'projects',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: columns.id(),
     /** Unique across the installation (DESIGN §5). */
     name: p.string().length(63).unique(),
     displayName: p.string().length(100),
@@ -17,8 +17,8 @@ export const Project = defineEntity({
     /** Another service's id: a plain UUID, no foreign key across services. */
     defaultServerId: p.uuid().nullable(),
     autoErrorTrackingEnabled: p.boolean().default(false),
-    createdAt: p.datetime(3).onCreate(() => new Date()),
-    updatedAt: p.datetime(3).onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: columns.createdAt(),
+    updatedAt: columns.updatedAt(),
   }),
 });
 

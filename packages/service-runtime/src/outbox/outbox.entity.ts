@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity } from '@mikro-orm/core';
-import type { InferEntity } from '@mikro-orm/core';
+import { columns } from '../entity-columns.js';
 
 /**
  * An event written in the same transaction as the change it describes (the transactional
@@ -11,11 +10,11 @@ export const OutboxEvent = defineEntity({
   tableName: 'outbox',
   properties: (p) => ({
     /** Also the JetStream message id, so a re-publish after a crash is deduplicated. */
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: columns.id(),
     /** `<service>.v1.<past-tense>`, published on `<namespace>.<type>` (see EventStreamOptions). */
     type: p.string().length(200),
     payload: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime(3).onCreate(() => new Date()),
+    createdAt: columns.createdAt(),
     publishedAt: p.datetime(3).nullable(),
     /** Failed publishes so far, the last error, and when the relay gave up on the row. */
     attempts: p.integer().default(0),
@@ -36,8 +35,6 @@ export const OutboxEvent = defineEntity({
     },
   ],
 });
-
-export type IOutboxEvent = InferEntity<typeof OutboxEvent>;
 
 /** The table, for a service's migration: one outbox per service schema. */
 export function outboxTableSql(schema: string): string[] {
