@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
 import { toTRPCError } from './errors.js';
+import { runInTransaction } from './transaction.js';
 import { createServiceTRPC } from './trpc.js';
 
 const t = createServiceTRPC<ServiceContext>();
@@ -9,8 +10,8 @@ const t = createServiceTRPC<ServiceContext>();
 /**
  * Builds a service's tRPC router from its contract and one handler per operation. Input and
  * output schemas come from the contract (never redeclared), operations the contract marks
- * as user-facing refuse calls without an authenticated caller, and handler errors are
- * mapped to tRPC errors here, once.
+ * as user-facing refuse calls without an authenticated caller, every mutation is one
+ * transaction, and handler errors are mapped to tRPC errors here, once.
  */
 export function implementService<C extends ServiceContract>(
   contract: C,
@@ -26,8 +27,9 @@ export function implementService<C extends ServiceContract>(
       const resolve = async ({ input, ctx }: { input: unknown; ctx: ServiceContext }) => {
         if (needsCaller && !ctx.meta.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
         try {
+          if (operation.kind === 'mutation') return await runInTransaction(ctx, () => handler(input, ctx));
           const output = await handler(input, ctx);
-          ctx.events.afterSuccess();
+          ctx.committed();
           return output;
         } catch (error) {
           throw toTRPCError(error);

@@ -13,3 +13,6 @@ export * from './health.js';
 export * from './process.js';
 export * from './outbox/index.js';
 export * from './entity-columns.js';
+export * from './transaction.js';
+export * from './mutations.js';
+export * from './log-errors.js';

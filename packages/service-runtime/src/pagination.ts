@@ -6,19 +6,38 @@ export interface CursorPosition {
   id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Exactly what `Date#toISOString` writes for years 0001–9999: what this server issues. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt.toISOString(), position.id])).toString('base64url');
 }
 
+const invalidCursor = () =>
+  new DomainError('BAD_REQUEST', 'Invalid cursor', [{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
+
+/**
+ * Accepts only what `encodeCursor` can have written: a two-element array of an instant in
+ * `toISOString` form (which also keeps it inside PostgreSQL's range) and a UUID. Every component
+ * is checked, so a forged cursor is a 400 here and never reaches SQL as a value it cannot cast.
+ */
 export function decodeCursor(cursor: string): CursorPosition {
+  let decoded: unknown;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const date = typeof createdAt === 'string' ? new Date(createdAt) : new Date(Number.NaN);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('shape');
-    return { createdAt: date, id };
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new DomainError('BAD_REQUEST', 'Invalid cursor', [{ path: 'cursor', message: 'is not a cursor returned by this list' }]);
+    throw invalidCursor();
   }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalidCursor();
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !ISO_INSTANT.test(createdAt) || !UUID.test(id)) {
+    throw invalidCursor();
+  }
+  const date = new Date(createdAt);
+  // Rejects calendar nonsense the pattern lets through (2024-02-31, 25:00) and year 0000.
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== createdAt || date.getUTCFullYear() < 1) throw invalidCursor();
+  return { createdAt: date, id: id.toLowerCase() };
 }
 
 /** The filter for rows strictly after the cursor in (createdAt, id) order. */

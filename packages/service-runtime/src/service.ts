@@ -3,9 +3,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { serveRouterOverNats } from '@atrium/nats-trpc';
 import type { CallMeta, RouterEndpoint, ServedRouter } from '@atrium/nats-trpc';
 import type { AnyTRPCRouter } from '@trpc/server';
+import { createServiceContext } from './context.js';
 import type { ServiceContext } from './context.js';
 import type { Logger } from './logger.js';
-import { createEventRecorder } from './outbox/recorder.js';
 import type { OutboxRelay } from './outbox/relay.js';
 
 /** A running service: its router endpoint (for NATS or in-process calls) and how to stop it. */
@@ -27,10 +27,8 @@ export function serviceEndpoint(
 ): RouterEndpoint<ServiceContext> {
   return {
     router,
-    createContext: (meta: CallMeta): ServiceContext => {
-      const em = orm.em.fork();
-      return { meta, em, log: log.child({ requestId: meta.requestId }), events: createEventRecorder(em, relay) };
-    },
+    createContext: (meta: CallMeta): ServiceContext =>
+      createServiceContext(meta, orm.em.fork(), log.child({ requestId: meta.requestId }), relay),
     onError: (error, path, meta) => {
       const code = (error as { code?: string }).code;
       if (code === 'INTERNAL_SERVER_ERROR') log.error({ err: error, path, requestId: meta.requestId }, 'procedure failed');

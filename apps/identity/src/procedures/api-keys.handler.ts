@@ -1,4 +1,4 @@
-import { afterCursor, callerId, notFound, toPage } from '@atrium/service-runtime';
+import { afterCursor, callerId, forUpdate, notFound, toPage } from '@atrium/service-runtime';
 import { ApiKey } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toApiKeyDto } from '../dto.js';
@@ -30,9 +30,9 @@ export const createApiKey = (): Handler<'apiKeys', 'create'> => async (input, ct
 export const deleteApiKey =
   (deps: IdentityDeps): Handler<'apiKeys', 'delete'> =>
   async (input, ctx) => {
-    const apiKey = await ctx.em.findOne(ApiKey, { id: input.id, user: callerId(ctx) });
+    // Locked: of concurrent deletes one removes the key, the others then find nothing (404).
+    const apiKey = await ctx.em.findOne(ApiKey, { id: input.id, user: callerId(ctx) }, forUpdate(ctx.em));
     if (!apiKey) throw notFound('API key');
     ctx.em.remove(apiKey);
-    await ctx.em.flush();
-    announceRevoked(deps.broadcast, [apiKey.keyHash]);
+    ctx.afterCommit(() => announceRevoked(deps.broadcast, [apiKey.keyHash]));
   };

@@ -1,4 +1,4 @@
-import { callerId } from '@atrium/service-runtime';
+import { callerId, forUpdate } from '@atrium/service-runtime';
 import { ApiKey, Session } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { announceRevoked } from '../sessions.js';
@@ -9,11 +9,10 @@ export const logout =
   async (_input, ctx) => {
     const userId = callerId(ctx);
     const credentialId = ctx.meta.caller!.credentialId;
-    const session = await ctx.em.findOne(Session, { id: credentialId, user: userId });
-    const key = session ? null : await ctx.em.findOne(ApiKey, { id: credentialId, user: userId });
+    const session = await ctx.em.findOne(Session, { id: credentialId, user: userId }, forUpdate(ctx.em));
+    const key = session ? null : await ctx.em.findOne(ApiKey, { id: credentialId, user: userId }, forUpdate(ctx.em));
     const revoked = session ?? key;
     if (!revoked) return;
     ctx.em.remove(revoked);
-    await ctx.em.flush();
-    announceRevoked(deps.broadcast, [session ? session.tokenHash : key!.keyHash]);
+    ctx.afterCommit(() => announceRevoked(deps.broadcast, [session ? session.tokenHash : key!.keyHash]));
   };

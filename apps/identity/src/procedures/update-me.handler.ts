@@ -1,22 +1,25 @@
-import { DomainError, callerId, notFound } from '@atrium/service-runtime';
-import { Session, User } from '../entities/index.js';
+import { DomainError, callerId, forUpdate, notFound } from '@atrium/service-runtime';
+import { ApiKey, Session, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toUserDto } from '../dto.js';
 import { hashPassword, verifyPassword } from '../security/passwords.js';
 import { announceRevoked } from '../sessions.js';
 
 /**
- * Changes the name and/or the password. A new password needs the current one, and signs out
- * every other session of the user (the one making the change stays signed in).
+ * Changes the name and/or the password. A new password needs the current one and revokes
+ * every other credential of the user — the other sessions and every API key — so whoever held
+ * a stolen session cannot keep access through a key they made with it. The credential making
+ * the change stays valid.
  */
 export const updateMe =
   (deps: IdentityDeps): Handler<'auth', 'updateMe'> =>
   async (input, ctx) => {
     const userId = callerId(ctx);
-    const user = await ctx.em.findOne(User, { id: userId });
+    const current = ctx.meta.caller!.credentialId;
+    // Locked: concurrent changes of one account apply one after the other.
+    const user = await ctx.em.findOne(User, { id: userId }, forUpdate(ctx.em));
     if (!user) throw notFound('User');
     if (input.name !== undefined) user.name = input.name;
-    let revokedHashes: string[] = [];
     if (input.password !== undefined) {
       if (!(await verifyPassword(input.current_password ?? '', user.passwordHash))) {
         throw new DomainError('BAD_REQUEST', 'The current password is incorrect', [
@@ -24,11 +27,12 @@ export const updateMe =
         ]);
       }
       user.passwordHash = await hashPassword(input.password);
-      const others = await ctx.em.find(Session, { user: userId, id: { $ne: ctx.meta.caller!.credentialId } });
-      revokedHashes = others.map((session) => session.tokenHash);
-      for (const session of others) ctx.em.remove(session);
+      const sessions = await ctx.em.find(Session, { user: userId, id: { $ne: current } });
+      const keys = await ctx.em.find(ApiKey, { user: userId, id: { $ne: current } });
+      for (const credential of [...sessions, ...keys]) ctx.em.remove(credential);
+      const revoked = [...sessions.map((session) => session.tokenHash), ...keys.map((key) => key.keyHash)];
+      ctx.afterCommit(() => announceRevoked(deps.broadcast, revoked));
     }
     await ctx.em.flush();
-    announceRevoked(deps.broadcast, revokedHashes);
     return toUserDto(user);
   };

@@ -1,19 +1,20 @@
 import { PROJECT_DELETED } from '@atrium/contract';
 import type { ProjectDeleted } from '@atrium/contract';
-import { callerId } from '@atrium/service-runtime';
+import { callerId, deleteExisting } from '@atrium/service-runtime';
+import { Project } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { requireProjectRole } from '../membership.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
  * every reader; `projects.v1.deleted` is written to the outbox in the same transaction, so the
- * services owning its other resources learn of it even if they are down right now.
+ * services owning its other resources learn of it even if they are down right now. The delete
+ * itself decides: if a concurrent one got there first, this is a 404 and records nothing.
  */
 export const deleteProject = (): Handler<'projects', 'delete'> => async (input, ctx) => {
   const userId = callerId(ctx);
   const { project } = await requireProjectRole(ctx.em, input.id, userId, 'project.delete');
+  await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
   const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
   ctx.events.record(PROJECT_DELETED, event);
-  ctx.em.remove(project);
-  await ctx.em.flush();
 };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startOrmHarness } from '@atrium/local-infra';
-import { createEventRecorder, createLogger } from '@atrium/service-runtime';
+import { createLogger, createServiceContext } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';
 import { createProjectsRouter } from '../router.js';
@@ -20,13 +20,8 @@ afterAll(() => harness?.stop());
 
 /** A caller for `userId`, on an EntityManager forked for this call, as the transport does. */
 function as(userId: string) {
-  const em = harness.orm.em.fork();
-  return router.createCaller({
-    meta: { requestId: 'test', caller: { userId, credentialId: randomUUID() } },
-    em,
-    log,
-    events: createEventRecorder(em, undefined),
-  });
+  const meta = { requestId: 'test', caller: { userId, credentialId: randomUUID() } };
+  return router.createCaller(createServiceContext(meta, harness.orm.em.fork(), log));
 }
 
 describe('projects handlers', () => {

@@ -7,6 +7,8 @@ import { startSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** This file's own database, for tests that check what was (or was not) written. */
+  databaseUrl: string;
   api: ApiClient;
   stop(): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'));
   return {
     url: system.url,
+    databaseUrl: database.url,
     api: apiClient(system.url),
     async stop() {
       await system.stop();

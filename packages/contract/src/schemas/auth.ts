@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_CREDENTIAL_LENGTH } from '../credentials.js';
-import { displayNameSchema, timestampSchema, uuidSchema } from './common.js';
+import { displayNameSchema, textSchema, timestampSchema, uuidSchema } from './common.js';
 
 /** E-mail addresses are compared case-insensitively, so they are stored lower-cased. */
 export const emailSchema = z
@@ -15,9 +15,10 @@ export const MIN_PASSWORD_LENGTH = 8;
 /** Long enough for any passphrase, short enough that hashing it is not a denial of service. */
 export const MAX_PASSWORD_LENGTH = 256;
 
-export const newPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+// Passwords are hashed as UTF-8, where a lone surrogate would turn into U+FFFD: two passwords, one hash.
+export const newPasswordSchema = textSchema().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 /** Sign-in takes any non-empty string so a short wrong password gets 401, not a hint about the rule. */
-const anyPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+const anyPasswordSchema = textSchema().min(1).max(MAX_PASSWORD_LENGTH);
 
 export const userSchema = z
   .object({

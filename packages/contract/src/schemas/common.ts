@@ -19,8 +19,24 @@ export const slugNameSchema = z
 
 export const colorSchema = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be a #RRGGBB colour');
 
-export const displayNameSchema = z.string().trim().min(1).max(100);
-export const descriptionSchema = z.string().max(1000);
+/**
+ * What PostgreSQL cannot keep in a text column: NUL (refused with an error) and lone UTF-16
+ * surrogates (silently stored as U+FFFD, so the value would not round-trip).
+ */
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The string every free-text field is built on: whatever it accepts is stored and read back
+ * exactly. Use it (not `z.string()`) for any new field a client writes.
+ */
+export const textSchema = () =>
+  z.string().refine((value) => !UNSTORABLE_TEXT.test(value), {
+    message: 'must not contain NUL characters or unpaired UTF-16 surrogates',
+    abort: true,
+  });
+
+export const displayNameSchema = textSchema().trim().min(1).max(100);
+export const descriptionSchema = textSchema().max(1000);
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
