@@ -23,14 +23,15 @@ export const colorSchema = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be a #RRG
  * What PostgreSQL cannot keep in a text column: NUL (refused with an error) and lone UTF-16
  * surrogates (silently stored as U+FFFD, so the value would not round-trip).
  */
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (value: string) => !value.includes('\u0000') && !LONE_SURROGATE.test(value);
 
 /**
  * The string every free-text field is built on: whatever it accepts is stored and read back
  * exactly. Use it (not `z.string()`) for any new field a client writes.
  */
 export const textSchema = () =>
-  z.string().refine((value) => !UNSTORABLE_TEXT.test(value), {
+  z.string().refine(storable, {
     message: 'must not contain NUL characters or unpaired UTF-16 surrogates',
     abort: true,
   });
