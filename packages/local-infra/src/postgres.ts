@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   persistent: boolean;
   port?: number;
   log?: (line: string) => void;
+  /** More `postgres` flags, e.g. `['-c', 'ssl=on', …]` for a test of TLS connections. */
+  flags?: string[];
 }
 
 const USER = 'postgres';
@@ -58,7 +60,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: options.persistent,
     // PostgreSQL refuses to run as root; CI runs as root.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off', ...(options.flags ?? [])],
     onLog: (line) => options.log?.(line),
     onError: (error) => options.log?.(String(error)),
   });

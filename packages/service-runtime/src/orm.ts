@@ -2,6 +2,7 @@ import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { MigrationObject } from '@mikro-orm/core';
+import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 
 export interface OrmOptions {
   clientUrl: string;
@@ -15,11 +16,18 @@ export interface OrmOptions {
   onQuery?: (sql: string) => void;
 }
 
-/** Connects MikroORM for one service and brings its schema up to date. */
+/**
+ * Connects MikroORM for one service and brings its schema up to date. The database must
+ * exist: a mistyped name is a start-up error naming it, never a new empty database.
+ */
 export async function initOrm(options: OrmOptions): Promise<MikroORM> {
+  const ssl = tlsOptionsFromUrl(options.clientUrl);
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: options.clientUrl,
+    // MikroORM would create a missing database; only the embedded mode creates one, explicitly.
+    ensureDatabase: false,
+    ...(ssl === undefined ? {} : { driverOptions: { connection: { ssl } } }),
     schema: options.schema,
     entities: options.entities,
     extensions: [Migrator],
@@ -41,6 +49,18 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
       ? { debug: ['query' as const], colors: false, logger: (message: string) => options.onQuery?.(message) }
       : { debug: false }),
   });
+  try {
+    await orm.em.getConnection().execute('select 1');
+  } catch (error) {
+    await orm.close();
+    // 3D000: invalid_catalog_name.
+    if ((error as { code?: string }).code === '3D000') {
+      throw new Error(
+        `The database "${databaseNameOf(options.clientUrl)}" named by DATABASE_URL does not exist: create it, or fix the URL`,
+      );
+    }
+    throw error;
+  }
   await migrate(orm, options.schema);
   return orm;
 }
