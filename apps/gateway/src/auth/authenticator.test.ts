@@ -1,15 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CREDENTIAL_REVOKED_SUBJECT, credentialDigest } from '@atrium/contract';
 import { TRPCError } from '@trpc/server';
 import { ServiceUnavailableError, createLocalBroadcast } from '@atrium/nats-trpc';
 import type { ProcedureCall, ServiceTransport } from '@atrium/nats-trpc';
-import { createAuthenticator } from './authenticator.js';
+import { cacheLifetime, createAuthenticator } from './authenticator.js';
 import { credentialFromHeaders } from './credentials.js';
 
 const caller = {
   user: { id: '550e8400-e29b-41d4-a716-446655440000', email: 'a@example.com', name: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
   credential_id: '550e8400-e29b-41d4-a716-446655440001',
   credential_kind: 'session' as const,
+  expires_at: null as string | null,
 };
 
 /** Stands in for identity and counts how often it is asked. */
@@ -54,6 +55,25 @@ describe('the authenticator', () => {
     await expect(auth.authenticate('ats_token', 'r')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     await expect(auth.authenticate('ats_token', 'r')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     expect(identity.calls).toHaveLength(2);
+  });
+
+  it('never caches a credential past its expiry', async () => {
+    const expiresAt = Date.now() + 300;
+    const identity = identityStandIn(async () => ({ ...caller, expires_at: new Date(expiresAt).toISOString() }));
+    const auth = createAuthenticator({ transport: identity.transport, broadcast: createLocalBroadcast(), ttlMs: 30_000, max: 10 });
+    await auth.authenticate('atk_key', 'r');
+    await vi.waitUntil(() => Date.now() > expiresAt + 5, { timeout: 5_000, interval: 20 });
+    await auth.authenticate('atk_key', 'r');
+    expect(identity.calls).toHaveLength(2);
+  });
+
+  it('caches for the configured TTL or until expiry, whichever is sooner', () => {
+    const now = Date.parse('2026-01-01T00:00:00.000Z');
+    const expiring = (ms: number) => ({ ...caller, expires_at: new Date(now + ms).toISOString() });
+    expect(cacheLifetime({ ...caller, expires_at: null }, 30_000, now)).toBe(30_000);
+    expect(cacheLifetime(expiring(5_000), 30_000, now)).toBe(5_000);
+    expect(cacheLifetime(expiring(60_000), 30_000, now)).toBe(30_000);
+    expect(cacheLifetime(expiring(-10), 30_000, now)).toBe(1);
   });
 
   it('forgets a credential as soon as identity announces its revocation', async () => {

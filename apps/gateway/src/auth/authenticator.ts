@@ -21,6 +21,13 @@ export interface AuthenticatorOptions {
   max: number;
 }
 
+/** How long an answer may be cached: the configured TTL, cut short by the credential's expiry. */
+export function cacheLifetime(caller: AuthenticatedCaller, ttlMs: number, now = Date.now()): number {
+  const left = caller.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(caller.expires_at) - now;
+  // lru-cache reads a TTL of 0 as "forever": an answer about to expire lives 1 ms at most.
+  return Math.max(1, Math.min(ttlMs, left));
+}
+
 export interface Authenticator {
   /** The caller behind a credential; rejects with UNAUTHORIZED when identity does. */
   authenticate(credential: string, requestId: string): Promise<AuthenticatedCaller>;
@@ -30,7 +37,8 @@ export interface Authenticator {
 /**
  * Asks identity who a credential belongs to, and remembers the answer briefly so the common
  * request costs no extra hop. Concurrent requests with one credential share one lookup;
- * failures are not cached; revocations broadcast by identity evict entries at once.
+ * failures are not cached; revocations broadcast by identity evict entries at once; no entry
+ * outlives the credential's own `expires_at`.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const lookup = async (credential: string, requestId: string): Promise<AuthenticatedCaller> => {
@@ -46,7 +54,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const cache = new LRUCache<string, AuthenticatedCaller, { credential: string; requestId: string }>({
     max: options.max,
     ttl: Math.max(options.ttlMs, 1),
-    fetchMethod: (_key, _stale, { context }) => lookup(context.credential, context.requestId),
+    fetchMethod: async (_key, _stale, { context, options: entry }) => {
+      const caller = await lookup(context.credential, context.requestId);
+      // Never trusted past its expiry: the entry lives min(configured TTL, time left).
+      entry.ttl = cacheLifetime(caller, options.ttlMs);
+      return caller;
+    },
   });
   const unsubscribe = options.broadcast.subscribe(CREDENTIAL_REVOKED_SUBJECT, (payload) => {
     const event = credentialRevokedSchema.safeParse(payload);

@@ -23,7 +23,12 @@ export const authenticate = (): Handler<'credentials', 'authenticate'> => async 
     if (!session) throw invalid();
     touch(session, now);
     await em.flush();
-    return { user: toUserDto(session.user), credential_id: session.id, credential_kind: 'session' as const };
+    return {
+      user: toUserDto(session.user),
+      credential_id: session.id,
+      credential_kind: 'session' as const,
+      expires_at: session.expiresAt.toISOString(),
+    };
   }
   if (input.credential.startsWith(API_KEY_PREFIX)) {
     const key = await em.findOne(
@@ -34,7 +39,12 @@ export const authenticate = (): Handler<'credentials', 'authenticate'> => async 
     if (!key) throw invalid();
     touch(key, now);
     await em.flush();
-    return { user: toUserDto(key.user), credential_id: key.id, credential_kind: 'api_key' as const };
+    return {
+      user: toUserDto(key.user),
+      credential_id: key.id,
+      credential_kind: 'api_key' as const,
+      expires_at: key.expiresAt?.toISOString() ?? null,
+    };
   }
   throw invalid();
 };

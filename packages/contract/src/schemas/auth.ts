@@ -89,5 +89,7 @@ export const authenticatedCallerSchema = z.object({
   user: userSchema,
   credential_id: uuidSchema,
   credential_kind: z.enum(['session', 'api_key']),
+  /** When the credential stops working (null: never); nobody may trust it past this. */
+  expires_at: timestampSchema.nullable(),
 });
 export type AuthenticatedCaller = z.infer<typeof authenticatedCallerSchema>;
