@@ -108,7 +108,9 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     let brokerRoundTrip: () => Promise<unknown> = async () => undefined;
     if (nats) {
       const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name as ServiceName], service)));
-      services.forEach((service, i) => stopServing.set(service.name, () => served[i]!.drain()));
+      services.forEach((service, i) => {
+        stopServing.set(service.name, () => served[i]!.drain());
+      });
       // Runs before the services close: calls already taken are answered first.
       stops.push(async () => {
         await Promise.all(served.map((handle) => handle.drain()));
