@@ -1,11 +1,14 @@
 import { Empty, RequestError, TimeoutError, ClosedConnectionError, headers } from '@nats-io/transport-node';
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { ServiceUnavailableError, unwrapReply } from './call.js';
+import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
 import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
 
 export interface NatsTransportOptions {
-  /** The deadline of every call; past it the caller gets SERVICE_UNAVAILABLE, never a hang. */
+  /**
+   * The longest a call may wait; past it the caller gets SERVICE_UNAVAILABLE, never a hang. A
+   * call made with an earlier deadline (forwarded from its own caller) waits only until then.
+   */
   timeoutMs: number;
 }
 
@@ -13,6 +16,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   const h = headers();
   h.set(HEADER.kind, kind);
   h.set(HEADER.requestId, meta.requestId);
+  if (meta.deadline !== undefined) h.set(HEADER.deadline, String(meta.deadline));
   if (meta.caller) {
     h.set(HEADER.userId, meta.caller.userId);
     h.set(HEADER.credentialId, meta.caller.credentialId);
@@ -24,11 +28,13 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
   return {
     async call(call: ProcedureCall): Promise<unknown> {
+      const now = Date.now();
+      const deadline = callDeadline(call, options.timeoutMs, now);
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       try {
         const msg = await nc.request(procedureSubject(call.service, call.path), payload, {
-          timeout: options.timeoutMs,
-          headers: metaToHeaders(call.meta, call.kind),
+          timeout: deadline - now,
+          headers: metaToHeaders({ ...call.meta, deadline }, call.kind),
         });
         return unwrapReply(msg.json<CallReply>());
       } catch (error) {
