@@ -119,7 +119,9 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
       brokerRoundTrip = () => nats.gateway.rtt();
     } else {
-      transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])));
+      transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])), {
+        timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+      });
       gatewayBroadcast = localBroadcast!;
     }
 

@@ -24,7 +24,7 @@ describe('a gateway whose services are not running', () => {
       broadcast: createNatsBroadcast(nc),
       log: createLogger('gateway', 'silent'),
       readiness: () => checkReadiness(unserved, () => nc.rtt()),
-      publicUrl: 'http://localhost',
+      corsOrigins: [],
       authCacheTtlMs: 30_000,
       authCacheMax: 100,
       rateLimitPerMinute: 0,
