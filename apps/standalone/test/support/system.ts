@@ -4,12 +4,15 @@ import { createTestDatabase, testEventStream } from '@atrium/local-infra';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
+import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
   /** This file's own database, for tests that check what was (or was not) written. */
   databaseUrl: string;
   api: ApiClient;
+  /** Takes one service off NATS, as its process ending would. */
+  stopService: RunningSystem['stopService'];
   stop(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     url: system.url,
     databaseUrl: database.url,
     api: apiClient(system.url),
+    stopService: (name) => system.stopService(name),
     async stop() {
       await system.stop();
       await database.drop();
