@@ -3,6 +3,7 @@ import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
 import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
+import type { CallSigner } from './assertion.js';
 
 export interface NatsTransportOptions {
   /**
@@ -10,6 +11,8 @@ export interface NatsTransportOptions {
    * call made with an earlier deadline (forwarded from its own caller) waits only until then.
    */
   timeoutMs: number;
+  /** Signs every call as this app (see assertion.ts); services refuse unsigned calls. */
+  signer?: CallSigner;
 }
 
 export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
@@ -17,10 +20,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   h.set(HEADER.kind, kind);
   h.set(HEADER.requestId, meta.requestId);
   if (meta.deadline !== undefined) h.set(HEADER.deadline, String(meta.deadline));
-  if (meta.caller) {
-    h.set(HEADER.userId, meta.caller.userId);
-    h.set(HEADER.credentialId, meta.caller.credentialId);
-  }
+  if (meta.assertion) h.set(HEADER.assertion, meta.assertion);
   return h;
 }
 
@@ -34,7 +34,10 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       try {
         const msg = await nc.request(procedureSubject(call.service, call.path), payload, {
           timeout: deadline - now,
-          headers: metaToHeaders({ ...call.meta, deadline }, call.kind),
+          headers: metaToHeaders(
+            { requestId: call.meta.requestId, deadline, assertion: options.signer?.sign(call, deadline) },
+            call.kind,
+          ),
         });
         return unwrapReply(msg.json<CallReply>());
       } catch (error) {

@@ -4,9 +4,12 @@ import { createTestDatabase, testEventStream } from '@atrium/local-infra';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
+import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** The keys the system made for its apps (to sign calls as one of them). */
+  keys: RunningSystem['keys'];
   api: ApiClient;
   stop(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'));
   return {
     url: system.url,
+    keys: system.keys,
     api: apiClient(system.url),
     async stop() {
       await system.stop();
