@@ -7,3 +7,4 @@ export * from './local-transport.js';
 export * from './link.js';
 export * from './events.js';
 export * from './assertion.js';
+export * from './connection-watch.js';

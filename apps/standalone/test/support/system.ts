@@ -11,6 +11,8 @@ export interface TestSystem {
   /** The keys the system made for its apps (to sign calls as one of them). */
   keys: RunningSystem['keys'];
   api: ApiClient;
+  /** Takes one service off NATS, as its process ending would. */
+  stopService: RunningSystem['stopService'];
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     url: system.url,
     keys: system.keys,
     api: apiClient(system.url),
+    stopService: (name) => system.stopService(name),
     async stop() {
       await system.stop();
       await database.drop();
