@@ -143,9 +143,14 @@ describe('tRPC over a real nats-server', () => {
   it('drain() answers every call already taken before it resolves', async () => {
     const own = await connect({ servers: inject('natsUrl') });
     const drained = `${service}-drain`;
+    let taken: () => void = () => undefined;
+    const callTaken = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
     const served = serveRouterOverNats(own, drained, {
       router: t.router({
         slow: t.procedure.query(async () => {
+          taken();
           await new Promise((resolve) => setTimeout(resolve, 300));
           return 'finished';
         }),
@@ -155,7 +160,7 @@ describe('tRPC over a real nats-server', () => {
     await own.flush();
     const patient = createNatsTransport(client, { timeoutMs: 5000 });
     const call = patient.call({ service: drained, path: 'slow', kind: 'query', input: undefined, meta });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await callTaken;
     await served.drain();
     await own.drain();
     await expect(call).resolves.toBe('finished');

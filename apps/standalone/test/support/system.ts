@@ -4,10 +4,13 @@ import { createTestDatabase, testEventStream } from '@atrium/local-infra';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
+import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
   api: ApiClient;
+  /** Takes one service off NATS, as its process ending would. */
+  stopService: RunningSystem['stopService'];
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   return {
     url: system.url,
     api: apiClient(system.url),
+    stopService: (name) => system.stopService(name),
     async stop() {
       await system.stop();
       await database.drop();
