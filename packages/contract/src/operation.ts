@@ -23,7 +23,7 @@ export interface RestBinding {
   path: `/${string}`;
   /** 201 for creations, 204 (empty body) for deletions, 200 otherwise. */
   status: 200 | 201 | 204;
-  /** `public` operations need no credential (DESIGN §4: register, login, invite lookup). */
+  /** `public` operations need no credential (register, login, invite lookup). */
   auth: 'user' | 'public';
   summary: string;
   description?: string;

@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import type { PublicContractClient } from '../src/index.js';
 
-describe('the role table (DESIGN §4)', () => {
+describe('the role table', () => {
   const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
   it('matches the contract', () => {
     expect(allowed('project.read')).toEqual(['owner', 'admin', 'member', 'viewer']);
