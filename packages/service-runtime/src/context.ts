@@ -4,38 +4,73 @@ import type { Logger } from './logger.js';
 import type { EventRecorder } from './outbox/recorder.js';
 import { createEventRecorder } from './outbox/recorder.js';
 import type { OutboxRelay } from './outbox/relay.js';
+import type { ServiceClients } from './bus.js';
 import { unauthorized } from './errors.js';
 
 /** What every handler receives: who calls, a fresh EntityManager for this call, a logger, the outbox. */
 export interface ServiceContext {
+  /** The request id, the deadline, and the end user as its signed assertion names them. */
   meta: CallMeta;
-  /** A mutation's EntityManager is inside the mutation's one transaction (see `runMutation`). */
+  /** The app that made the call, from its verified assertion; absent for an unsigned call (refused). */
+  app?: string;
+  /** A mutation's EntityManager is inside the mutation's one transaction (see `runInTransaction`). */
   em: EntityManager;
   log: Logger;
   /** Records events in `em`'s transaction (the outbox); see `OutboxRelay`. */
   events: EventRecorder;
   /**
+   * Typed clients of the other services, forwarding this call's request id, deadline and end
+   * user (see `serviceClients`). Built on first use.
+   */
+  readonly services: ServiceClients;
+  /**
    * Runs `effect` once the call's changes are committed, before the answer leaves: for what
    * must not be seen before the commit (a revocation broadcast, say) and never after a rollback.
    */
   afterCommit(effect: () => void): void;
-  /** Runs what `afterCommit` collected; the runtime calls it, handlers never do. */
-  committed(): void;
+  /**
+   * Runs `effect` once the call's transaction is over, committed or rolled back, before the
+   * answer leaves: for what must be kept even when the call fails (a failed password attempt).
+   */
+  afterTransaction(effect: () => Promise<void>): void;
+  /** Runs what the two above collected; the runtime calls it, handlers never do. */
+  settle(committed: boolean): Promise<void>;
 }
 
-/** The context of one call: the transport makes one per call, handler tests make their own. */
-export function createServiceContext(meta: CallMeta, em: EntityManager, log: Logger, relay?: OutboxRelay): ServiceContext {
-  const effects: (() => void)[] = [];
-  const events = createEventRecorder(em, relay);
-  effects.push(() => events.afterSuccess());
+export interface ServiceContextParts {
+  meta: CallMeta;
+  app?: string;
+  em: EntityManager;
+  log: Logger;
+  /** The service's outbox relay, when it records events. */
+  relay?: OutboxRelay;
+  /** Builds the clients of other services (on first use). */
+  services: () => ServiceClients;
+}
+
+/** The context of one call: the service endpoint makes one per call, handler tests make their own. */
+export function createServiceContext(parts: ServiceContextParts): ServiceContext {
+  const onCommit: (() => void)[] = [];
+  const onEnd: (() => Promise<void>)[] = [];
+  const events = createEventRecorder(parts.em, parts.relay);
+  onCommit.push(() => events.afterSuccess());
+  let services: ServiceClients | undefined;
   return {
-    meta,
-    em,
-    log,
+    meta: parts.meta,
+    app: parts.app,
+    em: parts.em,
+    log: parts.log,
     events,
-    afterCommit: (effect) => effects.push(effect),
-    committed: () => {
-      for (const effect of effects.splice(0)) effect();
+    get services() {
+      services ??= parts.services();
+      return services;
+    },
+    afterCommit: (effect) => onCommit.push(effect),
+    afterTransaction: (effect) => onEnd.push(effect),
+    async settle(committed) {
+      const commitEffects = onCommit.splice(0);
+      if (committed) for (const effect of commitEffects) effect();
+      for (const effect of onEnd.splice(0)) await effect();
     },
   };
 }

@@ -16,3 +16,5 @@ export * from './entity-columns.js';
 export * from './transaction.js';
 export * from './mutations.js';
 export * from './log-errors.js';
+export * from './keys.js';
+export * from './bus.js';

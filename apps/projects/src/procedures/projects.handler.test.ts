@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startOrmHarness } from '@atrium/local-infra';
-import { createLogger, createServiceContext } from '@atrium/service-runtime';
+import { createLogger, createServiceContext, serviceClients } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';
 import { createProjectsRouter } from '../router.js';
@@ -21,7 +21,15 @@ afterAll(() => harness?.stop());
 /** A caller for `userId`, on an EntityManager forked for this call, as the transport does. */
 function as(userId: string) {
   const meta = { requestId: 'test', caller: { userId, credentialId: randomUUID() } };
-  return router.createCaller(createServiceContext(meta, harness.orm.em.fork(), log));
+  return router.createCaller(
+    createServiceContext({
+      meta,
+      app: 'gateway',
+      em: harness.orm.em.fork(),
+      log,
+      services: () => serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
+    }),
+  );
 }
 
 describe('projects handlers', () => {

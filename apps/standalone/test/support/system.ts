@@ -10,6 +10,8 @@ export interface TestSystem {
   url: string;
   /** This file's own database, for tests that check what was (or was not) written. */
   databaseUrl: string;
+  /** The keys the system made for its apps (to sign calls as one of them). */
+  keys: RunningSystem['keys'];
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
@@ -40,6 +42,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   return {
     url: system.url,
     databaseUrl: database.url,
+    keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
     async stop() {
