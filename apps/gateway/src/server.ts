@@ -12,6 +12,7 @@ import { registerDocs } from './http/docs.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
+import { passwordOperationMatcher } from './rest/password-operations.js';
 import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
 import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
@@ -58,23 +59,6 @@ export function gatewaySettings(config: {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Sign-in and registration get their own, much lower, limit: they are what password guessing hits. */
-const CREDENTIAL_ROUTES = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
-
-/**
- * A URL as the REST adapter will route it: dot segments resolved, case ignored, trailing
- * slashes dropped — so `/API/v1/auth/./Login/` cannot slip past the sign-in limit.
- */
-function routedPath(url: string): string {
-  let path: string;
-  try {
-    path = new URL(url, 'http://gateway').pathname;
-  } catch {
-    path = url.split('?')[0] ?? url;
-  }
-  return path.toLowerCase().replace(/\/+$/, '');
-}
-
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -160,14 +144,16 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await registerCors(app, options.corsOrigins);
 
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
-    const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(routedPath(url));
+    // Sign-in, registration and password changes get their own, much lower, limit (contract metadata).
+    const takesPassword = passwordOperationMatcher(API_PREFIX);
+    const isCredentialRoute = (request: { method: string; originalUrl: string }) => takesPassword(request.method, request.originalUrl);
     await app.register(rateLimit, {
       timeWindow: 60_000,
       max: (request) =>
-        isCredentialRoute(request.originalUrl)
+        isCredentialRoute(request)
           ? options.authRateLimitPerMinute || Number.MAX_SAFE_INTEGER
           : options.rateLimitPerMinute || Number.MAX_SAFE_INTEGER,
-      keyGenerator: (request) => `${request.ip}:${isCredentialRoute(request.originalUrl) ? 'auth' : 'api'}`,
+      keyGenerator: (request) => `${request.ip}:${isCredentialRoute(request) ? 'auth' : 'api'}`,
       errorResponseBuilder: (_request, context) =>
         Object.assign(new Error(`Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`), { statusCode: 429 }),
     });
@@ -198,7 +184,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     }),
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;
-      if (first) return { status: statusOf(apiErrorOf(getTRPCErrorFromUnknown(first)).apiCode) };
+      if (first) {
+        const apiError = apiErrorOf(getTRPCErrorFromUnknown(first));
+        const headers = apiError.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(apiError.retryAfterSeconds) };
+        return { status: statusOf(apiError.apiCode), headers };
+      }
       const operation = paths?.[0] ? REST_OPERATIONS.get(paths[0]) : undefined;
       return { status: operation?.operation.rest?.status ?? 200 };
     },

@@ -16,8 +16,8 @@ const capture = new Writable({
 
 let harness: ServiceHarness;
 beforeAll(async () => {
-  harness = await startServiceHarness(({ databaseUrl, broadcast }) =>
-    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, log: createLogger('identity', 'debug', capture) }),
+  harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
+    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'debug', capture) }),
   );
 });
 afterAll(() => harness?.stop());

@@ -49,6 +49,13 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   /** For list operations this is a page (`pageOf`), and the envelope carries `next_cursor`. */
   output: O;
   list?: boolean;
+  /**
+   * What the operation does with a password. Every operation that `verifies` one (sign-in,
+   * changing the password) shares one budget of failed attempts per account, enforced by
+   * identity; every operation with a password (`sets` too: registration) shares the gateway's
+   * lower per-address budget (AUTH_RATE_LIMIT_PER_MINUTE). Declared here, never as a path list.
+   */
+  password?: 'verifies' | 'sets';
 }
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */

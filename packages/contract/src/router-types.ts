@@ -12,6 +12,8 @@ export interface ServiceErrorData {
   path?: string;
   apiCode: string;
   details?: { path: string; message: string }[];
+  /** For TOO_MANY_REQUESTS: seconds until a retry can succeed (`Retry-After`). */
+  retryAfterSeconds?: number;
 }
 
 export interface ServiceErrorShape {

@@ -12,6 +12,8 @@ export class DomainError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    /** For TOO_MANY_REQUESTS: when to try again; the gateway sends it as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -21,6 +23,8 @@ export class DomainError extends Error {
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string) => new DomainError('CONFLICT', message);
 export const unauthorized = (message = 'Authentication required') => new DomainError('UNAUTHORIZED', message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new DomainError('TOO_MANY_REQUESTS', message, undefined, Math.max(1, Math.ceil(retryAfterSeconds)));
 
 /** Turns what a handler threw into the tRPC error that carries it across the hop. */
 export function toTRPCError(error: unknown): unknown {
@@ -54,12 +58,17 @@ export interface DescribedError {
   apiCode: ApiErrorCode;
   message: string;
   details?: ErrorDetail[];
+  retryAfterSeconds?: number;
 }
 
 /** The public face of any error: its API code, a readable message, field details; never a stack. */
 export function describeError(error: TRPCError): DescribedError {
   const cause = error.cause;
-  if (cause instanceof DomainError) return { apiCode: cause.code, message: cause.message, details: cause.details };
+  if (cause instanceof DomainError) {
+    const described: DescribedError = { apiCode: cause.code, message: cause.message, details: cause.details };
+    if (cause.retryAfterSeconds !== undefined) described.retryAfterSeconds = cause.retryAfterSeconds;
+    return described;
+  }
   if (error.code === 'BAD_REQUEST') {
     const details = validationDetails(cause);
     if (details) {

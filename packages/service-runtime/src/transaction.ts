@@ -5,7 +5,8 @@ import type { ServiceContext } from './context.js';
  * sends, the outbox rows it records and its flushes commit together or not at all, and rows
  * it reads with `forUpdate` stay locked until then — so the database, not an earlier read,
  * decides whether the change still applies. Effects registered with `afterCommit` run once
- * the commit succeeded, before the answer leaves.
+ * the commit succeeded, those registered with `afterTransaction` in either case; both before
+ * the answer leaves.
  */
 export async function runInTransaction<T>(ctx: ServiceContext, work: () => Promise<T>): Promise<T> {
   const { em } = ctx;
@@ -16,8 +17,22 @@ export async function runInTransaction<T>(ctx: ServiceContext, work: () => Promi
     await em.commit();
   } catch (error) {
     if (em.isInTransaction()) await em.rollback().catch(() => undefined);
+    await ctx.settle(false);
     throw error;
   }
-  ctx.committed();
+  await ctx.settle(true);
+  return output;
+}
+
+/** A query's counterpart: no transaction, the same effects once it is over. */
+export async function runWithoutTransaction<T>(ctx: ServiceContext, work: () => Promise<T>): Promise<T> {
+  let output: T;
+  try {
+    output = await work();
+  } catch (error) {
+    await ctx.settle(false);
+    throw error;
+  }
+  await ctx.settle(true);
   return output;
 }

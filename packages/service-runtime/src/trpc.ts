@@ -20,6 +20,7 @@ export function createServiceTRPC<Ctx extends object>() {
           path: shape.data.path,
           apiCode: described.apiCode,
           details: described.details,
+          ...(described.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: described.retryAfterSeconds }),
         },
       };
     },

@@ -13,8 +13,10 @@ const isApiCode = (value: unknown): value is ApiErrorCode => API_ERROR_CODES.inc
  */
 export function apiErrorOf(error: TRPCError): DescribedError {
   if (error instanceof RemoteProcedureError) {
-    const { apiCode, details } = error.data;
-    return { apiCode: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code), message: error.message, details };
+    const { apiCode, details, retryAfterSeconds } = error.data;
+    const described: DescribedError = { apiCode: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code), message: error.message, details };
+    if (typeof retryAfterSeconds === 'number') described.retryAfterSeconds = retryAfterSeconds;
+    return described;
   }
   if (error.code === 'UNSUPPORTED_MEDIA_TYPE') {
     return { apiCode: 'UNSUPPORTED_MEDIA_TYPE', message: 'Request bodies must be sent as application/json' };

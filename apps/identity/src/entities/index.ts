@@ -1,10 +1,11 @@
 import { ApiKey } from './api-key.entity.js';
+import { PasswordAttempts } from './password-attempts.entity.js';
 import { Session } from './session.entity.js';
 import { User } from './user.entity.js';
 
-export { ApiKey, Session, User };
+export { ApiKey, PasswordAttempts, Session, User };
 export type { IApiKey } from './api-key.entity.js';
 export type { ISession } from './session.entity.js';
 export type { IUser } from './user.entity.js';
 
-export const entities = [User, Session, ApiKey];
+export const entities = [User, Session, ApiKey, PasswordAttempts];

@@ -2,17 +2,18 @@ import { unauthorized } from '@atrium/service-runtime';
 import { User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toUserDto } from '../dto.js';
-import { decoyPasswordHash, verifyPassword } from '../security/passwords.js';
+import { checkPassword } from '../security/password-attempts.js';
 import { startSession } from '../sessions.js';
 
 export const login =
   (deps: IdentityDeps): Handler<'auth', 'login'> =>
-  async (input, { em }) => {
-    const user = await em.findOne(User, { email: input.email });
-    // Verify against a decoy when the e-mail is unknown: same answer, same time.
-    const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
-    if (!user || !valid) throw unauthorized('Invalid e-mail or password');
-    const token = startSession(em, user, deps.sessionTtlMs);
-    await em.flush();
+  async (input, ctx) => {
+    const user = await ctx.em.findOne(User, { email: input.email });
+    // An unknown e-mail is verified against a decoy: same answer, same time.
+    if (!(await checkPassword(ctx, input.email, input.password, user?.passwordHash)) || !user) {
+      throw unauthorized('Invalid e-mail or password');
+    }
+    const token = startSession(ctx.em, user, deps.sessionTtlMs);
+    await ctx.em.flush();
     return { user: toUserDto(user), token };
   };

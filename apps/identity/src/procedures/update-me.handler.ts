@@ -2,7 +2,8 @@ import { DomainError, callerId, forUpdate, notFound } from '@atrium/service-runt
 import { ApiKey, Session, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toUserDto } from '../dto.js';
-import { hashPassword, verifyPassword } from '../security/passwords.js';
+import { checkPassword } from '../security/password-attempts.js';
+import { hashPassword } from '../security/passwords.js';
 import { announceRevoked } from '../sessions.js';
 
 /**
@@ -21,7 +22,7 @@ export const updateMe =
     if (!user) throw notFound('User');
     if (input.name !== undefined) user.name = input.name;
     if (input.password !== undefined) {
-      if (!(await verifyPassword(input.current_password ?? '', user.passwordHash))) {
+      if (!(await checkPassword(ctx, user.email, input.current_password ?? '', user.passwordHash))) {
         throw new DomainError('BAD_REQUEST', 'The current password is incorrect', [
           { path: 'current_password', message: 'is incorrect' },
         ]);

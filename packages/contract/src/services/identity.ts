@@ -22,11 +22,13 @@ export const identityContract = defineService('identity', {
   auth: {
     register: mutation({
       input: registerInput,
+      password: 'sets',
       output: sessionSchema,
       rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', summary: 'Register a user and sign in', tags: ['Auth'], errors: ['CONFLICT'] },
     }),
     login: mutation({
       input: loginInput,
+      password: 'verifies',
       output: sessionSchema,
       rest: { method: 'POST', path: '/auth/login', status: 200, auth: 'public', summary: 'Sign in with e-mail and password', tags: ['Auth'], errors: ['UNAUTHORIZED'] },
     }),
@@ -43,6 +45,7 @@ export const identityContract = defineService('identity', {
     }),
     updateMe: mutation({
       input: updateMeInput,
+      password: 'verifies',
       output: userSchema,
       rest: { method: 'PUT', path: '/auth/me', status: 200, auth: 'user', summary: 'Change your name or password', tags: ['Auth'] },
     }),
