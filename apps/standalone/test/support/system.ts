@@ -1,26 +1,31 @@
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { createTestDatabase, testEventStream } from '@atrium/local-infra';
+import { startNatsServer } from '@atrium/local-infra';
+import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** This system's own nats-server. */
+  natsUrl: string;
   api: ApiClient;
   stop(): Promise<void>;
 }
 
 /**
  * The whole system as production runs it: three services and the gateway, each on its own
- * NATS connection to the test run's nats-server, on a database of this test file's own.
+ * NATS connection, on a database of this test file's own. Each system gets a nats-server of its
+ * own (it starts in milliseconds): its services answer on their real subjects and queue groups,
+ * which would otherwise share calls with the other test files' systems running in parallel.
  */
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
-  const database = await createTestDatabase(inject('databaseUrl'), 'e2e');
+  const [database, nats] = await Promise.all([createTestDatabase(inject('databaseUrl'), 'e2e'), startNatsServer()]);
   const events = testEventStream();
   const config = loadStandaloneConfig({
     DATABASE_URL: database.url,
-    NATS_URL: inject('natsUrl'),
+    NATS_URL: nats.url,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -34,10 +39,11 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'));
   return {
     url: system.url,
+    natsUrl: nats.url,
     api: apiClient(system.url),
     async stop() {
       await system.stop();
-      await database.drop();
+      await Promise.all([nats.stop(), database.drop()]);
     },
   };
 }
