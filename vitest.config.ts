@@ -7,9 +7,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['apps/*/vitest.config.ts', 'packages/*/vitest.config.ts'],
-    // Worker threads start faster than forked processes, and the tests mostly wait on
-    // PostgreSQL, NATS and HTTP: more workers than this 2-core machine's cores pays off.
-    pool: 'threads',
+    // The tests mostly wait on PostgreSQL, NATS and HTTP: more workers than a 2-core machine's
+    // cores pays off (vitest's default is one fewer than the cores).
     maxWorkers: 3,
   },
 });
