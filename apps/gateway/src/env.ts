@@ -1,13 +1,22 @@
 import { z } from 'zod';
 import { busEnvShape, callerEnvShape, loadConfig } from '@atrium/service-runtime';
+import { corsOriginsSchema } from './http/cors.js';
 
 export const gatewayEnvShape = {
   ...busEnvShape,
   ...callerEnvShape,
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Public base URL, used as the OpenAPI document's server. */
-  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Public base URL (`https://api.example.com`), written into the OpenAPI document as its server.
+   * Unset, the server URL is relative (`/api/v1`): right for whichever host served the document.
+   */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .transform((url) => url?.replace(/\/+$/, '')),
+  /** Origins allowed to call the API from a browser, comma-separated, or `*`; none by default. */
+  CORS_ORIGINS: corsOriginsSchema,
   /** How long a verified credential is trusted without asking identity again. */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
   AUTH_CACHE_MAX: z.coerce.number().int().positive().default(10_000),

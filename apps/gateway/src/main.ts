@@ -1,7 +1,7 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
 import { connectNats, createLogger, onShutdown } from '@atrium/service-runtime';
 import { loadGatewayConfig } from './env.js';
-import { checkReadiness } from './readiness.js';
+import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
 
 const config = loadGatewayConfig();
@@ -12,7 +12,7 @@ const app = await buildGateway({
   transport,
   broadcast: createNatsBroadcast(nc),
   log,
-  readiness: () => checkReadiness(transport, () => !nc.isClosed()),
+  readiness: cachedReadiness(() => checkReadiness(transport, () => nc.rtt())),
   ...gatewaySettings(config),
 });
 await app.listen({ host: config.HOST, port: config.PORT });

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import type { Logger } from '@atrium/service-runtime';
 import { credentialFromHeaders } from './auth/credentials.js';
+import { registerCors } from './http/cors.js';
+import { registerDocs } from './http/docs.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
@@ -25,7 +25,10 @@ export interface GatewayOptions {
   broadcast: Broadcast;
   log: Logger;
   readiness: () => Promise<Readiness>;
-  publicUrl: string;
+  /** The API's public base URL (no /api/v1); without it the document's server URL is relative. */
+  publicUrl?: string;
+  /** Origins a browser may call the API from (`*` for any); none by default. */
+  corsOrigins: readonly string[];
   authCacheTtlMs: number;
   authCacheMax: number;
   rateLimitPerMinute: number;
@@ -35,8 +38,8 @@ export interface GatewayOptions {
 
 /** The configuration-derived part of the options, shared by the gateway's own process and the one-process mode. */
 export function gatewaySettings(config: {
-  PORT: number;
   PUBLIC_URL?: string;
+  CORS_ORIGINS: readonly string[];
   AUTH_CACHE_TTL_MS: number;
   AUTH_CACHE_MAX: number;
   RATE_LIMIT_PER_MINUTE: number;
@@ -44,7 +47,8 @@ export function gatewaySettings(config: {
   TRUST_PROXY?: FastifyServerOptions['trustProxy'];
 }) {
   return {
-    publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+    publicUrl: config.PUBLIC_URL,
+    corsOrigins: config.CORS_ORIGINS,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     authCacheMax: config.AUTH_CACHE_MAX,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
@@ -100,7 +104,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addHook('onClose', async () => authenticator.close());
 
   const router = createGatewayRouter(options.transport, authenticator);
-  const document = buildOpenApiDocument(router, `${options.publicUrl}${API_PREFIX}`);
+  // Relative unless PUBLIC_URL says otherwise: "Try it" then calls whichever host served the page.
+  const document = buildOpenApiDocument(router, `${options.publicUrl ?? ''}${API_PREFIX}`);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -151,6 +156,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     void reply.status(404).send(errorEnvelope({ apiCode: 'NOT_FOUND', message: 'No such route' }));
   });
 
+  // Before the rate limit: a preflight is answered at once and costs no budget.
+  await registerCors(app, options.corsOrigins);
+
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
     const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(routedPath(url));
     await app.register(rateLimit, {
@@ -174,8 +182,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
 
   const documentJson = JSON.stringify(document);
   app.get(`${API_PREFIX}/openapi.json`, async (_request, reply) => reply.type('application/json').send(documentJson));
-  await app.register(swagger, { mode: 'static', specification: { document: document as never } });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerDocs(app, {
+    documentPath: `${API_PREFIX}/openapi.json`,
+    title: document.info.title,
+    apiOrigins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
+  });
 
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
-import { buildGateway, checkReadiness, gatewaySettings } from '@atrium/gateway';
+import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
@@ -31,6 +31,8 @@ export interface RunningSystem {
   /** Where the REST API listens, e.g. http://127.0.0.1:3000 */
   url: string;
   mode: { database: 'embedded' | 'external'; transport: 'nats' | 'in-process' };
+  /** Takes one service off NATS, as its process ending would: the tests' outage drills (NATS mode only). */
+  stopService(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,20 +101,27 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
 
+    const stopServing = new Map<string, () => Promise<void>>();
     let transport: ServiceTransport;
     let gatewayBroadcast: Broadcast;
-    let brokerConnected = () => true;
+    // In process there is no broker: its round trip always succeeds.
+    let brokerRoundTrip: () => Promise<unknown> = async () => undefined;
     if (nats) {
       const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name as ServiceName], service)));
+      services.forEach((service, i) => {
+        stopServing.set(service.name, () => served[i]!.drain());
+      });
       // Runs before the services close: calls already taken are answered first.
       stops.push(async () => {
         await Promise.all(served.map((handle) => handle.drain()));
       });
       transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
-      brokerConnected = () => !nats.gateway.isClosed();
+      brokerRoundTrip = () => nats.gateway.rtt();
     } else {
-      transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])));
+      transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])), {
+        timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+      });
       gatewayBroadcast = localBroadcast!;
     }
 
@@ -120,7 +129,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       transport,
       broadcast: gatewayBroadcast,
       log: createLogger('gateway', config.LOG_LEVEL),
-      readiness: () => checkReadiness(transport, brokerConnected),
+      readiness: cachedReadiness(() => checkReadiness(transport, brokerRoundTrip)),
       ...gatewaySettings(config),
     });
     await app.listen({ host: config.HOST, port: config.PORT });
@@ -130,6 +139,11 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     return {
       url: `http://127.0.0.1:${port}`,
       mode: { database: config.DATABASE_URL ? 'external' : 'embedded', transport: config.NATS_URL ? 'nats' : 'in-process' },
+      async stopService(name) {
+        const stopService = stopServing.get(name);
+        if (!stopService) throw new Error(`${name} is not served over NATS`);
+        await stopService();
+      },
       stop: stopAll,
     };
   } catch (error) {

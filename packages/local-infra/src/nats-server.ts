@@ -40,10 +40,17 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
   });
 }
 
+export interface NatsServerOptions {
+  /** A fixed port (to restart a server where clients will reconnect); a free one by default. */
+  port?: number;
+  /** Where JetStream keeps its data, kept on stop; a temporary folder, removed on stop, by default. */
+  storeDir?: string;
+}
+
 /** Starts a private nats-server with JetStream on a free port, its store in a temporary folder. */
-export async function startNatsServer(): Promise<RunningNats> {
-  const port = await freePort();
-  const storeDir = await mkdtemp(join(tmpdir(), 'atrium-nats-'));
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNats> {
+  const port = options.port ?? (await freePort());
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'atrium-nats-')));
   const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
     stdio: 'ignore',
   });
@@ -59,7 +66,7 @@ export async function startNatsServer(): Promise<RunningNats> {
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      await rm(storeDir, { recursive: true, force: true });
+      if (!options.storeDir) await rm(storeDir, { recursive: true, force: true });
     },
   };
 }

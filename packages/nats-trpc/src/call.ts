@@ -4,6 +4,12 @@ import type { ServiceErrorShape } from '@atrium/contract';
 /** Who is calling and on behalf of which request; travels in NATS headers. */
 export interface CallMeta {
   requestId: string;
+  /**
+   * When the first caller stops waiting, in milliseconds since the epoch. Set once at the edge
+   * and forwarded unchanged by every hop (never extended), so a service does not start work
+   * nobody waits for any more. Hosts need synchronised clocks (NTP), as with any absolute expiry.
+   */
+  deadline?: number;
   /** Set when the gateway (or another service) authenticated an end user. */
   caller?: { userId: string; credentialId: string };
 }
@@ -44,16 +50,27 @@ export class RemoteProcedureError extends TRPCError {
 export class ServiceUnavailableError extends TRPCError {
   constructor(
     readonly service: string,
-    readonly reason: 'no-responders' | 'timeout' | 'disconnected',
+    readonly reason: 'no-responders' | 'timeout' | 'disconnected' | 'deadline-passed',
   ) {
-    super({
-      code: 'SERVICE_UNAVAILABLE',
-      message:
-        reason === 'timeout'
-          ? `The ${service} service did not answer in time`
-          : `The ${service} service is not available`,
-    });
+    super({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGES[reason](service) });
   }
+}
+
+const UNAVAILABLE_MESSAGES = {
+  'no-responders': (service: string) => `The ${service} service is not available`,
+  disconnected: (service: string) => `The ${service} service is not available`,
+  timeout: (service: string) => `The ${service} service did not answer in time`,
+  'deadline-passed': (service: string) => `The deadline of this request passed before the ${service} service was called`,
+};
+
+/**
+ * The deadline a call goes out with: the caller's own if it has one, at most `timeoutMs` from
+ * now. A call whose deadline has already passed is not started (SERVICE_UNAVAILABLE).
+ */
+export function callDeadline(call: ProcedureCall, timeoutMs: number, now = Date.now()): number {
+  const deadline = Math.min(call.meta.deadline ?? Number.POSITIVE_INFINITY, now + timeoutMs);
+  if (deadline <= now) throw new ServiceUnavailableError(call.service, 'deadline-passed');
+  return deadline;
 }
 
 export function unwrapReply(reply: CallReply): unknown {

@@ -1,4 +1,4 @@
-import { callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server';
+import { TRPCError, callTRPCProcedure, getErrorShape, getTRPCErrorFromUnknown } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { ServiceErrorShape } from '@atrium/contract';
 import type { CallMeta, CallReply, ProcedureKind } from './call.js';
@@ -28,6 +28,11 @@ export async function dispatchCall<Ctx>(
   let ctx: Ctx | undefined;
   let input: unknown;
   try {
+    // Nobody waits for the answer any more: starting the work would only risk a change the
+    // caller was told failed (a 503 that still commits).
+    if (meta.deadline !== undefined && meta.deadline <= Date.now()) {
+      throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The deadline of this call passed before it was started' });
+    }
     input = readInput();
     ctx = await endpoint.createContext(meta);
     const result = await callTRPCProcedure({

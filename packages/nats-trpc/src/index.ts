@@ -6,3 +6,4 @@ export * from './nats-server.js';
 export * from './local-transport.js';
 export * from './link.js';
 export * from './events.js';
+export * from './connection-watch.js';

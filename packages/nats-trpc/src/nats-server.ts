@@ -8,8 +8,11 @@ import { HEADER, queueGroup, serviceSubjectPrefix } from './subjects.js';
 export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
   const userId = h?.get(HEADER.userId);
   const credentialId = h?.get(HEADER.credentialId);
+  const deadline = Number(h?.get(HEADER.deadline));
   return {
     requestId: h?.get(HEADER.requestId) || 'internal',
+    // A missing or garbled deadline header means none: the caller's own timeout still applies.
+    deadline: Number.isSafeInteger(deadline) && deadline > 0 ? deadline : undefined,
     caller: userId && credentialId ? { userId, credentialId } : undefined,
   };
 }

@@ -1,11 +1,15 @@
 import { Empty, RequestError, TimeoutError, ClosedConnectionError, headers } from '@nats-io/transport-node';
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { ServiceUnavailableError, unwrapReply } from './call.js';
+import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
+import { watchConnection } from './connection-watch.js';
 import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
 
 export interface NatsTransportOptions {
-  /** The deadline of every call; past it the caller gets SERVICE_UNAVAILABLE, never a hang. */
+  /**
+   * The longest a call may wait; past it the caller gets SERVICE_UNAVAILABLE, never a hang. A
+   * call made with an earlier deadline (forwarded from its own caller) waits only until then.
+   */
   timeoutMs: number;
 }
 
@@ -13,6 +17,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   const h = headers();
   h.set(HEADER.kind, kind);
   h.set(HEADER.requestId, meta.requestId);
+  if (meta.deadline !== undefined) h.set(HEADER.deadline, String(meta.deadline));
   if (meta.caller) {
     h.set(HEADER.userId, meta.caller.userId);
     h.set(HEADER.credentialId, meta.caller.credentialId);
@@ -22,14 +27,23 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
 
 /** Calls services over NATS request/reply; the queue group on the other side picks one instance. */
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
+  const connection = watchConnection(nc);
+  const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
   return {
     async call(call: ProcedureCall): Promise<unknown> {
+      // While the broker is unreachable, say so now rather than after the whole deadline.
+      if (!connection.connected()) throw disconnected(call.service);
+      const now = Date.now();
+      const deadline = callDeadline(call, options.timeoutMs, now);
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       try {
-        const msg = await nc.request(procedureSubject(call.service, call.path), payload, {
-          timeout: options.timeoutMs,
-          headers: metaToHeaders(call.meta, call.kind),
-        });
+        const msg = await connection.untilDropped(
+          nc.request(procedureSubject(call.service, call.path), payload, {
+            timeout: deadline - now,
+            headers: metaToHeaders({ ...call.meta, deadline }, call.kind),
+          }),
+          () => disconnected(call.service),
+        );
         return unwrapReply(msg.json<CallReply>());
       } catch (error) {
         throw toTransportError(call.service, error);

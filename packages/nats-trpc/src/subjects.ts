@@ -22,4 +22,6 @@ export const HEADER = {
   userId: 'atrium-user-id',
   credentialId: 'atrium-credential-id',
   kind: 'atrium-procedure-kind',
+  /** Absolute expiry of the call, milliseconds since the epoch (see `CallMeta.deadline`). */
+  deadline: 'atrium-deadline',
 } as const;

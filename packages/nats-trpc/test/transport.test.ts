@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { connect } from '@nats-io/transport-node';
+import { connect, headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createTRPCClient, TRPCClientError } from '@trpc/client';
 import { initTRPC, TRPCError } from '@trpc/server';
@@ -19,8 +19,13 @@ import type { CallMeta, RouterEndpoint, ServiceTransport } from '../src/index.js
 const t = initTRPC.context<{ meta: CallMeta }>().create({
   errorFormatter: ({ shape }) => ({ ...shape, data: { ...shape.data, stack: undefined, apiCode: 'FROM_FORMATTER' } }),
 });
+let started = 0;
 const router = t.router({
   echo: t.router({
+    counted: t.procedure.mutation(() => {
+      started += 1;
+      return started;
+    }),
     whoami: t.procedure.query(({ ctx }) => ctx.meta),
     double: t.procedure.input(z.object({ n: z.number() })).mutation(({ input }) => ({ n: input.n * 2 })),
     missing: t.procedure.query(() => {
@@ -56,10 +61,13 @@ const meta: CallMeta = { requestId: 'req-1', caller: { userId: 'u-1', credential
 describe('tRPC over a real nats-server', () => {
   it('carries input, output, the request id and the caller across the hop', async () => {
     await expect(transport.call({ service, path: 'echo.double', kind: 'mutation', input: { n: 21 }, meta })).resolves.toEqual({ n: 42 });
-    await expect(transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta })).resolves.toEqual(meta);
+    await expect(transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta })).resolves.toEqual({
+      ...meta,
+      deadline: expect.any(Number),
+    });
     await expect(
       transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta: { requestId: 'anon' } }),
-    ).resolves.toEqual({ requestId: 'anon' });
+    ).resolves.toEqual({ requestId: 'anon', deadline: expect.any(Number) });
   });
 
   it('preserves error codes and the formatted error data', async () => {
@@ -83,6 +91,38 @@ describe('tRPC over a real nats-server', () => {
     expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'timeout' });
   });
 
+  it('sends the deadline along: the caller\'s own when earlier, else now + the timeout', async () => {
+    const whoami = (deadline?: number) =>
+      transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta: { ...meta, deadline } }) as Promise<CallMeta>;
+    const before = Date.now();
+    const own = await whoami();
+    expect(own.deadline).toBeGreaterThanOrEqual(before + 500);
+    expect(own.deadline).toBeLessThanOrEqual(Date.now() + 500);
+    const earlier = Date.now() + 400;
+    await expect(whoami(earlier)).resolves.toMatchObject({ deadline: earlier });
+    const later = Date.now() + 60_000;
+    expect((await whoami(later)).deadline).toBeLessThan(later);
+  });
+
+  it('does not start a call whose deadline has passed, on either side of the hop', async () => {
+    const before = started;
+    for (const via of [transport, createLocalTransport({ [service]: endpoint })]) {
+      const refused = await via
+        .call({ service, path: 'echo.counted', kind: 'mutation', input: undefined, meta: { ...meta, deadline: Date.now() - 1 } })
+        .catch((e) => e);
+      expect(refused).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'deadline-passed' });
+    }
+    // A caller that sends a passed deadline anyway (a slow hop, a skewed clock) gets a refusal, not the work.
+    const h = headers();
+    h.set('atrium-procedure-kind', 'mutation');
+    h.set('atrium-request-id', 'late');
+    h.set('atrium-deadline', String(Date.now() - 1));
+    const reply = await client.request(`svc.${service}.v1.echo.counted`, '', { headers: h, timeout: 5000 });
+    expect(reply.json()).toMatchObject({ error: { data: { code: 'SERVICE_UNAVAILABLE' } } });
+    expect(started).toBe(before);
+    await expect(transport.call({ service, path: 'echo.counted', kind: 'mutation', input: undefined, meta })).resolves.toBe(before + 1);
+  });
+
   it('spreads calls over every instance of the queue group', async () => {
     const second = await connect({ servers: inject('natsUrl') });
     const seen = new Set<string>();
@@ -103,9 +143,14 @@ describe('tRPC over a real nats-server', () => {
   it('drain() answers every call already taken before it resolves', async () => {
     const own = await connect({ servers: inject('natsUrl') });
     const drained = `${service}-drain`;
+    let taken: () => void = () => undefined;
+    const callTaken = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
     const served = serveRouterOverNats(own, drained, {
       router: t.router({
         slow: t.procedure.query(async () => {
+          taken();
           await new Promise((resolve) => setTimeout(resolve, 300));
           return 'finished';
         }),
@@ -115,7 +160,7 @@ describe('tRPC over a real nats-server', () => {
     await own.flush();
     const patient = createNatsTransport(client, { timeoutMs: 5000 });
     const call = patient.call({ service: drained, path: 'slow', kind: 'query', input: undefined, meta });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await callTaken;
     await served.drain();
     await own.drain();
     await expect(call).resolves.toBe('finished');
