@@ -11,6 +11,8 @@ export interface TestSystem {
   url: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;
+  /** The keys the system made for its apps (to sign calls as one of them). */
+  keys: RunningSystem['keys'];
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
@@ -48,6 +50,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   return {
     url: system.url,
     natsUrl,
+    keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
     async stop() {
