@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDatabase } from '@atrium/local-infra';
+import { queryDatabase } from '@atrium/test-kit';
 import { newUser, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
