@@ -181,6 +181,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       requestId: req.id,
       credential: credentialFromHeaders(req.headers),
       body: req.body,
+      idempotencyKey: req.headers['idempotency-key'],
     }),
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
@@ -6,9 +7,20 @@ import { startIdentityService } from '../src/service.js';
 
 let harness: ServiceHarness;
 
+/** What the service logs at `error` and above, one JSON line each (read by the logging test). */
+const logged: string[] = [];
+const logCapture = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logged.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  },
+});
+
 beforeAll(async () => {
+  // One identity per test file: test files share a nats-server, and a second identity in the
+  // same queue group would answer this file's calls with other keys.
   harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
-    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'silent') }),
+    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'error', logCapture) }),
   );
 });
 afterAll(() => harness?.stop());
@@ -113,5 +125,31 @@ describe('identity over NATS', () => {
 
   it('refuses user operations without an authenticated caller', async () => {
     await expect(harness.call('auth.me', 'query', {})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
+
+describe('an unexpected database error in the log', () => {
+  it('names the error class, SQL state, constraint and request id, never a value', async () => {
+    // A rule the service does not know about, so the insert fails in a way no handler expects.
+    await sql(`alter table identity.users add constraint users_no_leaks check (email not like 'leak-%')`);
+    const failed = await harness
+      .call('auth.register', 'mutation', { email: 'leak-secret-address@example.com', password: 'hunter2 hunter2', name: 'Private Name' })
+      .catch((error: unknown) => error);
+    expect(failed).toMatchObject({ data: { apiCode: 'INTERNAL_ERROR' } });
+
+    const line = logged.find((entry) => entry.includes('"procedure failed"'));
+    expect(line).toBeDefined();
+    const entry = JSON.parse(line!) as { requestId: string; err: { database: Record<string, string> } };
+    expect(entry.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(entry.err.database).toMatchObject({
+      type: 'CheckConstraintViolationException',
+      sqlState: '23514',
+      constraint: 'users_no_leaks',
+      table: 'users',
+    });
+    const everything = logged.join('\n');
+    for (const secret of ['leak-secret-address', 'scrypt$', 'Private Name', 'insert into', 'hunter2']) {
+      expect(everything).not.toContain(secret);
+    }
   });
 });

@@ -9,7 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-describe('credential lifetimes', () => {
+// Sign-ins and password changes hash with scrypt (slow on purpose): generous on a busy machine.
+describe('credential lifetimes', { timeout: 120_000 }, () => {
   it('an API key stops working at its expires_at, however long the gateway caches', async () => {
     const { token } = await newUser(system.api, 'expiring');
     const expiresAt = Date.now() + 4_000;

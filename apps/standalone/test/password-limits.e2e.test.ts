@@ -11,7 +11,8 @@ afterAll(() => system?.stop());
 
 const from = (address: string) => ({ 'x-forwarded-for': address });
 
-describe('every operation that verifies a password shares one limit', () => {
+// Each test hashes or verifies a dozen passwords (scrypt, slow on purpose): generous on a busy machine.
+describe('every operation that verifies a password shares one limit', { timeout: 120_000 }, () => {
   it('per account: wrong current passwords on PUT /auth/me use up the budget sign-in uses too', async () => {
     const { token, email } = await newUser(system.api, 'guessed');
     // Each attempt from a different address: the per-address limit is not what stops this.

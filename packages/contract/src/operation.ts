@@ -70,6 +70,14 @@ export function needsUser(operation: Operation): boolean {
   return operation.rest ? operation.rest.auth === 'user' : operation.internal.auth === 'user';
 }
 
+/**
+ * Whether an operation takes an `Idempotency-Key`: every operation that creates (a mutation
+ * answering 201). A repeat with the same key and body replays the first answer.
+ */
+export function acceptsIdempotencyKey(operation: Operation): boolean {
+  return operation.kind === 'mutation' && operation.rest?.status === 201;
+}
+
 /** Operations grouped by resource: `{ projects: { list, get } }` → procedure `projects.list`. */
 export type ServiceOperations = Record<string, Record<string, Operation>>;
 

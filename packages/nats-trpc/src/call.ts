@@ -29,7 +29,15 @@ export interface CallMeta {
   onBehalfOf?: string;
   /** The signed assertion the call arrived with (set by the transport, read by the service). */
   assertion?: string;
+  /**
+   * The client's `Idempotency-Key` for a creating call: the owning service answers a repeat
+   * with the first answer (see service-runtime's idempotency), so any hop may retry the call.
+   */
+  idempotencyKey?: string;
 }
+
+/** What an idempotency key may be: 1–255 visible ASCII characters (safe in any header). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export type ProcedureKind = 'query' | 'mutation';
 

@@ -32,6 +32,7 @@ export function createLocalTransport(
           requestId: call.meta.requestId,
           deadline,
           assertion: options.signer?.sign(call, deadline),
+          idempotencyKey: call.meta.idempotencyKey,
         },
         signal,
       );

@@ -1,11 +1,16 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { TRPCError } from '@trpc/server';
+import { IDEMPOTENCY_KEY_PATTERN } from './call.js';
 import type { CallMeta, ProcedureKind } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
 import { HEADER, queueGroup, serviceSubjectPrefix } from './subjects.js';
 
 /** What a call's headers say; the caller comes from verifying the assertion, never from a header. */
+function idempotencyKeyOf(value: string | undefined): string | undefined {
+  return value && IDEMPOTENCY_KEY_PATTERN.test(value) ? value : undefined;
+}
+
 export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
   const deadline = Number(h?.get(HEADER.deadline));
   return {
@@ -13,6 +18,7 @@ export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
     // A missing or garbled deadline header means none: the caller's own timeout still applies.
     deadline: Number.isSafeInteger(deadline) && deadline > 0 ? deadline : undefined,
     assertion: h?.get(HEADER.assertion) || undefined,
+    idempotencyKey: idempotencyKeyOf(h?.get(HEADER.idempotencyKey)),
   };
 }
 

@@ -22,6 +22,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   h.set(HEADER.requestId, meta.requestId);
   if (meta.deadline !== undefined) h.set(HEADER.deadline, String(meta.deadline));
   if (meta.assertion) h.set(HEADER.assertion, meta.assertion);
+  if (meta.idempotencyKey) h.set(HEADER.idempotencyKey, meta.idempotencyKey);
   return h;
 }
 
@@ -41,7 +42,12 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
           nc.request(procedureSubject(call.service, call.path), payload, {
             timeout: deadline - now,
             headers: metaToHeaders(
-              { requestId: call.meta.requestId, deadline, assertion: options.signer?.sign(call, deadline) },
+              {
+                requestId: call.meta.requestId,
+                deadline,
+                assertion: options.signer?.sign(call, deadline),
+                idempotencyKey: call.meta.idempotencyKey,
+              },
               call.kind,
             ),
           }),

@@ -24,4 +24,6 @@ export const HEADER = {
   kind: 'atrium-procedure-kind',
   /** Absolute expiry of the call, milliseconds since the epoch (see `CallMeta.deadline`). */
   deadline: 'atrium-deadline',
+  /** The client's Idempotency-Key (see `CallMeta.idempotencyKey`). */
+  idempotencyKey: 'atrium-idempotency-key',
 } as const;

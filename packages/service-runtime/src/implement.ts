@@ -1,8 +1,9 @@
 import { TRPCError } from '@trpc/server';
-import { needsUser } from '@atrium/contract';
+import { acceptsIdempotencyKey, needsUser } from '@atrium/contract';
 import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
 import { toTRPCError } from './errors.js';
+import { runIdempotently } from './idempotency/idempotency.js';
 import { runInTransaction, runWithoutTransaction } from './transaction.js';
 import { createServiceTRPC } from './trpc.js';
 
@@ -30,7 +31,8 @@ function accessCheck(name: string, operation: Operation) {
  * Builds a service's tRPC router from its contract and one handler per operation. Input and
  * output schemas come from the contract (never redeclared), every operation checks who calls
  * it first (see `accessCheck`), every mutation is one transaction (see `runInTransaction`),
- * and handler errors are mapped to tRPC errors here, once.
+ * creating ones honour an Idempotency-Key (see `runIdempotently`), and handler errors are
+ * mapped to tRPC errors here, once.
  */
 export function implementService<C extends ServiceContract>(
   contract: C,
@@ -42,16 +44,21 @@ export function implementService<C extends ServiceContract>(
     for (const [verb, operation] of Object.entries(verbs) as [string, Operation][]) {
       const handler = (handlers as Record<string, Record<string, (input: unknown, ctx: ServiceContext) => Promise<unknown>>>)[resource]?.[verb];
       if (!handler) throw new Error(`${contract.name}: no handler for ${resource}.${verb}`);
+      const procedure = `${contract.name}.${resource}.${verb}`;
+      const idempotent = acceptsIdempotencyKey(operation);
       const resolve = async ({ input, ctx }: { input: unknown; ctx: ServiceContext }) => {
         try {
-          const run = operation.kind === 'mutation' ? runInTransaction : runWithoutTransaction;
-          return await run(ctx, () => handler(input, ctx));
+          if (operation.kind === 'query') return await runWithoutTransaction(ctx, () => handler(input, ctx));
+          const key = idempotent ? ctx.meta.idempotencyKey : undefined;
+          return await runInTransaction(ctx, () =>
+            key ? runIdempotently(ctx, procedure, input, key, () => handler(input, ctx)) : handler(input, ctx),
+          );
         } catch (error) {
           throw toTRPCError(error);
         }
       };
       const builder = t.procedure
-        .use(accessCheck(`${contract.name}.${resource}.${verb}`, operation))
+        .use(accessCheck(procedure, operation))
         .input(operation.input)
         .output(operation.output);
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);

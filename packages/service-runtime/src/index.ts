@@ -18,3 +18,4 @@ export * from './mutations.js';
 export * from './log-errors.js';
 export * from './keys.js';
 export * from './bus.js';
+export * from './idempotency/index.js';

@@ -41,7 +41,12 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
     router,
     createContext: (received: CallMeta, path: string): ServiceContext => {
       let app: string | undefined;
-      const meta: CallMeta = { requestId: received.requestId, deadline: received.deadline, assertion: received.assertion };
+      const meta: CallMeta = {
+        requestId: received.requestId,
+        deadline: received.deadline,
+        assertion: received.assertion,
+        idempotencyKey: received.idempotencyKey,
+      };
       if (received.assertion) {
         try {
           const verified = bus.keys.verifier.verify(received.assertion, { service: name, path, requestId: received.requestId, deadline: received.deadline });

@@ -1,15 +1,16 @@
 import type { ApiErrorCode, Operation } from '@atrium/contract';
-import { API_ERROR_STATUS } from '@atrium/contract';
+import { API_ERROR_STATUS, acceptsIdempotencyKey } from '@atrium/contract';
 
 const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
   UNAUTHORIZED: 'Missing, invalid or expired credential',
   FORBIDDEN: 'Your role in the project does not allow this',
   NOT_FOUND: 'Not found, or not visible to you',
-  CONFLICT: 'Conflicts with the current state (a name already taken, say)',
+  CONFLICT: 'Conflicts with the current state (a name already taken, say), or a request with this Idempotency-Key is still running',
   GONE: 'No longer available',
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
   UNSUPPORTED_MEDIA_TYPE: 'Body is not application/json',
+  UNPROCESSABLE_CONTENT: 'The Idempotency-Key was used with a different request',
   TOO_MANY_REQUESTS: 'Rate limited; see Retry-After',
   INTERNAL_ERROR: 'Unexpected error',
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
@@ -25,5 +26,9 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
     codes.add('UNSUPPORTED_MEDIA_TYPE');
   }
   for (const code of rest.errors ?? []) codes.add(code);
+  if (acceptsIdempotencyKey(operation)) {
+    codes.add('CONFLICT');
+    codes.add('UNPROCESSABLE_CONTENT');
+  }
   return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], DESCRIPTIONS[code]]));
 }

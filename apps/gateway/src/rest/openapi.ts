@@ -1,6 +1,6 @@
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
-import { errorEnvelopeSchema } from '@atrium/contract';
+import { acceptsIdempotencyKey, errorEnvelopeSchema } from '@atrium/contract';
 import type { GatewayRouter } from './router.js';
 import { REST_OPERATIONS } from './router.js';
 
@@ -9,13 +9,28 @@ const ERROR_REF = { $ref: '#/components/schemas/Error' };
 /** The part of a generated operation object this module rewrites. */
 interface GeneratedOperation {
   operationId?: string;
+  parameters?: unknown[];
   responses: Record<string, { description: string; content?: unknown }>;
 }
+
+/** The header every creating operation takes (see `acceptsIdempotencyKey`). */
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the request safe to retry (after a 503 or a lost connection, say): the same key with the same ' +
+    'body within 24 hours answers the first answer again (status and body) without doing anything twice; ' +
+    'the same key with a different body is a 422; while the first request is still running, a 409. ' +
+    'Keys are per caller; use a fresh random one (a UUID) per intended change.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+};
 
 /**
  * The OpenAPI document of the REST surface, generated from the gateway router (so from the
  * contracts) once at start-up, then corrected where the generator cannot know: the success
- * status of each operation (201, 204) and the envelope every error answers with.
+ * status of each operation (201, 204), the envelope every error answers with, and the
+ * `Idempotency-Key` header of every creating operation.
  */
 export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): OpenAPIObject {
   const document = generateOpenApiDocument(router, {
@@ -37,6 +52,9 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
     for (const operationObject of Object.values(pathItem as Record<string, GeneratedOperation | undefined>)) {
       const operation = operationObject?.operationId ? byOperationId.get(operationObject.operationId) : undefined;
       if (!operation?.rest || !operationObject) continue;
+      if (acceptsIdempotencyKey(operation)) {
+        operationObject.parameters = [...(operationObject.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER];
+      }
       const responses = operationObject.responses;
       const success = responses['200'];
       if (operation.rest.status !== 200) {

@@ -1,8 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { contracts, listOperations } from '@atrium/contract';
+import { acceptsIdempotencyKey, contracts, listOperations } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
+import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -16,6 +17,8 @@ export interface GatewayContext {
   caller?: AuthenticatedCaller;
   /** The parsed JSON body as sent, before the REST adapter merges path parameters into it. */
   body?: unknown;
+  /** The `Idempotency-Key` header as sent (checked only by the operations that take one). */
+  idempotencyKey?: string | string[];
 }
 
 const badRequest = (message: string, path = '') =>
@@ -25,6 +28,15 @@ const badRequest = (message: string, path = '') =>
  * What strict bodies need beyond the schema: the REST adapter spreads the body into the input
  * (so `null`, `1` or a path parameter in the body would otherwise vanish silently).
  */
+/** A creating operation's `Idempotency-Key`, when sent: one header of 1–255 visible ASCII characters. */
+function checkIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(header)) {
+    throw badRequest('The Idempotency-Key header must be one value of 1–255 visible ASCII characters', 'Idempotency-Key');
+  }
+  return header;
+}
+
 function checkBody(body: unknown, pathParameters: string[]): void {
   if (body === undefined) return;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -92,7 +104,10 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       })
       .input(operation.input)
       .output(envelopeSchema(operation));
+    const idempotent = acceptsIdempotencyKey(operation);
     const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) => {
+      // The key travels with the call; the owning service dedupes it with its own writes.
+      const idempotencyKey = idempotent ? checkIdempotencyKey(ctx.idempotencyKey) : undefined;
       const output = await transport.call({
         service: entry.service,
         path: entry.procedure,
@@ -101,6 +116,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
         meta: {
           requestId: ctx.requestId,
           caller: ctx.caller ? { userId: ctx.caller.user.id, credentialId: ctx.caller.credential_id } : undefined,
+          ...(idempotencyKey ? { idempotencyKey } : {}),
         },
       });
       return envelope(operation, output);

@@ -1,3 +1,4 @@
+import { IdempotencyRecord } from '@atrium/service-runtime';
 import { ApiKey } from './api-key.entity.js';
 import { PasswordAttempts } from './password-attempts.entity.js';
 import { Session } from './session.entity.js';
@@ -8,4 +9,5 @@ export type { IApiKey } from './api-key.entity.js';
 export type { ISession } from './session.entity.js';
 export type { IUser } from './user.entity.js';
 
-export const entities = [User, Session, ApiKey, PasswordAttempts];
+/** The idempotency records (from service-runtime) live in this service's schema too. */
+export const entities = [User, Session, ApiKey, PasswordAttempts, IdempotencyRecord];

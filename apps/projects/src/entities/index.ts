@@ -1,4 +1,4 @@
-import { OutboxEvent } from '@atrium/service-runtime';
+import { IdempotencyRecord, OutboxEvent } from '@atrium/service-runtime';
 import { Member } from './member.entity.js';
 import { Project } from './project.entity.js';
 
@@ -6,5 +6,5 @@ export { Member, Project };
 export type { IMember } from './member.entity.js';
 export type { IProject } from './project.entity.js';
 
-/** The outbox (from service-runtime) lives in this service's schema too. */
-export const entities = [Project, Member, OutboxEvent];
+/** The outbox and the idempotency records (from service-runtime) live in this service's schema too. */
+export const entities = [Project, Member, OutboxEvent, IdempotencyRecord];

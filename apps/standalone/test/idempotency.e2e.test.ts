@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryDatabase } from '@atrium/test-kit';
+import { newUser, startTestSystem } from './support/system.js';
+import type { TestSystem } from './support/system.js';
+
+let system: TestSystem;
+let token: string;
+beforeAll(async () => {
+  system = await startTestSystem();
+  token = (await newUser(system.api, 'idem')).token;
+});
+afterAll(() => system?.stop());
+
+const withKey = (key: string) => ({ 'idempotency-key': key });
+
+describe('Idempotency-Key on creating POSTs', { timeout: 120_000 }, () => {
+  it('replays the first answer, status and body, and creates once', async () => {
+    const key = randomUUID();
+    const body = { name: `idem-${Date.now().toString(36)}`, description: 'once' };
+    const first = await system.api('POST', '/projects', { token, headers: withKey(key), body });
+    expect(first.status).toBe(201);
+    const again = await system.api('POST', '/projects', { token, headers: withKey(key), body });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const rows = await queryDatabase(system.databaseUrl, 'select id from projects.projects where name = $1', [body.name]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('422 UNPROCESSABLE_CONTENT for the same key with a different body; nothing is created', async () => {
+    const key = randomUUID();
+    expect((await system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body: { name: 'ci' } })).status).toBe(201);
+    const other = await system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body: { name: 'deploys' } });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('UNPROCESSABLE_CONTENT');
+    const names = (await system.api('GET', '/auth/api-keys?limit=100', { token })).body.data.map((k: { name: string }) => k.name);
+    expect(names).not.toContain('deploys');
+  });
+
+  it('concurrent repeats: one creation; the others replay it or get 409 while it runs', async () => {
+    const key = randomUUID();
+    const body = { name: 'concurrent key' };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body })),
+    );
+    const created = answers.filter((answer) => answer.status === 201);
+    expect(answers.every((answer) => answer.status === 201 || answer.status === 409)).toBe(true);
+    expect(created.length).toBeGreaterThan(0);
+    expect(new Set(created.map((answer) => answer.body.data.id)).size).toBe(1);
+    for (const refused of answers.filter((answer) => answer.status === 409)) expect(refused.body.error.code).toBe('CONFLICT');
+    const keys = (await system.api('GET', '/auth/api-keys?limit=100', { token })).body.data;
+    expect(keys.filter((k: { name: string }) => k.name === 'concurrent key')).toHaveLength(1);
+  });
+
+  it('keys are per caller, and a public operation (registration) replays too', async () => {
+    const key = randomUUID();
+    const other = await newUser(system.api, 'idem-other');
+    const mine = await system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body: { name: 'same key' } });
+    const theirs = await system.api('POST', '/auth/api-keys', { token: other.token, headers: withKey(key), body: { name: 'same key' } });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.data.id).not.toBe(mine.body.data.id);
+
+    const registration = { email: `idem-${randomUUID()}@example.com`, password: 'correct horse battery' };
+    const first = await system.api('POST', '/auth/register', { headers: withKey(key), body: registration });
+    const again = await system.api('POST', '/auth/register', { headers: withKey(key), body: registration });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.data.user.id).toBe(first.body.data.user.id);
+  });
+
+  it('stores neither the key nor the answer (which holds a secret) in the clear', async () => {
+    const key = `plain-${randomUUID()}`;
+    const created = await system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body: { name: 'secret holder' } });
+    const rows = await queryDatabase<Record<string, string>>(system.databaseUrl, 'select * from identity.idempotency_keys');
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(key);
+    expect(stored).not.toContain(created.body.data.key);
+  });
+
+  it('400 for an Idempotency-Key that is not 1–255 visible ASCII characters', async () => {
+    for (const bad of ['x'.repeat(256), 'has space']) {
+      const response = await system.api('POST', '/auth/api-keys', { token, headers: withKey(bad), body: { name: 'k' } });
+      expect(response.status).toBe(400);
+      expect(response.body.error.details[0].path).toBe('Idempotency-Key');
+    }
+  });
+
+  it('is documented on every creating POST of the OpenAPI document', async () => {
+    const document = (await (await fetch(`${system.url}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
+    };
+    for (const path of ['/projects', '/auth/api-keys', '/auth/register']) {
+      const post = document.paths[path]!.post!;
+      expect(post.parameters, path).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
+      expect(Object.keys(post.responses), path).toEqual(expect.arrayContaining(['409', '422']));
+    }
+    const login = document.paths['/auth/login']!.post!;
+    expect((login.parameters ?? []).some((parameter) => parameter.name === 'Idempotency-Key')).toBe(false);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './idempotency.entity.js';
+export * from './idempotency.js';
