@@ -6,6 +6,7 @@ import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
+import type { ScryptParams } from '@atrium/identity';
 import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
   createLocalBroadcast,
@@ -51,7 +52,13 @@ async function connectAll(url: string): Promise<Record<ServiceName | 'gateway', 
   return Object.fromEntries(names.map((name, i) => [name, connections[i]!])) as Record<ServiceName | 'gateway', NatsConnection>;
 }
 
-export async function startSystem(config: StandaloneConfig, log: Logger): Promise<RunningSystem> {
+/** What only a test system changes. */
+export interface SystemTuning {
+  /** Identity's password hashing cost (tests: TEST_ONLY_SCRYPT); the standard one by default. */
+  passwordHashing?: ScryptParams;
+}
+
+export async function startSystem(config: StandaloneConfig, log: Logger, tuning: SystemTuning = {}): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
@@ -109,6 +116,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
         bus: busOf('identity'),
+        passwordHashing: tuning.passwordHashing,
       }),
       startProjectsService({
         databaseUrl,

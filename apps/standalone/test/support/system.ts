@@ -3,6 +3,7 @@ import '@atrium/local-infra/provided-context';
 import { startNatsServer } from '@atrium/local-infra';
 import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
+import { TEST_ONLY_SCRYPT } from '@atrium/identity';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
 import type { RunningSystem } from '../../src/system.js';
@@ -46,7 +47,8 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     EVENTS_NAMESPACE: events.namespace,
     ...env,
   });
-  const system = await startSystem(config, createLogger('e2e', 'silent'));
+  // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
+  const system = await startSystem(config, createLogger('e2e', 'silent'), { passwordHashing: TEST_ONLY_SCRYPT });
   return {
     url: system.url,
     natsUrl,
