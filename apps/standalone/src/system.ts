@@ -19,12 +19,14 @@ import { startProjectsService } from '@atrium/projects';
 import {
   connectNats,
   createJetStreamSink,
+  createMetrics,
   createLocalSink,
   createLogger,
   ensureEventStream,
   eventStreamSettings,
   generateAppKeys,
   lazyTransport,
+  observedTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
@@ -56,6 +58,8 @@ async function connectAll(url: string): Promise<Record<ServiceName | 'gateway', 
 export interface SystemTuning {
   /** Identity's password hashing cost (tests: TEST_ONLY_SCRYPT); the standard one by default. */
   passwordHashing?: ScryptParams;
+  /** Process metrics (CPU, memory, event loop) in /metrics; on by default, off for test systems sharing a process. */
+  processMetrics?: boolean;
 }
 
 export async function startSystem(config: StandaloneConfig, log: Logger, tuning: SystemTuning = {}): Promise<RunningSystem> {
@@ -88,17 +92,23 @@ export async function startSystem(config: StandaloneConfig, log: Logger, tuning:
     const stream = eventStreamSettings(config);
     // A key per app, made now: see generateAppKeys for why nothing is kept on disk.
     const keys = generateAppKeys();
+    // One registry for the whole process, served by the gateway at /metrics.
+    const metrics = createMetrics({ processMetrics: tuning.processMetrics ?? true });
     // In process, each service's own calls go through a transport signed with its key, made once all have started.
     let inProcess: Partial<Record<ServiceName, ServiceTransport>> = {};
     const busOf = (name: ServiceName): ServiceBus => ({
       keys: keys[name],
-      transport: nats
-        ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
-        : lazyTransport(() => {
-            const transport = inProcess[name];
-            if (!transport) throw new Error('services are still starting');
-            return transport;
-          }),
+      metrics,
+      transport: observedTransport(
+        nats
+          ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
+          : lazyTransport(() => {
+              const transport = inProcess[name];
+              if (!transport) throw new Error('services are still starting');
+              return transport;
+            }),
+        metrics,
+      ),
     });
     let eventSink: EventSink;
     if (nats) {
@@ -166,7 +176,9 @@ export async function startSystem(config: StandaloneConfig, log: Logger, tuning:
       gatewayBroadcast = localBroadcast!;
     }
 
+    transport = observedTransport(transport, metrics);
     const app = await buildGateway({
+      metrics,
       transport,
       broadcast: gatewayBroadcast,
       log: createLogger('gateway', config.LOG_LEVEL),

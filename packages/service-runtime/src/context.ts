@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CallMeta } from '@atrium/nats-trpc';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { EventRecorder } from './outbox/recorder.js';
 import type { ServiceClients } from './bus.js';
 import { unauthorized } from './errors.js';
@@ -20,6 +21,8 @@ export interface ServiceContext {
    * user (see `serviceClients`). Built on first use.
    */
   readonly services: ServiceClients;
+  /** Where the call's outcome and duration are recorded (see implementService). */
+  metrics?: Metrics;
 }
 
 /** The authenticated user's id; `implementService` already refused calls without one. */

@@ -48,7 +48,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     ...env,
   });
   // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
-  const system = await startSystem(config, createLogger('e2e', 'silent'), { passwordHashing: TEST_ONLY_SCRYPT });
+  const system = await startSystem(config, createLogger('e2e', 'silent'), { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false });
   return {
     url: system.url,
     natsUrl,
