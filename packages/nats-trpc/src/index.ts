@@ -8,4 +8,3 @@ export * from './link.js';
 export * from './events.js';
 export * from './assertion.js';
 export * from './connection-watch.js';
-export * from './bus-permissions.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { APP_NAMES } from '@atrium/contract';
@@ -11,18 +12,26 @@ import { generateKeyEnvironment } from './keys.js';
  * to add to ATRIUM_TRUSTED_KEYS of every app.
  *
  * `pnpm keygen --out <dir>`: a key for every app, written as `<dir>/<app>.env` (compose's
- * env_file), each with its own private key and every app's public key.
+ * env_file), each with its own private key, every app's public key and its NATS user and
+ * password; and `<dir>/nats.env`, the passwords for nats-server (infra/k8s/nats-authorization.conf).
  */
 const [first, second] = process.argv.slice(2);
 if (first === '--out' && second) {
   // Relative to where `pnpm keygen` was typed, not to this package.
   const dir = resolve(process.env.INIT_CWD ?? process.cwd(), second);
   mkdirSync(dir, { recursive: true });
-  for (const [app, env] of Object.entries(generateKeyEnvironment())) {
+  const write = (file: string, env: Record<string, string>) => {
     const lines = Object.entries(env).map(([name, value]) => `${name}=${value}`);
-    writeFileSync(join(dir, `${app}.env`), `${lines.join('\n')}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, file), `${lines.join('\n')}\n`, { mode: 0o600 });
+  };
+  const natsPasswords: Record<string, string> = {};
+  for (const [app, env] of Object.entries(generateKeyEnvironment())) {
+    const password = randomBytes(24).toString('base64url');
+    natsPasswords[`ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`] = password;
+    write(`${app}.env`, { ...env, NATS_USER: app, NATS_PASSWORD: password });
   }
-  console.log(`wrote ${APP_NAMES.map((app) => `${app}.env`).join(', ')} to ${dir}`);
+  write('nats.env', natsPasswords);
+  console.log(`wrote ${[...APP_NAMES, 'nats'].map((name) => `${name}.env`).join(', ')} to ${dir}`);
 } else if (first && (APP_NAMES as readonly string[]).includes(first)) {
   const key = generateSigningKey(first as AppName, second ?? `${first}-${new Date().toISOString().slice(0, 10)}`);
   console.log(`# secret: only the ${first} app gets these two`);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { inboxPrefix } from '@atrium/nats-trpc';
+import { inboxPrefix } from '@atrium/contract';
 
 /** How an app proves its NATS identity (one of them) and checks the broker's certificate. */
 export const natsAuthEnvShape = {

@@ -1,6 +1,29 @@
-import { APP_NAMES, CREDENTIAL_REVOKED_SUBJECT, SERVICE_NAMES, contracts, listOperations } from '@atrium/contract';
-import type { AppName } from '@atrium/contract';
-import { procedureSubject, serviceSubjectPrefix } from './subjects.js';
+import { CREDENTIAL_REVOKED_SUBJECT } from './events.js';
+import { APP_NAMES, SERVICE_NAMES, listOperations } from './operation.js';
+import type { AppName, ServiceContract } from './operation.js';
+import { environmentsContract } from './services/environments.js';
+import { identityContract } from './services/identity.js';
+import { projectsContract } from './services/projects.js';
+
+/**
+ * Subjects: `svc.<service>.v1.<procedure>` for calls (service first, so bus permissions can be
+ * scoped to `svc.projects.>`), one queue group per service so instances share load.
+ */
+export const API_VERSION = 'v1';
+
+export function serviceSubjectPrefix(service: string): string {
+  return `svc.${service}.${API_VERSION}.`;
+}
+
+export function procedureSubject(service: string, path: string): string {
+  return serviceSubjectPrefix(service) + path;
+}
+
+export function queueGroup(service: string): string {
+  return `svc-${service}`;
+}
+
+const allContracts: readonly ServiceContract[] = [identityContract, projectsContract, environmentsContract];
 
 /**
  * Who may do what on the bus: the one definition behind `infra/`'s nats-server configuration and
@@ -34,7 +57,7 @@ export function inboxPrefix(app: string): string {
 }
 
 export function busPermissions(options: BusPermissionOptions): Record<AppName, AppPermissions> {
-  const operations = contracts.flatMap((contract) => listOperations(contract));
+  const operations = allContracts.flatMap((contract) => listOperations(contract));
   const callableBy = (app: AppName) =>
     operations
       .filter(({ operation }) => (operation.internal ? operation.internal.callers.includes(app) : app === 'gateway'))
@@ -98,9 +121,9 @@ export function renderAuthorization(users: BusUser[]): string {
 export function productionAuthorization(): string {
   const permissions = busPermissions({ stream: 'ATRIUM', namespace: 'evt' });
   return [
-    '# Generated from packages/nats-trpc/src/bus-permissions.ts (the one definition of who may do',
+    '# Generated from packages/contract/src/bus-permissions.ts (the one definition of who may do',
     '# what on the bus); a test fails when this file and that definition differ. Regenerate with',
-    '#   pnpm --filter @atrium/nats-trpc nats-authorization > infra/nats/authorization.conf',
+    '#   pnpm nats-authorization',
     '# Passwords come from the environment of nats-server: ATRIUM_<APP>_NATS_PASSWORD.',
     renderAuthorization(
       APP_NAMES.map((app) => ({ user: app, password: `$ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`, permissions: permissions[app] })),
