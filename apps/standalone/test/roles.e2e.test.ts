@@ -69,7 +69,7 @@ function requestFor(operation: Operation & { rest: NonNullable<Operation['rest']
   });
   const rest = Object.fromEntries(Object.entries(fields).filter(([name]) => !inPath.has(name)));
   if (operation.rest.method === 'GET' || operation.rest.method === 'DELETE') {
-    const query = new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)])).toString();
+    const query = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)])).toString();
     return { method: operation.rest.method, path: query ? `${path}?${query}` : path, body: undefined };
   }
   return { method: operation.rest.method, path, body: rest };
