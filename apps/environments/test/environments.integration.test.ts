@@ -7,8 +7,8 @@ import { startEnvironmentsService } from '../src/service.js';
 let harness: ServiceHarness;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(({ databaseUrl }) =>
-    startEnvironmentsService({ databaseUrl, log: createLogger('environments', 'silent') }),
+  harness = await startServiceHarness('environments', ({ databaseUrl, bus }) =>
+    startEnvironmentsService({ databaseUrl, bus, log: createLogger('environments', 'silent') }),
   );
 });
 afterAll(() => harness?.stop());

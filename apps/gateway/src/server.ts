@@ -20,7 +20,7 @@ import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 
 export const API_PREFIX = '/api/v1';
-/** DESIGN §3: JSON bodies over 1 MiB get 413. */
+/** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface GatewayOptions {

@@ -3,12 +3,13 @@ import { loadIdentityConfig } from './env.js';
 import { startIdentityService } from './service.js';
 
 const config = loadIdentityConfig();
-await runServiceProcess('identity', config, ({ broadcast, log }) =>
+await runServiceProcess('identity', config, ({ broadcast, log, bus }) =>
   startIdentityService({
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,
     sessionTtlDays: config.SESSION_TTL_DAYS,
     broadcast,
     log,
+    bus,
   }),
 );

@@ -7,8 +7,8 @@ import { startIdentityService } from '../src/service.js';
 let harness: ServiceHarness;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(({ databaseUrl, broadcast }) =>
-    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, log: createLogger('identity', 'silent') }),
+  harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
+    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'silent') }),
   );
 });
 afterAll(() => harness?.stop());

@@ -19,7 +19,7 @@ export class Migration20261128000000_initial extends Migration {
       constraint "members_pkey" primary key ("id"));`);
     this.addSql(`create index "members_user_id_project_id_index" on "projects"."members" ("user_id", "project_id");`);
     this.addSql(`alter table "projects"."members" add constraint "members_project_id_user_id_unique" unique ("project_id", "user_id");`);
-    // DESIGN §4: exactly one owner per project, enforced by the database too.
+    // Exactly one owner per project, enforced by the database too.
     this.addSql(`create unique index "members_one_owner_per_project" on "projects"."members" ("project_id") where "role" = 'owner';`);
     this.addSql(`alter table "projects"."members" add constraint "members_project_id_foreign" foreign key ("project_id")
       references "projects"."projects" ("id") on update cascade on delete cascade;`);

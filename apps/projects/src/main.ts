@@ -3,7 +3,7 @@ import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
 const config = loadProjectsConfig();
-await runServiceProcess('projects', config, async ({ nc, log }) => {
+await runServiceProcess('projects', config, async ({ nc, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({
@@ -11,5 +11,6 @@ await runServiceProcess('projects', config, async ({ nc, log }) => {
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
     log,
+    bus,
   });
 });

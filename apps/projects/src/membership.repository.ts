@@ -32,7 +32,7 @@ export async function findMembership(em: EntityManager, projectId: string, userI
 }
 
 /**
- * Authorization in one place (DESIGN §4): a non-member gets 404, exactly as if the project
+ * Authorization in one place (docs/api-contract.md, Roles): a non-member gets 404, exactly as if the project
  * did not exist; a member whose role is too low for `action` gets 403.
  */
 export async function requireProjectRole(

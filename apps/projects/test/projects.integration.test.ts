@@ -15,12 +15,13 @@ let harness: ServiceHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(async ({ databaseUrl, nc: serverConnection, events }) => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus }) => {
     await ensureEventStream(serverConnection, events);
     return startProjectsService({
       databaseUrl,
       eventSink: createJetStreamSink(serverConnection, events),
       log: createLogger('projects', 'silent'),
+      bus,
     });
   });
   nc = await connect({ servers: inject('natsUrl') });

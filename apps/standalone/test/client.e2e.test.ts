@@ -27,7 +27,7 @@ describe('the typed client for internal TypeScript services', () => {
     const user = await newUser(system.api, 'client');
     const caller = { userId: user.id, credentialId: randomUUID() };
     const atrium = createAtriumClient({
-      transport: createNatsTransport(nc, { timeoutMs: 5000 }),
+      transport: createNatsTransport(nc, { timeoutMs: 5000, signer: system.keys.gateway.signer }),
       meta: () => ({ requestId: randomUUID(), caller }),
     });
 

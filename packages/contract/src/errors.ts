@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The public error codes of DESIGN §3 and the HTTP status each one maps to.
+ * The public error codes (docs/api-contract.md, Errors) and the HTTP status each one maps to.
  * Services throw these codes; the gateway turns them into statuses.
  */
 export const API_ERROR_STATUS = {

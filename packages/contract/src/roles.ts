@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Project roles, highest first (DESIGN §4). */
+/** Project roles, highest first (docs/api-contract.md, Roles). */
 export const PROJECT_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 export const projectRoleSchema = z.enum(PROJECT_ROLES).meta({ id: 'ProjectRole' });
 export type ProjectRole = z.infer<typeof projectRoleSchema>;
@@ -8,7 +8,7 @@ export type ProjectRole = z.infer<typeof projectRoleSchema>;
 const RANK: Record<ProjectRole, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
 /**
- * The role table of DESIGN §4 as data: the lowest role allowed to do each action.
+ * The role table of docs/api-contract.md (Roles) as data: the lowest role allowed to do each action.
  * Every service authorizes through `roleAllows`, so the table lives here once.
  */
 export const LOWEST_ROLE_FOR = {

@@ -13,3 +13,5 @@ export * from './health.js';
 export * from './process.js';
 export * from './outbox/index.js';
 export * from './entity-columns.js';
+export * from './keys.js';
+export * from './bus.js';

@@ -1,4 +1,7 @@
-import { createNatsBroadcast } from '@atrium/nats-trpc';
+import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
+import type { ServiceName } from '@atrium/contract';
+import type { ServiceBus } from './bus.js';
+import { loadAppKeys } from './keys.js';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from './logger.js';
@@ -11,6 +14,10 @@ import { onShutdown } from './shutdown.js';
 export interface ServiceProcessConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
+  NATS_REQUEST_TIMEOUT_MS: number;
+  ATRIUM_SIGNING_KEY: string;
+  ATRIUM_SIGNING_KEY_ID: string;
+  ATRIUM_TRUSTED_KEYS: string;
 }
 
 /**
@@ -19,14 +26,16 @@ export interface ServiceProcessConfig {
  * taken before closing the database. A failure to start is logged and exits non-zero.
  */
 export async function runServiceProcess(
-  name: string,
+  name: ServiceName,
   config: ServiceProcessConfig,
-  start: (deps: { nc: NatsConnection; broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
+  start: (deps: { nc: NatsConnection; broadcast: Broadcast; log: Logger; bus: ServiceBus }) => Promise<ServiceInstance>,
 ): Promise<void> {
   const log = createLogger(name, config.LOG_LEVEL);
   try {
+    const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name);
-    const service = await start({ nc, broadcast: createNatsBroadcast(nc), log });
+    const bus = { keys, transport: createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer }) };
+    const service = await start({ nc, broadcast: createNatsBroadcast(nc), log, bus });
     const served = await serveOverNats(nc, service);
     log.info(`${name} service ready`);
     onShutdown(log, async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Operation } from '@atrium/contract';
 
 /**
- * DESIGN §3's success envelope around an operation's output: `{success, data}`, lists add
+ * The success envelope (docs/api-contract.md, Envelopes) around an operation's output: `{success, data}`, lists add
  * `next_cursor`, and 204 operations have no body at all.
  */
 export function envelopeSchema(operation: Operation): z.ZodType {

@@ -21,7 +21,7 @@ export const Member = defineEntity({
   indexes: [
     // Lists go from the user to their projects.
     { properties: ['userId', 'project'] },
-    // DESIGN §4: exactly one owner per project, enforced by the database too.
+    // Exactly one owner per project, enforced by the database too.
     {
       name: 'members_one_owner_per_project',
       expression: (table, _columns, name) => `create unique index "${name}" on ${table.toString()} ("project_id") where "role" = 'owner'`,

@@ -7,7 +7,7 @@ export const Project = defineEntity({
   tableName: 'projects',
   properties: (p) => ({
     id: columns.id(),
-    /** Unique across the installation (DESIGN §5). */
+    /** Unique across the installation (docs/api-contract.md, Projects). */
     name: p.string().length(63).unique(),
     displayName: p.string().length(100),
     description: p.string().length(1000).nullable(),

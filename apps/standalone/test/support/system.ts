@@ -8,6 +8,8 @@ import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** The keys the system made for its apps (to sign calls as one of them). */
+  keys: RunningSystem['keys'];
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
@@ -37,6 +39,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'));
   return {
     url: system.url,
+    keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
     async stop() {

@@ -7,7 +7,7 @@ export const timestampSchema = z.iso
   .datetime()
   .meta({ description: 'RFC 3339 timestamp, UTC', example: '2024-01-15T10:30:00.000Z' });
 
-/** Project and environment names (DESIGN §5): a DNS-label-like slug. */
+/** Project and environment names (docs/api-contract.md, Projects): a DNS-label-like slug. */
 export const slugNameSchema = z
   .string()
   .min(1)
@@ -25,7 +25,7 @@ export const descriptionSchema = z.string().max(1000);
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 
-/** `?limit=&cursor=` of every list (DESIGN §3). */
+/** `?limit=&cursor=` of every list (docs/api-contract.md, Lists). */
 export const listQueryShape = {
   limit: z.coerce
     .number()
