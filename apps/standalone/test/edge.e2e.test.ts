@@ -28,7 +28,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   system = await startTestSystem({ NATS_URL: nats.url });
   nc = await connect({ servers: nats.url });
-  const transport = createNatsTransport(nc, { timeoutMs: 20_000 });
+  const transport = createNatsTransport(nc, { timeoutMs: 20_000, signer: system.keys.gateway.signer });
   const sink = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
