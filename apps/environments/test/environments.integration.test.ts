@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceHarness } from '@atrium/local-infra';
-import type { ServiceHarness } from '@atrium/local-infra';
+import { startServiceHarness } from '@atrium/test-kit';
+import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { startEnvironmentsService } from '../src/service.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
-import type { ServiceHarness } from '@atrium/local-infra';
+import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
+import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { startIdentityService } from '../src/service.js';
 

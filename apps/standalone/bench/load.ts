@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { connect } from '@nats-io/transport-node';
 import { createNatsTransport } from '@atrium/nats-trpc';
-import { createTestDatabase, freePort, startTestInfra } from '@atrium/local-infra';
+import { createTestDatabase, freePort, startTestInfra } from '@atrium/test-kit';
 import { generateKeyEnvironment, loadAppKeys } from '@atrium/service-runtime';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

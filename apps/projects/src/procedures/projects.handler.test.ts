@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { startOrmHarness } from '@atrium/local-infra';
+import { startOrmHarness } from '@atrium/test-kit';
 import { createEventRecorder, createLogger, serviceClients } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';

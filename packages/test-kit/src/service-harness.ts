@@ -1,11 +1,11 @@
-import './provided-context.js';
+import '@atrium/local-infra/provided-context';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@atrium/nats-trpc';
 import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from './databases.js';
+import { createTestDatabase } from '@atrium/local-infra';
 import { generateAppKeys } from '@atrium/service-runtime';
 import type { AppKeys, EventStreamLimits, EventStreamOptions, ServiceBus } from '@atrium/service-runtime';
 import type { AppName, ServiceName } from '@atrium/contract';
