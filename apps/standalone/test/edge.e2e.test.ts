@@ -186,6 +186,10 @@ describe('the log of refused requests', () => {
       api('POST', '/projects', { token, rawBody: secret, headers: { 'content-type': 'text/plain' } }),
       api('POST', '/projects', { token, rawBody: secret, headers: { ...json, 'content-encoding': 'gzip' } }),
       fetch(`${url}/api/v1/projects/%E0%A4%A?x=${secret}`),
+      api('POST', '/projects', { token, rawBody: JSON.stringify({ name: 'huge', description: secret.repeat(70_000) }), headers: json }),
+      api('POST', '/projects', { token, rawBody: `{"name":"x","description":"${secret}"}`, headers: { 'content-type': 'application/json; charset=latin1' } }),
+      api('GET', `/no-such-route/${secret}?q=${secret}`, { token }),
+      fetch(`${url}/api/v1/projects`, { method: 'HEAD', headers: { authorization: `Bearer ats_${secret}` } }),
     ];
     for (const response of await Promise.all(refusals)) expect(response.status).toBeGreaterThanOrEqual(400);
     const lines = logLines.slice(from);
