@@ -9,7 +9,7 @@ const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   CONFLICT: 'Conflicts with the current state (a name already taken, say)',
   GONE: 'No longer available',
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
-  UNSUPPORTED_MEDIA_TYPE: 'Body is not application/json',
+  UNSUPPORTED_MEDIA_TYPE: 'Body is not UTF-8 application/json, or has a Content-Encoding',
   TOO_MANY_REQUESTS: 'Rate limited; see Retry-After',
   INTERNAL_ERROR: 'Unexpected error',
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
