@@ -10,6 +10,8 @@ import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** This system's database (every service's schema is in it), to check what was written. */
+  databaseUrl: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;
   /** The NATS users of its own nats-server, which runs with the bus permissions of `infra/` (see busAuth). */
@@ -53,6 +55,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app));
   return {
     url: system.url,
+    databaseUrl: database.url,
     natsUrl,
     natsCredentials: credentials ?? {},
     keys: system.keys,
