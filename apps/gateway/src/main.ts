@@ -8,7 +8,7 @@ const config = loadGatewayConfig();
 const log = createLogger('gateway', config.LOG_LEVEL);
 // The gateway signs every call it makes, with the user it authenticated when there is one.
 const { signer } = loadAppKeys('gateway', config);
-const nc = await connectNats(config.NATS_URL, 'gateway');
+const nc = await connectNats(config.NATS_URL, 'gateway', config);
 const metrics = createMetrics({ processMetrics: true });
 const transport = observedTransport(createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer }), metrics);
 const app = await buildGateway({

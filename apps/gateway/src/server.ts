@@ -9,6 +9,10 @@ import type { Logger, Metrics } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { registerEncodingGuard } from './http/encodings.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
@@ -93,6 +97,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       const envelope = errorEnvelope({ apiCode: 'BAD_REQUEST', message: error.message || 'Bad request' });
       void (reply as FastifyReply).header('x-request-id', request.id).status(400).send(envelope);
     },
+    clientErrorHandler,
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
   });
@@ -115,23 +120,20 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // Fastify's lazily computed `originalUrl` then reports in every later hook.
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
   });
+  registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
   // What each request reached, filled in by the REST procedure (see GatewayContext.observed).
   const observed = new WeakMap<object, { operation?: string }>();
-  app.addHook('onResponse', async (request, reply) => {
-    if (options.metrics) {
+  const { metrics } = options;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url;
       const operation = observed.get(request)?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
-      options.metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    }
-    request.log.info({ method: request.method, url: request.originalUrl, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+      metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+  }
 
-  // An empty body with a JSON content type (`POST /auth/logout`, say) means "no fields", not malformed JSON.
-  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).trim() === '') return done(null, undefined);
-    defaultJsonParser(request, body as string, done);
-  });
+  registerEncodingGuard(app);
+  registerJsonBodyParser(app);
   // Body-less POSTs (no content type at all) reach the REST adapter as an empty JSON body.
   app.addHook('preHandler', async (request) => {
     if (request.body === undefined && !request.headers['content-type'] && request.originalUrl.startsWith(API_PREFIX)) {
@@ -183,7 +185,6 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  const { metrics } = options;
   if (metrics) {
     app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   }

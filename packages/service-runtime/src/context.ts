@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { EventRecorder } from './outbox/recorder.js';
 import type { ServiceClients } from './bus.js';
+import type { ProjectGrant } from './access.js';
 import { unauthorized } from './errors.js';
 
 /** What every handler receives: who calls, a fresh EntityManager for this call, a logger, the outbox. */
@@ -23,6 +24,11 @@ export interface ServiceContext {
   readonly services: ServiceClients;
   /** Where the call's outcome and duration are recorded (see implementService). */
   metrics?: Metrics;
+  /**
+   * For operations declaring `access` in the contract: the caller's grant in the project, as the
+   * service's `projectRoles` resolver returned it, checked before the handler runs (`grantOf`).
+   */
+  access?: ProjectGrant;
 }
 
 /** The authenticated user's id; `implementService` already refused calls without one. */
