@@ -5,10 +5,14 @@ import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import type { Logger } from '@atrium/service-runtime';
+import type { Logger, Metrics } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { registerEncodingGuard } from './http/encodings.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
@@ -35,6 +39,8 @@ export interface GatewayOptions {
   rateLimitPerMinute: number;
   authRateLimitPerMinute: number;
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** Counted requests, answered at GET /metrics (the one-process mode shares one with its services). */
+  metrics?: Metrics;
 }
 
 /** The configuration-derived part of the options, shared by the gateway's own process and the one-process mode. */
@@ -75,6 +81,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       const envelope = errorEnvelope({ apiCode: 'BAD_REQUEST', message: error.message || 'Bad request' });
       void (reply as FastifyReply).header('x-request-id', request.id).status(400).send(envelope);
     },
+    clientErrorHandler,
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
   });
@@ -97,16 +104,20 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // Fastify's lazily computed `originalUrl` then reports in every later hook.
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.originalUrl, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
+  // What each request reached, filled in by the REST procedure (see GatewayContext.observed).
+  const observed = new WeakMap<object, { operation?: string }>();
+  const { metrics } = options;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url;
+      const operation = observed.get(request)?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
+      metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+  }
 
-  // An empty body with a JSON content type (`POST /auth/logout`, say) means "no fields", not malformed JSON.
-  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).trim() === '') return done(null, undefined);
-    defaultJsonParser(request, body as string, done);
-  });
+  registerEncodingGuard(app);
+  registerJsonBodyParser(app);
   // Body-less POSTs (no content type at all) reach the REST adapter as an empty JSON body.
   app.addHook('preHandler', async (request) => {
     if (request.body === undefined && !request.headers['content-type'] && request.originalUrl.startsWith(API_PREFIX)) {
@@ -160,6 +171,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
   app.get('/readyz', async (_request, reply) => {
     const readiness = await options.readiness();
     void reply.status(readiness.ready ? 200 : 503);
@@ -177,12 +191,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,
     router,
-    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined>; body?: unknown } }): GatewayContext => ({
-      requestId: req.id,
-      credential: credentialFromHeaders(req.headers),
-      body: req.body,
-      idempotencyKey: req.headers['idempotency-key'],
-    }),
+    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined>; body?: unknown } }): GatewayContext => {
+      const context: GatewayContext = { requestId: req.id, credential: credentialFromHeaders(req.headers), body: req.body, observed: {} };
+      context.idempotencyKey = req.headers['idempotency-key'];
+      observed.set(req, context.observed!);
+      return context;
+    },
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;
       if (first) {

@@ -4,6 +4,7 @@ import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { startIdentityService } from '../src/service.js';
+import { TEST_ONLY_SCRYPT } from '../src/security/passwords.js';
 
 let harness: ServiceHarness;
 
@@ -17,10 +18,15 @@ const logCapture = new Writable({
 });
 
 beforeAll(async () => {
-  // One identity per test file: test files share a nats-server, and a second identity in the
-  // same queue group would answer this file's calls with other keys.
   harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
-    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'error', logCapture) }),
+    startIdentityService({
+      databaseUrl,
+      sessionTtlDays: 30,
+      broadcast,
+      bus,
+      log: createLogger('identity', 'error', logCapture),
+      passwordHashing: TEST_ONLY_SCRYPT,
+    }),
   );
 });
 afterAll(() => harness?.stop());

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ApiErrorCode } from './errors.js';
+import type { ProjectAction } from './roles.js';
 
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -28,7 +29,10 @@ export interface RestBinding {
   summary: string;
   description?: string;
   tags: [string, ...string[]];
-  /** Errors this operation can answer besides the ones every operation can (400, 401, 429, 500, 503). */
+  /**
+   * Errors this operation can answer besides the ones every operation can (400, 401, 429, 500,
+   * 503) and those its `access` implies (404, and 403 when some role is refused).
+   */
   errors?: ApiErrorCode[];
 }
 
@@ -41,6 +45,18 @@ export interface InternalBinding {
   callers: readonly [AppName, ...AppName[]];
   /** `user`: runs for an end user, so the call must carry one (forwarded by the calling app). */
   auth?: 'user' | 'app';
+}
+
+/**
+ * The role policy of a project-scoped operation: the service runtime learns the caller's role
+ * in the project named by the input field `projectId` and refuses the call before the handler
+ * runs — a non-member gets 404 (as if the project did not exist), a role below
+ * `LOWEST_ROLE_FOR[action]` 403.
+ */
+export interface ProjectAccess {
+  action: ProjectAction;
+  /** The input field holding the project id: `id` for `/projects/{id}`, `projectId` for nested routes. */
+  projectId: string;
 }
 
 interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
@@ -56,6 +72,8 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
    * lower per-address budget (AUTH_RATE_LIMIT_PER_MINUTE). Declared here, never as a path list.
    */
   password?: 'verifies' | 'sets';
+  /** Set on every project-scoped operation (see `ProjectAccess`). */
+  access?: ProjectAccess;
 }
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger.js';
 import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
+import { natsAuthEnvShape } from './nats.js';
 
 /** Settings of every process on the bus: the gateway and each service. */
 export const busEnvShape = {
   NATS_URL: z.string().min(1).meta({ description: 'NATS server URL(s), comma-separated' }),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...natsAuthEnvShape,
   ...signingKeyEnvShape,
 };
 
@@ -23,6 +25,8 @@ export const serviceEnvShape = {
   DATABASE_URL: z.string().min(1).meta({ description: 'PostgreSQL connection URL' }),
   // At least 2: start-up holds one connection for the migration lock while migrating on another.
   DB_POOL_MAX: z.coerce.number().int().min(2).default(10),
+  /** Where the service answers `GET /metrics` (it has no other HTTP listener); 0 turns it off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 };
 
 /**

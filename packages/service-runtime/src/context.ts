@@ -1,10 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CallMeta } from '@atrium/nats-trpc';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { EventRecorder } from './outbox/recorder.js';
 import { createEventRecorder } from './outbox/recorder.js';
 import type { OutboxRelay } from './outbox/relay.js';
 import type { ServiceClients } from './bus.js';
+import type { ProjectGrant } from './access.js';
 import { unauthorized } from './errors.js';
 
 /** What every handler receives: who calls, a fresh EntityManager for this call, a logger, the outbox. */
@@ -35,6 +37,13 @@ export interface ServiceContext {
   afterTransaction(effect: () => Promise<void>): void;
   /** Runs what the two above collected; the runtime calls it, handlers never do. */
   settle(committed: boolean): Promise<void>;
+  /** Where the call's outcome and duration are recorded (see implementService). */
+  metrics?: Metrics;
+  /**
+   * For operations declaring `access` in the contract: the caller's grant in the project, as the
+   * service's `projectRoles` resolver returned it, checked before the handler runs (`grantOf`).
+   */
+  access?: ProjectGrant;
 }
 
 export interface ServiceContextParts {
@@ -44,6 +53,7 @@ export interface ServiceContextParts {
   log: Logger;
   /** The service's outbox relay, when it records events. */
   relay?: OutboxRelay;
+  metrics?: Metrics;
   /** Builds the clients of other services (on first use). */
   services: () => ServiceClients;
 }
@@ -61,6 +71,7 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
     em: parts.em,
     log: parts.log,
     events,
+    metrics: parts.metrics,
     get services() {
       services ??= parts.services();
       return services;

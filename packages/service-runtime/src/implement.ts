@@ -4,8 +4,11 @@ import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from
 import type { ServiceContext } from './context.js';
 import { toTRPCError } from './errors.js';
 import { runIdempotently } from './idempotency/idempotency.js';
-import { runInTransaction, runWithoutTransaction } from './transaction.js';
+import { fromOrmError } from './orm-errors.js';
+import { runInTransaction } from './transaction.js';
 import { createServiceTRPC } from './trpc.js';
+import { authorizeProjectAccess } from './access.js';
+import type { ProjectGrant, ProjectRoleResolver } from './access.js';
 
 const t = createServiceTRPC<ServiceContext>();
 
@@ -28,15 +31,79 @@ function accessCheck(name: string, operation: Operation) {
 }
 
 /**
+ * Every call's outcome (`OK` or its tRPC code, refusals and invalid input included) and
+ * duration: in the metrics, and in the service's log at debug (its logger carries the request
+ * id), so one request can be followed from the gateway through every service it reached.
+ */
+function observe(service: string, operation: string) {
+  return t.middleware(async ({ ctx, next }) => {
+    const started = performance.now();
+    const result = await next();
+    const outcome = result.ok ? 'OK' : result.error.code;
+    const ms = performance.now() - started;
+    ctx.metrics?.serviceCalls.observe({ service, operation, outcome }, ms / 1000);
+    ctx.log.debug({ app: ctx.app, operation, outcome, ms: Math.round(ms * 10) / 10 }, 'call');
+    return result;
+  });
+}
+
+/**
+ * The contract's role policy of a project-scoped operation, once its input is valid: a
+ * non-member gets 404, a role too low 403, and the handler gets the grant on `ctx.access`.
+ */
+function projectAccessCheck(name: string, operation: Operation, resolve: ProjectRoleResolver | undefined) {
+  const access = operation.access;
+  if (access && !resolve) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
+  return t.middleware(async ({ ctx, input, next }) => {
+    if (!access || !resolve) return next();
+    let grant: ProjectGrant;
+    try {
+      grant = await authorizeProjectAccess(access, input, ctx, resolve);
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+    return next({ ctx: { access: grant } satisfies Partial<ServiceContext> });
+  });
+}
+
+/**
+ * A mutation is one transaction from before its access check to its answer: the membership it
+ * is authorized by is read (and locked) in the transaction that changes things, so a
+ * concurrent change cannot slip between the check and the act. Queries run without one.
+ */
+function transactionFor(operation: Operation) {
+  return t.middleware(async ({ ctx, next }) => {
+    if (operation.kind === 'query') {
+      const result = await next();
+      await ctx.settle(result.ok);
+      return result;
+    }
+    return runInTransaction(ctx, async () => {
+      const result = await next();
+      // An error downstream must roll the transaction back: rethrow it (tRPC reports it unchanged).
+      if (!result.ok) throw result.error;
+      return result;
+    });
+  });
+}
+
+export interface ImplementOptions<G extends ProjectGrant> {
+  /** Required when the contract has project-scoped operations: how this service learns the caller's role. */
+  projectRoles?: ProjectRoleResolver<G>;
+}
+
+/**
  * Builds a service's tRPC router from its contract and one handler per operation. Input and
  * output schemas come from the contract (never redeclared), every operation checks who calls
- * it first (see `accessCheck`), every mutation is one transaction (see `runInTransaction`),
- * creating ones honour an Idempotency-Key (see `runIdempotently`), and handler errors are
- * mapped to tRPC errors here, once.
+ * it first (see `accessCheck`), project-scoped ones then apply the role table (see
+ * `projectAccessCheck`), every mutation is one transaction (see `runInTransaction`), creating
+ * ones honour an Idempotency-Key (see `runIdempotently`), and handler errors are mapped to
+ * tRPC errors here, once.
  */
-export function implementService<C extends ServiceContract>(
+export function implementService<C extends ServiceContract, G extends ProjectGrant = ProjectGrant>(
   contract: C,
   handlers: ServiceHandlers<C, ServiceContext>,
+  options: ImplementOptions<G> = {},
 ): ContractRouter<C> {
   const record: Record<string, Record<string, unknown>> = {};
   for (const [resource, verbs] of Object.entries(contract.operations)) {
@@ -48,18 +115,18 @@ export function implementService<C extends ServiceContract>(
       const idempotent = acceptsIdempotencyKey(operation);
       const resolve = async ({ input, ctx }: { input: unknown; ctx: ServiceContext }) => {
         try {
-          if (operation.kind === 'query') return await runWithoutTransaction(ctx, () => handler(input, ctx));
           const key = idempotent ? ctx.meta.idempotencyKey : undefined;
-          return await runInTransaction(ctx, () =>
-            key ? runIdempotently(ctx, procedure, input, key, () => handler(input, ctx)) : handler(input, ctx),
-          );
+          return key ? await runIdempotently(ctx, procedure, input, key, () => handler(input, ctx)) : await handler(input, ctx);
         } catch (error) {
-          throw toTRPCError(error);
+          throw toTRPCError(fromOrmError(error));
         }
       };
       const builder = t.procedure
+        .use(observe(contract.name, `${resource}.${verb}`))
         .use(accessCheck(procedure, operation))
         .input(operation.input)
+        .use(transactionFor(operation))
+        .use(projectAccessCheck(procedure, operation, options.projectRoles as ProjectRoleResolver | undefined))
         .output(operation.output);
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);
     }

@@ -1,4 +1,3 @@
-import { DriverException } from '@mikro-orm/core';
 import { stdSerializers } from 'pino';
 
 /**
@@ -12,9 +11,11 @@ interface DatabaseErrorLike extends Error {
   [field: string]: unknown;
 }
 
-/** A MikroORM driver exception, or node-postgres's own error before MikroORM wrapped it. */
+/**
+ * node-postgres's error, or MikroORM's driver exception (which copies its fields): told by
+ * shape, so the logger (the gateway's too) never loads the ORM.
+ */
 function isDatabaseError(error: unknown): error is DatabaseErrorLike {
-  if (error instanceof DriverException) return true;
   const candidate = error as { severity?: unknown; code?: unknown; routine?: unknown } | null;
   return (
     error instanceof Error && typeof candidate?.severity === 'string' && typeof candidate.code === 'string' && 'routine' in candidate

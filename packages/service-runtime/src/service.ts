@@ -37,6 +37,7 @@ export interface ServiceEndpointOptions {
  */
 export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint<ServiceContext> {
   const { name, router, orm, log, bus, relay } = options;
+  if (relay) bus.metrics?.observeOutbox(name, () => relay.counts());
   return {
     router,
     createContext: (received: CallMeta, path: string): ServiceContext => {
@@ -64,6 +65,7 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
         em: orm.em.fork(),
         log: log.child({ requestId: meta.requestId }),
         relay,
+        metrics: bus.metrics,
         services: () => serviceClients(bus.transport, meta),
       });
     },

@@ -24,15 +24,3 @@ export async function runInTransaction<T>(ctx: ServiceContext, work: () => Promi
   return output;
 }
 
-/** A query's counterpart: no transaction, the same effects once it is over. */
-export async function runWithoutTransaction<T>(ctx: ServiceContext, work: () => Promise<T>): Promise<T> {
-  let output: T;
-  try {
-    output = await work();
-  } catch (error) {
-    await ctx.settle(false);
-    throw error;
-  }
-  await ctx.settle(true);
-  return output;
-}

@@ -1,5 +1,5 @@
 import type { ApiErrorCode, Operation } from '@atrium/contract';
-import { API_ERROR_STATUS, acceptsIdempotencyKey } from '@atrium/contract';
+import { API_ERROR_STATUS, LOWEST_ROLE_FOR, acceptsIdempotencyKey } from '@atrium/contract';
 
 const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
@@ -9,7 +9,7 @@ const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   CONFLICT: 'Conflicts with the current state (a name already taken, say), or a request with this Idempotency-Key is still running',
   GONE: 'No longer available',
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
-  UNSUPPORTED_MEDIA_TYPE: 'Body is not application/json',
+  UNSUPPORTED_MEDIA_TYPE: 'Body is not UTF-8 application/json, or has a Content-Encoding',
   UNPROCESSABLE_CONTENT: 'The Idempotency-Key was used with a different request',
   TOO_MANY_REQUESTS: 'Rate limited; see Retry-After',
   INTERNAL_ERROR: 'Unexpected error',
@@ -24,6 +24,11 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
   if (rest.method === 'POST' || rest.method === 'PUT') {
     codes.add('PAYLOAD_TOO_LARGE');
     codes.add('UNSUPPORTED_MEDIA_TYPE');
+  }
+  // Project-scoped: a non-member gets 404; a 403 exists only when some role may not do this.
+  if (operation.access) {
+    codes.add('NOT_FOUND');
+    if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
   }
   for (const code of rest.errors ?? []) codes.add(code);
   if (acceptsIdempotencyKey(operation)) {

@@ -10,7 +10,7 @@ export const login =
   async (input, ctx) => {
     const user = await ctx.em.findOne(User, { email: input.email });
     // An unknown e-mail is verified against a decoy: same answer, same time.
-    if (!(await checkPassword(ctx, input.email, input.password, user?.passwordHash)) || !user) {
+    if (!(await checkPassword(ctx, deps.passwords, input.email, input.password, user?.passwordHash)) || !user) {
       throw unauthorized('Invalid e-mail or password');
     }
     const token = startSession(ctx.em, user, deps.sessionTtlMs);

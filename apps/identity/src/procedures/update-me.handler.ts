@@ -3,7 +3,6 @@ import { ApiKey, Session, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toUserDto } from '../dto.js';
 import { checkPassword } from '../security/password-attempts.js';
-import { hashPassword } from '../security/passwords.js';
 import { announceRevoked } from '../sessions.js';
 
 /**
@@ -22,12 +21,12 @@ export const updateMe =
     if (!user) throw notFound('User');
     if (input.name !== undefined) user.name = input.name;
     if (input.password !== undefined) {
-      if (!(await checkPassword(ctx, user.email, input.current_password ?? '', user.passwordHash))) {
+      if (!(await checkPassword(ctx, deps.passwords, user.email, input.current_password ?? '', user.passwordHash))) {
         throw new DomainError('BAD_REQUEST', 'The current password is incorrect', [
           { path: 'current_password', message: 'is incorrect' },
         ]);
       }
-      user.passwordHash = await hashPassword(input.password);
+      user.passwordHash = await deps.passwords.hash(input.password);
       const sessions = await ctx.em.find(Session, { user: userId, id: { $ne: current } });
       const keys = await ctx.em.find(ApiKey, { user: userId, id: { $ne: current } });
       for (const credential of [...sessions, ...keys]) ctx.em.remove(credential);

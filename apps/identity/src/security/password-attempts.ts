@@ -1,7 +1,7 @@
 import { tooManyRequests } from '@atrium/service-runtime';
 import type { ServiceContext } from '@atrium/service-runtime';
 import { IDENTITY_SCHEMA } from '../db.js';
-import { decoyPasswordHash, verifyPassword } from './passwords.js';
+import type { Passwords } from './passwords.js';
 
 /** Failed verifications one account may have in a window, whichever operation made them. */
 export const MAX_PASSWORD_FAILURES = 10;
@@ -20,6 +20,7 @@ const TABLE = `"${IDENTITY_SCHEMA}"."password_attempts"`;
  */
 export async function checkPassword(
   ctx: ServiceContext,
+  passwords: Passwords,
   account: string,
   password: string,
   storedHash: string | undefined,
@@ -35,7 +36,7 @@ export async function checkPassword(
       throw tooManyRequests('Too many failed password attempts for this account; try again later', retryInMs / 1000);
     }
   }
-  const valid = (await verifyPassword(password, storedHash ?? (await decoyPasswordHash()))) && storedHash !== undefined;
+  const valid = (await passwords.verify(password, storedHash ?? (await passwords.decoy()))) && storedHash !== undefined;
   if (valid) {
     if (attempts) await ctx.em.execute(`delete from ${TABLE} where account = ?`, [account]);
   } else {

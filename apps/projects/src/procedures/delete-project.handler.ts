@@ -1,9 +1,9 @@
 import { PROJECT_DELETED } from '@atrium/contract';
 import type { ProjectDeleted } from '@atrium/contract';
-import { callerId, deleteExisting } from '@atrium/service-runtime';
+import { callerId, deleteExisting, grantOf } from '@atrium/service-runtime';
 import { Project } from '../entities/index.js';
 import type { Handler } from '../deps.js';
-import { requireProjectRole } from '../membership.repository.js';
+import type { Membership } from '../membership.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
@@ -11,9 +11,9 @@ import { requireProjectRole } from '../membership.repository.js';
  * services owning its other resources learn of it even if they are down right now. The delete
  * itself decides: if a concurrent one got there first, this is a 404 and records nothing.
  */
-export const deleteProject = (): Handler<'projects', 'delete'> => async (input, ctx) => {
+export const deleteProject = (): Handler<'projects', 'delete'> => async (_input, ctx) => {
   const userId = callerId(ctx);
-  const { project } = await requireProjectRole(ctx.em, input.id, userId, 'project.delete');
+  const { project } = grantOf<Membership>(ctx);
   await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
   const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
   ctx.events.record(PROJECT_DELETED, event);
