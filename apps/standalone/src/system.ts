@@ -25,6 +25,8 @@ import {
   serveOverNats,
 } from '@atrium/service-runtime';
 import type { EventSink, Logger, ServiceInstance } from '@atrium/service-runtime';
+import { ensureDataDirFree } from './data-dir.js';
+import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -54,17 +56,20 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
   };
 
   try {
+    await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
+      const postgresDir = join(config.DATA_DIR, 'postgres');
+      await ensureDataDirFree(config.DATA_DIR, postgresDir);
       const postgres = await startEmbeddedPostgres({
-        dataDir: join(config.DATA_DIR, 'postgres'),
+        dataDir: postgresDir,
         persistent: true,
         port: config.EMBEDDED_POSTGRES_PORT || undefined,
         log: (line) => log.debug({ postgres: line.trim() }),
       });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'atrium');
-      log.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
+      log.debug({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.

@@ -11,5 +11,6 @@ export * from './service.js';
 export * from './pagination.js';
 export * from './health.js';
 export * from './process.js';
+export * from './startup.js';
 export * from './outbox/index.js';
 export * from './entity-columns.js';

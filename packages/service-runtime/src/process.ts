@@ -6,7 +6,7 @@ import type { Logger, LOG_LEVELS } from './logger.js';
 import { connectNats } from './nats.js';
 import { serveOverNats } from './service.js';
 import type { ServiceInstance } from './service.js';
-import { onShutdown } from './shutdown.js';
+import { runProcess } from './startup.js';
 
 export interface ServiceProcessConfig {
   NATS_URL: string;
@@ -14,30 +14,35 @@ export interface ServiceProcessConfig {
 }
 
 /**
- * The life of a deployed service process: connect to NATS, start the service (database,
- * migrations, router), serve it in its queue group, and on SIGTERM answer the calls already
- * taken before closing the database. A failure to start is logged and exits non-zero.
+ * The life of a deployed service process: read its configuration, connect to NATS, start the
+ * service (database, migrations, router), serve it in its queue group, and on SIGTERM answer
+ * the calls already taken before closing the database. A failure to start is one line and
+ * exit code 1.
  */
-export async function runServiceProcess(
+export async function runServiceProcess<C extends ServiceProcessConfig>(
   name: string,
-  config: ServiceProcessConfig,
-  start: (deps: { nc: NatsConnection; broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
+  loadConfig: () => C,
+  start: (deps: { config: C; nc: NatsConnection; broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
 ): Promise<void> {
-  const log = createLogger(name, config.LOG_LEVEL);
-  try {
+  await runProcess(name, async (useLogger) => {
+    const config = loadConfig();
+    const log = useLogger(createLogger(name, config.LOG_LEVEL));
     const nc = await connectNats(config.NATS_URL, name);
-    const service = await start({ nc, broadcast: createNatsBroadcast(nc), log });
+    const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log }).catch(async (error: unknown) => {
+      await nc.close();
+      throw error;
+    });
     const served = await serveOverNats(nc, service);
     log.info(`${name} service ready`);
-    onShutdown(log, async () => {
+    return {
+      log,
       // Stop taking calls and answer the ones taken; stop the service (its outbox relay still
       // needs NATS to finish a batch, its database closes); then let go of NATS.
-      await served.drain();
-      await service.close();
-      await nc.drain();
-    });
-  } catch (error) {
-    log.fatal({ err: error }, `${name} service failed to start`);
-    process.exit(1);
-  }
+      async stop() {
+        await served.drain();
+        await service.close();
+        await nc.drain();
+      },
+    };
+  });
 }
