@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
 // The gateway's own logic, in process; the full HTTP → NATS → service path is tested in apps/standalone.
-export default defineConfig({ test: {} });
+export default packageTestConfig({ infra: false });

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
 // Pure unit tests: no database or broker needed.
-export default defineConfig({ test: {} });
+export default packageTestConfig({ infra: false });

@@ -1,5 +1,5 @@
 import { serviceEndpoint } from '@atrium/service-runtime';
-import type { Logger, ServiceInstance } from '@atrium/service-runtime';
+import type { Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { initEnvironmentsOrm } from './db.js';
 import { createEnvironmentsRouter } from './router.js';
 
@@ -7,6 +7,8 @@ export interface EnvironmentsServiceOptions {
   databaseUrl: string;
   dbPoolMax?: number;
   log: Logger;
+  /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
+  bus: ServiceBus;
 }
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
@@ -15,7 +17,7 @@ export async function startEnvironmentsService(options: EnvironmentsServiceOptio
   const router = createEnvironmentsRouter();
   return {
     name: 'environments',
-    endpoint: serviceEndpoint(router, orm, options.log),
+    endpoint: serviceEndpoint({ name: 'environments', router, orm, log: options.log, bus: options.bus }),
     close: () => orm.close(),
   };
 }

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceHarness } from '@atrium/local-infra';
-import type { ServiceHarness } from '@atrium/local-infra';
+import { startServiceHarness } from '@atrium/test-kit';
+import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { startEnvironmentsService } from '../src/service.js';
 
 let harness: ServiceHarness;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(({ databaseUrl }) =>
-    startEnvironmentsService({ databaseUrl, log: createLogger('environments', 'silent') }),
+  harness = await startServiceHarness('environments', ({ databaseUrl, bus }) =>
+    startEnvironmentsService({ databaseUrl, bus, log: createLogger('environments', 'silent') }),
   );
 });
 afterAll(() => harness?.stop());

@@ -1,4 +1,4 @@
-import { itMigratesToItsEntities } from '@atrium/local-infra';
+import { itMigratesToItsEntities } from '@atrium/test-kit';
 import { initEnvironmentsOrm } from '../src/db.js';
 
 itMigratesToItsEntities((url) => initEnvironmentsOrm(url));

@@ -1,5 +1,5 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
-import { connectNats, createLogger, runProcess } from '@atrium/service-runtime';
+import { connectNats, createLogger, loadAppKeys, runProcess } from '@atrium/service-runtime';
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
@@ -7,8 +7,10 @@ import { buildGateway, gatewaySettings } from './server.js';
 await runProcess('gateway', async (useLogger) => {
   const config = loadGatewayConfig();
   const log = useLogger(createLogger('gateway', config.LOG_LEVEL));
+  // The gateway signs every call it makes, with the user it authenticated when there is one.
+  const { signer } = loadAppKeys('gateway', config);
   const nc = await connectNats(config.NATS_URL, 'gateway');
-  const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
+  const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer });
   const app = await buildGateway({
     transport,
     broadcast: createNatsBroadcast(nc),

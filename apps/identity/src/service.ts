@@ -1,6 +1,6 @@
 import type { Broadcast } from '@atrium/nats-trpc';
 import { serviceEndpoint } from '@atrium/service-runtime';
-import type { Logger, ServiceInstance } from '@atrium/service-runtime';
+import type { Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { initIdentityOrm } from './db.js';
 import { createIdentityRouter } from './router.js';
 
@@ -10,6 +10,8 @@ export interface IdentityServiceOptions {
   sessionTtlDays: number;
   broadcast: Broadcast;
   log: Logger;
+  /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
+  bus: ServiceBus;
 }
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
@@ -21,7 +23,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   });
   return {
     name: 'identity',
-    endpoint: serviceEndpoint(router, orm, options.log),
+    endpoint: serviceEndpoint({ name: 'identity', router, orm, log: options.log, bus: options.bus }),
     close: () => orm.close(),
   };
 }

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
-import type { ServiceHarness } from '@atrium/local-infra';
+import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
+import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { startIdentityService } from '../src/service.js';
 
 let harness: ServiceHarness;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(({ databaseUrl, broadcast }) =>
-    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, log: createLogger('identity', 'silent') }),
+  harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
+    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'silent') }),
   );
 });
 afterAll(() => harness?.stop());

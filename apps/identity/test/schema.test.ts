@@ -1,4 +1,4 @@
-import { itMigratesToItsEntities } from '@atrium/local-infra';
+import { itMigratesToItsEntities } from '@atrium/test-kit';
 import { initIdentityOrm } from '../src/db.js';
 
 itMigratesToItsEntities((url) => initIdentityOrm(url));

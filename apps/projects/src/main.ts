@@ -2,7 +2,7 @@ import { createJetStreamSink, ensureEventStream, eventStreamSettings, runService
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
-await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, log }) => {
+await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({
@@ -10,5 +10,6 @@ await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, log
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
     log,
+    bus,
   });
 });

@@ -4,6 +4,7 @@ import { createProject } from './procedures/create-project.handler.js';
 import { deleteProject } from './procedures/delete-project.handler.js';
 import { getProject } from './procedures/get-project.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
+import { memberRole } from './procedures/member-role.handler.js';
 import { updateProject } from './procedures/update-project.handler.js';
 
 export function createProjectsRouter() {
@@ -15,6 +16,7 @@ export function createProjectsRouter() {
       update: updateProject(),
       delete: deleteProject(),
     },
+    memberships: { role: memberRole() },
     health: { check: healthCheck('projects') },
   });
 }

@@ -1,5 +1,5 @@
 import { OutboxRelay, serviceEndpoint } from '@atrium/service-runtime';
-import type { EventSink, Logger, ServiceInstance } from '@atrium/service-runtime';
+import type { EventSink, Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
 
@@ -9,6 +9,8 @@ export interface ProjectsServiceOptions {
   /** Where the outbox relay publishes projects' events (JetStream, or the in-process bus). */
   eventSink: EventSink;
   log: Logger;
+  /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
+  bus: ServiceBus;
 }
 
 /** Connects the database, runs migrations, starts the outbox relay and builds the router: everything but the transport. */
@@ -18,7 +20,7 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
   relay.start();
   return {
     name: 'projects',
-    endpoint: serviceEndpoint(createProjectsRouter(), orm, options.log, relay),
+    endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter(), orm, log: options.log, bus: options.bus, relay }),
     async close() {
       await relay.stop();
       await orm.close();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { queryDatabase, startOrmHarness } from '@atrium/local-infra';
+import { queryDatabase, startOrmHarness } from '@atrium/test-kit';
 import { OutboxRelay, createLogger } from '@atrium/service-runtime';
 import type { EventSink } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA, initProjectsOrm } from '../src/db.js';

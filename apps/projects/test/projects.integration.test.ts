@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDatabase, startServiceHarness } from '@atrium/local-infra';
-import type { ServiceHarness } from '@atrium/local-infra';
+import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
+import type { ServiceHarness } from '@atrium/test-kit';
 import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
 import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
 import { connect } from '@nats-io/transport-node';
@@ -15,12 +15,13 @@ let harness: ServiceHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  harness = await startServiceHarness(async ({ databaseUrl, nc: serverConnection, events }) => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus }) => {
     await ensureEventStream(serverConnection, events);
     return startProjectsService({
       databaseUrl,
       eventSink: createJetStreamSink(serverConnection, events),
       log: createLogger('projects', 'silent'),
+      bus,
     });
   });
   nc = await connect({ servers: inject('natsUrl') });

@@ -1,4 +1,4 @@
-import { itMigratesToItsEntities } from '@atrium/local-infra';
+import { itMigratesToItsEntities } from '@atrium/test-kit';
 import { initProjectsOrm } from '../src/db.js';
 
 itMigratesToItsEntities((url) => initProjectsOrm(url));

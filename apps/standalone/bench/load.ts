@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { connect } from '@nats-io/transport-node';
 import { createNatsTransport } from '@atrium/nats-trpc';
-import { createTestDatabase, freePort, startTestInfra } from '@atrium/local-infra';
+import { createTestDatabase, freePort, startTestInfra } from '@atrium/test-kit';
+import { generateKeyEnvironment, loadAppKeys } from '@atrium/service-runtime';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -54,7 +55,8 @@ async function http(label: string, url: string, headers: Record<string, string> 
 /** The same call without HTTP: straight onto NATS, 32 in flight, for the same duration. */
 async function natsDirect(label: string, natsUrl: string, call: () => Parameters<ReturnType<typeof createNatsTransport>['call']>[0]): Promise<Figures> {
   const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
-  const transport = createNatsTransport(nc, { timeoutMs: 5000 });
+  // Signed as the gateway signs, so the figure includes signing and verifying.
+  const transport = createNatsTransport(nc, { timeoutMs: 5000, signer: loadAppKeys('gateway', keyEnv.gateway).signer });
   const latencies: number[] = [];
   const end = Date.now() + SECONDS * 1000;
   await Promise.all(
@@ -77,11 +79,12 @@ const database = await createTestDatabase(infra.databaseUrl, 'bench');
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const common = { DATABASE_URL: database.url, NATS_URL: infra.natsUrl, LOG_LEVEL: 'warn' };
+const keyEnv = generateKeyEnvironment();
 const children = [
-  startApp('identity', common),
-  startApp('projects', common),
-  startApp('environments', common),
-  startApp('gateway', { ...common, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', AUTH_RATE_LIMIT_PER_MINUTE: '0' }),
+  startApp('identity', { ...common, ...keyEnv.identity }),
+  startApp('projects', { ...common, ...keyEnv.projects }),
+  startApp('environments', { ...common, ...keyEnv.environments }),
+  startApp('gateway', { ...common, ...keyEnv.gateway, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', AUTH_RATE_LIMIT_PER_MINUTE: '0' }),
 ];
 
 try {

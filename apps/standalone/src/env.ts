@@ -10,9 +10,16 @@ const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  * Everything in one process. DATABASE_URL and NATS_URL become optional: without them the
  * system runs on an embedded PostgreSQL (data in DATA_DIR) and links the routers in process.
  */
+const {
+  // One process makes a key per app at start-up (see generateAppKeys): nothing to configure.
+  ATRIUM_SIGNING_KEY: _key,
+  ATRIUM_SIGNING_KEY_ID: _keyId,
+  ATRIUM_TRUSTED_KEYS: _trusted,
+  ...settings
+} = { ...identityEnvShape, ...gatewayEnvShape };
+
 export const standaloneEnvShape = {
-  ...identityEnvShape,
-  ...gatewayEnvShape,
+  ...settings,
   ...eventsEnvShape,
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),

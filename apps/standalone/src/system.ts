@@ -22,9 +22,11 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
+  generateAppKeys,
+  lazyTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
-import type { EventSink, Logger, ServiceInstance } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import { ensureDataDirFree } from './data-dir.js';
 import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
@@ -32,6 +34,8 @@ import type { StandaloneConfig } from './env.js';
 export interface RunningSystem {
   /** Where the REST API listens, e.g. http://127.0.0.1:3000 */
   url: string;
+  /** The keys made for this process's apps (tests sign calls with them). */
+  keys: Record<ServiceName | 'gateway', AppKeys>;
   mode: { database: 'embedded' | 'external'; transport: 'nats' | 'in-process' };
   /** Takes one service off NATS, as its process ending would: the tests' outage drills (NATS mode only). */
   stopService(name: ServiceName): Promise<void>;
@@ -80,6 +84,20 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     });
     const localBroadcast = nats ? undefined : createLocalBroadcast();
     const stream = eventStreamSettings(config);
+    // A key per app, made now: see generateAppKeys for why nothing is kept on disk.
+    const keys = generateAppKeys();
+    // In process, each service's own calls go through a transport signed with its key, made once all have started.
+    let inProcess: Partial<Record<ServiceName, ServiceTransport>> = {};
+    const busOf = (name: ServiceName): ServiceBus => ({
+      keys: keys[name],
+      transport: nats
+        ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
+        : lazyTransport(() => {
+            const transport = inProcess[name];
+            if (!transport) throw new Error('services are still starting');
+            return transport;
+          }),
+    });
     let eventSink: EventSink;
     if (nats) {
       await ensureEventStream(nats.projects, stream);
@@ -95,9 +113,21 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         sessionTtlDays: config.SESSION_TTL_DAYS,
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
+        bus: busOf('identity'),
       }),
-      startProjectsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, eventSink, log: createLogger('projects', config.LOG_LEVEL) }),
-      startEnvironmentsService({ databaseUrl, dbPoolMax: config.DB_POOL_MAX, log: createLogger('environments', config.LOG_LEVEL) }),
+      startProjectsService({
+        databaseUrl,
+        dbPoolMax: config.DB_POOL_MAX,
+        eventSink,
+        log: createLogger('projects', config.LOG_LEVEL),
+        bus: busOf('projects'),
+      }),
+      startEnvironmentsService({
+        databaseUrl,
+        dbPoolMax: config.DB_POOL_MAX,
+        log: createLogger('environments', config.LOG_LEVEL),
+        bus: busOf('environments'),
+      }),
     ]);
     const services: ServiceInstance[] = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     stops.push(async () => {
@@ -120,13 +150,16 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       stops.push(async () => {
         await Promise.all(served.map((handle) => handle.drain()));
       });
-      transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS });
+      transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.gateway.signer });
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
       brokerRoundTrip = () => nats.gateway.rtt();
     } else {
-      transport = createLocalTransport(Object.fromEntries(services.map((service) => [service.name, service.endpoint])), {
-        timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
-      });
+      // In process the calls are signed and verified all the same: one path in both modes.
+      const endpoints = Object.fromEntries(services.map((service) => [service.name, service.endpoint]));
+      const local = (app: ServiceName | 'gateway') =>
+        createLocalTransport(endpoints, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[app].signer });
+      transport = local('gateway');
+      inProcess = Object.fromEntries(SERVICE_NAMES.map((name) => [name, local(name)]));
       gatewayBroadcast = localBroadcast!;
     }
 
@@ -143,6 +176,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     const { port } = app.server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,
+      keys,
       mode: { database: config.DATABASE_URL ? 'external' : 'embedded', transport: config.NATS_URL ? 'nats' : 'in-process' },
       async stopService(name) {
         const stopService = stopServing.get(name);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { inject } from 'vitest';
-import '@atrium/local-infra/provided-context';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { TRPCClientError } from '@trpc/client';
@@ -15,7 +13,7 @@ let system: TestSystem;
 let nc: NatsConnection;
 beforeAll(async () => {
   system = await startTestSystem();
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: system.natsUrl });
 });
 afterAll(async () => {
   await nc?.close();
@@ -27,7 +25,7 @@ describe('the typed client for internal TypeScript services', () => {
     const user = await newUser(system.api, 'client');
     const caller = { userId: user.id, credentialId: randomUUID() };
     const atrium = createAtriumClient({
-      transport: createNatsTransport(nc, { timeoutMs: 5000 }),
+      transport: createNatsTransport(nc, { timeoutMs: 5000, signer: system.keys.gateway.signer }),
       meta: () => ({ requestId: randomUUID(), caller }),
     });
 

@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { createTestDatabase, freePort, startEmbeddedPostgres } from '@atrium/local-infra';
-import type { RunningPostgres, TestDatabase } from '@atrium/local-infra';
+import { startEmbeddedPostgres } from '@atrium/local-infra';
+import { exportPrivateKey, generateSigningKey } from '@atrium/nats-trpc';
+import type { RunningPostgres } from '@atrium/local-infra';
+import { createTestDatabase, freePort } from '@atrium/test-kit';
+import type { TestDatabase } from '@atrium/test-kit';
 
 const APPS = fileURLToPath(new URL('../../', import.meta.url));
 // Each test starts a real process, which loads the whole app: slow on a busy machine.
@@ -26,7 +29,7 @@ interface Launched {
 }
 
 /** The app's real entry point, as `pnpm start` runs it, in its own process. */
-function launch(app: string, env: Record<string, string>, command: string[] = [process.execPath, '--import', 'tsx', 'src/main.ts']): Launched {
+function launch(app: string, env: Record<string, string>, command: string[] = [process.execPath, '--import', 'tsx', '--conditions=@atrium/source', 'src/main.ts']): Launched {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OURS.includes(name)));
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { cwd: join(APPS, app), env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,7 +95,7 @@ describe('start-up failures are one line and exit code 1', () => {
 
   it('a service with its required settings missing names them', async () => {
     const message = await expectOneLineFailure(launch('identity', {}));
-    expect(message).toBe('Invalid configuration: NATS_URL is required; DATABASE_URL is required');
+    expect(message).toMatch(/^Invalid configuration: NATS_URL is required; .*DATABASE_URL is required/);
   });
 
   describe('with the port taken', () => {
@@ -111,8 +114,16 @@ describe('start-up failures are one line and exit code 1', () => {
     });
 
     it('the gateway says so', async () => {
+      const key = generateSigningKey('gateway');
       const message = await expectOneLineFailure(
-        launch('gateway', { HOST: '127.0.0.1', PORT: String(port), NATS_URL: inject('natsUrl'), LOG_LEVEL: 'warn' }),
+        launch('gateway', {
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          NATS_URL: inject('natsUrl'),
+          ATRIUM_SIGNING_KEY: exportPrivateKey(key.signing.privateKey),
+          ATRIUM_SIGNING_KEY_ID: key.signing.kid,
+          LOG_LEVEL: 'warn',
+        }),
       );
       expect(message).toMatch(new RegExp(`^Port ${port} is already in use`));
     });
@@ -168,11 +179,11 @@ describe('a started system', () => {
 describe('at a terminal', () => {
   it('the same failure reads as a line of text', async () => {
     // `script` (util-linux) gives the process a pseudo-terminal, as a person's shell would.
-    const launched = launch('identity', {}, ['script', '-qfec', `${process.execPath} --import tsx src/main.ts`, '/dev/null']);
+    const launched = launch('identity', {}, ['script', '-qfec', `${process.execPath} --import tsx --conditions=@atrium/source src/main.ts`, '/dev/null']);
     expect(await launched.exit).toBe(1);
     const lines = launched.lines();
     expect(lines, lines.join('\n')).toHaveLength(1);
-    expect(lines[0]).toMatch(/FATAL.*\(identity\).*Invalid configuration: NATS_URL is required; DATABASE_URL is required/);
+    expect(lines[0]).toMatch(/FATAL.*\(identity\).*Invalid configuration: NATS_URL is required; .*DATABASE_URL is required/);
     expect(lines[0]).not.toContain('{"level"');
   });
 });

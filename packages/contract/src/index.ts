@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './roles.js';
 export * from './operation.js';
 export * from './router-types.js';
+export * from './client.js';
 export * from './schemas/common.js';
 export * from './schemas/project.js';
 export * from './schemas/auth.js';

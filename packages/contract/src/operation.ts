@@ -4,6 +4,16 @@ import type { ApiErrorCode } from './errors.js';
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** Every app on the bus: each has its own NATS identity and its own signing key. */
+export const APP_NAMES = ['gateway', ...SERVICE_NAMES] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
+/**
+ * Apps that authenticate end users' credentials themselves and so may vouch for a user in a
+ * call's assertion. A service speaks for a user only by forwarding the assertion it received.
+ */
+export const USER_ASSERTING_APPS: readonly AppName[] = ['gateway'];
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** How an operation appears on the public REST surface. */
@@ -22,14 +32,35 @@ export interface RestBinding {
   errors?: ApiErrorCode[];
 }
 
-export interface Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+/**
+ * An internal operation: never published over REST, absent from the public client, callable
+ * only by the apps named here — each service checks the calling app's signed assertion, and
+ * the bus permissions (infra/nats) let no one else publish on its subject.
+ */
+export interface InternalBinding {
+  callers: readonly [AppName, ...AppName[]];
+  /** `user`: runs for an end user, so the call must carry one (forwarded by the calling app). */
+  auth?: 'user' | 'app';
+}
+
+interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   kind: 'query' | 'mutation';
   input: I;
   /** For list operations this is a page (`pageOf`), and the envelope carries `next_cursor`. */
   output: O;
   list?: boolean;
-  /** Absent for internal operations, which only services call. */
-  rest?: RestBinding;
+}
+
+/** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */
+type Exposure = { rest: RestBinding; internal?: never } | { internal: InternalBinding; rest?: never };
+
+export type Operation<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> = OperationBase<I, O> & Exposure;
+
+type OperationDef<I extends z.ZodType, O extends z.ZodType> = Omit<OperationBase<I, O>, 'kind'> & Exposure;
+
+/** Whether a call must carry an end user: public operations marked `user`, internal ones marked `user`. */
+export function needsUser(operation: Operation): boolean {
+  return operation.rest ? operation.rest.auth === 'user' : operation.internal.auth === 'user';
 }
 
 /** Operations grouped by resource: `{ projects: { list, get } }` → procedure `projects.list`. */
@@ -40,15 +71,11 @@ export interface ServiceContract<N extends ServiceName = ServiceName, O extends 
   operations: O;
 }
 
-export function query<I extends z.ZodType, O extends z.ZodType>(
-  def: Omit<Operation<I, O>, 'kind'>,
-): Operation<I, O> & { kind: 'query' } {
+export function query<D extends OperationDef<z.ZodType, z.ZodType>>(def: D): D & { kind: 'query' } {
   return { ...def, kind: 'query' };
 }
 
-export function mutation<I extends z.ZodType, O extends z.ZodType>(
-  def: Omit<Operation<I, O>, 'kind'>,
-): Operation<I, O> & { kind: 'mutation' } {
+export function mutation<D extends OperationDef<z.ZodType, z.ZodType>>(def: D): D & { kind: 'mutation' } {
   return { ...def, kind: 'mutation' };
 }
 

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  APP_NAMES,
+  contractClient,
+  identityContract,
   PROJECT_ROLES,
   contracts,
   createProjectExample,
@@ -9,6 +12,7 @@ import {
   roleAllows,
   updateProjectInput,
 } from '../src/index.js';
+import type { PublicContractClient } from '../src/index.js';
 
 describe('the role table', () => {
   const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
@@ -60,5 +64,24 @@ describe('operations', () => {
       if (operation.rest.method === 'DELETE') expect(operation.rest.status, procedure).toBe(204);
       if (procedure.endsWith('.create') || procedure === 'auth.register') expect(operation.rest.status, procedure).toBe(201);
     }
+  });
+});
+
+describe('internal operations', () => {
+  const entries = contracts.flatMap((contract) => listOperations(contract));
+  it('are a kind of their own: every operation is either on REST or internal, with the apps that may call it', () => {
+    for (const { service, procedure, operation } of entries) {
+      expect(Boolean(operation.rest) !== Boolean(operation.internal), `${service}.${procedure}`).toBe(true);
+      for (const caller of operation.internal?.callers ?? []) expect(APP_NAMES).toContain(caller);
+    }
+    expect(identityContract.operations.credentials.authenticate.internal.callers).toEqual(['gateway']);
+  });
+
+  it('are left out of the public client, in its type and at run time', () => {
+    const client = contractClient(identityContract, async () => undefined, { publicOnly: true });
+    expect(Object.keys(client).sort()).toEqual(['apiKeys', 'auth']);
+    expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('credentials');
+    expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('health');
+    expectTypeOf<PublicContractClient<typeof identityContract>['auth']>().toHaveProperty('login');
   });
 });

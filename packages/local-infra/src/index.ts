@@ -3,5 +3,3 @@ export * from './postgres.js';
 export * from './nats-server.js';
 export * from './databases.js';
 export * from './test-infra.js';
-export * from './service-harness.js';
-export * from './orm-harness.js';

@@ -1,7 +1,17 @@
 import { TRPCError } from '@trpc/server';
 import type { ServiceErrorShape } from '@atrium/contract';
 
-/** Who is calling and on behalf of which request; travels in NATS headers. */
+/** The end user a call is made for, and the credential they authenticated with. */
+export interface Caller {
+  userId: string;
+  credentialId: string;
+}
+
+/**
+ * Who is calling and on behalf of which request. Only the request id, the deadline and the
+ * signed assertion cross the hop (NATS headers); the receiving service learns the caller from
+ * the assertion alone (see assertion.ts), never from a header anyone could set.
+ */
 export interface CallMeta {
   requestId: string;
   /**
@@ -10,8 +20,15 @@ export interface CallMeta {
    * nobody waits for any more. Hosts need synchronised clocks (NTP), as with any absolute expiry.
    */
   deadline?: number;
-  /** Set when the gateway (or another service) authenticated an end user. */
-  caller?: { userId: string; credentialId: string };
+  /**
+   * The end user. Going out from the gateway: the user it authenticated, signed into the
+   * assertion. Inside a service: the user its verified assertion names.
+   */
+  caller?: Caller;
+  /** Going out from a service acting for its caller: the user assertion it received, to forward. */
+  onBehalfOf?: string;
+  /** The signed assertion the call arrived with (set by the transport, read by the service). */
+  assertion?: string;
 }
 
 export type ProcedureKind = 'query' | 'mutation';

@@ -3,7 +3,8 @@ import type { AnyTRPCRouter } from '@trpc/server';
 import type { ServiceErrorShape } from '@atrium/contract';
 import type { CallMeta, CallReply, ProcedureKind } from './call.js';
 
-export type CreateCallContext<Ctx> = (meta: CallMeta) => Ctx | Promise<Ctx>;
+/** Builds a call's context from what crossed the hop; may refuse the call by throwing (a bad assertion). */
+export type CreateCallContext<Ctx> = (meta: CallMeta, path: string) => Ctx | Promise<Ctx>;
 
 export interface RouterEndpoint<Ctx = unknown> {
   router: AnyTRPCRouter;
@@ -34,7 +35,7 @@ export async function dispatchCall<Ctx>(
       throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The deadline of this call passed before it was started' });
     }
     input = readInput();
-    ctx = await endpoint.createContext(meta);
+    ctx = await endpoint.createContext(meta, path);
     const result = await callTRPCProcedure({
       router: endpoint.router,
       path,

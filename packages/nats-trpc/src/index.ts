@@ -6,4 +6,5 @@ export * from './nats-server.js';
 export * from './local-transport.js';
 export * from './link.js';
 export * from './events.js';
+export * from './assertion.js';
 export * from './connection-watch.js';

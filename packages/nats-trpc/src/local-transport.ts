@@ -2,6 +2,9 @@ import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
 import type { CallReply, ProcedureCall, ServiceTransport } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
+import type { CallSigner } from './assertion.js';
+
+const DEFAULT_TIMEOUT_MS = 5000;
 
 /**
  * Calls routers in the same process (the embedded one-process mode). Input and reply go
@@ -10,21 +13,26 @@ import type { RouterEndpoint } from './dispatch.js';
 export function createLocalTransport(
   // biome-ignore lint/suspicious/noExplicitAny: each service's endpoint has its own context type
   endpoints: Partial<Record<string, RouterEndpoint<any>>>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; signer?: CallSigner } = {},
 ): ServiceTransport {
   return {
     async call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown> {
       const endpoint = endpoints[call.service];
       if (!endpoint) throw new ServiceUnavailableError(call.service, 'no-responders');
       // The same deadline rule as over NATS (the handler is not interrupted: nothing is in between to time out).
-      const deadline = callDeadline(call, options.timeoutMs ?? Number.POSITIVE_INFINITY);
+      const deadline = callDeadline(call, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       const payload = call.input === undefined ? undefined : JSON.stringify(call.input);
       const reply = await dispatchCall(
         endpoint,
         call.path,
         call.kind,
         () => (payload === undefined ? undefined : JSON.parse(payload)),
-        Number.isFinite(deadline) ? { ...call.meta, deadline } : call.meta,
+        // What crosses NATS, and nothing more: the receiving side verifies the same assertion.
+        {
+          requestId: call.meta.requestId,
+          deadline,
+          assertion: options.signer?.sign(call, deadline),
+        },
         signal,
       );
       return unwrapReply(JSON.parse(JSON.stringify(reply)) as CallReply);

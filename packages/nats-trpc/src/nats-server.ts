@@ -5,15 +5,14 @@ import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
 import { HEADER, queueGroup, serviceSubjectPrefix } from './subjects.js';
 
+/** What a call's headers say; the caller comes from verifying the assertion, never from a header. */
 export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
-  const userId = h?.get(HEADER.userId);
-  const credentialId = h?.get(HEADER.credentialId);
   const deadline = Number(h?.get(HEADER.deadline));
   return {
     requestId: h?.get(HEADER.requestId) || 'internal',
     // A missing or garbled deadline header means none: the caller's own timeout still applies.
     deadline: Number.isSafeInteger(deadline) && deadline > 0 ? deadline : undefined,
-    caller: userId && credentialId ? { userId, credentialId } : undefined,
+    assertion: h?.get(HEADER.assertion) || undefined,
   };
 }
 

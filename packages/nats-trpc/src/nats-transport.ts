@@ -4,6 +4,7 @@ import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
 import { watchConnection } from './connection-watch.js';
 import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
+import type { CallSigner } from './assertion.js';
 
 export interface NatsTransportOptions {
   /**
@@ -11,6 +12,8 @@ export interface NatsTransportOptions {
    * call made with an earlier deadline (forwarded from its own caller) waits only until then.
    */
   timeoutMs: number;
+  /** Signs every call as this app (see assertion.ts); services refuse unsigned calls. */
+  signer?: CallSigner;
 }
 
 export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
@@ -18,10 +21,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   h.set(HEADER.kind, kind);
   h.set(HEADER.requestId, meta.requestId);
   if (meta.deadline !== undefined) h.set(HEADER.deadline, String(meta.deadline));
-  if (meta.caller) {
-    h.set(HEADER.userId, meta.caller.userId);
-    h.set(HEADER.credentialId, meta.caller.credentialId);
-  }
+  if (meta.assertion) h.set(HEADER.assertion, meta.assertion);
   return h;
 }
 
@@ -40,7 +40,10 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
         const msg = await connection.untilDropped(
           nc.request(procedureSubject(call.service, call.path), payload, {
             timeout: deadline - now,
-            headers: metaToHeaders({ ...call.meta, deadline }, call.kind),
+            headers: metaToHeaders(
+              { requestId: call.meta.requestId, deadline, assertion: options.signer?.sign(call, deadline) },
+              call.kind,
+            ),
           }),
           () => disconnected(call.service),
         );

@@ -19,8 +19,8 @@ export function queueGroup(service: string): string {
 /** Headers that carry the call's metadata across the hop. */
 export const HEADER = {
   requestId: 'atrium-request-id',
-  userId: 'atrium-user-id',
-  credentialId: 'atrium-credential-id',
+  /** The signed call assertion (see assertion.ts). */
+  assertion: 'atrium-assertion',
   kind: 'atrium-procedure-kind',
   /** Absolute expiry of the call, milliseconds since the epoch (see `CallMeta.deadline`). */
   deadline: 'atrium-deadline',

@@ -7,6 +7,8 @@ import { createTRPCClient, TRPCClientError } from '@trpc/client';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
+  createCallSigner,
+  generateSigningKey,
   RemoteProcedureError,
   ServiceUnavailableError,
   createLocalTransport,
@@ -49,7 +51,7 @@ beforeAll(async () => {
   client = await connect({ servers: inject('natsUrl') });
   serveRouterOverNats(server, service, endpoint);
   await server.flush();
-  transport = createNatsTransport(client, { timeoutMs: 500 });
+  transport = createNatsTransport(client, { timeoutMs: 500, signer: createCallSigner(generateSigningKey('gateway').signing) });
 });
 afterAll(async () => {
   await client?.close();
@@ -59,14 +61,17 @@ afterAll(async () => {
 const meta: CallMeta = { requestId: 'req-1', caller: { userId: 'u-1', credentialId: 'c-1' } };
 
 describe('tRPC over a real nats-server', () => {
-  it('carries input, output, the request id and the caller across the hop', async () => {
+  it('carries input, output, the request id, the deadline and the signed assertion across the hop', async () => {
     await expect(transport.call({ service, path: 'echo.double', kind: 'mutation', input: { n: 21 }, meta })).resolves.toEqual({ n: 42 });
+    // The caller travels only inside the assertion, for the service to verify; never as a plain header.
     await expect(transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta })).resolves.toEqual({
-      ...meta,
+      requestId: meta.requestId,
       deadline: expect.any(Number),
+      assertion: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
     });
+    const unsigned = createNatsTransport(client, { timeoutMs: 500 });
     await expect(
-      transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta: { requestId: 'anon' } }),
+      unsigned.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta: { requestId: 'anon' } }),
     ).resolves.toEqual({ requestId: 'anon', deadline: expect.any(Number) });
   });
 

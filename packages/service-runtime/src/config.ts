@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger.js';
 import { StartupError } from './startup.js';
+import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
 
 /** Settings of every process on the bus: the gateway and each service. */
 export const busEnvShape = {
   NATS_URL: z.string().min(1).meta({ description: 'NATS server URL(s), comma-separated' }),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...signingKeyEnvShape,
 };
 
 /** Settings of every process that calls services: the deadline of each call. */
@@ -16,6 +18,9 @@ export const callerEnvShape = {
 /** Settings every service reads; each app's env.ts adds its own. */
 export const serviceEnvShape = {
   ...busEnvShape,
+  ...trustedKeysEnvShape,
+  // Services call each other too, within what remains of their own call's deadline.
+  ...callerEnvShape,
   DATABASE_URL: z.string().min(1).meta({ description: 'PostgreSQL connection URL' }),
   // At least 2: start-up holds one connection for the migration lock while migrating on another.
   DB_POOL_MAX: z.coerce.number().int().min(2).default(10),

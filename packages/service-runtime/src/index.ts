@@ -14,3 +14,5 @@ export * from './process.js';
 export * from './startup.js';
 export * from './outbox/index.js';
 export * from './entity-columns.js';
+export * from './keys.js';
+export * from './bus.js';

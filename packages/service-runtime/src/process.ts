@@ -1,4 +1,7 @@
-import { createNatsBroadcast } from '@atrium/nats-trpc';
+import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
+import type { ServiceName } from '@atrium/contract';
+import type { ServiceBus } from './bus.js';
+import { loadAppKeys } from './keys.js';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from './logger.js';
@@ -11,6 +14,10 @@ import { runProcess } from './startup.js';
 export interface ServiceProcessConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
+  NATS_REQUEST_TIMEOUT_MS: number;
+  ATRIUM_SIGNING_KEY: string;
+  ATRIUM_SIGNING_KEY_ID: string;
+  ATRIUM_TRUSTED_KEYS: string;
 }
 
 /**
@@ -20,15 +27,17 @@ export interface ServiceProcessConfig {
  * exit code 1.
  */
 export async function runServiceProcess<C extends ServiceProcessConfig>(
-  name: string,
+  name: ServiceName,
   loadConfig: () => C,
-  start: (deps: { config: C; nc: NatsConnection; broadcast: Broadcast; log: Logger }) => Promise<ServiceInstance>,
+  start: (deps: { config: C; nc: NatsConnection; broadcast: Broadcast; log: Logger; bus: ServiceBus }) => Promise<ServiceInstance>,
 ): Promise<void> {
   await runProcess(name, async (useLogger) => {
     const config = loadConfig();
     const log = useLogger(createLogger(name, config.LOG_LEVEL));
+    const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name);
-    const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log }).catch(async (error: unknown) => {
+    const bus = { keys, transport: createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer }) };
+    const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log, bus }).catch(async (error: unknown) => {
       await nc.close();
       throw error;
     });

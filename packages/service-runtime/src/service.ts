@@ -1,8 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { serveRouterOverNats } from '@atrium/nats-trpc';
+import { AssertionError, serveRouterOverNats } from '@atrium/nats-trpc';
 import type { CallMeta, RouterEndpoint, ServedRouter } from '@atrium/nats-trpc';
+import { TRPCError } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
+import { serviceClients } from './bus.js';
+import type { ServiceBus, ServiceClients } from './bus.js';
 import type { ServiceContext } from './context.js';
 import type { Logger } from './logger.js';
 import { createEventRecorder } from './outbox/recorder.js';
@@ -15,21 +18,54 @@ export interface ServiceInstance {
   close(): Promise<void>;
 }
 
+export interface ServiceEndpointOptions {
+  /** The service's name: assertions must be addressed to its procedures. */
+  name: string;
+  router: AnyTRPCRouter;
+  orm: MikroORM;
+  log: Logger;
+  /** Checks who calls; carries this service's own calls to others. */
+  bus: ServiceBus;
+  /** The service's outbox relay, when it records events. */
+  relay?: OutboxRelay;
+}
+
 /**
- * The endpoint of a router whose calls each get a forked EntityManager, a request logger and
- * an event recorder writing to the service's outbox (when it has one: pass its relay).
+ * The endpoint of a router whose calls each get their verified caller, a forked
+ * EntityManager, a request logger and an event recorder writing to the service's outbox.
+ * A call whose assertion does not hold is refused here, before anything else runs.
  */
-export function serviceEndpoint(
-  router: AnyTRPCRouter,
-  orm: MikroORM,
-  log: Logger,
-  relay?: OutboxRelay,
-): RouterEndpoint<ServiceContext> {
+export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint<ServiceContext> {
+  const { name, router, orm, log, bus, relay } = options;
   return {
     router,
-    createContext: (meta: CallMeta): ServiceContext => {
+    createContext: (received: CallMeta, path: string): ServiceContext => {
+      let app: string | undefined;
+      const meta: CallMeta = { requestId: received.requestId, deadline: received.deadline, assertion: received.assertion };
+      if (received.assertion) {
+        try {
+          const verified = bus.keys.verifier.verify(received.assertion, { service: name, path, requestId: received.requestId, deadline: received.deadline });
+          app = verified.app;
+          meta.caller = verified.caller;
+        } catch (error) {
+          if (!(error instanceof AssertionError)) throw error;
+          log.warn({ path, requestId: received.requestId, reason: error.message }, 'call refused: its assertion does not hold');
+          throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid call assertion' });
+        }
+      }
       const em = orm.em.fork();
-      return { meta, em, log: log.child({ requestId: meta.requestId }), events: createEventRecorder(em, relay) };
+      let services: ServiceClients | undefined;
+      return {
+        meta,
+        app,
+        em,
+        log: log.child({ requestId: meta.requestId }),
+        events: createEventRecorder(em, relay),
+        get services() {
+          services ??= serviceClients(bus.transport, meta);
+          return services;
+        },
+      };
     },
     onError: (error, path, meta) => {
       const code = (error as { code?: string }).code;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { startOrmHarness } from '@atrium/local-infra';
-import { createEventRecorder, createLogger } from '@atrium/service-runtime';
+import { startOrmHarness } from '@atrium/test-kit';
+import { createEventRecorder, createLogger, serviceClients } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';
 import { createProjectsRouter } from '../router.js';
@@ -21,11 +21,14 @@ afterAll(() => harness?.stop());
 /** A caller for `userId`, on an EntityManager forked for this call, as the transport does. */
 function as(userId: string) {
   const em = harness.orm.em.fork();
+  const meta = { requestId: 'test', caller: { userId, credentialId: randomUUID() } };
   return router.createCaller({
-    meta: { requestId: 'test', caller: { userId, credentialId: randomUUID() } },
+    meta,
+    app: 'gateway',
     em,
     log,
     events: createEventRecorder(em, undefined),
+    services: serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
   });
 }
 

@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { createTestDatabase, testEventStream } from '@atrium/local-infra';
+import { startNatsServer } from '@atrium/local-infra';
+import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
@@ -8,6 +9,10 @@ import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
+  natsUrl: string;
+  /** The keys the system made for its apps (to sign calls as one of them). */
+  keys: RunningSystem['keys'];
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
@@ -16,20 +21,27 @@ export interface TestSystem {
 
 /**
  * The whole system as production runs it: three services and the gateway, each on its own
- * NATS connection to the test run's nats-server, on a database of this test file's own.
+ * NATS connection, on a database of this test file's own. Each system gets a nats-server of its
+ * own (it starts in milliseconds): its services answer on their real subjects and queue groups,
+ * which would otherwise share calls with the other test files' systems running in parallel.
+ * A test that manages the broker itself passes `NATS_URL`.
  */
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
-  const database = await createTestDatabase(inject('databaseUrl'), 'e2e');
+  const [database, nats] = await Promise.all([
+    createTestDatabase(inject('databaseUrl'), 'e2e'),
+    env.NATS_URL ? undefined : startNatsServer(),
+  ]);
+  const natsUrl = env.NATS_URL ?? nats!.url;
   const events = testEventStream();
   const config = loadStandaloneConfig({
     DATABASE_URL: database.url,
-    NATS_URL: inject('natsUrl'),
+    NATS_URL: natsUrl,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
     // Tests assert behaviour, never timing: password hashing is slow on a busy CI machine.
     NATS_REQUEST_TIMEOUT_MS: '20000',
-    // A stream and subjects of this file's own: test files share one nats-server.
+    // A stream and subjects of this file's own, should the nats-server be shared.
     EVENTS_STREAM: events.stream,
     EVENTS_NAMESPACE: events.namespace,
     ...env,
@@ -37,11 +49,13 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'));
   return {
     url: system.url,
+    natsUrl,
+    keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
     async stop() {
       await system.stop();
-      await database.drop();
+      await Promise.all([nats?.stop(), database.drop()]);
     },
   };
 }

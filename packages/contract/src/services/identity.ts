@@ -66,8 +66,8 @@ export const identityContract = defineService('identity', {
     }),
   },
   credentials: {
-    /** Internal: the gateway resolves a bearer token or API key to its user. */
-    authenticate: query({ input: authenticateInput, output: authenticatedCallerSchema }),
+    /** The gateway resolves a bearer token or API key to its user. */
+    authenticate: query({ input: authenticateInput, output: authenticatedCallerSchema, internal: { callers: ['gateway'] } }),
   },
   health: healthOperations,
 });

@@ -8,6 +8,8 @@ import {
   projectSchema,
   updateProjectInput,
 } from '../schemas/project.js';
+import { uuidSchema } from '../schemas/common.js';
+import { projectRoleSchema } from '../roles.js';
 import { defineService, mutation, query } from '../operation.js';
 import { healthOperations } from './health.js';
 
@@ -56,6 +58,14 @@ export const projectsContract = defineService('projects', {
         tags: ['Projects'],
         errors: ['FORBIDDEN', 'NOT_FOUND'],
       },
+    }),
+  },
+  memberships: {
+    /** The calling user's role in a project (null: not a member), for services that act on a project's resources. */
+    role: query({
+      input: z.strictObject({ project_id: uuidSchema }),
+      output: z.object({ role: projectRoleSchema.nullable() }),
+      internal: { callers: ['environments'], auth: 'user' },
     }),
   },
   health: healthOperations,

@@ -1,12 +1,14 @@
-import './provided-context.js';
+import '@atrium/local-infra/provided-context';
 import { inject } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@atrium/nats-trpc';
 import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from './databases.js';
-import type { EventStreamLimits, EventStreamOptions } from '@atrium/service-runtime';
+import { createTestDatabase } from '@atrium/local-infra';
+import { generateAppKeys } from '@atrium/service-runtime';
+import type { AppKeys, EventStreamLimits, EventStreamOptions, ServiceBus } from '@atrium/service-runtime';
+import type { AppName, ServiceName } from '@atrium/contract';
 
 interface StartableService {
   name: string;
@@ -24,8 +26,12 @@ export function testEventStream(): EventStreamOptions & EventStreamLimits {
 export interface ServiceHarness {
   databaseUrl: string;
   events: EventStreamOptions & EventStreamLimits;
-  /** The client side: a separate NATS connection, as another service would have. */
+  /** The client side: a separate NATS connection, as the gateway would have, signing as the gateway. */
   transport: ServiceTransport;
+  /** The keys made for this test's apps, to sign calls as any of them. */
+  keys: Record<AppName, AppKeys>;
+  /** The test run's nats-server, for probes with a connection and no signing key of their own. */
+  natsUrl: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
   stop(): Promise<void>;
@@ -36,12 +42,15 @@ export interface ServiceHarness {
  * and gives the test a client on a second connection. Each test file gets a fresh database.
  */
 export async function startServiceHarness(
+  name: ServiceName,
   start: (deps: {
     databaseUrl: string;
     broadcast: Broadcast;
     nc: NatsConnection;
     /** A JetStream stream and subject namespace of this test file's own, so runs never collide. */
     events: EventStreamOptions & EventStreamLimits;
+    /** The service's keys, and a transport for its own calls signed with them. */
+    bus: ServiceBus;
   }) => Promise<StartableService>,
 ): Promise<ServiceHarness> {
   const natsUrl = inject('natsUrl');
@@ -49,15 +58,20 @@ export async function startServiceHarness(
   const serverConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const events = testEventStream();
-  const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection), nc: serverConnection, events });
+  const keys = generateAppKeys();
+  // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
+  const timeoutMs = 20_000;
+  const bus = { keys: keys[name], transport: createNatsTransport(serverConnection, { timeoutMs, signer: keys[name].signer }) };
+  const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection), nc: serverConnection, events, bus });
   const served = serveRouterOverNats(serverConnection, service.name, service.endpoint);
   await serverConnection.flush();
-  // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
-  const transport = createNatsTransport(clientConnection, { timeoutMs: 20_000 });
+  const transport = createNatsTransport(clientConnection, { timeoutMs, signer: keys.gateway.signer });
   return {
     databaseUrl: database.url,
     events,
     transport,
+    keys,
+    natsUrl,
     call: (path, kind, input, caller) =>
       transport.call({ service: service.name, path, kind, input, meta: { requestId: randomUUID(), caller } }),
     async stop() {

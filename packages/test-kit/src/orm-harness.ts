@@ -1,6 +1,6 @@
-import './provided-context.js';
+import '@atrium/local-infra/provided-context';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createTestDatabase } from './databases.js';
+import { createTestDatabase } from '@atrium/local-infra';
 
 export interface OrmLike {
   close(): Promise<void>;

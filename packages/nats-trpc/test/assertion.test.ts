@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AssertionError,
+  createCallSigner,
+  createCallVerifier,
+  exportPrivateKey,
+  formatTrustedKey,
+  generateSigningKey,
+  parsePrivateKey,
+  parseTrustedKeys,
+} from '../src/index.js';
+import type { CallMeta, ProcedureCall } from '../src/index.js';
+
+const gatewayKey = generateSigningKey('gateway', 'gw-1');
+const projectsKey = generateSigningKey('projects', 'pr-1');
+const envKey = generateSigningKey('environments', 'env-1');
+const strangerKey = generateSigningKey('gateway', 'gw-1'); // same app and id, another key: a forgery
+const verifier = createCallVerifier([gatewayKey.trusted, projectsKey.trusted, envKey.trusted], { userAsserters: ['gateway'] });
+const gateway = createCallSigner(gatewayKey.signing);
+const projects = createCallSigner(projectsKey.signing);
+const environments = createCallSigner(envKey.signing);
+
+const user = { userId: 'u-1', credentialId: 'c-1' };
+const call = (service: string, path: string, meta: Partial<CallMeta> = {}): ProcedureCall => ({
+  service,
+  path,
+  kind: 'query',
+  input: undefined,
+  meta: { requestId: 'r-1', ...meta },
+});
+const soon = () => Date.now() + 5000;
+const check = (token: string, service: string, path: string, deadline: number, requestId = 'r-1') =>
+  verifier.verify(token, { service, path, requestId, deadline });
+const refusal = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AssertionError);
+    return (error as Error).message;
+  }
+  throw new Error('accepted');
+};
+
+describe('call assertions', () => {
+  it('name the calling app, and the user when the gateway vouches for one', () => {
+    const dl = soon();
+    expect(check(gateway.sign(call('projects', 'projects.get', { caller: user }), dl), 'projects', 'projects.get', dl)).toEqual({
+      app: 'gateway',
+      caller: user,
+    });
+    expect(check(projects.sign(call('identity', 'health.check'), dl), 'identity', 'health.check', dl)).toEqual({
+      app: 'projects',
+      caller: undefined,
+    });
+  });
+
+  it('hold only for the procedure, request and deadline they were made for, until that deadline', () => {
+    const dl = soon();
+    const token = gateway.sign(call('projects', 'projects.get', { caller: user }), dl);
+    expect(refusal(() => check(token, 'projects', 'projects.delete', dl))).toMatch(/another procedure/);
+    expect(refusal(() => check(token, 'environments', 'projects.get', dl))).toMatch(/another procedure/);
+    expect(refusal(() => check(token, 'projects', 'projects.get', dl, 'r-2'))).toMatch(/another request/);
+    expect(refusal(() => check(token, 'projects', 'projects.get', dl + 1))).toMatch(/another deadline/);
+    const past = Date.now() - 1;
+    expect(refusal(() => check(gateway.sign(call('projects', 'projects.get'), past), 'projects', 'projects.get', past))).toMatch(/expired/);
+  });
+
+  it('refuse forgeries: an unknown key, a tampered payload, a key used for another app, a service vouching for a user', () => {
+    const dl = soon();
+    const forged = createCallSigner(strangerKey.signing).sign(call('projects', 'projects.get', { caller: user }), dl);
+    expect(refusal(() => check(forged, 'projects', 'projects.get', dl))).toMatch(/bad signature/);
+
+    const genuine = gateway.sign(call('projects', 'projects.get', { caller: user }), dl);
+    const [header, payload, signature] = genuine.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${signature}`;
+    expect(refusal(() => check(tampered, 'projects', 'projects.get', dl))).toMatch(/bad signature/);
+
+    const unknownKid = createCallSigner({ ...gatewayKey.signing, kid: 'gw-unknown' }).sign(call('projects', 'projects.get'), dl);
+    expect(refusal(() => check(unknownKid, 'projects', 'projects.get', dl))).toMatch(/unknown signing key/);
+
+    const impersonating = createCallSigner({ ...projectsKey.signing, app: 'gateway' }).sign(call('identity', 'credentials.authenticate'), dl);
+    expect(refusal(() => check(impersonating, 'identity', 'credentials.authenticate', dl))).toMatch(/does not belong/);
+
+    const vouching = projects.sign(call('environments', 'x.y', { caller: user }), dl);
+    expect(refusal(() => check(vouching, 'environments', 'x.y', dl))).toMatch(/may not assert a user/);
+
+    for (const junk of ['', 'a.b', 'a.b.c', `${header}.${payload}`, 'eyJhbGciOiJub25lIn0.e30.']) {
+      refusal(() => check(junk, 'projects', 'projects.get', dl));
+    }
+  });
+
+  it('let a service act for the user who called it, within that request and its deadline', () => {
+    const dl = soon();
+    const fromGateway = gateway.sign(call('environments', 'environments.create', { caller: user }), dl);
+    const forwarded = environments.sign(call('projects', 'memberships.role', { onBehalfOf: fromGateway }), dl - 100);
+    expect(check(forwarded, 'projects', 'memberships.role', dl - 100)).toEqual({ app: 'environments', caller: user });
+
+    // …and one more hop, each checked the same way.
+    const again = projects.sign(call('identity', 'x.y', { onBehalfOf: forwarded }), dl - 200);
+    expect(check(again, 'identity', 'x.y', dl - 200)).toEqual({ app: 'projects', caller: user });
+
+    // Not with a user assertion it never received (it was made for another service)…
+    const stolen = projects.sign(call('identity', 'x.y', { onBehalfOf: fromGateway }), dl - 100);
+    expect(refusal(() => check(stolen, 'identity', 'x.y', dl - 100))).toMatch(/another service/);
+    // …nor in another request, nor past the deadline of the call it serves.
+    const otherRequest = environments.sign(call('projects', 'memberships.role', { onBehalfOf: fromGateway, requestId: 'r-9' }), dl);
+    expect(refusal(() => check(otherRequest, 'projects', 'memberships.role', dl, 'r-9'))).toMatch(/another request/);
+    const extended = environments.sign(call('projects', 'memberships.role', { onBehalfOf: fromGateway }), dl + 60_000);
+    expect(refusal(() => check(extended, 'projects', 'memberships.role', dl + 60_000))).toMatch(/deadline extended/);
+  });
+
+  it('accept several keys of one app while a key is rotated', () => {
+    const next = generateSigningKey('gateway', 'gw-2');
+    const rotating = createCallVerifier([gatewayKey.trusted, next.trusted], { userAsserters: ['gateway'] });
+    const dl = soon();
+    for (const signer of [gateway, createCallSigner(next.signing)]) {
+      const token = signer.sign(call('projects', 'projects.get', { caller: user }), dl);
+      expect(rotating.verify(token, { service: 'projects', path: 'projects.get', requestId: 'r-1', deadline: dl }).caller).toEqual(user);
+    }
+  });
+
+  it('read keys as configured and write them back the same', () => {
+    const [parsed] = parseTrustedKeys(formatTrustedKey(gatewayKey.trusted));
+    expect(parsed).toMatchObject({ app: 'gateway', kid: 'gw-1' });
+    expect(parsed!.publicKey.equals(gatewayKey.trusted.publicKey)).toBe(true);
+    expect(parsePrivateKey(exportPrivateKey(gatewayKey.signing.privateKey)).equals(gatewayKey.signing.privateKey)).toBe(true);
+    expect(() => parseTrustedKeys('gateway:gw-1')).toThrow(/<app>:<kid>/);
+  });
+});

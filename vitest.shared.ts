@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// Vite's default server conditions, after the one under which workspace packages export their
+// TypeScript sources: tests run the sources, never a stale dist/.
+const conditions = ['@atrium/source', 'module', 'node', 'development|production'];
+
+/**
+ * Every package's vitest config. `infra`: the package's tests talk to PostgreSQL and NATS, which
+ * the global setup provides (one pair per vitest process, shared by all projects of a root run).
+ */
+export function packageTestConfig({ infra }: { infra: boolean }) {
+  return defineConfig({
+    resolve: { conditions },
+    ssr: { resolve: { conditions } },
+    test: {
+      // Worker threads start faster than forked processes.
+      pool: 'threads',
+      ...(infra && {
+        globalSetup: ['@atrium/local-infra/vitest-global-setup'],
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      }),
+    },
+  });
+}
