@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { startEmbeddedPostgres } from '@atrium/local-infra';
+import { startEmbeddedPostgres, startNatsServer } from '@atrium/local-infra';
 import { exportPrivateKey, generateSigningKey } from '@atrium/nats-trpc';
 import type { RunningPostgres } from '@atrium/local-infra';
 import { createTestDatabase, freePort } from '@atrium/test-kit';
@@ -62,6 +62,17 @@ function launch(app: string, env: Record<string, string>, command: string[] = [p
       }),
   };
 }
+
+// A nats-server of this file's own: the system started here answers on the real subjects and
+// queue groups, which would otherwise take calls meant for other test files' services.
+let natsUrl: string;
+let stopNats: () => Promise<void>;
+beforeAll(async () => {
+  const nats = await startNatsServer();
+  natsUrl = nats.url;
+  stopNats = nats.stop;
+});
+afterAll(() => stopNats?.());
 
 /** A start-up failure as a person sees it: one line, no stack, exit code 1. */
 async function expectOneLineFailure(launched: Launched): Promise<string> {
@@ -119,7 +130,7 @@ describe('start-up failures are one line and exit code 1', () => {
         launch('gateway', {
           HOST: '127.0.0.1',
           PORT: String(port),
-          NATS_URL: inject('natsUrl'),
+          NATS_URL: natsUrl,
           ATRIUM_SIGNING_KEY: exportPrivateKey(key.signing.privateKey),
           ATRIUM_SIGNING_KEY_ID: key.signing.kid,
           LOG_LEVEL: 'warn',
@@ -155,10 +166,7 @@ describe('a started system', () => {
       HOST: '127.0.0.1',
       PORT: '0',
       DATABASE_URL: database.url,
-      NATS_URL: inject('natsUrl'),
-      // A stream and subjects of this test's own: test files share one nats-server.
-      EVENTS_STREAM: `CONSOLE_${process.pid}`,
-      EVENTS_NAMESPACE: `console${process.pid}`,
+      NATS_URL: natsUrl,
     });
     const banner = JSON.parse(await launched.waitFor(/Atrium is up/)) as { msg: string };
     const [, base] = /API (http:\/\/127\.0\.0\.1:\d+)\/api\/v1 · /.exec(banner.msg) ?? [];
