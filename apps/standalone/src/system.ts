@@ -6,7 +6,7 @@ import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
-import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
+import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
   createLocalBroadcast,
   createLocalTransport,
@@ -25,6 +25,7 @@ import {
   generateAppKeys,
   lazyTransport,
   serveOverNats,
+  StartupError,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import { ensureDataDirFree } from './data-dir.js';
@@ -70,10 +71,13 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         persistent: true,
         port: config.EMBEDDED_POSTGRES_PORT || undefined,
         log: (line) => log.debug({ postgres: line.trim() }),
+      }).catch((error: unknown) => {
+        // Already worded for the person starting Atrium: printed as it is.
+        throw error instanceof EmbeddedPostgresError ? new StartupError(error.message) : error;
       });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'atrium');
-      log.debug({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
+      log.debug({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.
