@@ -7,11 +7,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from './logger.js';
 import type { Logger, LOG_LEVELS } from './logger.js';
 import { connectNats } from './nats.js';
+import type { NatsAuthConfig } from './nats.js';
 import { serveOverNats } from './service.js';
 import type { ServiceInstance } from './service.js';
 import { runProcess } from './startup.js';
 
-export interface ServiceProcessConfig {
+export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
   NATS_REQUEST_TIMEOUT_MS: number;
@@ -35,7 +36,7 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
     const config = loadConfig();
     const log = useLogger(createLogger(name, config.LOG_LEVEL));
     const keys = loadAppKeys(name, config);
-    const nc = await connectNats(config.NATS_URL, name);
+    const nc = await connectNats(config.NATS_URL, name, config);
     const bus = { keys, transport: createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer }) };
     const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log, bus }).catch(async (error: unknown) => {
       await nc.close();
