@@ -11,7 +11,9 @@ let nc: NatsConnection;
 beforeAll(async () => {
   // Many users register here: the sign-up rate limit is another test's subject.
   system = await startTestSystem({ AUTH_RATE_LIMIT_PER_MINUTE: '0' });
-  nc = await connect({ servers: system.natsUrl });
+  // The unrestricted test user of the system's nats-server, to watch the calls between services.
+  const test = system.natsCredentials.test;
+  nc = await connect({ servers: system.natsUrl, user: test?.user, pass: test?.password });
 });
 afterAll(async () => {
   await nc?.close();
