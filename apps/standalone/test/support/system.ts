@@ -4,6 +4,7 @@ import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization 
 import type { BusCredentials } from '@atrium/local-infra';
 import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
+import { TEST_ONLY_SCRYPT } from '@atrium/identity';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
 import type { RunningSystem } from '../../src/system.js';
@@ -52,7 +53,11 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     EVENTS_NAMESPACE: events.namespace,
     ...env,
   });
-  const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app));
+  // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
+  const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app), {
+    passwordHashing: TEST_ONLY_SCRYPT,
+    processMetrics: false,
+  });
   return {
     url: system.url,
     databaseUrl: database.url,
