@@ -24,7 +24,7 @@ beforeAll(async () => {
       sessionTtlDays: 30,
       broadcast,
       bus,
-      log: createLogger('identity', 'error', logCapture),
+      log: createLogger('identity', 'error', 'json', logCapture),
       passwordHashing: TEST_ONLY_SCRYPT,
     }),
   );
