@@ -116,7 +116,7 @@ export function apiClient(baseUrl: string): ApiClient {
 let counter = 0;
 /** Registers a fresh user and returns its token and id. */
 export async function newUser(api: ApiClient, label = 'user') {
-  const email = `${label}-${Date.now()}-${counter++}@example.com`;
+  const email = `${label}-${Date.now()}-${counter++}@example.com`.toLowerCase();
   const response = await api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: label } });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { token: response.body.data.token as string, id: response.body.data.user.id as string, email };
