@@ -1,10 +1,12 @@
-import type { Broadcast } from '@atrium/nats-trpc';
+import type { Broadcast, CallSigner } from '@atrium/nats-trpc';
 import type { HandlerOf, identityContract } from '@atrium/contract';
 import type { ServiceContext } from '@atrium/service-runtime';
 
 export interface IdentityDeps {
   broadcast: Broadcast;
   sessionTtlMs: number;
+  /** Identity's own key: signs clients' session assertions. */
+  signer: CallSigner;
 }
 
 type Ops = (typeof identityContract)['operations'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_NAMES, USER_ASSERTING_APPS } from '@atrium/contract';
+import { APP_NAMES, CLIENT_APP, SESSION_ISSUING_APPS, USER_ASSERTING_APPS } from '@atrium/contract';
 import type { AppName } from '@atrium/contract';
 import {
   createCallSigner,
@@ -11,6 +11,8 @@ import {
   parseTrustedKeys,
 } from '@atrium/nats-trpc';
 import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
+
+const VERIFIER_OPTIONS = { userAsserters: USER_ASSERTING_APPS, sessions: { issuers: SESSION_ISSUING_APPS, app: CLIENT_APP } };
 
 /** How an app signs the calls it makes and checks the calls it takes (see nats-trpc's assertion.ts). */
 export interface AppKeys {
@@ -59,7 +61,7 @@ export function loadAppKeys(
   if (unknown) throw new Error(`Invalid configuration:\n  ATRIUM_TRUSTED_KEYS: no app is called "${unknown.app}"`);
   return {
     signer: createCallSigner({ app, kid: config.ATRIUM_SIGNING_KEY_ID, privateKey }),
-    verifier: createCallVerifier(trusted, { userAsserters: USER_ASSERTING_APPS }),
+    verifier: createCallVerifier(trusted, VERIFIER_OPTIONS),
   };
 }
 
@@ -72,7 +74,7 @@ export function generateAppKeys(): Record<AppName, AppKeys> {
   const generated = APP_NAMES.map((app) => generateSigningKey(app));
   const verifier = createCallVerifier(
     generated.map((key) => key.trusted),
-    { userAsserters: USER_ASSERTING_APPS },
+    VERIFIER_OPTIONS,
   );
   return Object.fromEntries(
     generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier }]),
