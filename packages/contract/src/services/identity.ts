@@ -13,6 +13,7 @@ import {
   userSchema,
 } from '../schemas/auth.js';
 import { pageOf, listQueryShape } from '../schemas/common.js';
+import { lookupUsersInput, lookupUsersOutput } from '../schemas/users.js';
 import { defineService, mutation, query } from '../operation.js';
 import { healthOperations } from './health.js';
 
@@ -77,6 +78,10 @@ export const identityContract = defineService('identity', {
       output: z.object({ assertion: z.string(), expires_at: z.iso.datetime() }),
       internal: { callers: ['client'], auth: 'credential' },
     }),
+  },
+  users: {
+    /** Profiles (e-mail, name) of many users at once: projects fills a page of members with one call. */
+    lookup: query({ input: lookupUsersInput, output: lookupUsersOutput, internal: { callers: ['projects'], auth: 'user' } }),
   },
   health: healthOperations,
 });
