@@ -76,7 +76,10 @@ describe('the OpenAPI document', () => {
   it('describes every field and parameter', () => {
     const undescribed: string[] = [];
     const visit = (node: unknown, where: string): void => {
-      if (Array.isArray(node)) return node.forEach((item, i) => visit(item, `${where}/${i}`));
+      if (Array.isArray(node)) {
+        for (const [i, item] of node.entries()) visit(item, `${where}/${i}`);
+        return;
+      }
       if (!node || typeof node !== 'object') return;
       const properties = (node as { properties?: Record<string, { description?: string; $ref?: string }> }).properties;
       for (const [name, property] of Object.entries(properties ?? {})) {
