@@ -45,7 +45,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
               {
                 requestId: call.meta.requestId,
                 deadline,
-                assertion: options.signer?.sign(call, deadline),
+                assertion: options.signer?.sign(call, deadline) ?? call.meta.assertion,
                 idempotencyKey: call.meta.idempotencyKey,
               },
               call.kind,

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { acceptsIdempotencyKey, contracts, listOperations } from '@atrium/contract';
+import { acceptsIdempotencyKey, contracts, listOperations, operationIdOf } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
@@ -101,7 +101,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
         openapi: {
           method: rest.method,
           path: rest.path,
-          operationId: entry.procedure,
+          operationId: operationIdOf(entry),
           summary: rest.summary,
           description: rest.description,
           tags: rest.tags,
