@@ -7,6 +7,9 @@ export interface IdentityDeps {
   broadcast: Broadcast;
   sessionTtlMs: number;
   passwords: Passwords;
+  inviteTtlMs: number;
+  /** The accept link of an invite, from its token. */
+  acceptUrl: (token: string) => string;
 }
 
 type Ops = (typeof identityContract)['operations'];
