@@ -178,7 +178,9 @@ export async function startSystem(
     let brokerRoundTrip: () => Promise<unknown> = async () => undefined;
     if (nats) {
       const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name as ServiceName], service)));
-      services.forEach((service, i) => serving.set(service.name, served[i]!));
+      services.forEach((service, i) => {
+        serving.set(service.name, served[i]!);
+      });
       // Runs before the services close: calls already taken are answered first.
       stops.push(async () => {
         await Promise.all([...serving.values()].map((handle) => handle.drain()));
