@@ -28,6 +28,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const router = createIdentityRouter({
     broadcast: options.broadcast,
     sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,
+    signer: options.bus.keys.signer,
     passwords: createPasswords(options.passwordHashing),
     inviteTtlMs: (options.inviteTtlDays ?? 7) * 24 * 60 * 60 * 1000,
     acceptUrl: (token) => `${options.publicUrl ?? ''}/api/v1/invites/${token}/accept`,

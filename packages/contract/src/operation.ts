@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ApiErrorCode } from './errors.js';
 import type { ProjectAction } from './roles.js';
+import type { ApiTag } from './tags.js';
 
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -10,10 +11,23 @@ export const APP_NAMES = ['gateway', ...SERVICE_NAMES] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /**
+ * TypeScript services outside this repository (`@atrium/client`): they have a NATS identity but
+ * no signing key; they exchange a user's credential for a session assertion signed by identity.
+ */
+export const CLIENT_APP = 'client' as const;
+/** Everyone with a NATS identity: the apps and clients. */
+export const CALLER_NAMES = [...APP_NAMES, CLIENT_APP] as const;
+/** Who may call an operation: an app, or a client. */
+export type CallerName = AppName | typeof CLIENT_APP;
+
+/**
  * Apps that authenticate end users' credentials themselves and so may vouch for a user in a
  * call's assertion. A service speaks for a user only by forwarding the assertion it received.
  */
 export const USER_ASSERTING_APPS: readonly AppName[] = ['gateway'];
+
+/** Apps that sign clients' session assertions (after checking their credential). */
+export const SESSION_ISSUING_APPS: readonly AppName[] = ['identity'];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -28,7 +42,8 @@ export interface RestBinding {
   auth: 'user' | 'public';
   summary: string;
   description?: string;
-  tags: [string, ...string[]];
+  /** Groups in the reference; each is described once in `API_TAGS`. */
+  tags: [ApiTag, ...ApiTag[]];
   /**
    * Errors this operation can answer besides the ones every operation can (400, 401, 429, 500,
    * 503) and those its `access` implies (404, and 403 when some role is refused).
@@ -42,9 +57,12 @@ export interface RestBinding {
  * the bus permissions (infra/nats) let no one else publish on its subject.
  */
 export interface InternalBinding {
-  callers: readonly [AppName, ...AppName[]];
-  /** `user`: runs for an end user, so the call must carry one (forwarded by the calling app). */
-  auth?: 'user' | 'app';
+  callers: readonly [CallerName, ...CallerName[]];
+  /**
+   * `user`: runs for an end user, so the call must carry one (forwarded by the calling app).
+   * `credential`: needs no signature, its input carries the proof (a credential to exchange).
+   */
+  auth?: 'user' | 'app' | 'credential';
 }
 
 /**
@@ -106,9 +124,18 @@ export function defineService<const N extends ServiceName, const O extends Servi
 
 export interface OperationEntry {
   service: ServiceName;
-  /** The tRPC procedure path inside its service, e.g. `projects.get`; also the NATS endpoint and operationId. */
+  /** The tRPC procedure path inside its service, e.g. `projects.get`; also the NATS endpoint. */
   procedure: string;
   operation: Operation;
+}
+
+/**
+ * The OpenAPI operationId of an operation: its procedure with `_` for `.` (`projects_list`).
+ * One-to-one with the procedure, so stable, and unique across services because resource names
+ * are; a valid identifier in every language a client generator writes, so none renames it.
+ */
+export function operationIdOf(entry: Pick<OperationEntry, 'procedure'>): string {
+  return entry.procedure.replace('.', '_');
 }
 
 /** Every operation of a service, flattened, in declaration order. */
