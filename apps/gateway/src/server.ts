@@ -13,6 +13,7 @@ import { clientErrorHandler } from './http/client-errors.js';
 import { registerEncodingGuard } from './http/encodings.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
+import { createSecretRouteMatcher } from './http/secret-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
@@ -155,9 +156,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await registerCors(app, options.corsOrigins);
 
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
-    // Sign-in, registration and password changes get their own, much lower, limit (contract metadata).
+    // Sign-in, registration, invite tokens and password changes get their own, much lower, limit:
+    // what guessing hits. Both from contract metadata (`rest.rateLimit: 'secret'`, `password`).
+    const isSecretRoute = createSecretRouteMatcher(API_PREFIX, REST_OPERATIONS.values());
     const takesPassword = passwordOperationMatcher(API_PREFIX);
-    const isCredentialRoute = (request: { method: string; originalUrl: string }) => takesPassword(request.method, request.originalUrl);
+    const isCredentialRoute = (request: { method: string; originalUrl: string }) =>
+      isSecretRoute(request.originalUrl) || takesPassword(request.method, request.originalUrl);
     await app.register(rateLimit, {
       timeWindow: 60_000,
       max: (request) =>
