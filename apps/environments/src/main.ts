@@ -1,8 +1,19 @@
-import { runServiceProcess } from '@atrium/service-runtime';
-import { loadEnvironmentsConfig } from './env.js';
+import { ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import { loadEnvironmentsConfig, encryptionKeys } from './env.js';
 import { startEnvironmentsService } from './service.js';
 
 const config = loadEnvironmentsConfig();
-await runServiceProcess('environments', config, ({ log, bus }) =>
-  startEnvironmentsService({ databaseUrl: config.DATABASE_URL, dbPoolMax: config.DB_POOL_MAX, log, bus }),
-);
+await runServiceProcess('environments', config, async ({ nc, broadcast, log, bus }) => {
+  const stream = eventStreamSettings(config);
+  await ensureEventStream(nc, stream);
+  return startEnvironmentsService({
+    databaseUrl: config.DATABASE_URL,
+    dbPoolMax: config.DB_POOL_MAX,
+    log,
+    bus,
+    broadcast,
+    events: jetStreamEventSource(nc, stream, log),
+    ...encryptionKeys(config),
+    roleCache: { ttlMs: config.ROLE_CACHE_TTL_MS, max: config.ROLE_CACHE_MAX },
+  });
+});

@@ -1,17 +1,44 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceHarness } from '@atrium/test-kit';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { PROJECT_CREATED } from '@atrium/contract';
+import { createNatsTransport } from '@atrium/nats-trpc';
+import { createLogger, ensureEventStream, jetStreamEventSource } from '@atrium/service-runtime';
+import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
-import { createLogger } from '@atrium/service-runtime';
 import { startEnvironmentsService } from '../src/service.js';
 
 let harness: ServiceHarness;
+let raw: NatsConnection;
+/** Calls signed by projects, the one app that may ask for a default environment. */
+let asProjects: (path: string, input: unknown) => Promise<any>;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('environments', ({ databaseUrl, bus }) =>
-    startEnvironmentsService({ databaseUrl, bus, log: createLogger('environments', 'silent') }),
-  );
+  harness = await startServiceHarness('environments', async ({ databaseUrl, bus, nc, broadcast, events }) => {
+    await ensureEventStream(nc, events);
+    const log = createLogger('environments', 'silent');
+    return startEnvironmentsService({
+      databaseUrl,
+      bus,
+      log,
+      broadcast,
+      events: jetStreamEventSource(nc, events, log),
+      encryptionKey: randomBytes(32),
+    });
+  });
+  raw = await connect({ servers: harness.natsUrl });
+  const transport = createNatsTransport(raw, { timeoutMs: 20_000, signer: harness.keys.projects.signer });
+  asProjects = (path, input) => transport.call({ service: 'environments', path, kind: 'mutation', input, meta: { requestId: randomUUID() } });
 });
-afterAll(() => harness?.stop());
+afterAll(async () => {
+  await raw?.close();
+  await harness?.stop();
+});
+
+const defaultsOf = (projectId: string) =>
+  queryDatabase(harness.databaseUrl, 'select name, type, is_default from environments.environments where project_id = $1', [projectId]);
 
 describe('environments over NATS', () => {
   it('starts on its own schema and answers health checks', async () => {
@@ -20,5 +47,30 @@ describe('environments over NATS', () => {
 
   it('answers unknown procedures with NOT_FOUND rather than hanging', async () => {
     await expect(harness.call('environments.nope', 'query', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('creates the default environment once, however often and concurrently projects asks', async () => {
+    const projectId = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => asProjects('environments.createDefault', { project_id: projectId })));
+    expect(new Set(answers.map((answer) => answer.id)).size).toBe(1);
+    expect(answers[0]).toMatchObject({ project_id: projectId, name: 'production', type: 'production', is_default: true });
+    expect(await defaultsOf(projectId)).toEqual([{ name: 'production', type: 'production', is_default: true }]);
+  });
+
+  it('lets no other app ask for a default environment', async () => {
+    await expect(harness.call('environments.createDefault', 'mutation', { project_id: randomUUID() })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('creates the default from projects.v1.created, and a redelivered event changes nothing', async () => {
+    const projectId = randomUUID();
+    const js = jetstream(raw);
+    const event = JSON.stringify({ project_id: projectId, name: 'from-event', created_by: randomUUID() });
+    await js.publish(`${harness.events.namespace}.${PROJECT_CREATED}`, event);
+    await js.publish(`${harness.events.namespace}.${PROJECT_CREATED}`, event);
+    await expect.poll(() => defaultsOf(projectId), { timeout: 20_000 }).toHaveLength(1);
+    // Once the event is handled the direct call finds the same environment.
+    const direct = await asProjects('environments.createDefault', { project_id: projectId });
+    expect(direct).toMatchObject({ name: 'production', is_default: true });
+    expect(await defaultsOf(projectId)).toHaveLength(1);
   });
 });

@@ -3,13 +3,14 @@ import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
 const config = loadProjectsConfig();
-await runServiceProcess('projects', config, async ({ nc, log, bus }) => {
+await runServiceProcess('projects', config, async ({ nc, broadcast, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
+    broadcast,
     log,
     bus,
   });

@@ -16,9 +16,9 @@ let raw: NatsConnection;
 let as: (app: AppName) => ServiceTransport;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus }) => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus, broadcast }) => {
     await ensureEventStream(nc, events);
-    return startProjectsService({ databaseUrl, eventSink: createJetStreamSink(nc, events), log: createLogger('projects', 'silent'), bus });
+    return startProjectsService({ databaseUrl, eventSink: createJetStreamSink(nc, events), broadcast, log: createLogger('projects', 'silent'), bus });
   });
   raw = await connect({ servers: harness.natsUrl });
   as = (app) => createNatsTransport(raw, { timeoutMs: 20_000, signer: harness.keys[app].signer });

@@ -7,7 +7,6 @@ import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/se
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
 import { startProjectsService } from '../src/service.js';
 
@@ -15,16 +14,17 @@ let harness: ServiceHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus }) => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus, broadcast }) => {
     await ensureEventStream(serverConnection, events);
     return startProjectsService({
       databaseUrl,
       eventSink: createJetStreamSink(serverConnection, events),
+      broadcast,
       log: createLogger('projects', 'silent'),
       bus,
     });
   });
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: harness.natsUrl });
 });
 afterAll(async () => {
   await nc?.close();
@@ -145,7 +145,7 @@ describe('projects over NATS', () => {
       await sql(`drop trigger refuse_delete on projects.projects`);
     }
     expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(1);
-    expect(await sql(`select 1 from projects.outbox where payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+    expect(await sql(`select 1 from projects.outbox where type = 'projects.v1.deleted' and payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
   });
 
   it('keeps events in a stream with limits and de-duplication, and never stores notifications', async () => {
@@ -161,7 +161,8 @@ describe('projects over NATS', () => {
     const owner = user();
     const project = await harness.call('projects.create', 'mutation', { name: 'kept-project' }, owner);
     await expect(harness.call('projects.delete', 'mutation', { id: project.id }, user())).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await sql(`select 1 from projects.outbox where payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+    // Only the creation was recorded.
+    expect(await sql(`select type from projects.outbox where payload->>'project_id' = $1`, [project.id])).toEqual([{ type: 'projects.v1.created' }]);
   });
 
   it('the relay publishes events left behind by a crash', async () => {

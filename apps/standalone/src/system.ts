@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
-import { startEnvironmentsService } from '@atrium/environments';
+import { encryptionKeys, startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
@@ -23,10 +23,13 @@ import {
   ensureEventStream,
   eventStreamSettings,
   generateAppKeys,
+  jetStreamEventSource,
   lazyTransport,
+  localEventSource,
   serveOverNats,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import { resolveEncryptionKey } from './encryption-key.js';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -58,6 +61,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
   };
 
   try {
+    const encryptionKey = resolveEncryptionKey(config);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       const postgres = await startEmbeddedPostgres({
@@ -101,6 +105,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       eventSink = createLocalSink(localBroadcast!, stream.namespace);
     }
 
+    const environmentsLog = createLogger('environments', config.LOG_LEVEL);
     const started = await Promise.allSettled([
       startIdentityService({
         databaseUrl,
@@ -114,14 +119,21 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
         eventSink,
+        broadcast: nats ? createNatsBroadcast(nats.projects) : localBroadcast!,
         log: createLogger('projects', config.LOG_LEVEL),
         bus: busOf('projects'),
       }),
       startEnvironmentsService({
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
-        log: createLogger('environments', config.LOG_LEVEL),
+        log: environmentsLog,
         bus: busOf('environments'),
+        broadcast: nats ? createNatsBroadcast(nats.environments) : localBroadcast!,
+        events: nats
+          ? jetStreamEventSource(nats.environments, stream, environmentsLog)
+          : localEventSource(localBroadcast!, stream.namespace, environmentsLog),
+        ...encryptionKeys({ ENCRYPTION_KEY: encryptionKey, ENCRYPTION_KEYS: config.ENCRYPTION_KEYS }),
+        roleCache: { ttlMs: config.ROLE_CACHE_TTL_MS, max: config.ROLE_CACHE_MAX },
       }),
     ]);
     const services: ServiceInstance[] = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

@@ -6,6 +6,8 @@ export * from './client.js';
 export * from './schemas/common.js';
 export * from './schemas/project.js';
 export * from './schemas/auth.js';
+export * from './schemas/environment.js';
+export * from './schemas/variable.js';
 export { identityContract } from './services/identity.js';
 export { projectsContract } from './services/projects.js';
 export { environmentsContract } from './services/environments.js';

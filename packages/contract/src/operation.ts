@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ApiErrorCode } from './errors.js';
+import type { ProjectAction } from './roles.js';
 
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -49,6 +50,12 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   /** For list operations this is a page (`pageOf`), and the envelope carries `next_cursor`. */
   output: O;
   list?: boolean;
+  /**
+   * Project-scoped operations: the action (a key of `LOWEST_ROLE_FOR`) and the input field
+   * holding the project id. The runtime checks the caller's role before the handler runs:
+   * 404 for a non-member (as if the project did not exist), 403 for a role too low.
+   */
+  access?: { action: ProjectAction; projectId: string };
 }
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */

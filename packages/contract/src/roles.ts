@@ -19,6 +19,7 @@ export const LOWEST_ROLE_FOR = {
   'project.icon': 'admin',
   'members.manage': 'admin',
   'invites.manage': 'admin',
+  'environments.read': 'viewer',
   'environments.write': 'member',
   'environments.delete': 'admin',
 } as const satisfies Record<string, ProjectRole>;

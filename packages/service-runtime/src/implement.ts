@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
-import { needsUser } from '@atrium/contract';
-import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from '@atrium/contract';
+import { needsUser, roleAllows } from '@atrium/contract';
+import type { ContractRouter, Operation, ProjectRole, ServiceContract, ServiceHandlers } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
-import { toTRPCError } from './errors.js';
+import { DomainError, notFound, toTRPCError } from './errors.js';
 import { createServiceTRPC } from './trpc.js';
 
 const t = createServiceTRPC<ServiceContext>();
@@ -25,6 +25,36 @@ function accessCheck(name: string, operation: Operation) {
   });
 }
 
+/** How a service learns the caller's role in a project (null: not a member). */
+export type ProjectRoleResolver = (ctx: ServiceContext, projectId: string) => Promise<({ role: ProjectRole } & Record<string, unknown>) | null>;
+
+export interface ImplementOptions {
+  /** Needed by services with project-scoped operations (`access` in the contract). */
+  projectRoles?: ProjectRoleResolver;
+}
+
+/**
+ * The role rule of a project-scoped operation, before its handler runs: a non-member gets 404
+ * exactly as if the project did not exist, a member whose role is too low 403.
+ */
+function roleCheck(name: string, access: NonNullable<Operation['access']>, projectRoles: ProjectRoleResolver | undefined) {
+  if (!projectRoles) throw new Error(`${name} is project-scoped: implementService needs projectRoles`);
+  return t.middleware(async ({ ctx, input, next }) => {
+    const projectId = (input as Record<string, unknown>)[access.projectId];
+    if (typeof projectId !== 'string') throw new Error(`${name}: no ${access.projectId} in its input`);
+    try {
+      const membership = await projectRoles(ctx, projectId);
+      if (!membership) throw notFound('Project');
+      if (!roleAllows(membership.role, access.action)) {
+        throw new DomainError('FORBIDDEN', `Your role (${membership.role}) does not allow this`);
+      }
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+    return next();
+  });
+}
+
 /**
  * Builds a service's tRPC router from its contract and one handler per operation. Input and
  * output schemas come from the contract (never redeclared), every operation checks who calls
@@ -33,6 +63,7 @@ function accessCheck(name: string, operation: Operation) {
 export function implementService<C extends ServiceContract>(
   contract: C,
   handlers: ServiceHandlers<C, ServiceContext>,
+  options: ImplementOptions = {},
 ): ContractRouter<C> {
   const record: Record<string, Record<string, unknown>> = {};
   for (const [resource, verbs] of Object.entries(contract.operations)) {
@@ -49,10 +80,11 @@ export function implementService<C extends ServiceContract>(
           throw toTRPCError(error);
         }
       };
-      const builder = t.procedure
-        .use(accessCheck(`${contract.name}.${resource}.${verb}`, operation))
-        .input(operation.input)
-        .output(operation.output);
+      const name = `${contract.name}.${resource}.${verb}`;
+      const checked = t.procedure.use(accessCheck(name, operation)).input(operation.input);
+      const builder = (operation.access ? checked.use(roleCheck(name, operation.access, options.projectRoles)) : checked).output(
+        operation.output,
+      );
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);
     }
     record[resource] = procedures;

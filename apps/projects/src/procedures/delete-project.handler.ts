@@ -1,5 +1,5 @@
-import { PROJECT_DELETED } from '@atrium/contract';
-import type { ProjectDeleted } from '@atrium/contract';
+import { MEMBERSHIP_CHANGED_SUBJECT, PROJECT_DELETED } from '@atrium/contract';
+import type { MembershipChanged, ProjectDeleted } from '@atrium/contract';
 import { callerId } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { requireProjectRole } from '../membership.repository.js';
@@ -16,4 +16,7 @@ export const deleteProject = (): Handler<'projects', 'delete'> => async (input, 
   ctx.events.record(PROJECT_DELETED, event);
   ctx.em.remove(project);
   await ctx.em.flush();
+  // After the commit: every service caching roles in it forgets them now.
+  const change: MembershipChanged = { project_id: project.id };
+  ctx.events.notify(MEMBERSHIP_CHANGED_SUBJECT, change);
 };

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startOrmHarness } from '@atrium/test-kit';
+import { createLocalBroadcast } from '@atrium/nats-trpc';
 import { createEventRecorder, createLogger, serviceClients } from '@atrium/service-runtime';
+import type { OutboxRelay } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';
 import { createProjectsRouter } from '../router.js';
@@ -27,7 +29,8 @@ function as(userId: string) {
     app: 'gateway',
     em,
     log,
-    events: createEventRecorder(em, undefined),
+    // The outbox rows are written; no relay publishes them here.
+    events: createEventRecorder(em, { nudge() {} } as unknown as OutboxRelay, createLocalBroadcast()),
     services: serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
   });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
 import { startNatsServer } from '@atrium/local-infra';
@@ -9,6 +10,8 @@ import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** This system's database, to look at what is really stored. */
+  databaseUrl: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;
   /** The keys the system made for its apps (to sign calls as one of them). */
@@ -16,6 +19,8 @@ export interface TestSystem {
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
+  /** Stops every process and starts them again on the same database and broker, as a redeploy does. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,20 +49,28 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     // A stream and subjects of this file's own, should the nats-server be shared.
     EVENTS_STREAM: events.stream,
     EVENTS_NAMESPACE: events.namespace,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   });
-  const system = await startSystem(config, createLogger('e2e', 'silent'));
-  return {
+  let system = await startSystem(config, createLogger('e2e', 'silent'));
+  const testSystem: TestSystem = {
     url: system.url,
+    databaseUrl: database.url,
     natsUrl,
     keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
+    async restart() {
+      await system.stop();
+      system = await startSystem(config, createLogger('e2e', 'silent'));
+      Object.assign(testSystem, { url: system.url, keys: system.keys, api: apiClient(system.url) });
+    },
     async stop() {
       await system.stop();
       await Promise.all([nats?.stop(), database.drop()]);
     },
   };
+  return testSystem;
 }
 
 export interface ApiResponse<T = any> {
