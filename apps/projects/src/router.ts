@@ -5,6 +5,7 @@ import { deleteProject } from './procedures/delete-project.handler.js';
 import { getProject } from './procedures/get-project.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
+import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
 
 export function createProjectsRouter() {
@@ -18,7 +19,7 @@ export function createProjectsRouter() {
     },
     memberships: { role: memberRole() },
     health: { check: healthCheck('projects') },
-  });
+  }, { projectRoles: projectMembership });
 }
 
 export type ProjectsRouter = ReturnType<typeof createProjectsRouter>;

@@ -7,7 +7,6 @@ import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/se
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import '@atrium/local-infra/provided-context';
 import { startProjectsService } from '../src/service.js';
 
 let harness: ServiceHarness;

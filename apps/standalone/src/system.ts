@@ -72,7 +72,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
       });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'atrium');
-      log.info({ dataDir: config.DATA_DIR }, 'embedded PostgreSQL started');
+      log.info({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.

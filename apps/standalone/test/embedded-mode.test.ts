@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +21,9 @@ describe('pnpm start with no database and no broker', () => {
   let output = '';
 
   beforeAll(async () => {
+    // Private (0700), as a clone in root's home is: as root, PostgreSQL runs as the postgres
+    // user, who cannot enter it, and the cluster lives elsewhere behind a symbolic link.
     dataDir = await mkdtemp(join(tmpdir(), 'atrium-embedded-'));
-    // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder.
-    await chmod(dataDir, 0o755);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
@@ -49,7 +49,11 @@ describe('pnpm start with no database and no broker', () => {
       process.kill(-child.pid, 'SIGTERM');
       await exited;
     }
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) {
+      const cluster = await realpath(join(dataDir, 'postgres')).catch(() => undefined);
+      if (cluster) await rm(cluster, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('serves the API on embedded defaults', async () => {

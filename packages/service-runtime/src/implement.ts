@@ -1,9 +1,11 @@
 import { TRPCError } from '@trpc/server';
-import { needsUser, roleAllows } from '@atrium/contract';
-import type { ContractRouter, Operation, ProjectRole, ServiceContract, ServiceHandlers } from '@atrium/contract';
+import { needsUser } from '@atrium/contract';
+import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
-import { DomainError, notFound, toTRPCError } from './errors.js';
+import { toTRPCError } from './errors.js';
 import { createServiceTRPC } from './trpc.js';
+import { authorizeProjectAccess } from './access.js';
+import type { ProjectGrant, ProjectRoleResolver } from './access.js';
 
 const t = createServiceTRPC<ServiceContext>();
 
@@ -25,45 +27,40 @@ function accessCheck(name: string, operation: Operation) {
   });
 }
 
-/** How a service learns the caller's role in a project (null: not a member). */
-export type ProjectRoleResolver = (ctx: ServiceContext, projectId: string) => Promise<({ role: ProjectRole } & Record<string, unknown>) | null>;
-
-export interface ImplementOptions {
-  /** Needed by services with project-scoped operations (`access` in the contract). */
-  projectRoles?: ProjectRoleResolver;
-}
-
 /**
- * The role rule of a project-scoped operation, before its handler runs: a non-member gets 404
- * exactly as if the project did not exist, a member whose role is too low 403.
+ * The contract's role policy of a project-scoped operation, once its input is valid: a
+ * non-member gets 404, a role too low 403, and the handler gets the grant on `ctx.access`.
  */
-function roleCheck(name: string, access: NonNullable<Operation['access']>, projectRoles: ProjectRoleResolver | undefined) {
-  if (!projectRoles) throw new Error(`${name} is project-scoped: implementService needs projectRoles`);
+function projectAccessCheck(name: string, operation: Operation, resolve: ProjectRoleResolver | undefined) {
+  const access = operation.access;
+  if (access && !resolve) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
   return t.middleware(async ({ ctx, input, next }) => {
-    const projectId = (input as Record<string, unknown>)[access.projectId];
-    if (typeof projectId !== 'string') throw new Error(`${name}: no ${access.projectId} in its input`);
+    if (!access || !resolve) return next();
+    let grant: ProjectGrant;
     try {
-      const membership = await projectRoles(ctx, projectId);
-      if (!membership) throw notFound('Project');
-      if (!roleAllows(membership.role, access.action)) {
-        throw new DomainError('FORBIDDEN', `Your role (${membership.role}) does not allow this`);
-      }
+      grant = await authorizeProjectAccess(access, input, ctx, resolve);
     } catch (error) {
       throw toTRPCError(error);
     }
-    return next();
+    return next({ ctx: { access: grant } satisfies Partial<ServiceContext> });
   });
+}
+
+export interface ImplementOptions<G extends ProjectGrant> {
+  /** Required when the contract has project-scoped operations: how this service learns the caller's role. */
+  projectRoles?: ProjectRoleResolver<G>;
 }
 
 /**
  * Builds a service's tRPC router from its contract and one handler per operation. Input and
  * output schemas come from the contract (never redeclared), every operation checks who calls
- * it first (see `accessCheck`), and handler errors are mapped to tRPC errors here, once.
+ * it first (see `accessCheck`), project-scoped ones then apply the role table (see
+ * `projectAccessCheck`), and handler errors are mapped to tRPC errors here, once.
  */
-export function implementService<C extends ServiceContract>(
+export function implementService<C extends ServiceContract, G extends ProjectGrant = ProjectGrant>(
   contract: C,
   handlers: ServiceHandlers<C, ServiceContext>,
-  options: ImplementOptions = {},
+  options: ImplementOptions<G> = {},
 ): ContractRouter<C> {
   const record: Record<string, Record<string, unknown>> = {};
   for (const [resource, verbs] of Object.entries(contract.operations)) {
@@ -81,10 +78,11 @@ export function implementService<C extends ServiceContract>(
         }
       };
       const name = `${contract.name}.${resource}.${verb}`;
-      const checked = t.procedure.use(accessCheck(name, operation)).input(operation.input);
-      const builder = (operation.access ? checked.use(roleCheck(name, operation.access, options.projectRoles)) : checked).output(
-        operation.output,
-      );
+      const builder = t.procedure
+        .use(accessCheck(name, operation))
+        .input(operation.input)
+        .use(projectAccessCheck(name, operation, options.projectRoles as ProjectRoleResolver | undefined))
+        .output(operation.output);
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);
     }
     record[resource] = procedures;

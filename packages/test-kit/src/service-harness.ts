@@ -30,7 +30,7 @@ export interface ServiceHarness {
   transport: ServiceTransport;
   /** The keys made for this test's apps, to sign calls as any of them. */
   keys: Record<AppName, AppKeys>;
-  /** This harness's nats-server, for probes with a connection and no signing key of their own. */
+  /** This harness's own nats-server, for probes with a connection and no signing key of their own. */
   natsUrl: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
@@ -40,9 +40,9 @@ export interface ServiceHarness {
 /**
  * Starts one service the way production does — its own database, serving on real NATS —
  * and gives the test a client on a second connection. Each harness gets a fresh database and a
- * nats-server of its own (it starts in milliseconds): a service answers on its real subjects and
- * queue group, and calls other services on theirs, which would otherwise reach the instances
- * of test files running in parallel (signed with other keys, on other databases).
+ * nats-server of its own (it starts in milliseconds): two test files serving the same service
+ * on one server would share its queue group, and each would receive calls signed with the
+ * other's keys.
  */
 export async function startServiceHarness(
   name: ServiceName,

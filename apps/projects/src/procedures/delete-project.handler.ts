@@ -1,8 +1,8 @@
 import { MEMBERSHIP_CHANGED_SUBJECT, PROJECT_DELETED } from '@atrium/contract';
 import type { MembershipChanged, ProjectDeleted } from '@atrium/contract';
-import { callerId } from '@atrium/service-runtime';
+import { callerId, grantOf } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
-import { requireProjectRole } from '../membership.repository.js';
+import type { Membership } from '../membership.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
@@ -11,7 +11,7 @@ import { requireProjectRole } from '../membership.repository.js';
  */
 export const deleteProject = (): Handler<'projects', 'delete'> => async (input, ctx) => {
   const userId = callerId(ctx);
-  const { project } = await requireProjectRole(ctx.em, input.id, userId, 'project.delete');
+  const { project } = grantOf<Membership>(ctx);
   const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
   ctx.events.record(PROJECT_DELETED, event);
   ctx.em.remove(project);

@@ -10,7 +10,7 @@ import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
-  /** This system's database, to look at what is really stored. */
+  /** This system's database (every service's schema is in it), to check what was written. */
   databaseUrl: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;

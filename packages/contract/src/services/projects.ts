@@ -29,11 +29,13 @@ export const projectsContract = defineService('projects', {
     get: query({
       input: getProjectInput,
       output: projectSchema,
-      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'], errors: ['NOT_FOUND'] },
+      access: { action: 'project.read', projectId: 'id' },
+      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'] },
     }),
     update: mutation({
       input: updateProjectInput,
       output: projectSchema,
+      access: { action: 'project.update', projectId: 'id' },
       rest: {
         method: 'PUT',
         path: '/projects/{id}',
@@ -42,12 +44,13 @@ export const projectsContract = defineService('projects', {
         summary: 'Update a project',
         description: 'Partial: only the fields present change; `null` clears a nullable field. Needs admin or owner.',
         tags: ['Projects'],
-        errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errors: ['CONFLICT'],
       },
     }),
     delete: mutation({
       input: deleteProjectInput,
       output: z.void(),
+      access: { action: 'project.delete', projectId: 'id' },
       rest: {
         method: 'DELETE',
         path: '/projects/{id}',
@@ -56,7 +59,6 @@ export const projectsContract = defineService('projects', {
         summary: 'Delete a project and all its resources',
         description: 'Owner only. The project disappears at once; its resources are removed by the owning services.',
         tags: ['Projects'],
-        errors: ['FORBIDDEN', 'NOT_FOUND'],
       },
     }),
   },
