@@ -1,4 +1,4 @@
-import { PROJECT_CREATED, projectCreatedSchema } from '@atrium/contract';
+import { PROJECT_CREATED, SERVICE_SUBSCRIPTIONS, projectCreatedSchema } from '@atrium/contract';
 import type { Broadcast } from '@atrium/nats-trpc';
 import { serviceEndpoint } from '@atrium/service-runtime';
 import type { EventSource, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
@@ -24,7 +24,7 @@ export interface EnvironmentsServiceOptions {
   roleCache?: { ttlMs: number; max: number };
 }
 
-/** The durable consumer shared by every environments instance. */
+/** The durable consumer shared by every environments instance, named after the service (the bus permits no other). */
 const CONSUMER = 'environments';
 
 /** Connects the database, runs migrations, subscribes to projects' events and builds the router: everything but the transport. */
@@ -35,7 +35,7 @@ export async function startEnvironmentsService(options: EnvironmentsServiceOptio
   const projectRoles = createProjectRoles({ broadcast: options.broadcast, ...(options.roleCache ?? { ttlMs: 10_000, max: 10_000 }) });
   const router = createEnvironmentsRouter({ cipher, projectRoles: projectRoles.resolve });
   const subscription = await options.events
-    .consume(CONSUMER, [PROJECT_CREATED], async (_type, payload) => {
+    .consume(CONSUMER, [...SERVICE_SUBSCRIPTIONS.environments.events], async (_type, payload) => {
       // The fallback of projects' direct call: the default appears once environments is back, never twice.
       const event = projectCreatedSchema.safeParse(payload);
       if (!event.success) return log.error({ issues: event.error.issues }, `malformed ${PROJECT_CREATED} event dropped`);

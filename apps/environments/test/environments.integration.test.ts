@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { PROJECT_CREATED } from '@atrium/contract';
@@ -28,7 +27,8 @@ beforeAll(async () => {
       encryptionKey: randomBytes(32),
     });
   });
-  raw = await connect({ servers: harness.natsUrl });
+  // As projects: the one app that may ask for a default environment and publish projects' events.
+  raw = await harness.connectBus('projects');
   const transport = createNatsTransport(raw, { timeoutMs: 20_000, signer: harness.keys.projects.signer });
   asProjects = (path, input) => transport.call({ service: 'environments', path, kind: 'mutation', input, meta: { requestId: randomUUID() } });
 });
@@ -46,7 +46,12 @@ describe('environments over NATS', () => {
   });
 
   it('answers unknown procedures with NOT_FOUND rather than hanging', async () => {
-    await expect(harness.call('environments.nope', 'query', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Not from the gateway's connection: the bus lets it publish the contract's operations only.
+    const nc = await harness.connectBus('test');
+    const transport = createNatsTransport(nc, { timeoutMs: 20_000, signer: harness.keys.gateway.signer });
+    const call = transport.call({ service: 'environments', path: 'environments.nope', kind: 'query', input: {}, meta: { requestId: 'r' } });
+    await expect(call).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await nc.close();
   });
 
   it('creates the default environment once, however often and concurrently projects asks', async () => {
@@ -57,8 +62,16 @@ describe('environments over NATS', () => {
     expect(await defaultsOf(projectId)).toEqual([{ name: 'production', type: 'production', is_default: true }]);
   });
 
-  it('lets no other app ask for a default environment', async () => {
-    await expect(harness.call('environments.createDefault', 'mutation', { project_id: randomUUID() })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  it('lets no other app ask for a default environment: neither the bus nor the service', async () => {
+    const input = { project_id: randomUUID() };
+    await expect(harness.call('environments.createDefault', 'mutation', input)).rejects.toThrow(/Permissions Violation/);
+    // Past the bus (a connection that may publish anything), the service still checks who signed.
+    const nc = await harness.connectBus('test');
+    const asGateway = createNatsTransport(nc, { timeoutMs: 20_000, signer: harness.keys.gateway.signer });
+    const call = asGateway.call({ service: 'environments', path: 'environments.createDefault', kind: 'mutation', input, meta: { requestId: 'r' } });
+    await expect(call).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await nc.close();
+    expect(await defaultsOf(input.project_id)).toEqual([]);
   });
 
   it('creates the default from projects.v1.created, and a redelivered event changes nothing', async () => {

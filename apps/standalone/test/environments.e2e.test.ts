@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import { MEMBERSHIP_CHANGED_SUBJECT, createEnvironmentExample } from '@atrium/contract';
 import type { ProjectRole } from '@atrium/contract';
+import { busAuth } from '@atrium/local-infra';
+import { connectNats } from '@atrium/service-runtime';
 import { queryDatabase } from '@atrium/test-kit';
 import { newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, TestSystem } from './support/system.js';
@@ -35,7 +36,8 @@ async function setMembership(projectId: string, userId: string, role: ProjectRol
   } else {
     await queryDatabase(system.databaseUrl, 'delete from projects.members where project_id = $1 and user_id = $2', [projectId, userId]);
   }
-  const nc = await connect({ servers: system.natsUrl });
+  // Announced as projects does, with projects' own bus identity.
+  const nc = await connectNats(system.natsUrl, 'projects', busAuth(system.natsCredentials, 'projects'));
   nc.publish(MEMBERSHIP_CHANGED_SUBJECT, JSON.stringify({ project_id: projectId, user_id: userId }));
   await nc.flush();
   await nc.close();

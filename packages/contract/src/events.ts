@@ -45,3 +45,12 @@ export const projectCreatedSchema = z.object({
   created_by: z.uuid(),
 });
 export type ProjectCreated = z.infer<typeof projectCreatedSchema>;
+
+/**
+ * What each service listens to, declared once: the durable events it consumes (through a
+ * JetStream consumer named after the service) and the notifications it subscribes to. The
+ * services subscribe from here and the bus permissions are derived from it.
+ */
+export const SERVICE_SUBSCRIPTIONS = {
+  environments: { events: [PROJECT_CREATED], notifications: [MEMBERSHIP_CHANGED_SUBJECT] },
+} as const satisfies Partial<Record<'identity' | 'projects' | 'environments', { events: readonly string[]; notifications: readonly string[] }>>;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { startNatsServer } from '@atrium/local-infra';
+import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
+import type { BusCredentials } from '@atrium/local-infra';
 import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
@@ -14,6 +15,8 @@ export interface TestSystem {
   databaseUrl: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;
+  /** The NATS users of its own nats-server, which runs with the bus permissions of `infra/` (see busAuth). */
+  natsCredentials: BusCredentials;
   /** The keys the system made for its apps (to sign calls as one of them). */
   keys: RunningSystem['keys'];
   api: ApiClient;
@@ -32,9 +35,10 @@ export interface TestSystem {
  * A test that manages the broker itself passes `NATS_URL`.
  */
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const credentials = env.NATS_URL ? undefined : generateBusCredentials();
   const [database, nats] = await Promise.all([
     createTestDatabase(inject('databaseUrl'), 'e2e'),
-    env.NATS_URL ? undefined : startNatsServer(),
+    credentials ? startNatsServer({ config: testBusAuthorization(credentials) }) : undefined,
   ]);
   const natsUrl = env.NATS_URL ?? nats!.url;
   const events = testEventStream();
@@ -52,17 +56,19 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   });
-  let system = await startSystem(config, createLogger('e2e', 'silent'));
+  const natsAuth = (app: Parameters<typeof busAuth>[1]) => busAuth(credentials ?? {}, app);
+  let system = await startSystem(config, createLogger('e2e', 'silent'), natsAuth);
   const testSystem: TestSystem = {
     url: system.url,
     databaseUrl: database.url,
     natsUrl,
+    natsCredentials: credentials ?? {},
     keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
     async restart() {
       await system.stop();
-      system = await startSystem(config, createLogger('e2e', 'silent'));
+      system = await startSystem(config, createLogger('e2e', 'silent'), natsAuth);
       Object.assign(testSystem, { url: system.url, keys: system.keys, api: apiClient(system.url) });
     },
     async stop() {
