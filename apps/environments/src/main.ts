@@ -1,9 +1,8 @@
 import { ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
-import { loadEnvironmentsConfig, encryptionKeys } from './env.js';
+import { encryptionKeys, loadEnvironmentsConfig } from './env.js';
 import { startEnvironmentsService } from './service.js';
 
-const config = loadEnvironmentsConfig();
-await runServiceProcess('environments', config, async ({ nc, broadcast, log, bus }) => {
+await runServiceProcess('environments', loadEnvironmentsConfig, async ({ config, nc, broadcast, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startEnvironmentsService({

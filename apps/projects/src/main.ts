@@ -2,8 +2,7 @@ import { createJetStreamSink, ensureEventStream, eventStreamSettings, runService
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
-const config = loadProjectsConfig();
-await runServiceProcess('projects', config, async ({ nc, broadcast, log, bus }) => {
+await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, broadcast, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({

@@ -1,9 +1,15 @@
 import { projectsContract } from '@atrium/contract';
 import { healthCheck, implementService } from '@atrium/service-runtime';
+import { addMember } from './procedures/add-member.handler.js';
 import { createProject } from './procedures/create-project.handler.js';
 import { deleteProject } from './procedures/delete-project.handler.js';
 import { getProject } from './procedures/get-project.handler.js';
+import { ensureMember } from './procedures/ensure-member.handler.js';
+import { listMembers } from './procedures/list-members.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
+import { removeMember } from './procedures/remove-member.handler.js';
+import { transferOwnership } from './procedures/transfer-ownership.handler.js';
+import { updateMember } from './procedures/update-member.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
 import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
@@ -16,8 +22,10 @@ export function createProjectsRouter() {
       get: getProject(),
       update: updateProject(),
       delete: deleteProject(),
+      transfer: transferOwnership(),
     },
-    memberships: { role: memberRole() },
+    members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
+    memberships: { role: memberRole(), ensure: ensureMember() },
     health: { check: healthCheck('projects') },
   }, { projectRoles: projectMembership });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { gatewayEnvShape } from '@atrium/gateway';
 import { environmentsOwnEnvShape } from '@atrium/environments';
 import { identityEnvShape } from '@atrium/identity';
-import { eventsEnvShape, loadConfig } from '@atrium/service-runtime';
+import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime';
 
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -16,6 +16,8 @@ const {
   ATRIUM_SIGNING_KEY: _key,
   ATRIUM_SIGNING_KEY_ID: _keyId,
   ATRIUM_TRUSTED_KEYS: _trusted,
+  // The gateway answers /metrics for the whole process.
+  METRICS_PORT: _metricsPort,
   ...settings
 } = { ...identityEnvShape, ...gatewayEnvShape };
 
@@ -28,7 +30,7 @@ export const standaloneEnvShape = {
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default(`${WORKSPACE_ROOT}.data`),
-  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  EMBEDDED_POSTGRES_PORT: portSchema(0),
 };
 
 export type StandaloneConfig = ReturnType<typeof loadStandaloneConfig>;

@@ -6,7 +6,8 @@ import type { ServiceName } from '@atrium/contract';
 import { encryptionKeys, startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
-import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
+import type { ScryptParams } from '@atrium/identity';
+import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
   createLocalBroadcast,
   createLocalTransport,
@@ -18,6 +19,7 @@ import { startProjectsService } from '@atrium/projects';
 import {
   connectNats,
   createJetStreamSink,
+  createMetrics,
   createLocalSink,
   createLogger,
   ensureEventStream,
@@ -26,10 +28,14 @@ import {
   jetStreamEventSource,
   lazyTransport,
   localEventSource,
+  observedTransport,
   serveOverNats,
+  StartupError,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import { ensureDataDirFree } from './data-dir.js';
 import { resolveEncryptionKey } from './encryption-key.js';
+import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -54,6 +60,14 @@ async function connectAll(url: string, auth: BusAuthOf): Promise<Record<ServiceN
   return Object.fromEntries(names.map((name, i) => [name, connections[i]!])) as Record<ServiceName | 'gateway', NatsConnection>;
 }
 
+/** What only a test system changes. */
+export interface SystemTuning {
+  /** Identity's password hashing cost (tests: TEST_ONLY_SCRYPT); the standard one by default. */
+  passwordHashing?: ScryptParams;
+  /** Process metrics (CPU, memory, event loop) in /metrics; on by default, off for test systems sharing a process. */
+  processMetrics?: boolean;
+}
+
 /** Each app's NATS identity; by default all use the one configured (NATS_USER, …), if any. */
 export type BusAuthOf = (app: ServiceName | 'gateway') => NatsAuthConfig;
 
@@ -61,6 +75,7 @@ export async function startSystem(
   config: StandaloneConfig,
   log: Logger,
   busAuth: BusAuthOf = () => config,
+  tuning: SystemTuning = {},
 ): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -69,17 +84,23 @@ export async function startSystem(
 
   try {
     const encryptionKey = resolveEncryptionKey(config);
+    await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
+      const postgresDir = join(config.DATA_DIR, 'postgres');
+      await ensureDataDirFree(config.DATA_DIR, postgresDir);
       const postgres = await startEmbeddedPostgres({
-        dataDir: join(config.DATA_DIR, 'postgres'),
+        dataDir: postgresDir,
         persistent: true,
         port: config.EMBEDDED_POSTGRES_PORT || undefined,
         log: (line) => log.debug({ postgres: line.trim() }),
+      }).catch((error: unknown) => {
+        // Already worded for the person starting Atrium: printed as it is.
+        throw error instanceof EmbeddedPostgresError ? new StartupError(error.message) : error;
       });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'atrium');
-      log.info({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
+      log.debug({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.
@@ -92,17 +113,23 @@ export async function startSystem(
     const stream = eventStreamSettings(config);
     // A key per app, made now: see generateAppKeys for why nothing is kept on disk.
     const keys = generateAppKeys();
+    // One registry for the whole process, served by the gateway at /metrics.
+    const metrics = createMetrics({ processMetrics: tuning.processMetrics ?? true });
     // In process, each service's own calls go through a transport signed with its key, made once all have started.
     let inProcess: Partial<Record<ServiceName, ServiceTransport>> = {};
     const busOf = (name: ServiceName): ServiceBus => ({
       keys: keys[name],
-      transport: nats
-        ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
-        : lazyTransport(() => {
-            const transport = inProcess[name];
-            if (!transport) throw new Error('services are still starting');
-            return transport;
-          }),
+      metrics,
+      transport: observedTransport(
+        nats
+          ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
+          : lazyTransport(() => {
+              const transport = inProcess[name];
+              if (!transport) throw new Error('services are still starting');
+              return transport;
+            }),
+        metrics,
+      ),
     });
     let eventSink: EventSink;
     if (nats) {
@@ -121,6 +148,7 @@ export async function startSystem(
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
         bus: busOf('identity'),
+        passwordHashing: tuning.passwordHashing,
       }),
       startProjectsService({
         databaseUrl,
@@ -177,7 +205,9 @@ export async function startSystem(
       gatewayBroadcast = localBroadcast!;
     }
 
+    transport = observedTransport(transport, metrics);
     const app = await buildGateway({
+      metrics,
       transport,
       broadcast: gatewayBroadcast,
       log: createLogger('gateway', config.LOG_LEVEL),

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMBERSHIP_CHANGED_SUBJECT, createEnvironmentExample } from '@atrium/contract';
+import { createEnvironmentExample } from '@atrium/contract';
 import type { ProjectRole } from '@atrium/contract';
-import { busAuth } from '@atrium/local-infra';
-import { connectNats } from '@atrium/service-runtime';
 import { queryDatabase } from '@atrium/test-kit';
 import { newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, TestSystem } from './support/system.js';
@@ -20,27 +18,18 @@ async function newProject(api: ApiClient, token: string) {
   return response.body.data.id as string;
 }
 
-/**
- * Makes `userId` a member straight in projects' table, then announces it as projects does.
- * (Until the members API exists; a test of it replaces this.)
- */
-async function setMembership(projectId: string, userId: string, role: ProjectRole | null) {
-  if (role) {
-    await queryDatabase(
-      system.databaseUrl,
-      `insert into projects.members (id, project_id, user_id, role, created_at, updated_at)
-       values (gen_random_uuid(), $1, $2, $3, now(), now())
-       on conflict (project_id, user_id) do update set role = excluded.role`,
-      [projectId, userId, role],
-    );
-  } else {
-    await queryDatabase(system.databaseUrl, 'delete from projects.members where project_id = $1 and user_id = $2', [projectId, userId]);
-  }
-  // Announced as projects does, with projects' own bus identity.
-  const nc = await connectNats(system.natsUrl, 'projects', busAuth(system.natsCredentials, 'projects'));
-  nc.publish(MEMBERSHIP_CHANGED_SUBJECT, JSON.stringify({ project_id: projectId, user_id: userId }));
-  await nc.flush();
-  await nc.close();
+/** The owner sets `userId`'s membership through the members API: projects announces each change. */
+async function setMembership(ownerToken: string, projectId: string, userId: string, role: Exclude<ProjectRole, 'owner'> | null) {
+  const { api } = system;
+  const members = await api('GET', `/projects/${projectId}/members?limit=100`, { token: ownerToken });
+  const current = members.body.data.find((member: { user_id: string }) => member.user_id === userId);
+  const path = `/projects/${projectId}/members/${current?.id}`;
+  const response = !role
+    ? await api('DELETE', path, { token: ownerToken })
+    : current
+      ? await api('PUT', path, { token: ownerToken, body: { role } })
+      : await api('POST', `/projects/${projectId}/members`, { token: ownerToken, body: { user_id: userId, role } });
+  expect(response.status, response.text).toBeLessThan(300);
 }
 
 describe('Environments API, as a new user would try it', () => {
@@ -160,22 +149,22 @@ describe('Environments API, as a new user would try it', () => {
     const dev = created.body.data.id;
     const user = await newUser(api, 'roles-user');
 
-    await setMembership(projectId, user.id, 'viewer');
+    await setMembership(owner.token, projectId, user.id, 'viewer');
     expect((await api('GET', base, { token: user.token })).status).toBe(200);
     const forbidden = await api('POST', base, { token: user.token, body: { name: 'qa' } });
     expect(forbidden.status).toBe(403);
     expect((await api('PUT', `${base}/${dev}/variables/A`, { token: user.token, body: { value: '1' } })).status).toBe(403);
 
-    // Promoted: the cached viewer role is forgotten at once.
-    await setMembership(projectId, user.id, 'member');
+    // Promoted: the cached viewer role is forgotten at once (projects announces the change after its commit).
+    await setMembership(owner.token, projectId, user.id, 'member');
     await expect.poll(async () => (await api('POST', base, { token: user.token, body: { name: 'qa' } })).status).toBe(201);
     expect((await api('DELETE', `${base}/${dev}`, { token: user.token })).status).toBe(403);
 
-    await setMembership(projectId, user.id, 'admin');
+    await setMembership(owner.token, projectId, user.id, 'admin');
     await expect.poll(async () => (await api('DELETE', `${base}/${dev}`, { token: user.token })).status).toBe(204);
 
     // Removed: 404 as an outsider, without waiting for the cache to expire.
-    await setMembership(projectId, user.id, null);
+    await setMembership(owner.token, projectId, user.id, null);
     await expect.poll(async () => (await api('GET', base, { token: user.token })).status, { timeout: 1000 }).toBe(404);
   });
 

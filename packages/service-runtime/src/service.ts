@@ -39,6 +39,7 @@ export interface ServiceEndpointOptions {
  */
 export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint<ServiceContext> {
   const { name, router, orm, log, bus, relay, broadcast } = options;
+  if (relay) bus.metrics?.observeOutbox(name, () => relay.counts());
   return {
     router,
     createContext: (received: CallMeta, path: string): ServiceContext => {
@@ -63,6 +64,7 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
         em,
         log: log.child({ requestId: meta.requestId }),
         events: createEventRecorder(em, relay, broadcast),
+        metrics: bus.metrics,
         get services() {
           services ??= serviceClients(bus.transport, meta);
           return services;

@@ -1,7 +1,8 @@
-import { MEMBERSHIP_CHANGED_SUBJECT, PROJECT_DELETED } from '@atrium/contract';
-import type { MembershipChanged, ProjectDeleted } from '@atrium/contract';
+import { PROJECT_DELETED } from '@atrium/contract';
+import type { ProjectDeleted } from '@atrium/contract';
 import { callerId, grantOf } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import type { Membership } from '../membership.repository.js';
 
 /**
@@ -17,6 +18,5 @@ export const deleteProject = (): Handler<'projects', 'delete'> => async (_input,
   ctx.em.remove(project);
   await ctx.em.flush();
   // After the commit: every service caching roles in it forgets them now.
-  const change: MembershipChanged = { project_id: project.id };
-  ctx.events.notify(MEMBERSHIP_CHANGED_SUBJECT, change);
+  announceMembershipChange(ctx, project.id);
 };

@@ -5,6 +5,7 @@ import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization 
 import type { BusCredentials } from '@atrium/local-infra';
 import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
+import { TEST_ONLY_SCRYPT } from '@atrium/identity';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
 import type { RunningSystem } from '../../src/system.js';
@@ -57,7 +58,9 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     ...env,
   });
   const natsAuth = (app: Parameters<typeof busAuth>[1]) => busAuth(credentials ?? {}, app);
-  let system = await startSystem(config, createLogger('e2e', 'silent'), natsAuth);
+  // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
+  const start = () => startSystem(config, createLogger('e2e', 'silent'), natsAuth, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false });
+  let system = await start();
   const testSystem: TestSystem = {
     url: system.url,
     databaseUrl: database.url,
@@ -68,7 +71,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     stopService: (name) => system.stopService(name),
     async restart() {
       await system.stop();
-      system = await startSystem(config, createLogger('e2e', 'silent'), natsAuth);
+      system = await start();
       Object.assign(testSystem, { url: system.url, keys: system.keys, api: apiClient(system.url) });
     },
     async stop() {
@@ -122,7 +125,7 @@ export function apiClient(baseUrl: string): ApiClient {
 let counter = 0;
 /** Registers a fresh user and returns its token and id. */
 export async function newUser(api: ApiClient, label = 'user') {
-  const email = `${label}-${Date.now()}-${counter++}@example.com`;
+  const email = `${label}-${Date.now()}-${counter++}@example.com`.toLowerCase();
   const response = await api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: label } });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { token: response.body.data.token as string, id: response.body.data.user.id as string, email };
