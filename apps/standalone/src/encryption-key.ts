@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEncryptionKey } from '@atrium/environments';
+import { StartupError } from '@atrium/service-runtime';
 
 /**
  * The key sealing secret variables. Given, it is used; in the embedded mode (no DATABASE_URL)
@@ -11,7 +12,7 @@ import { generateEncryptionKey } from '@atrium/environments';
 export function resolveEncryptionKey(config: { ENCRYPTION_KEY?: string; DATABASE_URL?: string; DATA_DIR: string }): string {
   if (config.ENCRYPTION_KEY) return config.ENCRYPTION_KEY;
   if (config.DATABASE_URL) {
-    throw new Error('Invalid configuration:\n  ENCRYPTION_KEY: required with DATABASE_URL (openssl rand -base64 32)');
+    throw new StartupError('Invalid configuration: ENCRYPTION_KEY is required with DATABASE_URL (openssl rand -base64 32)');
   }
   const file = join(config.DATA_DIR, 'encryption.key');
   mkdirSync(config.DATA_DIR, { recursive: true });
