@@ -1,7 +1,8 @@
 import type { ApiErrorCode, Operation } from '@atrium/contract';
 import { API_ERROR_STATUS, LOWEST_ROLE_FOR } from '@atrium/contract';
 
-const DESCRIPTIONS: Record<ApiErrorCode, string> = {
+/** What each error code means, as the reference says it. */
+export const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
   UNAUTHORIZED: 'Missing, invalid or expired credential',
   FORBIDDEN: 'Your role in the project does not allow this',
@@ -15,8 +16,8 @@ const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
 };
 
-/** The error statuses an operation can answer, for its OpenAPI responses. */
-export function errorStatusesFor(operation: Operation): Record<number, string> {
+/** The error codes an operation can answer, derived from its contract metadata. */
+export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   const rest = operation.rest!;
   const codes = new Set<ApiErrorCode>(['BAD_REQUEST', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
   if (rest.auth === 'user') codes.add('UNAUTHORIZED');
@@ -30,5 +31,10 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
     if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
   }
   for (const code of rest.errors ?? []) codes.add(code);
-  return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], DESCRIPTIONS[code]]));
+  return [...codes];
+}
+
+/** The same as the router's `errorResponses` meta: status → description. */
+export function errorStatusesFor(operation: Operation): Record<number, string> {
+  return Object.fromEntries(errorCodesFor(operation).map((code) => [API_ERROR_STATUS[code], ERROR_DESCRIPTIONS[code]]));
 }
