@@ -59,7 +59,7 @@ const writableFields = {
   type: environmentTypeSchema,
   description: descriptionSchema.nullable().meta({ description: 'Free text, up to 1000 characters' }),
   color: colorSchema.nullable().meta({ description: '#RRGGBB' }),
-  git_branch: gitBranchSchema.nullable(),
+  git_branch: gitBranchSchema.nullable().meta({ description: 'Git branch deployed to this environment; null for none' }),
 };
 
 /** The spec's example (spec/projects-api.txt), shown in the OpenAPI document. */
@@ -82,7 +82,7 @@ const optionalFields = {
 
 export const createEnvironmentInput = z
   .strictObject({ ...projectIdParam, name: writableFields.name, ...optionalFields })
-  .meta({ examples: [{ projectId: '550e8400-e29b-41d4-a716-446655440000', ...createEnvironmentExample }] });
+  .meta({ examples: [createEnvironmentExample] });
 export type CreateEnvironmentInput = z.infer<typeof createEnvironmentInput>;
 
 /** PUT is partial: absent fields stay, `null` clears a nullable field. The default moves only by set-default. */
@@ -93,8 +93,6 @@ export const cloneEnvironmentInput = z
   .meta({
     examples: [
       {
-        projectId: '550e8400-e29b-41d4-a716-446655440000',
-        envId: '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
         name: 'staging-v2',
         type: 'staging',
         description: 'Cloned from staging',
@@ -105,13 +103,16 @@ export const cloneEnvironmentInput = z
 export const listEnvironmentsInput = z.strictObject({ ...projectIdParam, ...listQueryShape });
 export const environmentRefInput = z.strictObject(envIdParams);
 
+const forceDescription = '`true` deletes an environment that still has variables, and its variables';
+
 export const deleteEnvironmentInput = z.strictObject({
   ...envIdParams,
   // A query parameter: a string on REST, so only the two spellings a URL carries are accepted.
   force: z
     .enum(['true', 'false'])
+    .meta({ description: forceDescription })
     .optional()
-    .meta({ description: '`true` deletes an environment that still has variables, and its variables' }),
+    .meta({ description: forceDescription }),
 });
 
 /** Internal: the default environment of a project that was just created. */

@@ -49,9 +49,6 @@ export const putVariableInput = z
   .meta({
     examples: [
       {
-        projectId: '550e8400-e29b-41d4-a716-446655440000',
-        envId: '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
-        key: 'API_TOKEN',
         value: 's3cr3t',
         secret: true,
       },

@@ -17,7 +17,7 @@ import { healthOperations } from './health.js';
 
 const ENVIRONMENTS = '/projects/{projectId}/environments';
 const ONE = `${ENVIRONMENTS}/{envId}` as const;
-const tags: [string] = ['Environments'];
+const tags: ['Environments'] = ['Environments'];
 /** Every public operation here is scoped to the project named by the `projectId` path parameter. */
 const scoped = (action: ProjectAction) => ({ action, projectId: 'projectId' });
 
