@@ -3,9 +3,13 @@ import { healthCheck, implementService } from '@atrium/service-runtime';
 import type { IdentityDeps } from './deps.js';
 import { createApiKey, deleteApiKey, listApiKeys } from './procedures/api-keys.handler.js';
 import { authenticate } from './procedures/authenticate.handler.js';
+import { exchange } from './procedures/exchange.handler.js';
 import { login } from './procedures/login.handler.js';
 import { logout } from './procedures/logout.handler.js';
 import { lookupUsers } from './procedures/lookup-users.handler.js';
+import { acceptInvite, getInvite, myInvites } from './invites/invite-token.handler.js';
+import { cancelInvite, createInvite, listInvites } from './invites/invites.handler.js';
+import { projectAccess } from './invites/project-access.js';
 import { me } from './procedures/me.handler.js';
 import { register } from './procedures/register.handler.js';
 import { updateMe } from './procedures/update-me.handler.js';
@@ -14,10 +18,18 @@ export function createIdentityRouter(deps: IdentityDeps) {
   return implementService(identityContract, {
     auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
     apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
-    credentials: { authenticate: authenticate() },
+    credentials: { authenticate: authenticate(), exchange: exchange(deps.signer) },
+    invites: {
+      list: listInvites(),
+      create: createInvite(deps),
+      delete: cancelInvite(),
+      get: getInvite(),
+      accept: acceptInvite(),
+      mine: myInvites(),
+    },
     users: { lookup: lookupUsers() },
     health: { check: healthCheck('identity') },
-  });
+  }, { projectRoles: projectAccess });
 }
 
 export type IdentityRouter = ReturnType<typeof createIdentityRouter>;

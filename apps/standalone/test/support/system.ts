@@ -25,6 +25,7 @@ export interface TestSystem {
   stopService: RunningSystem['stopService'];
   /** Stops every process and starts them again on the same database and broker, as a redeploy does. */
   restart(): Promise<void>;
+  resumeService: RunningSystem['resumeService'];
   stop(): Promise<void>;
 }
 
@@ -74,6 +75,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       system = await start();
       Object.assign(testSystem, { url: system.url, keys: system.keys, api: apiClient(system.url) });
     },
+    resumeService: (name) => system.resumeService(name),
     async stop() {
       await system.stop();
       await Promise.all([nats?.stop(), database.drop()]);
