@@ -11,6 +11,7 @@ import { removeMember } from './procedures/remove-member.handler.js';
 import { transferOwnership } from './procedures/transfer-ownership.handler.js';
 import { updateMember } from './procedures/update-member.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
+import { projectContext } from './procedures/project-context.handler.js';
 import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
 
@@ -25,7 +26,7 @@ export function createProjectsRouter() {
       transfer: transferOwnership(),
     },
     members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
-    memberships: { role: memberRole(), ensure: ensureMember() },
+    memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
     health: { check: healthCheck('projects') },
   }, { projectRoles: projectMembership });
 }

@@ -9,7 +9,7 @@ import type { Membership } from '../membership.repository.js';
  * every reader; `projects.v1.deleted` is written to the outbox in the same transaction, so the
  * services owning its other resources learn of it even if they are down right now.
  */
-export const deleteProject = (): Handler<'projects', 'delete'> => async (input, ctx) => {
+export const deleteProject = (): Handler<'projects', 'delete'> => async (_input, ctx) => {
   const userId = callerId(ctx);
   const { project } = grantOf<Membership>(ctx);
   const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
