@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { busEnvShape, callerEnvShape, loadConfig } from '@atrium/service-runtime';
+import { busEnvShape, callerEnvShape, loadConfig, uploadsEnvShape } from '@atrium/service-runtime';
 import { corsOriginsSchema } from './http/cors.js';
 
 export const gatewayEnvShape = {
   ...busEnvShape,
   ...callerEnvShape,
+  ...uploadsEnvShape,
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /**

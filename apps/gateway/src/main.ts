@@ -1,5 +1,5 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
-import { connectNats, createLogger, loadAppKeys, onShutdown } from '@atrium/service-runtime';
+import { connectNats, createLogger, loadAppKeys, natsUploadStore, onShutdown, uploadBucketSettings } from '@atrium/service-runtime';
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
@@ -14,6 +14,7 @@ const app = await buildGateway({
   transport,
   broadcast: createNatsBroadcast(nc),
   log,
+  uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
   readiness: cachedReadiness(() => checkReadiness(transport, () => nc.rtt())),
   ...gatewaySettings(config),
 });

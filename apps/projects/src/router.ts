@@ -1,21 +1,26 @@
 import { projectsContract } from '@atrium/contract';
 import { healthCheck, implementService } from '@atrium/service-runtime';
+import { authorizeIcon } from './procedures/authorize-icon.handler.js';
 import { createProject } from './procedures/create-project.handler.js';
 import { deleteProject } from './procedures/delete-project.handler.js';
+import { deleteIcon } from './procedures/delete-icon.handler.js';
 import { getProject } from './procedures/get-project.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
+import { setIcon } from './procedures/set-icon.handler.js';
 import { updateProject } from './procedures/update-project.handler.js';
+import type { ProjectsDeps } from './deps.js';
 
-export function createProjectsRouter() {
+export function createProjectsRouter(deps: ProjectsDeps) {
   return implementService(projectsContract, {
     projects: {
       list: listProjects(),
       create: createProject(),
       get: getProject(),
       update: updateProject(),
-      delete: deleteProject(),
+      delete: deleteProject(deps),
     },
+    icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
     memberships: { role: memberRole() },
     health: { check: healthCheck('projects') },
   });

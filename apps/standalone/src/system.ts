@@ -22,11 +22,14 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
+  folderUploadStore,
+  natsUploadStore,
+  uploadBucketSettings,
   generateAppKeys,
   lazyTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -93,6 +96,10 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
             return transport;
           }),
     });
+    // Uploads: the object store every instance sees with NATS; a folder beside the database without it.
+    const bucket = uploadBucketSettings(config);
+    const uploadsOf = async (app: 'projects' | 'gateway'): Promise<UploadStore> =>
+      nats ? natsUploadStore(nats[app], bucket) : folderUploadStore(join(config.DATA_DIR, 'uploads'));
     let eventSink: EventSink;
     if (nats) {
       await ensureEventStream(nats.projects, stream);
@@ -114,6 +121,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
         eventSink,
+        uploads: await uploadsOf('projects'),
         log: createLogger('projects', config.LOG_LEVEL),
         bus: busOf('projects'),
       }),
@@ -161,6 +169,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     const app = await buildGateway({
       transport,
       broadcast: gatewayBroadcast,
+      uploads: await uploadsOf('gateway'),
       log: createLogger('gateway', config.LOG_LEVEL),
       readiness: cachedReadiness(() => checkReadiness(transport, brokerRoundTrip)),
       ...gatewaySettings(config),

@@ -30,6 +30,13 @@ export interface RestBinding {
   tags: [string, ...string[]];
   /** Errors this operation can answer besides the ones every operation can (400, 401, 429, 500, 503). */
   errors?: ApiErrorCode[];
+  /**
+   * The request body is `multipart/form-data` with these fields instead of JSON. The REST
+   * adapter carries JSON bodies only, so such an operation is served by a route of its own in
+   * the gateway (`apps/gateway/src/uploads`), which turns the form into the operation's input;
+   * its path, statuses, auth and document entry still come from here.
+   */
+  multipart?: z.ZodObject;
 }
 
 /**

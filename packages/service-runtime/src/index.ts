@@ -15,3 +15,4 @@ export * from './outbox/index.js';
 export * from './entity-columns.js';
 export * from './keys.js';
 export * from './bus.js';
+export * from './uploads/index.js';

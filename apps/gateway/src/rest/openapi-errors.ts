@@ -10,9 +10,17 @@ const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   GONE: 'No longer available',
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
   UNSUPPORTED_MEDIA_TYPE: 'Body is not application/json',
+
   TOO_MANY_REQUESTS: 'Rate limited; see Retry-After',
   INTERNAL_ERROR: 'Unexpected error',
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
+};
+
+/** Where the body is a multipart upload, 413 and 415 are about the file. */
+const MULTIPART_DESCRIPTIONS: Partial<Record<ApiErrorCode, string>> = {
+  BAD_REQUEST: 'Invalid input: not exactly one file in the form field, an empty file, or image dimensions out of range',
+  PAYLOAD_TOO_LARGE: 'File larger than allowed',
+  UNSUPPORTED_MEDIA_TYPE: 'Not multipart/form-data, or the file is not an accepted image type (recognised by its bytes)',
 };
 
 /** The error statuses an operation can answer, for its OpenAPI responses. */
@@ -25,5 +33,6 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
     codes.add('UNSUPPORTED_MEDIA_TYPE');
   }
   for (const code of rest.errors ?? []) codes.add(code);
-  return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], DESCRIPTIONS[code]]));
+  const descriptions = rest.multipart ? { ...DESCRIPTIONS, ...MULTIPART_DESCRIPTIONS } : DESCRIPTIONS;
+  return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], descriptions[code]]));
 }

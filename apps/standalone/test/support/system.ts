@@ -9,6 +9,8 @@ import type { RunningSystem } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
+  /** This system's database (every service's schema is in it), to check what was written. */
+  databaseUrl: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;
   /** The keys the system made for its apps (to sign calls as one of them). */
@@ -49,6 +51,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const system = await startSystem(config, createLogger('e2e', 'silent'));
   return {
     url: system.url,
+    databaseUrl: database.url,
     natsUrl,
     keys: system.keys,
     api: apiClient(system.url),
