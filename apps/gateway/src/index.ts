@@ -3,3 +3,4 @@ export type { GatewayOptions } from './server.js';
 export { cachedReadiness, checkReadiness, READINESS_CACHE_MS } from './readiness.js';
 export type { Readiness } from './readiness.js';
 export { gatewayEnvShape, loadGatewayConfig } from './env.js';
+export { MAX_JSON_DEPTH } from './http/json-body.js';

@@ -9,6 +9,9 @@ import type { Logger, UploadStore } from '@atrium/service-runtime';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
+import { registerEncodingGuard } from './http/encodings.js';
+import { registerJsonBodyParser } from './http/json-body.js';
+import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
@@ -116,16 +119,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // Fastify's lazily computed `originalUrl` then reports in every later hook.
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.originalUrl, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
 
-  // An empty body with a JSON content type (`POST /auth/logout`, say) means "no fields", not malformed JSON.
-  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).trim() === '') return done(null, undefined);
-    defaultJsonParser(request, body as string, done);
-  });
+  registerEncodingGuard(app);
+  registerJsonBodyParser(app);
   // Body-less POSTs (no content type at all) reach the REST adapter as an empty JSON body.
   app.addHook('preHandler', async (request) => {
     if (request.body === undefined && !request.headers['content-type'] && request.originalUrl.startsWith(API_PREFIX)) {

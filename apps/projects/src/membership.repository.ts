@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { roleAllows } from '@atrium/contract';
-import type { ProjectAction } from '@atrium/contract';
-import { DomainError, decodeCursor, notFound } from '@atrium/service-runtime';
+import { callerId, decodeCursor } from '@atrium/service-runtime';
+import type { ServiceContext } from '@atrium/service-runtime';
 import { Project } from './entities/index.js';
 import type { IProject } from './entities/index.js';
 import type { ProjectRole } from '@atrium/contract';
@@ -32,22 +31,12 @@ export async function findMembership(em: EntityManager, projectId: string, userI
 }
 
 /**
- * Authorization in one place (docs/api-contract.md, Roles): a non-member gets 404, exactly as if the project
- * did not exist; a member whose role is too low for `action` gets 403.
+ * The projects service's `projectRoles` resolver: the runtime applies the contract's role table
+ * with it before a project-scoped handler runs, and the handler reuses the project it read
+ * (`grantOf<Membership>(ctx)`), so a read stays one query.
  */
-export async function requireProjectRole(
-  em: EntityManager,
-  projectId: string,
-  userId: string,
-  action: ProjectAction,
-): Promise<Membership> {
-  const membership = await findMembership(em, projectId, userId);
-  if (!membership) throw notFound('Project');
-  if (!roleAllows(membership.role, action)) {
-    throw new DomainError('FORBIDDEN', `Your role (${membership.role}) does not allow this`);
-  }
-  return membership;
-}
+export const projectMembership = (ctx: ServiceContext, projectId: string): Promise<Membership | null> =>
+  findMembership(ctx.em, projectId, callerId(ctx));
 
 /** One page (plus one row, to tell whether more follow) of the user's projects in (created_at, id) order. */
 export async function listMemberProjects(

@@ -8,6 +8,7 @@ import { getProject } from './procedures/get-project.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
 import { setIcon } from './procedures/set-icon.handler.js';
+import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
 import type { ProjectsDeps } from './deps.js';
 
@@ -23,7 +24,7 @@ export function createProjectsRouter(deps: ProjectsDeps) {
     icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
     memberships: { role: memberRole() },
     health: { check: healthCheck('projects') },
-  });
+  }, { projectRoles: projectMembership });
 }
 
 export type ProjectsRouter = ReturnType<typeof createProjectsRouter>;

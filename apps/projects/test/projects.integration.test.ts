@@ -7,8 +7,6 @@ import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore }
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { inject } from 'vitest';
-import '@atrium/local-infra/provided-context';
 import { startProjectsService } from '../src/service.js';
 
 let harness: ServiceHarness;
@@ -25,7 +23,7 @@ beforeAll(async () => {
       bus,
     });
   });
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await connect({ servers: harness.natsUrl });
 });
 afterAll(async () => {
   await nc?.close();

@@ -76,7 +76,7 @@ describe('pnpm start with no database and no broker', () => {
     form.append('file', new Blob([png()]), 'icon.png');
     const uploaded = await fetch(`${url}/api/v1/projects/${project.id}/icon`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
     expect(uploaded.status).toBe(200);
-    const { icon_path: iconPath } = (await uploaded.json()).data;
+    const { icon_path: iconPath } = ((await uploaded.json()) as { data: { icon_path: string } }).data;
     const served = await fetch(`${url}${iconPath}`);
     expect(served.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await served.arrayBuffer())).toEqual(png());

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ApiErrorCode } from './errors.js';
+import type { ProjectAction } from './roles.js';
 
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -28,7 +29,10 @@ export interface RestBinding {
   summary: string;
   description?: string;
   tags: [string, ...string[]];
-  /** Errors this operation can answer besides the ones every operation can (400, 401, 429, 500, 503). */
+  /**
+   * Errors this operation can answer besides the ones every operation can (400, 401, 429, 500,
+   * 503) and those its `access` implies (404, and 403 when some role is refused).
+   */
   errors?: ApiErrorCode[];
   /**
    * The request body is `multipart/form-data` with these fields instead of JSON. The REST
@@ -50,12 +54,26 @@ export interface InternalBinding {
   auth?: 'user' | 'app';
 }
 
+/**
+ * The role policy of a project-scoped operation: the service runtime learns the caller's role
+ * in the project named by the input field `projectId` and refuses the call before the handler
+ * runs — a non-member gets 404 (as if the project did not exist), a role below
+ * `LOWEST_ROLE_FOR[action]` 403.
+ */
+export interface ProjectAccess {
+  action: ProjectAction;
+  /** The input field holding the project id: `id` for `/projects/{id}`, `projectId` for nested routes. */
+  projectId: string;
+}
+
 interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   kind: 'query' | 'mutation';
   input: I;
   /** For list operations this is a page (`pageOf`), and the envelope carries `next_cursor`. */
   output: O;
   list?: boolean;
+  /** Set on every project-scoped operation (see `ProjectAccess`). */
+  access?: ProjectAccess;
 }
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */

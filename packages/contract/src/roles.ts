@@ -13,14 +13,22 @@ const RANK: Record<ProjectRole, number> = { viewer: 0, member: 1, admin: 2, owne
  */
 export const LOWEST_ROLE_FOR = {
   'project.read': 'viewer',
-  'project.update': 'admin',
-  'project.delete': 'owner',
-  'project.transfer': 'owner',
-  'project.icon': 'admin',
-  'members.manage': 'admin',
-  'invites.manage': 'admin',
+  'members.read': 'viewer',
+  'environments.read': 'viewer',
+  /**
+   * Removing one's own membership. The owner's rank passes here too; the handler answers 409
+   * for the owner ("transfer first"), which is a rule about the membership, not about roles.
+   */
+  'project.leave': 'viewer',
   'environments.write': 'member',
   'environments.delete': 'admin',
+  'project.update': 'admin',
+  'project.icon': 'admin',
+  /** Never on the owner's membership and never granting owner: the handlers hold that part. */
+  'members.manage': 'admin',
+  'invites.manage': 'admin',
+  'project.transfer': 'owner',
+  'project.delete': 'owner',
 } as const satisfies Record<string, ProjectRole>;
 
 export type ProjectAction = keyof typeof LOWEST_ROLE_FOR;

@@ -18,6 +18,10 @@ describe('the role table', () => {
   const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
   it('matches the contract', () => {
     expect(allowed('project.read')).toEqual(['owner', 'admin', 'member', 'viewer']);
+    expect(allowed('members.read')).toEqual(['owner', 'admin', 'member', 'viewer']);
+    expect(allowed('environments.read')).toEqual(['owner', 'admin', 'member', 'viewer']);
+    expect(allowed('project.leave')).toEqual(['owner', 'admin', 'member', 'viewer']);
+    expect(allowed('invites.manage')).toEqual(['owner', 'admin']);
     expect(allowed('environments.write')).toEqual(['owner', 'admin', 'member']);
     expect(allowed('environments.delete')).toEqual(['owner', 'admin']);
     expect(allowed('project.update')).toEqual(['owner', 'admin']);
@@ -63,6 +67,28 @@ describe('operations', () => {
       if (!operation.rest) continue;
       if (operation.rest.method === 'DELETE') expect(operation.rest.status, procedure).toBe(204);
       if (procedure.endsWith('.create') || procedure === 'auth.register') expect(operation.rest.status, procedure).toBe(201);
+    }
+  });
+});
+
+describe('project-scoped operations', () => {
+  const entries = contracts.flatMap((contract) => listOperations(contract));
+  const isProjectRoute = (path: string) => /^\/projects\/\{(id|projectId)\}/.test(path);
+
+  it('every route under /projects/{id} declares its access policy, and only those routes', () => {
+    for (const { service, procedure, operation } of entries) {
+      if (!operation.rest) continue;
+      expect(Boolean(operation.access), `${service}.${procedure}`).toBe(isProjectRoute(operation.rest.path));
+    }
+  });
+
+  it('name a UUID input field as the project id and act for a user', () => {
+    for (const { service, procedure, operation } of entries) {
+      if (!operation.access) continue;
+      const name = `${service}.${procedure}`;
+      const shape = (operation.input as unknown as { shape?: Record<string, { format?: string }> }).shape;
+      expect(shape?.[operation.access.projectId]?.format, name).toBe('uuid');
+      expect(operation.rest?.auth ?? operation.internal?.auth, name).toBe('user');
     }
   });
 });

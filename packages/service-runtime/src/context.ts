@@ -3,6 +3,7 @@ import type { CallMeta } from '@atrium/nats-trpc';
 import type { Logger } from './logger.js';
 import type { EventRecorder } from './outbox/recorder.js';
 import type { ServiceClients } from './bus.js';
+import type { ProjectGrant } from './access.js';
 import { unauthorized } from './errors.js';
 
 /** What every handler receives: who calls, a fresh EntityManager for this call, a logger, the outbox. */
@@ -20,6 +21,11 @@ export interface ServiceContext {
    * user (see `serviceClients`). Built on first use.
    */
   readonly services: ServiceClients;
+  /**
+   * For operations declaring `access` in the contract: the caller's grant in the project, as the
+   * service's `projectRoles` resolver returned it, checked before the handler runs (`grantOf`).
+   */
+  access?: ProjectGrant;
 }
 
 /** The authenticated user's id; `implementService` already refused calls without one. */

@@ -4,6 +4,8 @@ import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from
 import type { ServiceContext } from './context.js';
 import { toTRPCError } from './errors.js';
 import { createServiceTRPC } from './trpc.js';
+import { authorizeProjectAccess } from './access.js';
+import type { ProjectGrant, ProjectRoleResolver } from './access.js';
 
 const t = createServiceTRPC<ServiceContext>();
 
@@ -26,13 +28,39 @@ function accessCheck(name: string, operation: Operation) {
 }
 
 /**
+ * The contract's role policy of a project-scoped operation, once its input is valid: a
+ * non-member gets 404, a role too low 403, and the handler gets the grant on `ctx.access`.
+ */
+function projectAccessCheck(name: string, operation: Operation, resolve: ProjectRoleResolver | undefined) {
+  const access = operation.access;
+  if (access && !resolve) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
+  return t.middleware(async ({ ctx, input, next }) => {
+    if (!access || !resolve) return next();
+    let grant: ProjectGrant;
+    try {
+      grant = await authorizeProjectAccess(access, input, ctx, resolve);
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+    return next({ ctx: { access: grant } satisfies Partial<ServiceContext> });
+  });
+}
+
+export interface ImplementOptions<G extends ProjectGrant> {
+  /** Required when the contract has project-scoped operations: how this service learns the caller's role. */
+  projectRoles?: ProjectRoleResolver<G>;
+}
+
+/**
  * Builds a service's tRPC router from its contract and one handler per operation. Input and
  * output schemas come from the contract (never redeclared), every operation checks who calls
- * it first (see `accessCheck`), and handler errors are mapped to tRPC errors here, once.
+ * it first (see `accessCheck`), project-scoped ones then apply the role table (see
+ * `projectAccessCheck`), and handler errors are mapped to tRPC errors here, once.
  */
-export function implementService<C extends ServiceContract>(
+export function implementService<C extends ServiceContract, G extends ProjectGrant = ProjectGrant>(
   contract: C,
   handlers: ServiceHandlers<C, ServiceContext>,
+  options: ImplementOptions<G> = {},
 ): ContractRouter<C> {
   const record: Record<string, Record<string, unknown>> = {};
   for (const [resource, verbs] of Object.entries(contract.operations)) {
@@ -49,9 +77,11 @@ export function implementService<C extends ServiceContract>(
           throw toTRPCError(error);
         }
       };
+      const name = `${contract.name}.${resource}.${verb}`;
       const builder = t.procedure
-        .use(accessCheck(`${contract.name}.${resource}.${verb}`, operation))
+        .use(accessCheck(name, operation))
         .input(operation.input)
+        .use(projectAccessCheck(name, operation, options.projectRoles as ProjectRoleResolver | undefined))
         .output(operation.output);
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);
     }

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './trpc.js';
 export * from './context.js';
 export * from './implement.js';
+export * from './access.js';
 export * from './logger.js';
 export * from './config.js';
 export * from './orm.js';

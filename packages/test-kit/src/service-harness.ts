@@ -5,7 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@atrium/nats-trpc';
 import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from '@atrium/local-infra';
+import { createTestDatabase, startNatsServer } from '@atrium/local-infra';
 import { generateAppKeys } from '@atrium/service-runtime';
 import type { AppKeys, EventStreamLimits, EventStreamOptions, ServiceBus } from '@atrium/service-runtime';
 import type { AppName, ServiceName } from '@atrium/contract';
@@ -30,7 +30,7 @@ export interface ServiceHarness {
   transport: ServiceTransport;
   /** The keys made for this test's apps, to sign calls as any of them. */
   keys: Record<AppName, AppKeys>;
-  /** The test run's nats-server, for probes with a connection and no signing key of their own. */
+  /** This harness's own nats-server, for probes with a connection and no signing key of their own. */
   natsUrl: string;
   // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
@@ -39,7 +39,10 @@ export interface ServiceHarness {
 
 /**
  * Starts one service the way production does — its own database, serving on real NATS —
- * and gives the test a client on a second connection. Each test file gets a fresh database.
+ * and gives the test a client on a second connection. Each harness gets a fresh database and a
+ * nats-server of its own (it starts in milliseconds): two test files serving the same service
+ * on one server would share its queue group, and each would receive calls signed with the
+ * other's keys.
  */
 export async function startServiceHarness(
   name: ServiceName,
@@ -53,8 +56,8 @@ export async function startServiceHarness(
     bus: ServiceBus;
   }) => Promise<StartableService>,
 ): Promise<ServiceHarness> {
-  const natsUrl = inject('natsUrl');
-  const database = await createTestDatabase(inject('databaseUrl'));
+  const [database, nats] = await Promise.all([createTestDatabase(inject('databaseUrl')), startNatsServer()]);
+  const natsUrl = nats.url;
   const serverConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
   const events = testEventStream();
@@ -79,7 +82,7 @@ export async function startServiceHarness(
       await service.close();
       await clientConnection.close();
       await serverConnection.drain();
-      await database.drop();
+      await Promise.all([nats.stop(), database.drop()]);
     },
   };
 }

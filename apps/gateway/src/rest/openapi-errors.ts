@@ -1,5 +1,5 @@
 import type { ApiErrorCode, Operation } from '@atrium/contract';
-import { API_ERROR_STATUS } from '@atrium/contract';
+import { API_ERROR_STATUS, LOWEST_ROLE_FOR } from '@atrium/contract';
 
 const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
@@ -9,8 +9,7 @@ const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   CONFLICT: 'Conflicts with the current state (a name already taken, say)',
   GONE: 'No longer available',
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
-  UNSUPPORTED_MEDIA_TYPE: 'Body is not application/json',
-
+  UNSUPPORTED_MEDIA_TYPE: 'Body is not UTF-8 application/json, or has a Content-Encoding',
   TOO_MANY_REQUESTS: 'Rate limited; see Retry-After',
   INTERNAL_ERROR: 'Unexpected error',
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
@@ -31,6 +30,11 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
   if (rest.method === 'POST' || rest.method === 'PUT') {
     codes.add('PAYLOAD_TOO_LARGE');
     codes.add('UNSUPPORTED_MEDIA_TYPE');
+  }
+  // Project-scoped: a non-member gets 404; a 403 exists only when some role may not do this.
+  if (operation.access) {
+    codes.add('NOT_FOUND');
+    if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
   }
   for (const code of rest.errors ?? []) codes.add(code);
   const descriptions = rest.multipart ? { ...DESCRIPTIONS, ...MULTIPART_DESCRIPTIONS } : DESCRIPTIONS;

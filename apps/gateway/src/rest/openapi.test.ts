@@ -22,6 +22,14 @@ describe('the derived router and its document', () => {
     expect(document.paths['/projects'].get.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
   });
 
+  it('documents 404 for every project-scoped operation and 403 where some role is refused', () => {
+    const statuses = (method: string, path: string) => Object.keys(document.paths[path][method].responses);
+    expect(statuses('get', '/projects/{id}')).toContain('404');
+    expect(statuses('get', '/projects/{id}')).not.toContain('403');
+    expect(statuses('put', '/projects/{id}')).toEqual(expect.arrayContaining(['403', '404']));
+    expect(statuses('delete', '/projects/{id}')).toEqual(expect.arrayContaining(['403', '404']));
+  });
+
   it('documents the query parameters of lists', () => {
     const names = document.paths['/projects'].get.parameters.map((p: { name: string }) => p.name);
     expect(names.sort()).toEqual(['cursor', 'limit']);

@@ -1,10 +1,10 @@
 import { PROJECT_DELETED } from '@atrium/contract';
 import type { ProjectDeleted } from '@atrium/contract';
-import { callerId } from '@atrium/service-runtime';
+import { callerId, grantOf } from '@atrium/service-runtime';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { removeIconObject } from '../icon-objects.js';
 import { lockIconPath } from '../icon.repository.js';
-import { requireProjectRole } from '../membership.repository.js';
+import type { Membership } from '../membership.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
@@ -15,9 +15,9 @@ import { requireProjectRole } from '../membership.repository.js';
  */
 export const deleteProject =
   (deps: ProjectsDeps): Handler<'projects', 'delete'> =>
-  async (input, ctx) => {
+  async (_input, ctx) => {
     const userId = callerId(ctx);
-    const { project } = await requireProjectRole(ctx.em, input.id, userId, 'project.delete');
+    const { project } = grantOf<Membership>(ctx);
     await ctx.em.begin();
     let iconPath: string | null;
     try {

@@ -1,9 +1,8 @@
-import { callerId } from '@atrium/service-runtime';
+import { grantOf } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { toProjectDto } from '../dto.js';
-import { requireProjectRole } from '../membership.repository.js';
+import type { Membership } from '../membership.repository.js';
 
-export const getProject = (): Handler<'projects', 'get'> => async (input, ctx) => {
-  const membership = await requireProjectRole(ctx.em, input.id, callerId(ctx), 'project.read');
-  return toProjectDto(membership.project);
-};
+/** The runtime's access check already read the project with the membership: no second query. */
+export const getProject = (): Handler<'projects', 'get'> => async (_input, ctx) => toProjectDto(grantOf<Membership>(ctx).project);
+

@@ -1,18 +1,17 @@
-import { callerId, notFound } from '@atrium/service-runtime';
+import { notFound } from '@atrium/service-runtime';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { toProjectDto } from '../dto.js';
 import { removeIconObject } from '../icon-objects.js';
 import { replaceIconPath } from '../icon.repository.js';
-import { requireProjectRole } from '../membership.repository.js';
 
 /**
- * Records an icon the gateway has stored (its bytes already checked), then removes the object
- * it replaced. The previous icon stays until this commits, so a failed upload changes nothing.
+ * Records an icon the gateway has stored (its bytes already checked; the caller's role checked
+ * by the runtime, from the contract's `access`), then removes the object it replaced. The
+ * previous icon stays until this commits, so a failed upload changes nothing.
  */
 export const setIcon =
   (deps: ProjectsDeps): Handler<'icons', 'set'> =>
   async (input, ctx) => {
-    await requireProjectRole(ctx.em, input.id, callerId(ctx), 'project.icon');
     const change = await replaceIconPath(ctx.em, input.id, input.icon_path);
     // Deleted since the role check: the gateway removes the object it stored.
     if (!change) throw notFound('Project');

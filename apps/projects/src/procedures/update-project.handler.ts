@@ -1,13 +1,13 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { callerId } from '@atrium/service-runtime';
+import { grantOf } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { toProjectDto } from '../dto.js';
-import { requireProjectRole } from '../membership.repository.js';
+import type { Membership } from '../membership.repository.js';
 import { nameTaken } from './create-project.handler.js';
 
 /** Partial update: absent fields stay as they are, `null` clears a nullable field. */
 export const updateProject = (): Handler<'projects', 'update'> => async (input, ctx) => {
-  const { project } = await requireProjectRole(ctx.em, input.id, callerId(ctx), 'project.update');
+  const { project } = grantOf<Membership>(ctx);
   if (input.name !== undefined) project.name = input.name;
   if (input.display_name !== undefined) project.displayName = input.display_name;
   if (input.description !== undefined) project.description = input.description;

@@ -30,11 +30,13 @@ export const projectsContract = defineService('projects', {
     get: query({
       input: getProjectInput,
       output: projectSchema,
-      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'], errors: ['NOT_FOUND'] },
+      access: { action: 'project.read', projectId: 'id' },
+      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'] },
     }),
     update: mutation({
       input: updateProjectInput,
       output: projectSchema,
+      access: { action: 'project.update', projectId: 'id' },
       rest: {
         method: 'PUT',
         path: '/projects/{id}',
@@ -43,12 +45,13 @@ export const projectsContract = defineService('projects', {
         summary: 'Update a project',
         description: 'Partial: only the fields present change; `null` clears a nullable field. Needs admin or owner.',
         tags: ['Projects'],
-        errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errors: ['CONFLICT'],
       },
     }),
     delete: mutation({
       input: deleteProjectInput,
       output: z.void(),
+      access: { action: 'project.delete', projectId: 'id' },
       rest: {
         method: 'DELETE',
         path: '/projects/{id}',
@@ -57,7 +60,6 @@ export const projectsContract = defineService('projects', {
         summary: 'Delete a project and all its resources',
         description: 'Owner only. The project disappears at once; its resources are removed by the owning services.',
         tags: ['Projects'],
-        errors: ['FORBIDDEN', 'NOT_FOUND'],
       },
     }),
   },
@@ -69,6 +71,7 @@ export const projectsContract = defineService('projects', {
     set: mutation({
       input: setIconInput,
       output: projectSchema,
+      access: { action: 'project.icon', projectId: 'id' },
       rest: {
         method: 'POST',
         path: '/projects/{id}/icon',
@@ -80,13 +83,13 @@ export const projectsContract = defineService('projects', {
           `at most ${ICON_MAX_BYTES} bytes (413 above; 415 for any other type, SVG included). Replaces the previous icon. ` +
           'Answers the updated project; `icon_path` is where the gateway serves the file. Needs admin or owner.',
         tags: ['Projects'],
-        errors: ['FORBIDDEN', 'NOT_FOUND'],
         multipart: iconUploadForm,
       },
     }),
     delete: mutation({
       input: deleteIconInput,
       output: z.void(),
+      access: { action: 'project.icon', projectId: 'id' },
       rest: {
         method: 'DELETE',
         path: '/projects/{id}/icon',
@@ -95,13 +98,13 @@ export const projectsContract = defineService('projects', {
         summary: 'Delete the project icon',
         description: 'Clears `icon_path` and removes the file. Needs admin or owner.',
         tags: ['Projects'],
-        errors: ['FORBIDDEN', 'NOT_FOUND'],
       },
     }),
     /** Checked before an upload's bytes are stored, so a caller who could not set the icon never writes to the bucket. */
     authorize: query({
       input: authorizeIconInput,
       output: z.void(),
+      access: { action: 'project.icon', projectId: 'id' },
       internal: { callers: ['gateway'], auth: 'user' },
     }),
   },

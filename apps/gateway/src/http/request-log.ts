@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { OperationEntry } from '@atrium/contract';
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  template: string;
+}
+
+/**
+ * What the request log may say about a URL: never a value the client sent in it. Query values
+ * (cursors) and path parameters (ids, and invite tokens one day) are both client input, so a
+ * request is logged by the operation's path template (`/api/v1/projects/{id}`), or the pattern
+ * of the Fastify route that took it (`/docs/*`), and the names of its query parameters. A path
+ * that matches nothing is logged as `(no route)`: it may be a mistyped URL with a token in it.
+ */
+export function createUrlDescriber(prefix: string, operations: Iterable<OperationEntry>) {
+  const routes: Route[] = [...operations].map(({ operation }) => {
+    const { method, path } = operation.rest!;
+    // Routed as the REST adapter routes: case-insensitive, a parameter is one path segment.
+    const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+');
+    return { method, pattern: new RegExp(`^${pattern}/*$`, 'i'), template: `${prefix}${path}` };
+  });
+  return (method: string, url: string, routePattern: string | undefined): { url: string; query?: string[] } => {
+    const [rawPath = '', rawQuery] = url.split('?', 2);
+    const query = rawQuery ? [...new Set(rawQuery.split('&').map((pair) => pair.split('=', 1)[0]!).filter(Boolean))] : undefined;
+    const routed = method === 'HEAD' ? 'GET' : method;
+    const inApi = rawPath.toLowerCase().startsWith(prefix.toLowerCase()) ? rawPath.slice(prefix.length) : undefined;
+    const route = inApi === undefined ? undefined : routes.find((r) => r.method === routed && r.pattern.test(inApi));
+    const pattern = routePattern === `${prefix}/*` ? undefined : routePattern;
+    return { url: route?.template ?? pattern ?? '(no route)', ...(query?.length ? { query } : {}) };
+  };
+}
+
+/** One line per request, written once it is answered: method, URL (as above), status and time. */
+export function registerRequestLog(app: FastifyInstance, describeUrl: ReturnType<typeof createUrlDescriber>): void {
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, ...describeUrl(request.method, request.originalUrl, request.routeOptions.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+}
