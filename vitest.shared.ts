@@ -12,6 +12,8 @@ export function packageTestConfig({ infra }: { infra: boolean }) {
   return defineConfig({
     resolve: { conditions },
     ssr: { resolve: { conditions } },
+    // The environment vitest loads global setups in (the nats-server's permissions come from the contract).
+    environments: { __vitest__: { resolve: { conditions } } },
     test: {
       // Worker threads start faster than forked processes.
       pool: 'threads',

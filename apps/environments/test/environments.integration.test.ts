@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
+import { createNatsTransport } from '@atrium/nats-trpc';
 import { startEnvironmentsService } from '../src/service.js';
 
 let harness: ServiceHarness;
@@ -19,6 +20,11 @@ describe('environments over NATS', () => {
   });
 
   it('answers unknown procedures with NOT_FOUND rather than hanging', async () => {
-    await expect(harness.call('environments.nope', 'query', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Not from the gateway's connection: the bus lets it publish the contract's operations only.
+    const nc = await harness.connectBus('test');
+    const transport = createNatsTransport(nc, { timeoutMs: 20_000, signer: harness.keys.gateway.signer });
+    const call = transport.call({ service: 'environments', path: 'environments.nope', kind: 'query', input: {}, meta: { requestId: 'r' } });
+    await expect(call).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await nc.close();
   });
 });

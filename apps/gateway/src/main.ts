@@ -8,7 +8,7 @@ const config = loadGatewayConfig();
 const log = createLogger('gateway', config.LOG_LEVEL);
 // The gateway signs every call it makes, with the user it authenticated when there is one.
 const { signer } = loadAppKeys('gateway', config);
-const nc = await connectNats(config.NATS_URL, 'gateway');
+const nc = await connectNats(config.NATS_URL, 'gateway', config);
 const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer });
 const app = await buildGateway({
   transport,

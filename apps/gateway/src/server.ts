@@ -9,6 +9,7 @@ import type { Logger, UploadStore } from '@atrium/service-runtime';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import { registerEncodingGuard } from './http/encodings.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
@@ -97,6 +98,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       const envelope = errorEnvelope({ apiCode: 'BAD_REQUEST', message: error.message || 'Bad request' });
       void (reply as FastifyReply).header('x-request-id', request.id).status(400).send(envelope);
     },
+    clientErrorHandler,
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, headers } from '@nats-io/transport-node';
+import { headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
@@ -12,8 +12,15 @@ import { startProjectsService } from '../src/service.js';
 
 let harness: ServiceHarness;
 let raw: NatsConnection;
-/** A transport signing as `app`: what that app's own process would send. */
+let anyone: NatsConnection;
+let environmentsBus: NatsConnection;
+/**
+ * A transport signing as `app`, on a connection the bus lets publish anything: the signatures
+ * alone must hold, as on a bus without authentication (defence in depth).
+ */
 let as: (app: AppName) => ServiceTransport;
+/** What the environments process itself sends: its bus identity and its key. */
+let fromEnvironments: () => ServiceTransport;
 
 beforeAll(async () => {
   harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus }) => {
@@ -26,11 +33,15 @@ beforeAll(async () => {
       bus,
     });
   });
-  raw = await connect({ servers: harness.natsUrl });
-  as = (app) => createNatsTransport(raw, { timeoutMs: 20_000, signer: harness.keys[app].signer });
+  // Valid bus credentials (the gateway's), but no signing key of its own: only what it signs with the test's keys counts.
+  raw = await harness.connectBus('gateway');
+  anyone = await harness.connectBus('test');
+  environmentsBus = await harness.connectBus('environments');
+  as = (app) => createNatsTransport(anyone, { timeoutMs: 20_000, signer: harness.keys[app].signer });
+  fromEnvironments = () => createNatsTransport(environmentsBus, { timeoutMs: 20_000, signer: harness.keys.environments.signer });
 });
 afterAll(async () => {
-  await raw?.close();
+  await Promise.all([raw?.close(), anyone?.close(), environmentsBus?.close()]);
   await harness?.stop();
 });
 
@@ -118,7 +129,7 @@ describe('typed calls from one service to another', () => {
   it('act for the user who called, through the contract types', async () => {
     const owner = user();
     const project = await harness.call('projects.create', 'mutation', { name: `s2s-${Date.now()}` }, owner);
-    const services = serviceClients(as('environments'), environmentsHandling(owner));
+    const services = serviceClients(fromEnvironments(), environmentsHandling(owner));
     const answer = await services.projects.memberships.role({ project_id: project.id });
     expect(answer).toEqual({ role: 'owner' });
     await expect(serviceClients(as('environments'), environmentsHandling(user())).projects.memberships.role({ project_id: project.id })).resolves.toEqual({

@@ -4,7 +4,6 @@ import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
 import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore } from '@atrium/service-runtime';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startProjectsService } from '../src/service.js';
@@ -23,7 +22,7 @@ beforeAll(async () => {
       bus,
     });
   });
-  nc = await connect({ servers: harness.natsUrl });
+  nc = await harness.connectBus('test');
 });
 afterAll(async () => {
   await nc?.close();

@@ -15,6 +15,7 @@ import { connect } from '@nats-io/transport-node';
 import { createNatsTransport } from '@atrium/nats-trpc';
 import { createTestDatabase, freePort, startTestInfra } from '@atrium/test-kit';
 import { generateKeyEnvironment, loadAppKeys } from '@atrium/service-runtime';
+import { busAuth } from '@atrium/local-infra';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -54,7 +55,8 @@ async function http(label: string, url: string, headers: Record<string, string> 
 
 /** The same call without HTTP: straight onto NATS, 32 in flight, for the same duration. */
 async function natsDirect(label: string, natsUrl: string, call: () => Parameters<ReturnType<typeof createNatsTransport>['call']>[0]): Promise<Figures> {
-  const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+  const gateway = busAuth(infra.natsCredentials, 'gateway');
+  const nc = await connect({ servers: natsUrl, noAsyncTraces: true, user: gateway.NATS_USER, pass: gateway.NATS_PASSWORD, inboxPrefix: '_INBOX_gateway' });
   // Signed as the gateway signs, so the figure includes signing and verifying.
   const transport = createNatsTransport(nc, { timeoutMs: 5000, signer: loadAppKeys('gateway', keyEnv.gateway).signer });
   const latencies: number[] = [];
@@ -81,10 +83,10 @@ const url = `http://127.0.0.1:${port}`;
 const common = { DATABASE_URL: database.url, NATS_URL: infra.natsUrl, LOG_LEVEL: 'warn' };
 const keyEnv = generateKeyEnvironment();
 const children = [
-  startApp('identity', { ...common, ...keyEnv.identity }),
-  startApp('projects', { ...common, ...keyEnv.projects }),
-  startApp('environments', { ...common, ...keyEnv.environments }),
-  startApp('gateway', { ...common, ...keyEnv.gateway, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', AUTH_RATE_LIMIT_PER_MINUTE: '0' }),
+  startApp('identity', { ...common, ...keyEnv.identity, ...busAuth(infra.natsCredentials, 'identity') }),
+  startApp('projects', { ...common, ...keyEnv.projects, ...busAuth(infra.natsCredentials, 'projects') }),
+  startApp('environments', { ...common, ...keyEnv.environments, ...busAuth(infra.natsCredentials, 'environments') }),
+  startApp('gateway', { ...common, ...keyEnv.gateway, ...busAuth(infra.natsCredentials, 'gateway'), PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', AUTH_RATE_LIMIT_PER_MINUTE: '0' }),
 ];
 
 try {

@@ -29,7 +29,7 @@ import {
   lazyTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, Logger, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -48,13 +48,20 @@ export interface RunningSystem {
  * its own NATS connection and they talk exactly as separate deployments do; without it they
  * are linked in process. Without DATABASE_URL an embedded PostgreSQL is started.
  */
-async function connectAll(url: string): Promise<Record<ServiceName | 'gateway', NatsConnection>> {
+async function connectAll(url: string, auth: BusAuthOf): Promise<Record<ServiceName | 'gateway', NatsConnection>> {
   const names = [...SERVICE_NAMES, 'gateway'] as const;
-  const connections = await Promise.all(names.map((name) => connectNats(url, name)));
+  const connections = await Promise.all(names.map((name) => connectNats(url, name, auth(name))));
   return Object.fromEntries(names.map((name, i) => [name, connections[i]!])) as Record<ServiceName | 'gateway', NatsConnection>;
 }
 
-export async function startSystem(config: StandaloneConfig, log: Logger): Promise<RunningSystem> {
+/** Each app's NATS identity; by default all use the one configured (NATS_USER, …), if any. */
+export type BusAuthOf = (app: ServiceName | 'gateway') => NatsAuthConfig;
+
+export async function startSystem(
+  config: StandaloneConfig,
+  log: Logger,
+  busAuth: BusAuthOf = () => config,
+): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log.error({ err: error }, 'stop failed'));
@@ -75,7 +82,7 @@ export async function startSystem(config: StandaloneConfig, log: Logger): Promis
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.
-    const nats = config.NATS_URL ? await connectAll(config.NATS_URL) : undefined;
+    const nats = config.NATS_URL ? await connectAll(config.NATS_URL, busAuth) : undefined;
     // Registered first so it runs last: everything below may still need NATS while stopping.
     stops.push(async () => {
       await Promise.all(Object.values(nats ?? {}).map((nc) => nc.drain().catch(() => undefined)));

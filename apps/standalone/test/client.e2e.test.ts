@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { TRPCClientError } from '@trpc/client';
 import { createAtriumClient } from '@atrium/client';
 import type { Project } from '@atrium/contract';
 import { createNatsTransport } from '@atrium/nats-trpc';
+import { busAuth } from '@atrium/local-infra';
+import { connectNats } from '@atrium/service-runtime';
 import { newUser, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -13,7 +14,7 @@ let system: TestSystem;
 let nc: NatsConnection;
 beforeAll(async () => {
   system = await startTestSystem();
-  nc = await connect({ servers: system.natsUrl });
+  nc = await connectNats(system.natsUrl, 'gateway', busAuth(system.natsCredentials, 'gateway'));
 });
 afterAll(async () => {
   await nc?.close();

@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +174,35 @@ describe('query strings', () => {
   });
 });
 
+/** Sends bytes as they are, for requests no HTTP client would send, and reads the whole answer. */
+function rawHttp(request: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(Number(port), '127.0.0.1', () => socket.end(request));
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests that are not valid HTTP', () => {
+  it('get the error envelope and a request id too', async () => {
+    for (const [request, status] of [
+      ['GET /api/v1/projects HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n', 400],
+      [`GET /api/v1/projects HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ] as const) {
+      const answer = await rawHttp(request);
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe(`HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : 'Request Header Fields Too Large'}`);
+      expect(head).toMatch(/x-request-id: [0-9a-f-]{36}/);
+      expect(JSON.parse(body)).toEqual({ success: false, error: { code: 'BAD_REQUEST', message: expect.any(String) } });
+    }
+  });
+});
+
 describe('the log of refused requests', () => {
   it('carries no stack and no parameter value for any 4xx', async () => {
     const secret = 'Secret-Value-0123';
@@ -193,6 +223,7 @@ describe('the log of refused requests', () => {
       api('POST', '/projects', { token, rawBody: `{"name":"x","description":"${secret}"}`, headers: { 'content-type': 'application/json; charset=latin1' } }),
       api('GET', `/no-such-route/${secret}?q=${secret}`, { token }),
       fetch(`${url}/api/v1/projects`, { method: 'HEAD', headers: { authorization: `Bearer ats_${secret}` } }),
+      rawHttp(`GET /api/v1/projects?x=${secret} HTTP/1.1\r\nHost: x\r\n${secret}\r\n\r\n`).then(() => ({ status: 400 })),
     ];
     for (const response of await Promise.all(refusals)) expect(response.status).toBeGreaterThanOrEqual(400);
     const lines = logLines.slice(from);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { busAuth } from '@atrium/local-infra';
 import { ICON_MAX_BYTES, ICON_PATH_PATTERN } from '@atrium/contract';
 import { buildGateway, checkReadiness } from '@atrium/gateway';
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
-import { createLogger, natsUploadStore } from '@atrium/service-runtime';
+import { connectNats, createLogger, natsUploadStore } from '@atrium/service-runtime';
 import type { UploadStore } from '@atrium/service-runtime';
 import { queryDatabase } from '@atrium/test-kit';
 import { gif, html, jpeg, png, svg, webp } from './support/images.js';
@@ -20,7 +20,8 @@ let bucket: UploadStore;
 
 beforeAll(async () => {
   system = await startTestSystem({ UPLOADS_BUCKET: BUCKET });
-  nc = await connect({ servers: system.natsUrl });
+  // As the test's own unrestricted user: the apps' bus permissions are the production ones.
+  nc = await connectNats(system.natsUrl, 'test', busAuth(system.natsCredentials, 'test'));
   bucket = await natsUploadStore(nc, { bucket: BUCKET });
 });
 afterAll(async () => {
@@ -213,7 +214,8 @@ describe('project icons', () => {
   it('is served alike by every gateway instance: the bytes live in the bucket, not on one machine', async () => {
     const { token } = await newUser(system.api);
     const id = await newProject(token);
-    const second = await connect({ servers: system.natsUrl });
+    // A second gateway instance, with the gateway's own NATS user and permissions.
+    const second = await connectNats(system.natsUrl, 'gateway', busAuth(system.natsCredentials, 'gateway'));
     const transport = createNatsTransport(second, { timeoutMs: 20_000, signer: system.keys.gateway.signer });
     const gateway = await buildGateway({
       transport,

@@ -17,7 +17,9 @@ describe('a gateway whose services are not running', () => {
   let url: string;
 
   beforeAll(async () => {
-    nc = await connect({ servers: inject('natsUrl') });
+    // The unrestricted test user: it calls made-up services no app may call.
+    const test = inject('natsCredentials').test;
+    nc = await connect({ servers: inject('natsUrl'), user: test?.user, pass: test?.password });
     // A service prefix nobody serves: the same as every service being down.
     const transport = createNatsTransport(nc, { timeoutMs: 2000 });
     const unserved = { call: (call: Parameters<typeof transport.call>[0]) => transport.call({ ...call, service: `${call.service}-down` }) };

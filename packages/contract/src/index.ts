@@ -19,3 +19,4 @@ import { projectsContract } from './services/projects.js';
 export const contracts = [identityContract, projectsContract, environmentsContract] as const;
 export * from './events.js';
 export * from './credentials.js';
+export * from './bus-permissions.js';

@@ -3,3 +3,4 @@ export * from './postgres.js';
 export * from './nats-server.js';
 export * from './databases.js';
 export * from './test-infra.js';
+export * from './bus-credentials.js';

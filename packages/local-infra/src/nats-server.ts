@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,15 +45,22 @@ export interface NatsServerOptions {
   port?: number;
   /** Where JetStream keeps its data, kept on stop; a temporary folder, removed on stop, by default. */
   storeDir?: string;
+  /** nats-server configuration to run with (an `authorization` block, say); none by default. */
+  config?: string;
 }
 
 /** Starts a private nats-server with JetStream on a free port, its store in a temporary folder. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<RunningNats> {
   const port = options.port ?? (await freePort());
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'atrium-nats-')));
-  const child = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
-    stdio: 'ignore',
-  });
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+  let configDir: string | undefined;
+  if (options.config) {
+    configDir = await mkdtemp(join(tmpdir(), 'atrium-nats-config-'));
+    await writeFile(join(configDir, 'nats.conf'), options.config, { mode: 0o600 });
+    args.push('-c', join(configDir, 'nats.conf'));
+  }
+  const child = spawn(natsServerBinary(), args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitForPort(port, 10_000);
@@ -67,6 +74,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       child.kill('SIGTERM');
       await exited;
       if (!options.storeDir) await rm(storeDir, { recursive: true, force: true });
+      if (configDir) await rm(configDir, { recursive: true, force: true });
     },
   };
 }

@@ -22,6 +22,7 @@ export default async function setup(project: TestProject) {
   const infra = await shared.infra;
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('natsUrl', infra.natsUrl);
+  project.provide('natsCredentials', infra.natsCredentials);
   return async () => {
     shared.users -= 1;
     if (shared.users > 0) return;

@@ -1,20 +1,5 @@
-/**
- * Subjects: `svc.<service>.v1.<procedure>` for calls (service first, so NATS credentials
- * can be scoped to `svc.projects.>`), one queue group per service so instances share load.
- */
-export const API_VERSION = 'v1';
-
-export function serviceSubjectPrefix(service: string): string {
-  return `svc.${service}.${API_VERSION}.`;
-}
-
-export function procedureSubject(service: string, path: string): string {
-  return serviceSubjectPrefix(service) + path;
-}
-
-export function queueGroup(service: string): string {
-  return `svc-${service}`;
-}
+// Subject naming is part of the contract (the bus permissions are derived from it too).
+export { API_VERSION, procedureSubject, queueGroup, serviceSubjectPrefix } from '@atrium/contract';
 
 /** Headers that carry the call's metadata across the hop. */
 export const HEADER = {

@@ -41,14 +41,17 @@ const router = t.router({
 });
 const endpoint: RouterEndpoint<{ meta: CallMeta }> = { router, createContext: (meta) => ({ meta }) };
 
+/** The test run's unrestricted user: these tests serve made-up services no app may use. */
+const anyone = () => ({ servers: inject('natsUrl'), user: inject('natsCredentials').test?.user, pass: inject('natsCredentials').test?.password });
+
 let server: NatsConnection;
 let client: NatsConnection;
 let transport: ServiceTransport;
 const service = `echo${Date.now()}`;
 
 beforeAll(async () => {
-  server = await connect({ servers: inject('natsUrl') });
-  client = await connect({ servers: inject('natsUrl') });
+  server = await connect(anyone());
+  client = await connect(anyone());
   serveRouterOverNats(server, service, endpoint);
   await server.flush();
   transport = createNatsTransport(client, { timeoutMs: 500, signer: createCallSigner(generateSigningKey('gateway').signing) });
@@ -129,7 +132,7 @@ describe('tRPC over a real nats-server', () => {
   });
 
   it('spreads calls over every instance of the queue group', async () => {
-    const second = await connect({ servers: inject('natsUrl') });
+    const second = await connect(anyone());
     const seen = new Set<string>();
     const tagged = (tag: string): RouterEndpoint<{ meta: CallMeta }> => ({
       router: t.router({ who: t.procedure.query(() => tag) }),
@@ -146,7 +149,7 @@ describe('tRPC over a real nats-server', () => {
   });
 
   it('drain() answers every call already taken before it resolves', async () => {
-    const own = await connect({ servers: inject('natsUrl') });
+    const own = await connect(anyone());
     const drained = `${service}-drain`;
     let taken: () => void = () => undefined;
     const callTaken = new Promise<void>((resolve) => {

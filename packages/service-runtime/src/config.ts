@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger.js';
 import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
+import { natsAuthEnvShape } from './nats.js';
 
 /** Settings of every process on the bus: the gateway and each service. */
 export const busEnvShape = {
   NATS_URL: z.string().min(1).meta({ description: 'NATS server URL(s), comma-separated' }),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...natsAuthEnvShape,
   ...signingKeyEnvShape,
 };
 

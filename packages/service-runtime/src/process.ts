@@ -7,11 +7,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from './logger.js';
 import type { Logger, LOG_LEVELS } from './logger.js';
 import { connectNats } from './nats.js';
+import type { NatsAuthConfig } from './nats.js';
 import { serveOverNats } from './service.js';
 import type { ServiceInstance } from './service.js';
 import { onShutdown } from './shutdown.js';
 
-export interface ServiceProcessConfig {
+export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
   NATS_REQUEST_TIMEOUT_MS: number;
@@ -33,7 +34,7 @@ export async function runServiceProcess(
   const log = createLogger(name, config.LOG_LEVEL);
   try {
     const keys = loadAppKeys(name, config);
-    const nc = await connectNats(config.NATS_URL, name);
+    const nc = await connectNats(config.NATS_URL, name, config);
     const bus = { keys, transport: createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer }) };
     const service = await start({ nc, broadcast: createNatsBroadcast(nc), log, bus });
     const served = await serveOverNats(nc, service);

@@ -1,12 +1,12 @@
 import '@atrium/local-infra/provided-context';
 import { inject } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@atrium/nats-trpc';
 import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, startNatsServer } from '@atrium/local-infra';
-import { generateAppKeys } from '@atrium/service-runtime';
+import { busAuth, createTestDatabase, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
+import type { BusIdentity } from '@atrium/local-infra';
+import { connectNats, generateAppKeys } from '@atrium/service-runtime';
 import type { AppKeys, EventStreamLimits, EventStreamOptions, ServiceBus } from '@atrium/service-runtime';
 import type { AppName, ServiceName } from '@atrium/contract';
 
@@ -30,19 +30,18 @@ export interface ServiceHarness {
   transport: ServiceTransport;
   /** The keys made for this test's apps, to sign calls as any of them. */
   keys: Record<AppName, AppKeys>;
-  /** This harness's own nats-server, for probes with a connection and no signing key of their own. */
-  natsUrl: string;
+  /** A connection to the harness's nats-server as `identity`, with its bus permissions (`test`: may do anything). */
+  connectBus(identity: BusIdentity): Promise<NatsConnection>;
   // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts one service the way production does — its own database, serving on real NATS —
- * and gives the test a client on a second connection. Each harness gets a fresh database and a
- * nats-server of its own (it starts in milliseconds): two test files serving the same service
- * on one server would share its queue group, and each would receive calls signed with the
- * other's keys.
+ * Starts one service the way production does — its own database, serving on real NATS with the
+ * bus permissions of `infra/` — and gives the test a client on a second connection, as the
+ * gateway. Each harness gets a fresh database and a nats-server of its own (it starts in
+ * milliseconds): two test files serving one service would otherwise share its queue group.
  */
 export async function startServiceHarness(
   name: ServiceName,
@@ -56,10 +55,15 @@ export async function startServiceHarness(
     bus: ServiceBus;
   }) => Promise<StartableService>,
 ): Promise<ServiceHarness> {
-  const [database, nats] = await Promise.all([createTestDatabase(inject('databaseUrl')), startNatsServer()]);
-  const natsUrl = nats.url;
-  const serverConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
-  const clientConnection: NatsConnection = await connect({ servers: natsUrl, noAsyncTraces: true });
+  const credentials = generateBusCredentials();
+  const [database, nats] = await Promise.all([
+    createTestDatabase(inject('databaseUrl')),
+    startNatsServer({ config: testBusAuthorization(credentials) }),
+  ]);
+  const connectBus = (identity: BusIdentity) => connectNats(nats.url, identity, busAuth(credentials, identity));
+  // Each side with its own bus identity: the service's, and the gateway's for the calls.
+  const serverConnection = await connectBus(name);
+  const clientConnection = await connectBus('gateway');
   const events = testEventStream();
   const keys = generateAppKeys();
   // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
@@ -74,7 +78,7 @@ export async function startServiceHarness(
     events,
     transport,
     keys,
-    natsUrl,
+    connectBus,
     call: (path, kind, input, caller) =>
       transport.call({ service: service.name, path, kind, input, meta: { requestId: randomUUID(), caller } }),
     async stop() {

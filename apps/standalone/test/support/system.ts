@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { startNatsServer } from '@atrium/local-infra';
+import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
+import type { BusCredentials } from '@atrium/local-infra';
 import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { loadStandaloneConfig } from '../../src/env.js';
@@ -13,6 +14,8 @@ export interface TestSystem {
   databaseUrl: string;
   /** The nats-server this system is on: its own, unless `NATS_URL` was given. */
   natsUrl: string;
+  /** The NATS users of its own nats-server, which runs with the bus permissions of `infra/` (see busAuth). */
+  natsCredentials: BusCredentials;
   /** The keys the system made for its apps (to sign calls as one of them). */
   keys: RunningSystem['keys'];
   api: ApiClient;
@@ -29,9 +32,10 @@ export interface TestSystem {
  * A test that manages the broker itself passes `NATS_URL`.
  */
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const credentials = env.NATS_URL ? undefined : generateBusCredentials();
   const [database, nats] = await Promise.all([
     createTestDatabase(inject('databaseUrl'), 'e2e'),
-    env.NATS_URL ? undefined : startNatsServer(),
+    credentials ? startNatsServer({ config: testBusAuthorization(credentials) }) : undefined,
   ]);
   const natsUrl = env.NATS_URL ?? nats!.url;
   const events = testEventStream();
@@ -48,11 +52,12 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     EVENTS_NAMESPACE: events.namespace,
     ...env,
   });
-  const system = await startSystem(config, createLogger('e2e', 'silent'));
+  const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app));
   return {
     url: system.url,
     databaseUrl: database.url,
     natsUrl,
+    natsCredentials: credentials ?? {},
     keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { APP_NAMES, busPermissions, renderAuthorization } from '@atrium/contract';
+import type { AppName } from '@atrium/contract';
+
+/** Who may connect to a test run's nats-server: every app, and `test`, which may do anything (to inspect streams). */
+export type BusIdentity = AppName | 'test';
+export type BusCredentials = Partial<Record<BusIdentity, { user: string; password: string }>>;
+
+/** Fresh passwords for every app and the `test` user. */
+export function generateBusCredentials(): Required<BusCredentials> {
+  const identities: BusIdentity[] = [...APP_NAMES, 'test'];
+  return Object.fromEntries(
+    identities.map((identity) => [identity, { user: identity, password: randomBytes(18).toString('base64url') }]),
+  ) as Required<BusCredentials>;
+}
+
+/**
+ * The nats-server authorization of a test run: the permissions `infra/` ships (one definition,
+ * in the contract), for any stream and namespace since each test file makes its own, plus the
+ * unrestricted `test` user.
+ */
+export function testBusAuthorization(credentials: Required<BusCredentials>): string {
+  const permissions = busPermissions({ stream: '*', namespace: '*', uploadsBucket: '*' });
+  return renderAuthorization([
+    ...APP_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })),
+    credentials.test,
+  ]);
+}
+
+/** The settings an app reads to connect as `identity` (none when the bus has no authentication). */
+export function busAuth(credentials: BusCredentials, identity: BusIdentity): { NATS_USER?: string; NATS_PASSWORD?: string } {
+  const entry = credentials[identity];
+  return entry ? { NATS_USER: entry.user, NATS_PASSWORD: entry.password } : {};
+}
