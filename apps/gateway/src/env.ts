@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busEnvShape, callerEnvShape, loadConfig, uploadsEnvShape } from '@atrium/service-runtime';
+import { busEnvShape, callerEnvShape, loadConfig, uploadsEnvShape } from '@atrium/service-runtime/core';
 import { corsOriginsSchema } from './http/cors.js';
 
 export const gatewayEnvShape = {

@@ -1,5 +1,14 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
-import { connectNats, createLogger, loadAppKeys, natsUploadStore, onShutdown, uploadBucketSettings } from '@atrium/service-runtime';
+import {
+  connectNats,
+  createLogger,
+  createMetrics,
+  loadAppKeys,
+  natsUploadStore,
+  observedTransport,
+  onShutdown,
+  uploadBucketSettings,
+} from '@atrium/service-runtime/core';
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
@@ -9,8 +18,10 @@ const log = createLogger('gateway', config.LOG_LEVEL);
 // The gateway signs every call it makes, with the user it authenticated when there is one.
 const { signer } = loadAppKeys('gateway', config);
 const nc = await connectNats(config.NATS_URL, 'gateway', config);
-const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer });
+const metrics = createMetrics({ processMetrics: true });
+const transport = observedTransport(createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer }), metrics);
 const app = await buildGateway({
+  metrics,
   transport,
   broadcast: createNatsBroadcast(nc),
   log,

@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import type { Logger, UploadStore } from '@atrium/service-runtime';
+import type { Logger, Metrics, UploadStore } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
@@ -41,6 +41,8 @@ export interface GatewayOptions {
   rateLimitPerMinute: number;
   authRateLimitPerMinute: number;
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** Counted requests, answered at GET /metrics (the one-process mode shares one with its services). */
+  metrics?: Metrics;
 }
 
 /** The configuration-derived part of the options, shared by the gateway's own process and the one-process mode. */
@@ -122,6 +124,16 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
   });
   registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
+  // What each request reached, filled in by the REST procedure (see GatewayContext.observed).
+  const observed = new WeakMap<object, { operation?: string }>();
+  const { metrics } = options;
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url;
+      const operation = observed.get(request)?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
+      metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+  }
 
   registerEncodingGuard(app);
   registerJsonBodyParser(app);
@@ -176,6 +188,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
   app.get('/readyz', async (_request, reply) => {
     const readiness = await options.readiness();
     void reply.status(readiness.ready ? 200 : 503);
@@ -196,11 +211,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,
     router,
-    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined>; body?: unknown } }): GatewayContext => ({
-      requestId: req.id,
-      credential: credentialFromHeaders(req.headers),
-      body: req.body,
-    }),
+    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined>; body?: unknown } }): GatewayContext => {
+      const context: GatewayContext = { requestId: req.id, credential: credentialFromHeaders(req.headers), body: req.body, observed: {} };
+      observed.set(req, context.observed!);
+      return context;
+    },
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;
       if (first) return { status: statusOf(apiErrorOf(getTRPCErrorFromUnknown(first)).apiCode) };

@@ -1,10 +1,12 @@
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { HandlerOf, identityContract } from '@atrium/contract';
 import type { ServiceContext } from '@atrium/service-runtime';
+import type { Passwords } from './security/passwords.js';
 
 export interface IdentityDeps {
   broadcast: Broadcast;
   sessionTtlMs: number;
+  passwords: Passwords;
 }
 
 type Ops = (typeof identityContract)['operations'];

@@ -1,4 +1,6 @@
 export { startIdentityService } from './service.js';
+export { TEST_ONLY_SCRYPT } from './security/passwords.js';
+export type { ScryptParams } from './security/passwords.js';
 export type { IdentityServiceOptions } from './service.js';
 export { identityEnvShape, loadIdentityConfig } from './env.js';
 export type { IdentityRouter } from './router.js';

@@ -5,6 +5,7 @@ import { createApiKey, deleteApiKey, listApiKeys } from './procedures/api-keys.h
 import { authenticate } from './procedures/authenticate.handler.js';
 import { login } from './procedures/login.handler.js';
 import { logout } from './procedures/logout.handler.js';
+import { lookupUsers } from './procedures/lookup-users.handler.js';
 import { me } from './procedures/me.handler.js';
 import { register } from './procedures/register.handler.js';
 import { updateMe } from './procedures/update-me.handler.js';
@@ -14,6 +15,7 @@ export function createIdentityRouter(deps: IdentityDeps) {
     auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
     apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
     credentials: { authenticate: authenticate() },
+    users: { lookup: lookupUsers() },
     health: { check: healthCheck('identity') },
   });
 }

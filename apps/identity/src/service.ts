@@ -3,6 +3,8 @@ import { serviceEndpoint } from '@atrium/service-runtime';
 import type { Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { initIdentityOrm } from './db.js';
 import { createIdentityRouter } from './router.js';
+import { createPasswords } from './security/passwords.js';
+import type { ScryptParams } from './security/passwords.js';
 
 export interface IdentityServiceOptions {
   databaseUrl: string;
@@ -12,6 +14,8 @@ export interface IdentityServiceOptions {
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
   bus: ServiceBus;
+  /** Password hashing cost; the standard one unless a test system asks for TEST_ONLY_SCRYPT. */
+  passwordHashing?: ScryptParams;
 }
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
@@ -20,6 +24,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const router = createIdentityRouter({
     broadcast: options.broadcast,
     sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,
+    passwords: createPasswords(options.passwordHashing),
   });
   return {
     name: 'identity',

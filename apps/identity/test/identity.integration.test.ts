@@ -3,12 +3,20 @@ import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
 import { startIdentityService } from '../src/service.js';
+import { TEST_ONLY_SCRYPT } from '../src/security/passwords.js';
 
 let harness: ServiceHarness;
 
 beforeAll(async () => {
   harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
-    startIdentityService({ databaseUrl, sessionTtlDays: 30, broadcast, bus, log: createLogger('identity', 'silent') }),
+    startIdentityService({
+      databaseUrl,
+      sessionTtlDays: 30,
+      broadcast,
+      bus,
+      log: createLogger('identity', 'silent'),
+      passwordHashing: TEST_ONLY_SCRYPT,
+    }),
   );
 });
 afterAll(() => harness?.stop());

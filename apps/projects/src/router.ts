@@ -1,11 +1,17 @@
 import { projectsContract } from '@atrium/contract';
 import { healthCheck, implementService } from '@atrium/service-runtime';
 import { authorizeIcon } from './procedures/authorize-icon.handler.js';
+import { addMember } from './procedures/add-member.handler.js';
 import { createProject } from './procedures/create-project.handler.js';
 import { deleteProject } from './procedures/delete-project.handler.js';
 import { deleteIcon } from './procedures/delete-icon.handler.js';
 import { getProject } from './procedures/get-project.handler.js';
+import { ensureMember } from './procedures/ensure-member.handler.js';
+import { listMembers } from './procedures/list-members.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
+import { removeMember } from './procedures/remove-member.handler.js';
+import { transferOwnership } from './procedures/transfer-ownership.handler.js';
+import { updateMember } from './procedures/update-member.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
 import { setIcon } from './procedures/set-icon.handler.js';
 import { projectMembership } from './membership.repository.js';
@@ -20,9 +26,11 @@ export function createProjectsRouter(deps: ProjectsDeps) {
       get: getProject(),
       update: updateProject(),
       delete: deleteProject(deps),
+      transfer: transferOwnership(),
     },
     icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
-    memberships: { role: memberRole() },
+    members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
+    memberships: { role: memberRole(), ensure: ensureMember() },
     health: { check: healthCheck('projects') },
   }, { projectRoles: projectMembership });
 }

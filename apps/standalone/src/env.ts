@@ -15,6 +15,8 @@ const {
   ATRIUM_SIGNING_KEY: _key,
   ATRIUM_SIGNING_KEY_ID: _keyId,
   ATRIUM_TRUSTED_KEYS: _trusted,
+  // The gateway answers /metrics for the whole process.
+  METRICS_PORT: _metricsPort,
   ...settings
 } = { ...identityEnvShape, ...gatewayEnvShape };
 

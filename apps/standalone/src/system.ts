@@ -6,6 +6,7 @@ import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
+import type { ScryptParams } from '@atrium/identity';
 import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
   createLocalBroadcast,
@@ -18,6 +19,7 @@ import { startProjectsService } from '@atrium/projects';
 import {
   connectNats,
   createJetStreamSink,
+  createMetrics,
   createLocalSink,
   createLogger,
   ensureEventStream,
@@ -27,6 +29,7 @@ import {
   uploadBucketSettings,
   generateAppKeys,
   lazyTransport,
+  observedTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
@@ -54,6 +57,14 @@ async function connectAll(url: string, auth: BusAuthOf): Promise<Record<ServiceN
   return Object.fromEntries(names.map((name, i) => [name, connections[i]!])) as Record<ServiceName | 'gateway', NatsConnection>;
 }
 
+/** What only a test system changes. */
+export interface SystemTuning {
+  /** Identity's password hashing cost (tests: TEST_ONLY_SCRYPT); the standard one by default. */
+  passwordHashing?: ScryptParams;
+  /** Process metrics (CPU, memory, event loop) in /metrics; on by default, off for test systems sharing a process. */
+  processMetrics?: boolean;
+}
+
 /** Each app's NATS identity; by default all use the one configured (NATS_USER, …), if any. */
 export type BusAuthOf = (app: ServiceName | 'gateway') => NatsAuthConfig;
 
@@ -61,6 +72,7 @@ export async function startSystem(
   config: StandaloneConfig,
   log: Logger,
   busAuth: BusAuthOf = () => config,
+  tuning: SystemTuning = {},
 ): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -91,17 +103,23 @@ export async function startSystem(
     const stream = eventStreamSettings(config);
     // A key per app, made now: see generateAppKeys for why nothing is kept on disk.
     const keys = generateAppKeys();
+    // One registry for the whole process, served by the gateway at /metrics.
+    const metrics = createMetrics({ processMetrics: tuning.processMetrics ?? true });
     // In process, each service's own calls go through a transport signed with its key, made once all have started.
     let inProcess: Partial<Record<ServiceName, ServiceTransport>> = {};
     const busOf = (name: ServiceName): ServiceBus => ({
       keys: keys[name],
-      transport: nats
-        ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
-        : lazyTransport(() => {
-            const transport = inProcess[name];
-            if (!transport) throw new Error('services are still starting');
-            return transport;
-          }),
+      metrics,
+      transport: observedTransport(
+        nats
+          ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
+          : lazyTransport(() => {
+              const transport = inProcess[name];
+              if (!transport) throw new Error('services are still starting');
+              return transport;
+            }),
+        metrics,
+      ),
     });
     // Uploads: the object store every instance sees with NATS; a folder beside the database without it.
     const bucket = uploadBucketSettings(config);
@@ -123,6 +141,7 @@ export async function startSystem(
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
         bus: busOf('identity'),
+        passwordHashing: tuning.passwordHashing,
       }),
       startProjectsService({
         databaseUrl,
@@ -173,7 +192,9 @@ export async function startSystem(
       gatewayBroadcast = localBroadcast!;
     }
 
+    transport = observedTransport(transport, metrics);
     const app = await buildGateway({
+      metrics,
       transport,
       broadcast: gatewayBroadcast,
       uploads: await uploadsOf('gateway'),

@@ -21,7 +21,8 @@ type User = Awaited<ReturnType<typeof newUser>>;
 const users = {} as Record<ProjectRole | 'outsider', User>;
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  // Many users register here: the sign-up rate limit is another test's subject.
+  system = await startTestSystem({ AUTH_RATE_LIMIT_PER_MINUTE: '0' });
   for (const who of [...PROJECT_ROLES, 'outsider'] as const) users[who] = await newUser(system.api, who);
 });
 afterAll(() => system?.stop());

@@ -2,12 +2,15 @@ import { contractClient, environmentsContract, identityContract, projectsContrac
 import type { ContractClient, ServiceContract } from '@atrium/contract';
 import type { CallMeta, ServiceTransport } from '@atrium/nats-trpc';
 import type { AppKeys } from './keys.js';
+import type { Metrics } from './metrics.js';
 
 /** How a service meets the others: its keys, and a transport for its own calls signed with them. */
 export interface ServiceBus {
   keys: AppKeys;
   /** Calls to other services (over NATS, or in process), signed as this service. */
   transport: ServiceTransport;
+  /** Where its calls are counted (see implementService); none in tests that do not look. */
+  metrics?: Metrics;
 }
 
 /** Typed clients of every service, as a handler sees them (`ctx.services.projects.projects.get(…)`). */

@@ -25,6 +25,8 @@ export const serviceEnvShape = {
   DATABASE_URL: z.string().min(1).meta({ description: 'PostgreSQL connection URL' }),
   // At least 2: start-up holds one connection for the migration lock while migrating on another.
   DB_POOL_MAX: z.coerce.number().int().min(2).default(10),
+  /** Where the service answers `GET /metrics` (it has no other HTTP listener); 0 turns it off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { CallMeta } from '@atrium/nats-trpc';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { EventRecorder } from './outbox/recorder.js';
 import type { ServiceClients } from './bus.js';
 import type { ProjectGrant } from './access.js';
@@ -21,6 +22,8 @@ export interface ServiceContext {
    * user (see `serviceClients`). Built on first use.
    */
   readonly services: ServiceClients;
+  /** Where the call's outcome and duration are recorded (see implementService). */
+  metrics?: Metrics;
   /**
    * For operations declaring `access` in the contract: the caller's grant in the project, as the
    * service's `projectRoles` resolver returned it, checked before the handler runs (`grantOf`).

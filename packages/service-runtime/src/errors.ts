@@ -1,4 +1,3 @@
-import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { TRPCError } from '@trpc/server';
 import { TRPC_CODE_FOR_API_CODE, apiCodeForTrpcCode } from '@atrium/contract';
 import type { ApiErrorCode, ErrorDetail } from '@atrium/contract';
@@ -27,10 +26,6 @@ export function toTRPCError(error: unknown): unknown {
   if (error instanceof TRPCError) return error;
   if (error instanceof DomainError) {
     return new TRPCError({ code: TRPC_CODE_FOR_API_CODE[error.code], message: error.message, cause: error });
-  }
-  if (error instanceof NotFoundError) return new TRPCError({ code: 'NOT_FOUND', message: 'Not found', cause: error });
-  if (error instanceof UniqueConstraintViolationException) {
-    return new TRPCError({ code: 'CONFLICT', message: 'That already exists', cause: error });
   }
   return error;
 }

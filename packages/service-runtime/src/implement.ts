@@ -3,6 +3,7 @@ import { needsUser } from '@atrium/contract';
 import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
 import { toTRPCError } from './errors.js';
+import { fromOrmError } from './orm-errors.js';
 import { createServiceTRPC } from './trpc.js';
 import { authorizeProjectAccess } from './access.js';
 import type { ProjectGrant, ProjectRoleResolver } from './access.js';
@@ -24,6 +25,23 @@ function accessCheck(name: string, operation: Operation) {
     }
     if (userNeeded && !ctx.meta.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
     return next();
+  });
+}
+
+/**
+ * Every call's outcome (`OK` or its tRPC code, refusals and invalid input included) and
+ * duration: in the metrics, and in the service's log at debug (its logger carries the request
+ * id), so one request can be followed from the gateway through every service it reached.
+ */
+function observe(service: string, operation: string) {
+  return t.middleware(async ({ ctx, next }) => {
+    const started = performance.now();
+    const result = await next();
+    const outcome = result.ok ? 'OK' : result.error.code;
+    const ms = performance.now() - started;
+    ctx.metrics?.serviceCalls.observe({ service, operation, outcome }, ms / 1000);
+    ctx.log.debug({ app: ctx.app, operation, outcome, ms: Math.round(ms * 10) / 10 }, 'call');
+    return result;
   });
 }
 
@@ -74,11 +92,12 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
           ctx.events.afterSuccess();
           return output;
         } catch (error) {
-          throw toTRPCError(error);
+          throw toTRPCError(fromOrmError(error));
         }
       };
       const name = `${contract.name}.${resource}.${verb}`;
       const builder = t.procedure
+        .use(observe(contract.name, `${resource}.${verb}`))
         .use(accessCheck(name, operation))
         .input(operation.input)
         .use(projectAccessCheck(name, operation, options.projectRoles as ProjectRoleResolver | undefined))

@@ -17,3 +17,5 @@ export * from './entity-columns.js';
 export * from './keys.js';
 export * from './bus.js';
 export * from './uploads/index.js';
+export * from './metrics.js';
+export * from './orm-errors.js';

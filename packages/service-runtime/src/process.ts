@@ -6,6 +6,7 @@ import type { Broadcast } from '@atrium/nats-trpc';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from './logger.js';
 import type { Logger, LOG_LEVELS } from './logger.js';
+import { createMetrics, observedTransport, serveMetrics } from './metrics.js';
 import { connectNats } from './nats.js';
 import type { NatsAuthConfig } from './nats.js';
 import { serveOverNats } from './service.js';
@@ -16,6 +17,7 @@ export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
   NATS_REQUEST_TIMEOUT_MS: number;
+  METRICS_PORT: number;
   ATRIUM_SIGNING_KEY: string;
   ATRIUM_SIGNING_KEY_ID: string;
   ATRIUM_TRUSTED_KEYS: string;
@@ -35,11 +37,15 @@ export async function runServiceProcess(
   try {
     const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name, config);
-    const bus = { keys, transport: createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer }) };
+    const metrics = createMetrics({ processMetrics: true });
+    const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer });
+    const bus = { keys, transport: observedTransport(transport, metrics), metrics };
     const service = await start({ nc, broadcast: createNatsBroadcast(nc), log, bus });
     const served = await serveOverNats(nc, service);
-    log.info(`${name} service ready`);
+    const metricsServer = config.METRICS_PORT ? await serveMetrics(metrics, config.METRICS_PORT) : undefined;
+    log.info({ metricsPort: metricsServer?.port }, `${name} service ready`);
     onShutdown(log, async () => {
+      await metricsServer?.close();
       // Stop taking calls and answer the ones taken; stop the service (its outbox relay still
       // needs NATS to finish a batch, its database closes); then let go of NATS.
       await served.drain();

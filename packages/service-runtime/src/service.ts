@@ -37,6 +37,7 @@ export interface ServiceEndpointOptions {
  */
 export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint<ServiceContext> {
   const { name, router, orm, log, bus, relay } = options;
+  if (relay) bus.metrics?.observeOutbox(name, () => relay.counts());
   return {
     router,
     createContext: (received: CallMeta, path: string): ServiceContext => {
@@ -61,6 +62,7 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
         em,
         log: log.child({ requestId: meta.requestId }),
         events: createEventRecorder(em, relay),
+        metrics: bus.metrics,
         get services() {
           services ??= serviceClients(bus.transport, meta);
           return services;

@@ -2,8 +2,8 @@ import type { TRPCError } from '@trpc/server';
 import { API_ERROR_CODES, API_ERROR_STATUS, apiCodeForTrpcCode } from '@atrium/contract';
 import type { ApiErrorCode, ErrorEnvelope } from '@atrium/contract';
 import { RemoteProcedureError } from '@atrium/nats-trpc';
-import { describeError } from '@atrium/service-runtime';
-import type { DescribedError } from '@atrium/service-runtime';
+import { describeError } from '@atrium/service-runtime/core';
+import type { DescribedError } from '@atrium/service-runtime/core';
 
 const isApiCode = (value: unknown): value is ApiErrorCode => API_ERROR_CODES.includes(value as ApiErrorCode);
 

@@ -4,7 +4,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { contracts, listOperations } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
 import type { ServiceTransport } from '@atrium/nats-trpc';
-import { DomainError, toTRPCError } from '@atrium/service-runtime';
+import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
 import type { Authenticator } from '../auth/authenticator.js';
 import { envelope, envelopeSchema } from './envelope.js';
 import { apiErrorOf, errorEnvelope } from './errors.js';
@@ -16,6 +16,8 @@ export interface GatewayContext {
   caller?: AuthenticatedCaller;
   /** The parsed JSON body as sent, before the REST adapter merges path parameters into it. */
   body?: unknown;
+  /** Filled in once the request reached an operation: what /metrics counts it under. */
+  observed?: { operation?: string };
 }
 
 const badRequest = (message: string, path = '') =>
@@ -58,7 +60,7 @@ export const MULTIPART_OPERATIONS: readonly OperationEntry[] = restEntries.filte
  * forwarding to the owning service. Nothing here restates a field.
  */
 export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator) {
-  const authenticated = t.procedure.use(async ({ ctx, next }) => {
+  const authenticated = t.middleware(async ({ ctx, next }) => {
     if (!ctx.credential) {
       throw new TRPCError({
         code: 'UNAUTHORIZED',
@@ -75,11 +77,16 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
     const rest = operation.rest!;
     const [resource, verb] = entry.procedure.split('.') as [string, string];
     const pathParameters = [...rest.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!);
-    const base = (rest.auth === 'user' ? authenticated : t.procedure).use(({ ctx, next }) => {
+    const name = `${entry.service}.${entry.procedure}`;
+    const base = t.procedure.use(({ ctx, next }) => {
+      if (ctx.observed) ctx.observed.operation = name;
+      return next();
+    });
+    const checked = (rest.auth === 'user' ? base.use(authenticated) : base).use(({ ctx, next }) => {
       checkBody(ctx.body, pathParameters);
       return next();
     });
-    const procedure = base
+    const procedure = checked
       .meta({
         openapi: {
           method: rest.method,

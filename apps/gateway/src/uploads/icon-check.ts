@@ -2,7 +2,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 import { ICON_MAX_DIMENSION, ICON_MEDIA_TYPES } from '@atrium/contract';
 import type { IconExtension } from '@atrium/contract';
-import { DomainError } from '@atrium/service-runtime';
+import { DomainError } from '@atrium/service-runtime/core';
 
 /** What file-type reports for each accepted format (APNG is a PNG every browser shows). */
 const EXTENSION_OF_SNIFFED: Record<string, IconExtension> = {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ICON_FORM_FIELD, ICON_MAX_BYTES } from '@atrium/contract';
-import { DomainError } from '@atrium/service-runtime';
+import { DomainError } from '@atrium/service-runtime/core';
 
 /** What a form may add around its file (boundaries, part headers) before it is refused unread. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;

@@ -3,7 +3,6 @@ import { conflict } from '@atrium/service-runtime';
 import { User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toUserDto } from '../dto.js';
-import { hashPassword } from '../security/passwords.js';
 import { startSession } from '../sessions.js';
 
 const EMAIL_TAKEN = 'An account with this e-mail already exists';
@@ -11,7 +10,7 @@ const EMAIL_TAKEN = 'An account with this e-mail already exists';
 export const register =
   (deps: IdentityDeps): Handler<'auth', 'register'> =>
   async (input, { em }) => {
-    const user = em.create(User, { email: input.email, name: input.name ?? null, passwordHash: await hashPassword(input.password) });
+    const user = em.create(User, { email: input.email, name: input.name ?? null, passwordHash: await deps.passwords.hash(input.password) });
     const token = startSession(em, user, deps.sessionTtlMs);
     try {
       await em.flush();

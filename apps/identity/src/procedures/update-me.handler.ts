@@ -2,7 +2,6 @@ import { DomainError, callerId, notFound } from '@atrium/service-runtime';
 import { Session, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toUserDto } from '../dto.js';
-import { hashPassword, verifyPassword } from '../security/passwords.js';
 import { announceRevoked } from '../sessions.js';
 
 /**
@@ -18,12 +17,12 @@ export const updateMe =
     if (input.name !== undefined) user.name = input.name;
     let revokedHashes: string[] = [];
     if (input.password !== undefined) {
-      if (!(await verifyPassword(input.current_password ?? '', user.passwordHash))) {
+      if (!(await deps.passwords.verify(input.current_password ?? '', user.passwordHash))) {
         throw new DomainError('BAD_REQUEST', 'The current password is incorrect', [
           { path: 'current_password', message: 'is incorrect' },
         ]);
       }
-      user.passwordHash = await hashPassword(input.password);
+      user.passwordHash = await deps.passwords.hash(input.password);
       const others = await ctx.em.find(Session, { user: userId, id: { $ne: ctx.meta.caller!.credentialId } });
       revokedHashes = others.map((session) => session.tokenHash);
       for (const session of others) ctx.em.remove(session);

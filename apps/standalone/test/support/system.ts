@@ -4,6 +4,7 @@ import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization 
 import type { BusCredentials } from '@atrium/local-infra';
 import { createTestDatabase, testEventStream } from '@atrium/test-kit';
 import { createLogger } from '@atrium/service-runtime';
+import { TEST_ONLY_SCRYPT } from '@atrium/identity';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
 import type { RunningSystem } from '../../src/system.js';
@@ -52,7 +53,11 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     EVENTS_NAMESPACE: events.namespace,
     ...env,
   });
-  const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app));
+  // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
+  const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app), {
+    passwordHashing: TEST_ONLY_SCRYPT,
+    processMetrics: false,
+  });
   return {
     url: system.url,
     databaseUrl: database.url,
@@ -111,7 +116,7 @@ export function apiClient(baseUrl: string): ApiClient {
 let counter = 0;
 /** Registers a fresh user and returns its token and id. */
 export async function newUser(api: ApiClient, label = 'user') {
-  const email = `${label}-${Date.now()}-${counter++}@example.com`;
+  const email = `${label}-${Date.now()}-${counter++}@example.com`.toLowerCase();
   const response = await api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: label } });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { token: response.body.data.token as string, id: response.body.data.user.id as string, email };

@@ -13,6 +13,7 @@ import {
   userSchema,
 } from '../schemas/auth.js';
 import { pageOf, listQueryShape } from '../schemas/common.js';
+import { lookupUsersInput, lookupUsersOutput } from '../schemas/users.js';
 import { defineService, mutation, query } from '../operation.js';
 import { healthOperations } from './health.js';
 
@@ -68,6 +69,10 @@ export const identityContract = defineService('identity', {
   credentials: {
     /** The gateway resolves a bearer token or API key to its user. */
     authenticate: query({ input: authenticateInput, output: authenticatedCallerSchema, internal: { callers: ['gateway'] } }),
+  },
+  users: {
+    /** Profiles (e-mail, name) of many users at once: projects fills a page of members with one call. */
+    lookup: query({ input: lookupUsersInput, output: lookupUsersOutput, internal: { callers: ['projects'], auth: 'user' } }),
   },
   health: healthOperations,
 });

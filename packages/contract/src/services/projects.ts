@@ -10,6 +10,17 @@ import {
 } from '../schemas/project.js';
 import { uuidSchema } from '../schemas/common.js';
 import { authorizeIconInput, deleteIconInput, iconUploadForm, setIconInput, ICON_MAX_BYTES } from '../schemas/icon.js';
+import {
+  addMemberInput,
+  ensureMemberInput,
+  listMembersInput,
+  memberPage,
+  memberSchema,
+  membershipSchema,
+  removeMemberInput,
+  transferOwnershipInput,
+  updateMemberInput,
+} from '../schemas/member.js';
 import { projectRoleSchema } from '../roles.js';
 import { defineService, mutation, query } from '../operation.js';
 import { healthOperations } from './health.js';
@@ -60,6 +71,77 @@ export const projectsContract = defineService('projects', {
         summary: 'Delete a project and all its resources',
         description: 'Owner only. The project disappears at once; its resources are removed by the owning services.',
         tags: ['Projects'],
+      },
+    }),
+    transfer: mutation({
+      input: transferOwnershipInput,
+      output: memberPage,
+      list: true,
+      access: { action: 'project.transfer', projectId: 'id' },
+      rest: {
+        method: 'POST',
+        path: '/projects/{id}/transfer',
+        status: 200,
+        auth: 'user',
+        summary: 'Transfer ownership to another member',
+        description: 'Owner only. The new owner must already be a member (409 otherwise); you become admin. Atomic: the project has exactly one owner at every instant. Answers the first page of the member list.',
+        tags: ['Members'],
+        errors: ['CONFLICT'],
+      },
+    }),
+  },
+  members: {
+    list: query({
+      input: listMembersInput,
+      output: memberPage,
+      list: true,
+      access: { action: 'members.read', projectId: 'id' },
+      rest: { method: 'GET', path: '/projects/{id}/members', status: 200, auth: 'user', summary: "List a project's members", tags: ['Members'] },
+    }),
+    add: mutation({
+      input: addMemberInput,
+      output: memberSchema,
+      access: { action: 'members.manage', projectId: 'id' },
+      rest: {
+        method: 'POST',
+        path: '/projects/{id}/members',
+        status: 201,
+        auth: 'user',
+        summary: 'Add a user to the project',
+        description: 'Admin or owner. `owner` cannot be granted (400): ownership moves by transfer. 404 when the user does not exist, 409 when they are already a member.',
+        tags: ['Members'],
+        errors: ['NOT_FOUND', 'CONFLICT'],
+      },
+    }),
+    update: mutation({
+      input: updateMemberInput,
+      output: memberSchema,
+      access: { action: 'members.manage', projectId: 'id' },
+      rest: {
+        method: 'PUT',
+        path: '/projects/{id}/members/{memberId}',
+        status: 200,
+        auth: 'user',
+        summary: "Change a member's role",
+        description: "Admin or owner. The owner's role changes only by transfer (409 for the owner, 403 for an admin).",
+        tags: ['Members'],
+        errors: ['NOT_FOUND', 'CONFLICT'],
+      },
+    }),
+    delete: mutation({
+      input: removeMemberInput,
+      output: z.void(),
+      // Every member may remove their own membership (leave); removing someone else needs `members.manage`.
+      access: { action: 'project.leave', projectId: 'id' },
+      rest: {
+        method: 'DELETE',
+        path: '/projects/{id}/members/{memberId}',
+        status: 204,
+        auth: 'user',
+        summary: 'Remove a member, or leave the project',
+        description: "Removing yourself is leaving, open to every member but the owner (409: transfer first). Removing someone else needs admin or owner; the owner's membership cannot be removed.",
+        tags: ['Members'],
+        errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
       },
     }),
   },
@@ -115,6 +197,8 @@ export const projectsContract = defineService('projects', {
       output: z.object({ role: projectRoleSchema.nullable() }),
       internal: { callers: ['environments'], auth: 'user' },
     }),
+    /** Identity accepting an invite: adds the membership unless the user already has one (idempotent, one row by a constraint). */
+    ensure: mutation({ input: ensureMemberInput, output: membershipSchema, internal: { callers: ['identity'], auth: 'user' } }),
   },
   health: healthOperations,
 });

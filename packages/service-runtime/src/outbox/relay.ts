@@ -81,6 +81,15 @@ export class OutboxRelay {
     await this.running;
   }
 
+  /** How many rows wait to be published, and how many were set aside (for /metrics). */
+  async counts(): Promise<{ backlog: number; setAside: number }> {
+    const [row] = await this.orm.em.fork().execute<{ backlog: string; set_aside: string }[]>(
+      `select count(*) filter (where failed_at is null) as backlog, count(*) filter (where failed_at is not null) as set_aside
+         from ${this.table} where published_at is null`,
+    );
+    return { backlog: Number(row?.backlog ?? 0), setAside: Number(row?.set_aside ?? 0) };
+  }
+
   /** Waits until everything committed so far has been handled (for tests and shutdown). */
   async settle(): Promise<void> {
     while (this.running) await this.running;

@@ -1,0 +1,47 @@
+import { callerId, notFound } from '@atrium/service-runtime';
+import type { Handler } from '../deps.js';
+import { PROJECTS_SCHEMA } from '../schema.js';
+
+interface MembershipRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+  created_at: Date;
+  updated_at: Date;
+  created: boolean;
+}
+
+/**
+ * Internal (identity, accepting an invite): makes the calling user a member unless they are one.
+ * Idempotent by the (project, user) unique constraint — `on conflict do nothing` — so any number
+ * of concurrent or retried accepts leave one membership; an existing role is left as it was.
+ */
+export const ensureMember = (): Handler<'memberships', 'ensure'> => async (input, ctx) => {
+  const userId = callerId(ctx);
+  const now = new Date();
+  const [inserted] = await ctx.em.execute<MembershipRow[]>(
+    `insert into "${PROJECTS_SCHEMA}".members (id, project_id, user_id, role, created_at, updated_at)
+     select gen_random_uuid(), p.id, ?, ?, ?, ? from "${PROJECTS_SCHEMA}".projects p where p.id = ?
+     on conflict (project_id, user_id) do nothing
+     returning *, true as created`,
+    [userId, input.role, now, now, input.project_id],
+  );
+  // A second statement, so it sees a membership another call committed while this one waited on it.
+  const [row] = inserted
+    ? [inserted]
+    : await ctx.em.execute<MembershipRow[]>(
+        `select *, false as created from "${PROJECTS_SCHEMA}".members where project_id = ? and user_id = ?`,
+        [input.project_id, userId],
+      );
+  if (!row) throw notFound('Project');
+  return {
+    id: row.id,
+    project_id: row.project_id,
+    user_id: row.user_id,
+    role: row.role,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+    created: row.created,
+  };
+};

@@ -1,0 +1,23 @@
+import { DomainError, callerId, conflict } from '@atrium/service-runtime';
+import { Member } from '../entities/index.js';
+import type { Handler } from '../deps.js';
+import { memberPageOf } from '../members.repository.js';
+
+/**
+ * Owner only. The swap is one transaction, the old owner demoted before the new one is
+ * promoted, so the partial unique index (one owner per project) holds after every statement and
+ * readers see the old pair or the new one. Each statement re-checks its row under its lock: of
+ * concurrent transfers by one owner the first wins and the others find no owner to demote (403).
+ */
+export const transferOwnership = (): Handler<'projects', 'transfer'> => async (input, ctx) => {
+  const userId = callerId(ctx);
+  if (input.new_owner_id === userId) throw conflict('You already own this project');
+  await ctx.em.transactional(async (em) => {
+    const updatedAt = new Date();
+    const demoted = await em.nativeUpdate(Member, { project: input.id, userId, role: 'owner' }, { role: 'admin', updatedAt });
+    if (!demoted) throw new DomainError('FORBIDDEN', 'Only the owner can transfer ownership');
+    const promoted = await em.nativeUpdate(Member, { project: input.id, userId: input.new_owner_id }, { role: 'owner', updatedAt });
+    if (!promoted) throw conflict('The new owner must already be a member of the project');
+  });
+  return memberPageOf(ctx, input.id);
+};

@@ -1,0 +1,18 @@
+import { DomainError, conflict, grantOf, notFound } from '@atrium/service-runtime';
+import type { Handler } from '../deps.js';
+import type { Membership } from '../membership.repository.js';
+import { findMember, profilesOf, setMemberRole, toMemberDto } from '../members.repository.js';
+
+/** Admin or owner (the runtime checked). The owner's role moves only by transfer; an admin never touches it. */
+export const updateMember = (): Handler<'members', 'update'> => async (input, ctx) => {
+  const grant = grantOf<Membership>(ctx);
+  const member = await findMember(ctx.em, input.id, input.memberId);
+  if (!member) throw notFound('Member');
+  if (member.role === 'owner') {
+    if (grant.role !== 'owner') throw new DomainError('FORBIDDEN', "An admin cannot change the owner's membership");
+    throw conflict("The owner's role changes only by transferring ownership (POST /projects/{id}/transfer)");
+  }
+  await setMemberRole(ctx.em, member, input.role);
+  const profiles = await profilesOf(ctx, [member.userId]);
+  return toMemberDto(member, profiles.get(member.userId));
+};

@@ -1,0 +1,135 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServiceTransport } from '@atrium/nats-trpc';
+
+/** Seconds: from a cached read (a few ms) to a call at its deadline. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface OutboxCounts {
+  /** Rows waiting to be published. */
+  backlog: number;
+  /** Rows that failed too often and were set aside (they need a person). */
+  setAside: number;
+}
+
+/**
+ * One process's metrics, in Prometheus's text format (prom-client). Histograms give both the
+ * count and the latency of requests and calls; every process has its own registry (the
+ * one-process mode shares one), so nothing is global.
+ */
+export interface Metrics {
+  registry: Registry;
+  /** Gateway: HTTP requests by operation (the contract's, or the route), method and status. */
+  httpRequests: Histogram<'operation' | 'method' | 'status'>;
+  /** Services: calls handled, by service, operation and outcome (`OK` or the tRPC error code). */
+  serviceCalls: Histogram<'service' | 'operation' | 'outcome'>;
+  /** Callers: calls made over the transport, by target service, operation and outcome. */
+  outgoingCalls: Histogram<'service' | 'operation' | 'outcome'>;
+  /** Reports a service's outbox on every scrape. */
+  observeOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
+}
+
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const outboxes = new Map<string, () => Promise<OutboxCounts>>();
+  const latest = async (service: string) => outboxes.get(service)!().catch(() => undefined);
+  new Gauge({
+    name: 'atrium_outbox_backlog',
+    help: 'Outbox rows waiting to be published',
+    labelNames: ['service'],
+    registers: [registry],
+    async collect() {
+      for (const service of outboxes.keys()) {
+        const counts = await latest(service);
+        if (counts) this.set({ service }, counts.backlog);
+      }
+    },
+  });
+  new Gauge({
+    name: 'atrium_outbox_set_aside',
+    help: 'Outbox rows set aside after failing to publish too often',
+    labelNames: ['service'],
+    registers: [registry],
+    async collect() {
+      for (const service of outboxes.keys()) {
+        const counts = await latest(service);
+        if (counts) this.set({ service }, counts.setAside);
+      }
+    },
+  });
+  return {
+    registry,
+    httpRequests: new Histogram({
+      name: 'atrium_http_request_duration_seconds',
+      help: 'HTTP requests served by the gateway, by operation, method and status',
+      labelNames: ['operation', 'method', 'status'],
+      buckets: BUCKETS,
+      registers: [registry],
+    }),
+    serviceCalls: new Histogram({
+      name: 'atrium_service_call_duration_seconds',
+      help: 'Calls handled by a service, by operation and outcome',
+      labelNames: ['service', 'operation', 'outcome'],
+      buckets: BUCKETS,
+      registers: [registry],
+    }),
+    outgoingCalls: new Histogram({
+      name: 'atrium_outgoing_call_duration_seconds',
+      help: 'Calls made to a service over NATS (or in process), by service, operation and outcome',
+      labelNames: ['service', 'operation', 'outcome'],
+      buckets: BUCKETS,
+      registers: [registry],
+    }),
+    observeOutbox(service, counts) {
+      outboxes.set(service, counts);
+    },
+  };
+}
+
+/** The outcome label of a call: `OK`, or the error's tRPC code. */
+export function outcomeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'ERROR';
+}
+
+/**
+ * A small HTTP listener answering `GET /metrics` (and nothing else), for processes that have no
+ * HTTP server of their own: the services. Resolves once listening.
+ */
+export async function serveMetrics(metrics: Metrics, port: number, host = '0.0.0.0'): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A transport that records every call's outcome and duration in `metrics.outgoingCalls`. */
+export function observedTransport(transport: ServiceTransport, metrics: Metrics): ServiceTransport {
+  return {
+    async call(call, signal) {
+      const end = metrics.outgoingCalls.startTimer({ service: call.service, operation: call.path });
+      try {
+        const output = await transport.call(call, signal);
+        end({ outcome: 'OK' });
+        return output;
+      } catch (error) {
+        end({ outcome: outcomeOf(error) });
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics, observedTransport, serveMetrics } from '../src/core.js';
+
+describe('a service process\'s /metrics listener', () => {
+  it('answers GET /metrics in Prometheus format, with the outcome of every outgoing call, and nothing else', async () => {
+    const metrics = createMetrics();
+    const transport = observedTransport(
+      {
+        call: async (call) => {
+          if (call.path === 'projects.get') throw Object.assign(new Error('Project not found'), { code: 'NOT_FOUND' });
+          return {};
+        },
+      },
+      metrics,
+    );
+    await transport.call({ service: 'projects', path: 'projects.list', kind: 'query', input: {}, meta: { requestId: 'r1' } });
+    await expect(transport.call({ service: 'projects', path: 'projects.get', kind: 'query', input: {}, meta: { requestId: 'r2' } })).rejects.toThrow();
+    metrics.observeOutbox('projects', async () => ({ backlog: 3, setAside: 1 }));
+
+    const server = await serveMetrics(metrics, 0, '127.0.0.1');
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toContain('atrium_outgoing_call_duration_seconds_count{service="projects",operation="projects.list",outcome="OK"} 1');
+      expect(text).toContain('atrium_outgoing_call_duration_seconds_count{service="projects",operation="projects.get",outcome="NOT_FOUND"} 1');
+      expect(text).toContain('atrium_outbox_backlog{service="projects"} 3');
+      expect(text).toContain('atrium_outbox_set_aside{service="projects"} 1');
+      expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
