@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { busEnvShape, callerEnvShape, loadConfig, uploadsEnvShape } from '@atrium/service-runtime/core';
+import { busEnvShape, callerEnvShape, loadConfig, portSchema, uploadsEnvShape } from '@atrium/service-runtime/core';
 import { corsOriginsSchema } from './http/cors.js';
 
 export const gatewayEnvShape = {
@@ -7,7 +7,7 @@ export const gatewayEnvShape = {
   ...callerEnvShape,
   ...uploadsEnvShape,
   HOST: z.string().default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: portSchema(3000),
   /**
    * Public base URL (`https://api.example.com`), written into the OpenAPI document as its server.
    * Unset, the server URL is relative (`/api/v1`): right for whichever host served the document.

@@ -6,33 +6,43 @@ import {
   loadAppKeys,
   natsUploadStore,
   observedTransport,
-  onShutdown,
+  runProcess,
   uploadBucketSettings,
 } from '@atrium/service-runtime/core';
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
 
-const config = loadGatewayConfig();
-const log = createLogger('gateway', config.LOG_LEVEL);
-// The gateway signs every call it makes, with the user it authenticated when there is one.
-const { signer } = loadAppKeys('gateway', config);
-const nc = await connectNats(config.NATS_URL, 'gateway', config);
-const metrics = createMetrics({ processMetrics: true });
-const transport = observedTransport(createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer }), metrics);
-const app = await buildGateway({
-  metrics,
-  transport,
-  broadcast: createNatsBroadcast(nc),
-  log,
-  uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
-  readiness: cachedReadiness(() => checkReadiness(transport, () => nc.rtt())),
-  ...gatewaySettings(config),
-});
-await app.listen({ host: config.HOST, port: config.PORT });
-
-onShutdown(log, async () => {
-  // Stop accepting connections and finish in-flight requests, then let go of NATS.
-  await app.close();
-  await nc.drain();
+await runProcess('gateway', async (useLogger) => {
+  const config = loadGatewayConfig();
+  const log = useLogger(createLogger('gateway', config.LOG_LEVEL));
+  // The gateway signs every call it makes, with the user it authenticated when there is one.
+  const { signer } = loadAppKeys('gateway', config);
+  const nc = await connectNats(config.NATS_URL, 'gateway', config);
+  const metrics = createMetrics({ processMetrics: true });
+  const transport = observedTransport(createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer }), metrics);
+  const app = await buildGateway({
+    metrics,
+    transport,
+    broadcast: createNatsBroadcast(nc),
+    log,
+    uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
+    readiness: cachedReadiness(() => checkReadiness(transport, () => nc.rtt())),
+    ...gatewaySettings(config),
+  });
+  try {
+    await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (error) {
+    await app.close();
+    await nc.close();
+    throw error;
+  }
+  return {
+    log,
+    async stop() {
+      // Stop accepting connections and finish in-flight requests, then let go of NATS.
+      await app.close();
+      await nc.drain();
+    },
+  };
 });

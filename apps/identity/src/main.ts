@@ -2,8 +2,7 @@ import { runServiceProcess } from '@atrium/service-runtime';
 import { loadIdentityConfig } from './env.js';
 import { startIdentityService } from './service.js';
 
-const config = loadIdentityConfig();
-await runServiceProcess('identity', config, ({ broadcast, log, bus }) =>
+await runServiceProcess('identity', loadIdentityConfig, ({ config, broadcast, log, bus }) =>
   startIdentityService({
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,

@@ -9,8 +9,7 @@ import {
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
-const config = loadProjectsConfig();
-await runServiceProcess('projects', config, async ({ nc, log, bus }) => {
+await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({

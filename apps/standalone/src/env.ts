@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewayEnvShape } from '@atrium/gateway';
 import { identityEnvShape } from '@atrium/identity';
-import { eventsEnvShape, loadConfig } from '@atrium/service-runtime';
+import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime';
 
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -26,7 +26,7 @@ export const standaloneEnvShape = {
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default(`${WORKSPACE_ROOT}.data`),
-  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  EMBEDDED_POSTGRES_PORT: portSchema(0),
 };
 
 export type StandaloneConfig = ReturnType<typeof loadStandaloneConfig>;

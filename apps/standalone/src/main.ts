@@ -1,12 +1,13 @@
-import { createLogger, onShutdown } from '@atrium/service-runtime';
+import { createLogger, runProcess } from '@atrium/service-runtime';
+import { startBanner } from './banner.js';
 import { loadStandaloneConfig } from './env.js';
 import { startSystem } from './system.js';
 
-const config = loadStandaloneConfig();
-const log = createLogger('atrium', config.LOG_LEVEL);
-const system = await startSystem(config, log);
-log.info(
-  { mode: system.mode },
-  `Atrium is up: API ${system.url}/api/v1, docs ${system.url}/docs, OpenAPI ${system.url}/api/v1/openapi.json`,
-);
-onShutdown(log, system.stop);
+await runProcess('atrium', async (useLogger) => {
+  const config = loadStandaloneConfig();
+  const log = useLogger(createLogger('atrium', config.LOG_LEVEL));
+  const system = await startSystem(config, log);
+  const banner = startBanner(config, system);
+  log.info(banner.fields, banner.message);
+  return { log, stop: system.stop };
+});

@@ -7,7 +7,7 @@ import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import type { ScryptParams } from '@atrium/identity';
-import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
+import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
   createLocalBroadcast,
   createLocalTransport,
@@ -31,8 +31,11 @@ import {
   lazyTransport,
   observedTransport,
   serveOverNats,
+  StartupError,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
+import { ensureDataDirFree } from './data-dir.js';
+import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
 
 export interface RunningSystem {
@@ -80,17 +83,23 @@ export async function startSystem(
   };
 
   try {
+    await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
+      const postgresDir = join(config.DATA_DIR, 'postgres');
+      await ensureDataDirFree(config.DATA_DIR, postgresDir);
       const postgres = await startEmbeddedPostgres({
-        dataDir: join(config.DATA_DIR, 'postgres'),
+        dataDir: postgresDir,
         persistent: true,
         port: config.EMBEDDED_POSTGRES_PORT || undefined,
         log: (line) => log.debug({ postgres: line.trim() }),
+      }).catch((error: unknown) => {
+        // Already worded for the person starting Atrium: printed as it is.
+        throw error instanceof EmbeddedPostgresError ? new StartupError(error.message) : error;
       });
       stops.push(postgres.stop);
       databaseUrl = await ensureDatabase(postgres.url, 'atrium');
-      log.info({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
+      log.debug({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.

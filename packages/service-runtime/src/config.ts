@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger.js';
+import { StartupError } from './startup.js';
 import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
 import { natsAuthEnvShape } from './nats.js';
 
@@ -29,9 +30,19 @@ export const serviceEnvShape = {
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 };
 
+const PORT_RULE = 'must be a whole number from 0 to 65535';
+/** A TCP port setting; 0 asks the system for a free one. */
+export const portSchema = (fallback: number) =>
+  z.coerce
+    .number({ error: PORT_RULE })
+    .int({ error: PORT_RULE })
+    .min(0, { error: PORT_RULE })
+    .max(65535, { error: PORT_RULE })
+    .default(fallback);
+
 /**
  * Reads and validates configuration once at start-up; a bad or missing variable stops the
- * process with a message naming it. The only place that reads `process.env`.
+ * process with one line naming each problem. The only place that reads `process.env`.
  */
 export function loadConfig<S extends z.ZodRawShape>(
   shape: S,
@@ -39,10 +50,17 @@ export function loadConfig<S extends z.ZodRawShape>(
 ): z.output<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
-    throw new Error(`Invalid configuration:\n${problems}`);
+    const problems = result.error.issues.map(describeIssue).join('; ');
+    throw new StartupError(`Invalid configuration: ${problems}`);
   }
   return result.data;
+}
+
+/** zod's wording for a missing variable speaks of types; a person setting the environment needs "is required". */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const name = issue.path.join('.');
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `${name} is required`;
+  return issue.message.startsWith('must ') ? `${name} ${issue.message}` : `${name}: ${issue.message}`;
 }
 
 /** Where durable events go: JetStream stream `EVENTS_STREAM`, subjects `<EVENTS_NAMESPACE>.<type>`. */

@@ -7,6 +7,7 @@ export * from './logger.js';
 export * from './config.js';
 export * from './nats.js';
 export * from './shutdown.js';
+export * from './startup.js';
 export * from './pagination.js';
 export * from './keys.js';
 export * from './bus.js';

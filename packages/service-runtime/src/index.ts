@@ -12,6 +12,7 @@ export * from './service.js';
 export * from './pagination.js';
 export * from './health.js';
 export * from './process.js';
+export * from './startup.js';
 export * from './outbox/index.js';
 export * from './entity-columns.js';
 export * from './keys.js';

@@ -11,6 +11,7 @@ import {
   parseTrustedKeys,
 } from '@atrium/nats-trpc';
 import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
+import { StartupError } from './startup.js';
 
 /** How an app signs the calls it makes and checks the calls it takes (see nats-trpc's assertion.ts). */
 export interface AppKeys {
@@ -47,16 +48,16 @@ export function loadAppKeys(
   try {
     privateKey = parsePrivateKey(config.ATRIUM_SIGNING_KEY);
   } catch (error) {
-    throw new Error(`Invalid configuration:\n  ATRIUM_SIGNING_KEY: ${(error as Error).message}`);
+    throw new StartupError(`Invalid configuration: ATRIUM_SIGNING_KEY: ${(error as Error).message}`);
   }
   let trusted: TrustedKey[] = [];
   try {
     trusted = config.ATRIUM_TRUSTED_KEYS ? parseTrustedKeys(config.ATRIUM_TRUSTED_KEYS) : [];
   } catch (error) {
-    throw new Error(`Invalid configuration:\n  ATRIUM_TRUSTED_KEYS: ${(error as Error).message}`);
+    throw new StartupError(`Invalid configuration: ATRIUM_TRUSTED_KEYS: ${(error as Error).message}`);
   }
   const unknown = trusted.find((key) => !(APP_NAMES as readonly string[]).includes(key.app));
-  if (unknown) throw new Error(`Invalid configuration:\n  ATRIUM_TRUSTED_KEYS: no app is called "${unknown.app}"`);
+  if (unknown) throw new StartupError(`Invalid configuration: ATRIUM_TRUSTED_KEYS: no app is called "${unknown.app}"`);
   return {
     signer: createCallSigner({ app, kid: config.ATRIUM_SIGNING_KEY_ID, privateKey }),
     verifier: createCallVerifier(trusted, { userAsserters: USER_ASSERTING_APPS }),

@@ -11,7 +11,7 @@ import { connectNats } from './nats.js';
 import type { NatsAuthConfig } from './nats.js';
 import { serveOverNats } from './service.js';
 import type { ServiceInstance } from './service.js';
-import { onShutdown } from './shutdown.js';
+import { runProcess } from './startup.js';
 
 export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
@@ -24,36 +24,41 @@ export interface ServiceProcessConfig extends NatsAuthConfig {
 }
 
 /**
- * The life of a deployed service process: connect to NATS, start the service (database,
- * migrations, router), serve it in its queue group, and on SIGTERM answer the calls already
- * taken before closing the database. A failure to start is logged and exits non-zero.
+ * The life of a deployed service process: read its configuration, connect to NATS, start the
+ * service (database, migrations, router), serve it in its queue group, and on SIGTERM answer
+ * the calls already taken before closing the database. A failure to start is one line and
+ * exit code 1.
  */
-export async function runServiceProcess(
+export async function runServiceProcess<C extends ServiceProcessConfig>(
   name: ServiceName,
-  config: ServiceProcessConfig,
-  start: (deps: { nc: NatsConnection; broadcast: Broadcast; log: Logger; bus: ServiceBus }) => Promise<ServiceInstance>,
+  loadConfig: () => C,
+  start: (deps: { config: C; nc: NatsConnection; broadcast: Broadcast; log: Logger; bus: ServiceBus }) => Promise<ServiceInstance>,
 ): Promise<void> {
-  const log = createLogger(name, config.LOG_LEVEL);
-  try {
+  await runProcess(name, async (useLogger) => {
+    const config = loadConfig();
+    const log = useLogger(createLogger(name, config.LOG_LEVEL));
     const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name, config);
     const metrics = createMetrics({ processMetrics: true });
     const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer });
     const bus = { keys, transport: observedTransport(transport, metrics), metrics };
-    const service = await start({ nc, broadcast: createNatsBroadcast(nc), log, bus });
+    const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log, bus }).catch(async (error: unknown) => {
+      await nc.close();
+      throw error;
+    });
     const served = await serveOverNats(nc, service);
     const metricsServer = config.METRICS_PORT ? await serveMetrics(metrics, config.METRICS_PORT) : undefined;
     log.info({ metricsPort: metricsServer?.port }, `${name} service ready`);
-    onShutdown(log, async () => {
-      await metricsServer?.close();
-      // Stop taking calls and answer the ones taken; stop the service (its outbox relay still
-      // needs NATS to finish a batch, its database closes); then let go of NATS.
-      await served.drain();
-      await service.close();
-      await nc.drain();
-    });
-  } catch (error) {
-    log.fatal({ err: error }, `${name} service failed to start`);
-    process.exit(1);
-  }
+    return {
+      log,
+      async stop() {
+        await metricsServer?.close();
+        // Stop taking calls and answer the ones taken; stop the service (its outbox relay still
+        // needs NATS to finish a batch, its database closes); then let go of NATS.
+        await served.drain();
+        await service.close();
+        await nc.drain();
+      },
+    };
+  });
 }

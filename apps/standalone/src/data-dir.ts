@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StartupError } from '@atrium/service-runtime';
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (PostgreSQL runs as `postgres` under root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Refuses a data folder whose PostgreSQL is still running — another `pnpm start`, or one that
+ * did not stop — with a line that says so, instead of PostgreSQL's own failure to start. A
+ * lock file left by a crash names a process that is gone; PostgreSQL then takes the folder over.
+ */
+export async function ensureDataDirFree(dataDir: string, postgresDir: string): Promise<void> {
+  let lock: string;
+  try {
+    lock = await readFile(join(postgresDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return;
+  }
+  const pid = Number(lock.split('\n', 1)[0]);
+  if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
+    throw new StartupError(
+      `The data folder ${dataDir} is in use by another Atrium (its PostgreSQL runs as process ${pid}): stop that one first, or set DATA_DIR to another folder`,
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadConfig, portSchema } from '../src/config.js';
+import { logFormatFor } from '../src/logger.js';
+import { StartupError, startupFailureLine } from '../src/startup.js';
+
+describe('the console', () => {
+  it('is readable lines at a terminal and JSON everywhere else', () => {
+    expect(logFormatFor({ isTTY: true })).toBe('pretty');
+    expect(logFormatFor({ isTTY: false })).toBe('json');
+    expect(logFormatFor({})).toBe('json');
+  });
+});
+
+describe('start-up failures', () => {
+  const shape = { NATS_URL: z.string().min(1), PORT: portSchema(3000), LOG_LEVEL: z.enum(['info', 'debug']).default('info') };
+
+  it('name every bad setting on one line', () => {
+    let thrown: unknown;
+    try {
+      loadConfig(shape, { PORT: '70000', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(StartupError);
+    const line = startupFailureLine(thrown);
+    expect(line).not.toContain('\n');
+    expect(line).toMatch(/^Invalid configuration: /);
+    expect(line).toContain('NATS_URL is required');
+    expect(line).toContain('PORT must be a whole number from 0 to 65535');
+    expect(line).toContain('LOG_LEVEL');
+  });
+
+  it('say what to do when the port is taken, not allowed or not here', () => {
+    const listenError = (code: string) => Object.assign(new Error(`listen ${code}`), { code, syscall: 'listen', address: '0.0.0.0', port: 80 });
+    expect(startupFailureLine(listenError('EADDRINUSE'))).toBe(
+      'Port 80 is already in use (0.0.0.0:80): stop what is using it, or set PORT to another port',
+    );
+    expect(startupFailureLine(listenError('EACCES'))).toMatch(/^Not allowed to listen on 0\.0\.0\.0:80/);
+    expect(startupFailureLine(listenError('EADDRNOTAVAIL'))).toMatch(/HOST is not an address of this machine/);
+  });
+
+  it('keep only the first line of anything else', () => {
+    expect(startupFailureLine(new Error('connect ECONNREFUSED 127.0.0.1:4222\n    at somewhere'))).toBe(
+      'Could not start: connect ECONNREFUSED 127.0.0.1:4222',
+    );
+  });
+});
