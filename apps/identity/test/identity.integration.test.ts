@@ -51,10 +51,13 @@ describe('identity over NATS', () => {
 
   it('gives the same 401 for a wrong password and an unknown e-mail', async () => {
     await register('login@example.com');
-    const wrongPassword = harness.call('auth.login', 'mutation', { email: 'login@example.com', password: 'not the password' });
-    const unknownEmail = harness.call('auth.login', 'mutation', { email: 'nobody@example.com', password: 'not the password' });
-    await expect(wrongPassword).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
-    await expect(unknownEmail).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
+    // Both in flight at once, each with its handler attached at once: either may answer first.
+    const [wrongPassword, unknownEmail] = await Promise.all([
+      harness.call('auth.login', 'mutation', { email: 'login@example.com', password: 'not the password' }).catch((e: unknown) => e),
+      harness.call('auth.login', 'mutation', { email: 'nobody@example.com', password: 'not the password' }).catch((e: unknown) => e),
+    ]);
+    expect(wrongPassword).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
+    expect(unknownEmail).toMatchObject({ code: 'UNAUTHORIZED', message: 'Invalid e-mail or password' });
     const ok = await harness.call('auth.login', 'mutation', { email: 'LOGIN@example.com', password: 'correct horse battery' });
     expect(ok.user.email).toBe('login@example.com');
   });
