@@ -250,7 +250,7 @@ describe('the upload in the OpenAPI document', () => {
   it('is multipart/form-data with a binary file field, beside the derived operations', async () => {
     const document = (await system.api('GET', '/openapi.json')).body;
     const operation = document.paths['/projects/{id}/icon'].post;
-    expect(operation.operationId).toBe('icons.set');
+    expect(operation.operationId).toBe('icons_set');
     expect(operation.requestBody.content['multipart/form-data'].schema).toBeDefined();
     expect(JSON.stringify(document.components.schemas.IconUpload ?? operation.requestBody.content['multipart/form-data'].schema)).toContain('binary');
     expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '500', '503']);

@@ -1,6 +1,8 @@
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_STATUS, contracts, createProjectExample, listOperations } from '@atrium/contract';
+import { API_ERROR_STATUS, API_TAGS, contracts, createProjectExample, listOperations, operationIdOf } from '@atrium/contract';
+import type { ApiTag } from '@atrium/contract';
 import { startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -27,7 +29,7 @@ describe('the OpenAPI document', () => {
       const rest = operation.rest!;
       const item = document.paths[rest.path]?.[rest.method.toLowerCase()];
       expect(item, `${rest.method} ${rest.path}`).toBeDefined();
-      expect(item.operationId).toBe(procedure);
+      expect(item.operationId).toBe(operationIdOf({ procedure }));
       const statuses = Object.keys(item.responses);
       expect(statuses).toContain(String(rest.status));
       if (rest.status !== 200) expect(statuses).not.toContain('200');
@@ -63,6 +65,67 @@ describe('the OpenAPI document', () => {
     expect(create.requestBody.content['application/json'].schema).toBeTruthy();
     expect(create.requestBody.content['application/json'].schema.examples).toEqual([createProjectExample]);
     expect(document.components.schemas.Error.properties.error.properties.code.enum).toContain('NOT_FOUND');
+  });
+
+  it("passes Redocly's recommended rules without an error or a warning", async () => {
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: `${system.url}/api/v1/openapi.json`, config });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer ?? ''}: ${p.message}`)).toEqual([]);
+  });
+
+  it('describes every field and parameter', () => {
+    const undescribed: string[] = [];
+    const visit = (node: unknown, where: string): void => {
+      if (Array.isArray(node)) {
+        for (const [i, item] of node.entries()) visit(item, `${where}/${i}`);
+        return;
+      }
+      if (!node || typeof node !== 'object') return;
+      const properties = (node as { properties?: Record<string, { description?: string; $ref?: string }> }).properties;
+      for (const [name, property] of Object.entries(properties ?? {})) {
+        // A reference is described by the component it points at.
+        if (!property.$ref && !property.description) undescribed.push(`${where}.${name}`);
+      }
+      for (const [key, value] of Object.entries(node)) visit(value, `${where}/${key}`);
+    };
+    visit(document.paths, '#/paths');
+    visit(document.components.schemas, '#/components/schemas');
+    for (const [path, item] of Object.entries<any>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        for (const parameter of operation.parameters ?? []) if (!parameter.description) undescribed.push(`${method} ${path} ?${parameter.name}`);
+      }
+    }
+    expect(undescribed).toEqual([]);
+  });
+
+  it('gives every error response an example of its own code, and every response its headers', () => {
+    const codeOfStatus = new Map(Object.entries(API_ERROR_STATUS).map(([code, status]) => [String(status), code]));
+    for (const [path, item] of Object.entries<any>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(item)) {
+        for (const [status, response] of Object.entries<any>(operation.responses)) {
+          const where = `${method} ${path} ${status}`;
+          expect(response.headers?.['X-Request-Id'], where).toEqual({ $ref: '#/components/headers/X-Request-Id' });
+          expect(Boolean(response.headers?.['Retry-After']), where).toBe(status === '429');
+          if (Number(status) < 400) continue;
+          const example = response.content['application/json'].example;
+          expect(example.success, where).toBe(false);
+          expect(example.error.code, where).toBe(codeOfStatus.get(status));
+        }
+      }
+    }
+    expect(Object.keys(document.components.headers).sort()).toEqual(
+      ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id'].sort(),
+    );
+  });
+
+  it('lists its tags with descriptions and names operations for generated clients', () => {
+    const used = new Set(restOperations.flatMap(({ operation }) => operation.rest!.tags));
+    expect(document.tags.map((tag: { name: string }) => tag.name).sort()).toEqual([...used].sort());
+    for (const tag of document.tags) expect(tag.description, tag.name).toBe(API_TAGS[tag.name as ApiTag]);
+    const ids = Object.values<any>(document.paths).flatMap((item) => Object.values<any>(item).map((operation) => operation.operationId));
+    expect(new Set(ids).size).toBe(ids.length);
+    // A valid identifier in every language a generator writes, so it needs no renaming.
+    for (const id of ids) expect(id).toMatch(/^[a-z][A-Za-z0-9]*_[a-z][A-Za-z0-9]*$/);
   });
 
   it('/docs serves an interactive reference of that document', async () => {

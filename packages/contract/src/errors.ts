@@ -63,7 +63,7 @@ export function apiCodeForTrpcCode(code: string): ApiErrorCode {
 export const errorDetailSchema = z
   .object({
     path: z.string().meta({ description: 'Dotted path of the offending field, or "" for the body itself' }),
-    message: z.string(),
+    message: z.string().meta({ description: 'What is wrong with it' }),
   })
   .meta({ id: 'ErrorDetail' });
 
@@ -71,12 +71,14 @@ export type ErrorDetail = z.infer<typeof errorDetailSchema>;
 
 export const errorEnvelopeSchema = z
   .object({
-    success: z.literal(false),
-    error: z.object({
-      code: z.enum(API_ERROR_CODES),
-      message: z.string(),
-      details: z.array(errorDetailSchema).optional(),
-    }),
+    success: z.literal(false).meta({ description: 'Always false for an error' }),
+    error: z
+      .object({
+        code: z.enum(API_ERROR_CODES).meta({ description: 'Stable, machine-readable code; the status follows from it' }),
+        message: z.string().meta({ description: 'What went wrong, for a person' }),
+        details: z.array(errorDetailSchema).optional().meta({ description: 'One entry per invalid field, on validation errors' }),
+      })
+      .meta({ description: 'What went wrong' }),
   })
   .meta({ id: 'Error' });
 

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './roles.js';
 export * from './operation.js';
+export * from './tags.js';
 export * from './router-types.js';
 export * from './client.js';
 export * from './schemas/common.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ApiErrorCode } from './errors.js';
 import type { ProjectAction } from './roles.js';
+import type { ApiTag } from './tags.js';
 
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -28,7 +29,8 @@ export interface RestBinding {
   auth: 'user' | 'public';
   summary: string;
   description?: string;
-  tags: [string, ...string[]];
+  /** Groups in the reference; each is described once in `API_TAGS`. */
+  tags: [ApiTag, ...ApiTag[]];
   /**
    * Errors this operation can answer besides the ones every operation can (400, 401, 429, 500,
    * 503) and those its `access` implies (404, and 403 when some role is refused).
@@ -113,9 +115,18 @@ export function defineService<const N extends ServiceName, const O extends Servi
 
 export interface OperationEntry {
   service: ServiceName;
-  /** The tRPC procedure path inside its service, e.g. `projects.get`; also the NATS endpoint and operationId. */
+  /** The tRPC procedure path inside its service, e.g. `projects.get`; also the NATS endpoint. */
   procedure: string;
   operation: Operation;
+}
+
+/**
+ * The OpenAPI operationId of an operation: its procedure with `_` for `.` (`projects_list`).
+ * One-to-one with the procedure, so stable, and unique across services because resource names
+ * are; a valid identifier in every language a client generator writes, so none renames it.
+ */
+export function operationIdOf(entry: Pick<OperationEntry, 'procedure'>): string {
+  return entry.procedure.replace('.', '_');
 }
 
 /** Every operation of a service, flattened, in declaration order. */

@@ -7,11 +7,16 @@ import type { Operation } from '@atrium/contract';
  */
 export function envelopeSchema(operation: Operation): z.ZodType {
   if (operation.rest?.status === 204) return z.void();
+  const success = z.literal(true).meta({ description: 'Always true for a success' });
   if (operation.list) {
-    const page = operation.output as z.ZodObject;
-    return z.object({ success: z.literal(true), ...page.shape });
+    const page = operation.output as z.ZodObject<{ data: z.ZodType; next_cursor: z.ZodType }>;
+    return z.object({
+      success,
+      data: page.shape.data.meta({ description: 'This page of the list, oldest first' }),
+      next_cursor: page.shape.next_cursor.meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+    });
   }
-  return z.object({ success: z.literal(true), data: operation.output });
+  return z.object({ success, data: operation.output });
 }
 
 export function envelope(operation: Operation, output: unknown): unknown {

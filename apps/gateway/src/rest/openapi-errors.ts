@@ -1,7 +1,8 @@
 import type { ApiErrorCode, Operation } from '@atrium/contract';
 import { API_ERROR_STATUS, LOWEST_ROLE_FOR } from '@atrium/contract';
 
-const DESCRIPTIONS: Record<ApiErrorCode, string> = {
+/** What each error code means, as the reference says it. */
+export const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
   UNAUTHORIZED: 'Missing, invalid or expired credential',
   FORBIDDEN: 'Your role in the project does not allow this',
@@ -15,15 +16,15 @@ const DESCRIPTIONS: Record<ApiErrorCode, string> = {
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
 };
 
-/** Where the body is a multipart upload, 413 and 415 are about the file. */
-const MULTIPART_DESCRIPTIONS: Partial<Record<ApiErrorCode, string>> = {
-  BAD_REQUEST: 'Invalid input: not exactly one file in the form field, an empty file, or image dimensions out of range',
-  PAYLOAD_TOO_LARGE: 'File larger than allowed',
-  UNSUPPORTED_MEDIA_TYPE: 'Not multipart/form-data, or the file is not an accepted image type (recognised by its bytes)',
+/** Where the body is a multipart upload, 400, 413 and 415 are about the file. */
+export const MULTIPART_ERROR_DESCRIPTIONS: Partial<Record<ApiErrorCode, string>> = {
+  BAD_REQUEST: 'Not exactly one file in the form field, an empty file, or image dimensions out of range',
+  PAYLOAD_TOO_LARGE: 'File larger than 1 MiB',
+  UNSUPPORTED_MEDIA_TYPE: 'Not multipart/form-data, or the file is not a PNG, JPEG, WebP or GIF image (recognised by its bytes)',
 };
 
-/** The error statuses an operation can answer, for its OpenAPI responses. */
-export function errorStatusesFor(operation: Operation): Record<number, string> {
+/** The error codes an operation can answer, derived from its contract metadata. */
+export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   const rest = operation.rest!;
   const codes = new Set<ApiErrorCode>(['BAD_REQUEST', 'TOO_MANY_REQUESTS', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
   if (rest.auth === 'user') codes.add('UNAUTHORIZED');
@@ -37,6 +38,10 @@ export function errorStatusesFor(operation: Operation): Record<number, string> {
     if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
   }
   for (const code of rest.errors ?? []) codes.add(code);
-  const descriptions = rest.multipart ? { ...DESCRIPTIONS, ...MULTIPART_DESCRIPTIONS } : DESCRIPTIONS;
-  return Object.fromEntries([...codes].map((code) => [API_ERROR_STATUS[code], descriptions[code]]));
+  return [...codes];
+}
+
+/** The same as the router's `errorResponses` meta: status → description. */
+export function errorStatusesFor(operation: Operation): Record<number, string> {
+  return Object.fromEntries(errorCodesFor(operation).map((code) => [API_ERROR_STATUS[code], ERROR_DESCRIPTIONS[code]]));
 }

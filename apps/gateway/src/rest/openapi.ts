@@ -1,22 +1,51 @@
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
-import { errorEnvelopeSchema } from '@atrium/contract';
+import { API_ERROR_STATUS, API_TAGS, errorEnvelopeSchema, operationIdOf } from '@atrium/contract';
+import type { ApiTag } from '@atrium/contract';
+import { errorCodesFor, MULTIPART_ERROR_DESCRIPTIONS } from './openapi-errors.js';
+import { errorResponse, headersFor, RESPONSE_HEADERS } from './openapi-responses.js';
 import type { GatewayRouter } from './router.js';
 import { MULTIPART_OPERATIONS, REST_OPERATIONS } from './router.js';
 import { multipartPaths } from '../uploads/openapi-paths.js';
 
-const ERROR_REF = { $ref: '#/components/schemas/Error' };
-
 /** The part of a generated operation object this module rewrites. */
 interface GeneratedOperation {
   operationId?: string;
-  responses: Record<string, { description: string; content?: unknown }>;
+  security?: unknown[];
+  parameters?: { description?: string; schema?: { description?: string } }[];
+  responses: Record<string, { description: string; content?: unknown; headers?: unknown }>;
+}
+
+/** Drops component schemas nothing refers to (the generator registers some that the document never uses). */
+function pruneUnusedSchemas(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, unknown>;
+  const used = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
+        const name = value.slice('#/components/schemas/'.length);
+        if (!used.has(name)) {
+          used.add(name);
+          visit(schemas[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit(document.paths);
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
 }
 
 /**
  * The OpenAPI document of the REST surface, generated from the gateway router (so from the
- * contracts) once at start-up, then corrected where the generator cannot know: the success
- * status of each operation (201, 204) and the envelope every error answers with.
+ * contracts) once at start-up, then completed from the contract where the generator cannot
+ * know: each operation's success status (201, 204), its errors (the contract's error table,
+ * each with an example of its own code), the headers every response carries, that public
+ * operations need no credential, and the tags' descriptions.
  */
 export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): OpenAPIObject {
   const securitySchemes = {
@@ -35,23 +64,45 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
     paths: multipartPaths(MULTIPART_OPERATIONS, Object.keys(securitySchemes)),
     defs: { Error: errorEnvelopeSchema },
   });
+  // The repository carries no licence, so its API is proprietary; said in SPDX's form for custom terms.
+  document.info.license = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
 
-  const byOperationId = new Map([...REST_OPERATIONS.values(), ...MULTIPART_OPERATIONS].map((entry) => [entry.procedure, entry.operation]));
+  const byOperationId = new Map([...REST_OPERATIONS.values(), ...MULTIPART_OPERATIONS].map((entry) => [operationIdOf(entry), entry.operation]));
+  const tagsUsed = new Set<string>();
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operationObject of Object.values(pathItem as Record<string, GeneratedOperation | undefined>)) {
       const operation = operationObject?.operationId ? byOperationId.get(operationObject.operationId) : undefined;
       if (!operation?.rest || !operationObject) continue;
-      const responses = operationObject.responses;
-      const success = responses['200'];
-      if (operation.rest.status !== 200) {
-        delete responses['200'];
-        responses[String(operation.rest.status)] =
-          operation.rest.status === 204 ? { description: 'Done; no body' } : { ...success, description: 'Created' };
-      }
-      for (const [status, response] of Object.entries(responses)) {
-        if (Number(status) >= 400) responses[status] = { description: response.description, content: { 'application/json': { schema: ERROR_REF } } };
-      }
+      const rest = operation.rest;
+      for (const tag of rest.tags) tagsUsed.add(tag);
+      // Public operations need no credential: an empty requirement says so, an absent one leaves it open.
+      if (rest.auth === 'public') operationObject.security = [];
+      // The contract describes a query parameter on its schema; readers and generators look at the parameter.
+      for (const parameter of operationObject.parameters ?? []) parameter.description ??= parameter.schema?.description;
+
+      const generated = operationObject.responses['200'];
+      const success =
+        rest.status === 204
+          ? { description: 'Done; no body' }
+          : { ...generated, description: rest.status === 201 ? 'Created' : (generated?.description ?? 'Successful response') };
+      const errors = errorCodesFor(operation)
+        .sort((a, b) => API_ERROR_STATUS[a] - API_ERROR_STATUS[b])
+        .map((code) => {
+          const response = errorResponse(code);
+          const description = (rest.multipart && MULTIPART_ERROR_DESCRIPTIONS[code]) || response.description;
+          return [String(API_ERROR_STATUS[code]), { ...response, description }] as const;
+        });
+      operationObject.responses = {
+        [String(rest.status)]: { ...success, headers: headersFor(rest.status) },
+        ...Object.fromEntries(errors),
+      };
     }
   }
+
+  document.tags = (Object.keys(API_TAGS) as ApiTag[])
+    .filter((tag) => tagsUsed.has(tag))
+    .map((name) => ({ name, description: API_TAGS[name] }));
+  document.components = { ...document.components, headers: RESPONSE_HEADERS as never };
+  pruneUnusedSchemas(document);
   return document;
 }

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { contracts, listOperations } from '@atrium/contract';
+import { contracts, listOperations, operationIdOf } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
@@ -91,7 +91,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
         openapi: {
           method: rest.method,
           path: rest.path,
-          operationId: entry.procedure,
+          operationId: operationIdOf(entry),
           summary: rest.summary,
           description: rest.description,
           tags: rest.tags,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { operationIdOf } from '@atrium/contract';
 import type { OperationEntry } from '@atrium/contract';
 import { envelopeSchema } from '../rest/envelope.js';
 import { errorStatusesFor } from '../rest/openapi-errors.js';
@@ -12,7 +13,8 @@ import { errorStatusesFor } from '../rest/openapi-errors.js';
  */
 export function multipartPaths(entries: readonly OperationEntry[], securitySchemes: readonly string[]): ZodOpenApiPathsObject {
   const paths: ZodOpenApiPathsObject = {};
-  for (const { procedure, operation } of entries) {
+  for (const entry of entries) {
+    const { operation } = entry;
     const rest = operation.rest!;
     const form = rest.multipart!;
     const shape = (operation.input as z.ZodObject).shape;
@@ -21,7 +23,7 @@ export function multipartPaths(entries: readonly OperationEntry[], securitySchem
     paths[rest.path] = {
       ...paths[rest.path],
       [rest.method.toLowerCase()]: {
-        operationId: procedure,
+        operationId: operationIdOf(entry),
         summary: rest.summary,
         description: rest.description,
         tags: rest.tags,
@@ -29,7 +31,7 @@ export function multipartPaths(entries: readonly OperationEntry[], securitySchem
         requestParams: { path: z.object(Object.fromEntries(pathParameters.map((name) => [name, shape[name]!]))) },
         requestBody: { required: true, content: { 'multipart/form-data': { schema: form } } },
         responses: {
-          [rest.status]: { description: 'OK', content: { 'application/json': { schema: envelopeSchema(operation) } } },
+          [rest.status]: { description: 'The updated resource', content: { 'application/json': { schema: envelopeSchema(operation) } } },
           ...errors,
         },
       },

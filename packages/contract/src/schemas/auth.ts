@@ -9,30 +9,38 @@ export const emailSchema = z
   .max(254)
   .pipe(z.email())
   .transform((email) => email.toLowerCase())
-  .meta({ example: 'dev@example.com' });
+  .meta({ description: 'E-mail address; compared case-insensitively', example: 'dev@example.com' });
 
 export const MIN_PASSWORD_LENGTH = 8;
 /** Long enough for any passphrase, short enough that hashing it is not a denial of service. */
 export const MAX_PASSWORD_LENGTH = 256;
 
-export const newPasswordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+export const newPasswordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH)
+  .max(MAX_PASSWORD_LENGTH)
+  .meta({ description: `Password, ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters`, example: 'correct horse battery' });
 /** Sign-in takes any non-empty string so a short wrong password gets 401, not a hint about the rule. */
-const anyPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+const anyPasswordSchema = z.string().min(1).max(MAX_PASSWORD_LENGTH).meta({ description: 'The password', example: 'correct horse battery' });
 
 export const userSchema = z
   .object({
-    id: uuidSchema,
-    email: z.string(),
-    name: z.string().nullable(),
-    created_at: timestampSchema,
-    updated_at: timestampSchema,
+    id: uuidSchema.meta({ description: 'User id' }),
+    email: z.string().meta({ description: 'E-mail address, lower-cased' }),
+    name: z.string().nullable().meta({ description: 'Name shown to people, or null' }),
+    created_at: timestampSchema.meta({ description: 'When the user registered' }),
+    updated_at: timestampSchema.meta({ description: 'When the user last changed' }),
   })
   .meta({ id: 'User' });
 
 export type User = z.infer<typeof userSchema>;
 
 export const registerInput = z
-  .strictObject({ email: emailSchema, password: newPasswordSchema, name: displayNameSchema.optional() })
+  .strictObject({
+    email: emailSchema,
+    password: newPasswordSchema,
+    name: displayNameSchema.meta({ description: 'Name shown to people, 1–100 characters' }).optional(),
+  })
   .meta({ id: 'Register' });
 
 export const loginInput = z.strictObject({ email: emailSchema, password: anyPasswordSchema }).meta({ id: 'Login' });
@@ -46,9 +54,9 @@ export const sessionSchema = z
 
 export const updateMeInput = z
   .strictObject({
-    name: displayNameSchema.nullable().optional(),
-    password: newPasswordSchema.optional(),
-    current_password: anyPasswordSchema.optional(),
+    name: displayNameSchema.nullable().meta({ description: 'New name, 1–100 characters; null clears it' }).optional(),
+    password: newPasswordSchema.meta({ description: 'New password; needs `current_password`; signs out every other session' }).optional(),
+    current_password: anyPasswordSchema.meta({ description: 'The current password, to change it' }).optional(),
   })
   .refine((body) => body.password === undefined || body.current_password !== undefined, {
     message: 'current_password is required to change the password',
@@ -58,12 +66,12 @@ export const updateMeInput = z
 
 export const apiKeySchema = z
   .object({
-    id: uuidSchema,
-    name: z.string(),
+    id: uuidSchema.meta({ description: 'API key id' }),
+    name: z.string().meta({ description: 'What the key is for' }),
     prefix: z.string().meta({ description: 'The first characters of the key, to recognise it' }),
-    created_at: timestampSchema,
-    last_used_at: timestampSchema.nullable(),
-    expires_at: timestampSchema.nullable(),
+    created_at: timestampSchema.meta({ description: 'When the key was created' }),
+    last_used_at: timestampSchema.nullable().meta({ description: 'When the key last authenticated a request, or null' }),
+    expires_at: timestampSchema.nullable().meta({ description: 'When the key stops working, or null for never' }),
   })
   .meta({ id: 'ApiKey' });
 
@@ -73,8 +81,9 @@ export const createdApiKeySchema = apiKeySchema
 
 export const createApiKeyInput = z
   .strictObject({
-    name: displayNameSchema,
+    name: displayNameSchema.meta({ description: 'What the key is for, 1–100 characters' }),
     expires_at: timestampSchema
+      .meta({ description: 'When the key stops working (in the future); never, if absent' })
       .optional()
       .refine((value) => value === undefined || Date.parse(value) > Date.now(), 'must be in the future'),
   })

@@ -38,8 +38,8 @@ export const listQueryShape = {
     .string()
     .min(1)
     .max(512)
-    .optional()
-    .meta({ description: 'Opaque cursor from the previous page\'s `next_cursor`' }),
+    .meta({ description: 'Opaque cursor from the previous page\'s `next_cursor`' })
+    .optional(),
 };
 
 /** A page of a list: the items and the cursor of the next page (null on the last page). */

@@ -10,19 +10,30 @@ import {
   uuidSchema,
 } from './common.js';
 
+/** What each project field means, said once for the object and the bodies that write it. */
+const PROJECT_FIELD = {
+  name: 'Unique name: 1–63 lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+  display_name: 'Name shown to people, 1–100 characters; defaults to `name`',
+  description: 'Free text, up to 1000 characters, or null',
+  color: 'Colour as `#RRGGBB`, or null',
+  single_server_mode: 'Run every workload of the project on one server',
+  default_server_id: 'The server new workloads go to, or null',
+  auto_error_tracking_enabled: 'Collect errors from the project\'s workloads automatically',
+} as const;
+
 export const projectSchema = z
   .object({
-    id: uuidSchema,
-    name: z.string(),
-    display_name: z.string(),
-    description: z.string().nullable(),
-    color: z.string().nullable(),
-    icon_path: z.string().nullable(),
-    single_server_mode: z.boolean(),
-    default_server_id: uuidSchema.nullable(),
-    auto_error_tracking_enabled: z.boolean(),
-    created_at: timestampSchema,
-    updated_at: timestampSchema,
+    id: uuidSchema.meta({ description: 'Project id' }),
+    name: z.string().meta({ description: PROJECT_FIELD.name }),
+    display_name: z.string().meta({ description: PROJECT_FIELD.display_name }),
+    description: z.string().nullable().meta({ description: PROJECT_FIELD.description }),
+    color: z.string().nullable().meta({ description: PROJECT_FIELD.color }),
+    icon_path: z.string().nullable().meta({ description: 'Where the project\'s icon is served, or null without one' }),
+    single_server_mode: z.boolean().meta({ description: PROJECT_FIELD.single_server_mode }),
+    default_server_id: uuidSchema.nullable().meta({ description: PROJECT_FIELD.default_server_id }),
+    auto_error_tracking_enabled: z.boolean().meta({ description: PROJECT_FIELD.auto_error_tracking_enabled }),
+    created_at: timestampSchema.meta({ description: 'When the project was created' }),
+    updated_at: timestampSchema.meta({ description: 'When the project last changed' }),
   })
   .meta({ id: 'Project' });
 
@@ -30,13 +41,13 @@ export type Project = z.infer<typeof projectSchema>;
 
 /** The writable fields; create and update differ only in what is required. */
 const writableProjectFields = {
-  name: slugNameSchema,
-  display_name: displayNameSchema,
-  description: descriptionSchema.nullable(),
-  color: colorSchema.nullable(),
-  single_server_mode: z.boolean(),
-  default_server_id: uuidSchema.nullable(),
-  auto_error_tracking_enabled: z.boolean(),
+  name: slugNameSchema.meta({ description: PROJECT_FIELD.name }),
+  display_name: displayNameSchema.meta({ description: PROJECT_FIELD.display_name }),
+  description: descriptionSchema.nullable().meta({ description: PROJECT_FIELD.description }),
+  color: colorSchema.nullable().meta({ description: PROJECT_FIELD.color }),
+  single_server_mode: z.boolean().meta({ description: `${PROJECT_FIELD.single_server_mode}; default false` }),
+  default_server_id: uuidSchema.nullable().meta({ description: PROJECT_FIELD.default_server_id }),
+  auto_error_tracking_enabled: z.boolean().meta({ description: `${PROJECT_FIELD.auto_error_tracking_enabled}; default false` }),
 };
 
 export const projectIdParams = { id: uuidSchema.meta({ description: 'Project id' }) };

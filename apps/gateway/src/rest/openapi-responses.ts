@@ -1,0 +1,58 @@
+import type { ApiErrorCode } from '@atrium/contract';
+import { API_ERROR_STATUS } from '@atrium/contract';
+import { ERROR_DESCRIPTIONS } from './openapi-errors.js';
+
+/** The headers the gateway sends, documented once and referred to from every response. */
+export const RESPONSE_HEADERS = {
+  'X-Request-Id': {
+    description: 'The id of this request: the one the client sent when it was sane, else a new one. It follows the call into every log line.',
+    schema: { type: 'string' },
+  },
+  'X-RateLimit-Limit': { description: 'Requests this client address may make per minute (when rate limiting is on)', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'Requests left in the current minute', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Seconds until the budget is renewed', schema: { type: 'integer' } },
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+} as const;
+
+const ref = (name: keyof typeof RESPONSE_HEADERS) => ({ $ref: `#/components/headers/${name}` });
+
+/** The headers a response with this status carries. */
+export function headersFor(status: number): Record<string, { $ref: string }> {
+  const headers: Record<string, { $ref: string }> = {
+    'X-Request-Id': ref('X-Request-Id'),
+    'X-RateLimit-Limit': ref('X-RateLimit-Limit'),
+    'X-RateLimit-Remaining': ref('X-RateLimit-Remaining'),
+    'X-RateLimit-Reset': ref('X-RateLimit-Reset'),
+  };
+  if (status === API_ERROR_STATUS.TOO_MANY_REQUESTS) headers['Retry-After'] = ref('Retry-After');
+  return headers;
+}
+
+/** A message each code could really carry, so the reference shows a believable answer. */
+const EXAMPLE_MESSAGES: Record<ApiErrorCode, string> = {
+  BAD_REQUEST: 'Invalid input: name: must be lowercase letters, digits and hyphens',
+  UNAUTHORIZED: 'Authentication required: send Authorization: Bearer <token> or x-api-key: <key>',
+  FORBIDDEN: 'Your role in this project does not allow this',
+  NOT_FOUND: 'Project not found',
+  CONFLICT: 'A project named "my-saas" already exists',
+  GONE: 'This invite has expired',
+  PAYLOAD_TOO_LARGE: 'Request body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported Media Type: text/plain',
+  TOO_MANY_REQUESTS: 'Too many requests; retry in 42 s',
+  INTERNAL_ERROR: 'Internal error',
+  SERVICE_UNAVAILABLE: 'The projects service did not answer in time',
+};
+
+/** The documented answer for one error code: its description, headers, the envelope and an example with that code. */
+export function errorResponse(code: ApiErrorCode) {
+  const error: { code: ApiErrorCode; message: string; details?: { path: string; message: string }[] } = {
+    code,
+    message: EXAMPLE_MESSAGES[code],
+  };
+  if (code === 'BAD_REQUEST') error.details = [{ path: 'name', message: 'must be lowercase letters, digits and hyphens' }];
+  return {
+    description: ERROR_DESCRIPTIONS[code],
+    headers: headersFor(API_ERROR_STATUS[code]),
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { success: false, error } } },
+  };
+}
