@@ -1,4 +1,4 @@
-import type { Broadcast } from '@atrium/nats-trpc';
+import type { Broadcast, CallSigner } from '@atrium/nats-trpc';
 import type { HandlerOf, identityContract } from '@atrium/contract';
 import type { ServiceContext } from '@atrium/service-runtime';
 import type { Passwords } from './security/passwords.js';
@@ -6,6 +6,8 @@ import type { Passwords } from './security/passwords.js';
 export interface IdentityDeps {
   broadcast: Broadcast;
   sessionTtlMs: number;
+  /** Identity's own key: signs clients' session assertions. */
+  signer: CallSigner;
   passwords: Passwords;
 }
 

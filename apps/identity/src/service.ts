@@ -24,6 +24,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const router = createIdentityRouter({
     broadcast: options.broadcast,
     sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,
+    signer: options.bus.keys.signer,
     passwords: createPasswords(options.passwordHashing),
   });
   return {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { APP_NAMES, productionAuthorization } from '@atrium/contract';
+import { CALLER_NAMES, productionAuthorization } from '@atrium/contract';
 import { busAuth, generateBusCredentials, natsServerBinary, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
 import type { RunningNats } from '@atrium/local-infra';
 import { connectNats } from '@atrium/service-runtime';
@@ -59,6 +59,14 @@ describe('the authenticated bus', () => {
 
     const gateway = await as('gateway');
     expect(await refusal(gateway, () => gateway.publish('svc.projects.v1.projects.get', '{}'))).toBeUndefined();
+    expect(await refusal(gateway, () => gateway.publish('svc.identity.v1.credentials.exchange', '{}'))).toMatch(/Publish/);
+
+    // A client outside the services: the public operations and the credential exchange, nothing internal.
+    const client = await connectNats(nats.url, 'client', busAuth(credentials, 'client'));
+    open.push(client);
+    expect(await refusal(client, () => client.publish('svc.projects.v1.projects.get', '{}'))).toBeUndefined();
+    expect(await refusal(client, () => client.publish('svc.identity.v1.credentials.exchange', '{}'))).toBeUndefined();
+    expect(await refusal(client, () => client.publish('svc.identity.v1.credentials.authenticate', '{}'))).toMatch(/Publish/);
     expect(await refusal(gateway, () => gateway.publish('evt.projects.v1.deleted', '{}'))).toMatch(/Publish/);
   });
 
@@ -94,7 +102,7 @@ describe("infra's nats-server configuration", () => {
   it('is valid for nats-server, with the passwords from its environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'atrium-nats-conf-'));
     writeFileSync(join(dir, 'nats.conf'), `port: 4222\n${productionAuthorization()}`);
-    const env = Object.fromEntries(APP_NAMES.map((app) => [`ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`, 'x']));
+    const env = Object.fromEntries(CALLER_NAMES.map((app) => [`ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`, 'x']));
     const check = spawnSync(natsServerBinary(), ['-c', join(dir, 'nats.conf'), '-t'], { env: { ...process.env, ...env }, encoding: 'utf8' });
     expect(check.status, check.stderr + check.stdout).toBe(0);
   });

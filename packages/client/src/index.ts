@@ -1,46 +1,126 @@
-import { createTRPCClient } from '@trpc/client';
-import type { TRPCClient } from '@trpc/client';
-import type { AnyTRPCRouter } from '@trpc/server';
-import { environmentsContract, identityContract, projectsContract } from '@atrium/contract';
-import type { ContractRouter } from '@atrium/contract';
-import { transportLink } from '@atrium/nats-trpc';
-import type { CallMeta, ServiceTransport } from '@atrium/nats-trpc';
+import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import {
+  CLIENT_APP,
+  contractClient,
+  environmentsContract,
+  identityContract,
+  inboxPrefix,
+  projectsContract,
+} from '@atrium/contract';
+import type { PublicContractClient, ServiceContract } from '@atrium/contract';
+import { createNatsTransport } from '@atrium/nats-trpc';
+import type { ServiceTransport } from '@atrium/nats-trpc';
+import { toAtriumError } from './errors.js';
 
-export type IdentityClient = TRPCClient<ContractRouter<typeof identityContract>>;
-export type ProjectsClient = TRPCClient<ContractRouter<typeof projectsContract>>;
-export type EnvironmentsClient = TRPCClient<ContractRouter<typeof environmentsContract>>;
+export { AtriumError } from './errors.js';
 
-export interface AtriumClient {
-  identity: IdentityClient;
-  projects: ProjectsClient;
-  environments: EnvironmentsClient;
-}
+/** Every public operation, by resource: `client.projects.get({ id })`, `client.auth.me({})`, … */
+export type AtriumClient = PublicContractClient<typeof identityContract> &
+  PublicContractClient<typeof projectsContract> &
+  PublicContractClient<typeof environmentsContract>;
 
 export interface AtriumClientOptions {
-  /** `createNatsTransport(nc, …)` from @atrium/nats-trpc, or an in-process transport. */
+  /** How calls reach the services: `createNatsTransport` on a connection as the `client` NATS user. */
   transport: ServiceTransport;
-  /**
-   * Who the calls are made for and under which request id; called per call with the
-   * operation context (pass `{ context: { meta } }` to a call to override it).
-   */
-  meta: (context: Record<string, unknown>) => CallMeta;
+  /** The API key (`atk_…`) or session token (`ats_…`) of the user the calls are made for. */
+  credential: string;
+  /** How long before its expiry a session assertion is renewed (default 5 s). */
+  refreshMarginMs?: number;
+}
+
+interface Session {
+  assertion: string;
+  expiresAt: number;
 }
 
 /**
- * Typed tRPC clients for every service, with types computed from the contracts — an internal
- * service imports this package, never another service's code.
- *
- * ```ts
- * const atrium = createAtriumClient({ transport: createNatsTransport(nc, { timeoutMs: 5000 }), meta: () => ({ requestId }) });
- * const project = await atrium.projects.projects.get.query({ id });
- * ```
+ * A typed client of every public operation for TypeScript services outside the gateway. The
+ * credential is exchanged with identity for a short-lived session assertion (signed by identity,
+ * so the services believe it without asking anyone), which every call carries and which is
+ * renewed before it runs out. Failures reject with `AtriumError` and the API's error code.
  */
 export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
-  const client = <C extends { name: string }>(contract: C) =>
-    createTRPCClient<AnyTRPCRouter>({ links: [transportLink(options.transport, contract.name, options.meta)] });
-  return {
-    identity: client(identityContract) as IdentityClient,
-    projects: client(projectsContract) as ProjectsClient,
-    environments: client(environmentsContract) as EnvironmentsClient,
+  const margin = options.refreshMarginMs ?? 5000;
+  let current: Session | undefined;
+  let renewing: Promise<Session> | undefined;
+
+  const exchange = async (): Promise<Session> => {
+    const answer = (await options.transport.call({
+      service: identityContract.name,
+      path: 'credentials.exchange',
+      kind: 'mutation',
+      input: { credential: options.credential },
+      meta: { requestId: randomUUID() },
+    })) as { assertion: string; expires_at: string };
+    return { assertion: answer.assertion, expiresAt: Date.parse(answer.expires_at) };
   };
+
+  // Renewed before it runs out; concurrent calls share one exchange, and a failed one is not kept.
+  const currentSession = (): Promise<Session> => {
+    if (current && current.expiresAt - margin > Date.now()) return Promise.resolve(current);
+    renewing ??= exchange()
+      .then((session) => {
+        current = session;
+        return session;
+      })
+      .finally(() => {
+        renewing = undefined;
+      });
+    return renewing;
+  };
+
+  const client = <C extends ServiceContract>(contract: C) =>
+    contractClient(
+      contract,
+      async (path, operation, input) => {
+        try {
+          const { assertion } = await currentSession();
+          return await options.transport.call({
+            service: contract.name,
+            path,
+            kind: operation.kind,
+            input,
+            meta: { requestId: randomUUID(), assertion },
+          });
+        } catch (error) {
+          throw toAtriumError(error);
+        }
+      },
+      { publicOnly: true },
+    );
+  return { ...client(identityContract), ...client(projectsContract), ...client(environmentsContract) } as AtriumClient;
+}
+
+export interface ConnectAtriumOptions {
+  /** NATS server URL(s). */
+  servers: string | string[];
+  /** The `client` NATS user's password (see infra/k8s/nats-authorization.conf). */
+  user?: string;
+  pass?: string;
+  /** TLS to the broker, as nats.js takes it. */
+  tls?: ConnectionOptions['tls'];
+  /** The user's API key or session token. */
+  credential: string;
+  /** The longest a call may wait (default 5 s). */
+  timeoutMs?: number;
+}
+
+/** Connects to NATS as a client and returns the typed client, plus `close()`. */
+export async function connectAtrium(options: ConnectAtriumOptions): Promise<AtriumClient & { close(): Promise<void> }> {
+  const nc = await connect({
+    servers: options.servers,
+    user: options.user ?? CLIENT_APP,
+    pass: options.pass,
+    tls: options.tls,
+    name: CLIENT_APP,
+    // The bus lets a client read replies on its own inbox prefix only.
+    inboxPrefix: inboxPrefix(CLIENT_APP),
+  });
+  const client = createAtriumClient({
+    transport: createNatsTransport(nc, { timeoutMs: options.timeoutMs ?? 5000 }),
+    credential: options.credential,
+  });
+  return Object.assign(client, { close: () => nc.close() });
 }

@@ -1,6 +1,6 @@
 import { CREDENTIAL_REVOKED_SUBJECT } from './events.js';
-import { APP_NAMES, SERVICE_NAMES, listOperations } from './operation.js';
-import type { AppName, ServiceContract } from './operation.js';
+import { CALLER_NAMES, CLIENT_APP, SERVICE_NAMES, listOperations } from './operation.js';
+import type { CallerName, ServiceContract } from './operation.js';
 import { environmentsContract } from './services/environments.js';
 import { identityContract } from './services/identity.js';
 import { projectsContract } from './services/projects.js';
@@ -34,6 +34,7 @@ const allContracts: readonly ServiceContract[] = [identityContract, projectsCont
  * - a service takes calls only on its own `svc.<name>.v1.>`, calls only the internal operations
  *   that name it, publishes only its own events (`<namespace>.<name>.>`) and notifications
  *   (`ntf.<name>.>`), and may manage only the events stream;
+ * - a client (`@atrium/client`) publishes the public operations and the credential exchange;
  * - every app receives replies only on its own inbox prefix (`_INBOX_<app>.>`, see `inboxPrefix`),
  *   so no app can read another's answers; services answer requests (`allow_responses`).
  */
@@ -88,11 +89,14 @@ export function inboxPrefix(app: string): string {
   return `_INBOX_${app}`;
 }
 
-export function busPermissions(options: BusPermissionOptions): Record<AppName, AppPermissions> {
+export function busPermissions(options: BusPermissionOptions): Record<CallerName, AppPermissions> {
   const operations = allContracts.flatMap((contract) => listOperations(contract));
-  const callableBy = (app: AppName) =>
+  // Public operations: the gateway, and clients with a user's session.
+  const callableBy = (app: CallerName) =>
     operations
-      .filter(({ operation }) => (operation.internal ? operation.internal.callers.includes(app) : app === 'gateway'))
+      .filter(({ operation }) =>
+        operation.internal ? operation.internal.callers.includes(app) : app === 'gateway' || app === CLIENT_APP,
+      )
       .map(({ service, procedure }) => procedureSubject(service, procedure));
 
   const permissions = {
@@ -102,7 +106,12 @@ export function busPermissions(options: BusPermissionOptions): Record<AppName, A
       subscribe: [`${inboxPrefix('gateway')}.>`, CREDENTIAL_REVOKED_SUBJECT],
       respond: false,
     },
-  } as Record<AppName, AppPermissions>;
+    [CLIENT_APP]: {
+      publish: callableBy(CLIENT_APP),
+      subscribe: [`${inboxPrefix(CLIENT_APP)}.>`],
+      respond: false,
+    },
+  } as Record<CallerName, AppPermissions>;
   for (const service of SERVICE_NAMES) {
     permissions[service] = {
       publish: [
@@ -162,7 +171,11 @@ export function productionAuthorization(): string {
     '#   pnpm nats-authorization',
     '# Passwords come from the environment of nats-server: ATRIUM_<APP>_NATS_PASSWORD.',
     renderAuthorization(
-      APP_NAMES.map((app) => ({ user: app, password: `$ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`, permissions: permissions[app] })),
+      CALLER_NAMES.map((app) => ({
+        user: app,
+        password: `$ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`,
+        permissions: permissions[app],
+      })),
     ),
   ].join('\n');
 }

@@ -11,10 +11,23 @@ export const APP_NAMES = ['gateway', ...SERVICE_NAMES] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /**
+ * TypeScript services outside this repository (`@atrium/client`): they have a NATS identity but
+ * no signing key; they exchange a user's credential for a session assertion signed by identity.
+ */
+export const CLIENT_APP = 'client' as const;
+/** Everyone with a NATS identity: the apps and clients. */
+export const CALLER_NAMES = [...APP_NAMES, CLIENT_APP] as const;
+/** Who may call an operation: an app, or a client. */
+export type CallerName = AppName | typeof CLIENT_APP;
+
+/**
  * Apps that authenticate end users' credentials themselves and so may vouch for a user in a
  * call's assertion. A service speaks for a user only by forwarding the assertion it received.
  */
 export const USER_ASSERTING_APPS: readonly AppName[] = ['gateway'];
+
+/** Apps that sign clients' session assertions (after checking their credential). */
+export const SESSION_ISSUING_APPS: readonly AppName[] = ['identity'];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -51,9 +64,12 @@ export interface RestBinding {
  * the bus permissions (infra/nats) let no one else publish on its subject.
  */
 export interface InternalBinding {
-  callers: readonly [AppName, ...AppName[]];
-  /** `user`: runs for an end user, so the call must carry one (forwarded by the calling app). */
-  auth?: 'user' | 'app';
+  callers: readonly [CallerName, ...CallerName[]];
+  /**
+   * `user`: runs for an end user, so the call must carry one (forwarded by the calling app).
+   * `credential`: needs no signature, its input carries the proof (a credential to exchange).
+   */
+  auth?: 'user' | 'app' | 'credential';
 }
 
 /**

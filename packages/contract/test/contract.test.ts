@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
-  APP_NAMES,
+  CALLER_NAMES,
   contractClient,
   identityContract,
   PROJECT_ROLES,
@@ -98,7 +98,7 @@ describe('internal operations', () => {
   it('are a kind of their own: every operation is either on REST or internal, with the apps that may call it', () => {
     for (const { service, procedure, operation } of entries) {
       expect(Boolean(operation.rest) !== Boolean(operation.internal), `${service}.${procedure}`).toBe(true);
-      for (const caller of operation.internal?.callers ?? []) expect(APP_NAMES).toContain(caller);
+      for (const caller of operation.internal?.callers ?? []) expect(CALLER_NAMES).toContain(caller);
     }
     expect(identityContract.operations.credentials.authenticate.internal.callers).toEqual(['gateway']);
   });

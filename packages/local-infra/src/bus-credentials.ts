@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { APP_NAMES, busPermissions, renderAuthorization } from '@atrium/contract';
-import type { AppName } from '@atrium/contract';
+import { CALLER_NAMES, busPermissions, renderAuthorization } from '@atrium/contract';
+import type { CallerName } from '@atrium/contract';
 
-/** Who may connect to a test run's nats-server: every app, and `test`, which may do anything (to inspect streams). */
-export type BusIdentity = AppName | 'test';
+/** Who may connect to a test run's nats-server: every app, a client, and `test`, which may do anything (to inspect streams). */
+export type BusIdentity = CallerName | 'test';
 export type BusCredentials = Partial<Record<BusIdentity, { user: string; password: string }>>;
 
 /** Fresh passwords for every app and the `test` user. */
 export function generateBusCredentials(): Required<BusCredentials> {
-  const identities: BusIdentity[] = [...APP_NAMES, 'test'];
+  const identities: BusIdentity[] = [...CALLER_NAMES, 'test'];
   return Object.fromEntries(
     identities.map((identity) => [identity, { user: identity, password: randomBytes(18).toString('base64url') }]),
   ) as Required<BusCredentials>;
@@ -22,7 +22,7 @@ export function generateBusCredentials(): Required<BusCredentials> {
 export function testBusAuthorization(credentials: Required<BusCredentials>): string {
   const permissions = busPermissions({ stream: '*', namespace: '*', uploadsBucket: '*' });
   return renderAuthorization([
-    ...APP_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })),
+    ...CALLER_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })),
     credentials.test,
   ]);
 }

@@ -27,6 +27,8 @@ export interface AssertionClaims {
   sub?: string;
   cid?: string;
   usr?: string;
+  /** A session assertion (see `CallSigner.signSession`): not bound to one call. */
+  ses?: 1;
 }
 
 /** An app's private key and the id verifiers know its public half by. */
@@ -57,6 +59,11 @@ export interface CallSigner {
   app: string;
   /** The assertion for one call going out with `deadline`. */
   sign(call: ProcedureCall, deadline: number): string;
+  /**
+   * A session assertion for a client without a key of its own (`@atrium/client`): names the
+   * user, good for any public operation until `expiresAt`, then refreshed with the credential.
+   */
+  signSession(caller: Caller, expiresAt: number): string;
 }
 
 export interface CallVerifier {
@@ -71,6 +78,10 @@ const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64ur
 
 export function createCallSigner(key: SigningKey): CallSigner {
   const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: key.kid }));
+  const signed = (claims: AssertionClaims) => {
+    const signingInput = `${header}.${b64url(JSON.stringify(claims))}`;
+    return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString('base64url')}`;
+  };
   return {
     app: key.app,
     sign(call, deadline) {
@@ -80,8 +91,10 @@ export function createCallSigner(key: SigningKey): CallSigner {
         claims.sub = call.meta.caller.userId;
         claims.cid = call.meta.caller.credentialId;
       }
-      const signingInput = `${header}.${b64url(JSON.stringify(claims))}`;
-      return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString('base64url')}`;
+      return signed(claims);
+    },
+    signSession(caller, expiresAt) {
+      return signed({ iss: key.app, aud: '*', rid: '*', dl: expiresAt, sub: caller.userId, cid: caller.credentialId, ses: 1 });
     },
   };
 }
@@ -89,6 +102,8 @@ export function createCallSigner(key: SigningKey): CallSigner {
 export interface VerifierOptions {
   /** Apps whose own word about the end user is accepted (`sub`): they authenticated the credential. */
   userAsserters: readonly string[];
+  /** Apps whose session assertions are accepted, and the app name such a call is taken to come from. */
+  sessions?: { issuers: readonly string[]; app: string };
 }
 
 /**
@@ -156,6 +171,13 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
   return {
     verify(token, call) {
       const claims = open(token);
+      if (claims.ses === 1) {
+        // A client's session: the user, for any public operation (the service checks that), until it expires.
+        if (!options.sessions?.issuers.includes(claims.iss)) throw new AssertionError(`${claims.iss} may not issue sessions`);
+        if (claims.dl <= Date.now()) throw new AssertionError('session expired');
+        if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string') throw new AssertionError('session names no user');
+        return { app: options.sessions.app, caller: { userId: claims.sub, credentialId: claims.cid } };
+      }
       if (claims.aud !== `${call.service}.${call.path}`) throw new AssertionError('assertion made for another procedure');
       if (claims.rid !== call.requestId) throw new AssertionError('assertion made for another request');
       if (claims.dl !== call.deadline) throw new AssertionError('assertion made for another deadline');

@@ -31,7 +31,7 @@ export function createLocalTransport(
         {
           requestId: call.meta.requestId,
           deadline,
-          assertion: options.signer?.sign(call, deadline),
+          assertion: options.signer?.sign(call, deadline) ?? call.meta.assertion,
         },
         signal,
       );

@@ -41,7 +41,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
           nc.request(procedureSubject(call.service, call.path), payload, {
             timeout: deadline - now,
             headers: metaToHeaders(
-              { requestId: call.meta.requestId, deadline, assertion: options.signer?.sign(call, deadline) },
+              { requestId: call.meta.requestId, deadline, assertion: options.signer?.sign(call, deadline) ?? call.meta.assertion },
               call.kind,
             ),
           }),

@@ -128,3 +128,28 @@ describe('call assertions', () => {
     expect(() => parseTrustedKeys('gateway:gw-1')).toThrow(/<app>:<kid>/);
   });
 });
+
+describe('session assertions (for clients without a key)', () => {
+  const identityKey = generateSigningKey('identity', 'id-1');
+  const withSessions = createCallVerifier([gatewayKey.trusted, identityKey.trusted], {
+    userAsserters: ['gateway'],
+    sessions: { issuers: ['identity'], app: 'client' },
+  });
+  const target = { service: 'projects', path: 'projects.get', requestId: 'any', deadline: Date.now() + 1000 };
+
+  it('name the user for the client app, on any call, until they expire', () => {
+    const session = createCallSigner(identityKey.signing).signSession(user, Date.now() + 5000);
+    expect(withSessions.verify(session, target)).toEqual({ app: 'client', caller: user });
+    const expired = createCallSigner(identityKey.signing).signSession(user, Date.now() - 1);
+    expect(refusal(() => withSessions.verify(expired, target))).toMatch(/expired/);
+  });
+
+  it('are accepted only from the apps that issue them', () => {
+    const fromGateway = gateway.signSession(user, Date.now() + 5000);
+    expect(refusal(() => withSessions.verify(fromGateway, target))).toMatch(/may not issue sessions/);
+    const identitySession = createCallSigner(identityKey.signing).signSession(user, Date.now() + 5000);
+    expect(refusal(() => createCallVerifier([identityKey.trusted], { userAsserters: ['gateway'] }).verify(identitySession, target))).toMatch(
+      /may not issue sessions/,
+    );
+  });
+});

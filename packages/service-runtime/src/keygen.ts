@@ -30,8 +30,12 @@ if (first === '--out' && second) {
     natsPasswords[`ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`] = password;
     write(`${app}.env`, { ...env, NATS_USER: app, NATS_PASSWORD: password });
   }
+  // For TypeScript services using @atrium/client: the NATS user they connect as.
+  const clientPassword = randomBytes(24).toString('base64url');
+  natsPasswords.ATRIUM_CLIENT_NATS_PASSWORD = clientPassword;
+  write('client.env', { NATS_USER: 'client', NATS_PASSWORD: clientPassword });
   write('nats.env', natsPasswords);
-  console.log(`wrote ${[...APP_NAMES, 'nats'].map((name) => `${name}.env`).join(', ')} to ${dir}`);
+  console.log(`wrote ${[...APP_NAMES, 'client', 'nats'].map((name) => `${name}.env`).join(', ')} to ${dir}`);
 } else if (first && (APP_NAMES as readonly string[]).includes(first)) {
   const key = generateSigningKey(first as AppName, second ?? `${first}-${new Date().toISOString().slice(0, 10)}`);
   console.log(`# secret: only the ${first} app gets these two`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_NAMES, USER_ASSERTING_APPS } from '@atrium/contract';
+import { APP_NAMES, CLIENT_APP, SESSION_ISSUING_APPS, USER_ASSERTING_APPS } from '@atrium/contract';
 import type { AppName } from '@atrium/contract';
 import {
   createCallSigner,
@@ -12,6 +12,8 @@ import {
 } from '@atrium/nats-trpc';
 import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
 import { StartupError } from './startup.js';
+
+const VERIFIER_OPTIONS = { userAsserters: USER_ASSERTING_APPS, sessions: { issuers: SESSION_ISSUING_APPS, app: CLIENT_APP } };
 
 /** How an app signs the calls it makes and checks the calls it takes (see nats-trpc's assertion.ts). */
 export interface AppKeys {
@@ -60,7 +62,7 @@ export function loadAppKeys(
   if (unknown) throw new StartupError(`Invalid configuration: ATRIUM_TRUSTED_KEYS: no app is called "${unknown.app}"`);
   return {
     signer: createCallSigner({ app, kid: config.ATRIUM_SIGNING_KEY_ID, privateKey }),
-    verifier: createCallVerifier(trusted, { userAsserters: USER_ASSERTING_APPS }),
+    verifier: createCallVerifier(trusted, VERIFIER_OPTIONS),
   };
 }
 
@@ -73,7 +75,7 @@ export function generateAppKeys(): Record<AppName, AppKeys> {
   const generated = APP_NAMES.map((app) => generateSigningKey(app));
   const verifier = createCallVerifier(
     generated.map((key) => key.trusted),
-    { userAsserters: USER_ASSERTING_APPS },
+    VERIFIER_OPTIONS,
   );
   return Object.fromEntries(
     generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier }]),

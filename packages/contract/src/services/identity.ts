@@ -69,6 +69,15 @@ export const identityContract = defineService('identity', {
   credentials: {
     /** The gateway resolves a bearer token or API key to its user. */
     authenticate: query({ input: authenticateInput, output: authenticatedCallerSchema, internal: { callers: ['gateway'] } }),
+    /**
+     * A client (`@atrium/client`) trades a session token or API key for a session assertion signed
+     * by identity, short-lived, sent with its calls and refreshed before it expires.
+     */
+    exchange: mutation({
+      input: authenticateInput,
+      output: z.object({ assertion: z.string(), expires_at: z.iso.datetime() }),
+      internal: { callers: ['client'], auth: 'credential' },
+    }),
   },
   users: {
     /** Profiles (e-mail, name) of many users at once: projects fills a page of members with one call. */

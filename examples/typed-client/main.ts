@@ -1,0 +1,31 @@
+/**
+ * A TypeScript service that is not part of Atrium, using it through @atrium/client: it connects
+ * to NATS as the `client` user and acts for the user whose API key (or session token) it holds.
+ *
+ *   NATS_URL=nats://… ATRIUM_CLIENT_NATS_PASSWORD=… ATRIUM_API_KEY=atk_… pnpm --filter @atrium/example-typed-client start
+ *
+ * Prints one JSON line: what it created, read back, and the typed error of a missing project.
+ */
+import { randomUUID } from 'node:crypto';
+import { AtriumError, connectAtrium } from '@atrium/client';
+
+const atrium = await connectAtrium({
+  servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  pass: process.env.ATRIUM_CLIENT_NATS_PASSWORD,
+  credential: process.env.ATRIUM_API_KEY ?? '',
+});
+try {
+  const me = await atrium.auth.me({});
+  const project = await atrium.projects.create({ name: `example-${Date.now().toString(36)}`, color: '#3B82F6' });
+  const again = await atrium.projects.get({ id: project.id });
+  let missing: string | undefined;
+  try {
+    await atrium.projects.get({ id: randomUUID() });
+  } catch (error) {
+    if (!(error instanceof AtriumError)) throw error;
+    missing = `${error.code} ${error.status}`;
+  }
+  console.log(JSON.stringify({ user: me.email, created: project.name, readBack: again.id === project.id, missing }));
+} finally {
+  await atrium.close();
+}
