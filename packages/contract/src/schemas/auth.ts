@@ -39,7 +39,7 @@ export const registerInput = z
   .strictObject({
     email: emailSchema,
     password: newPasswordSchema,
-    name: displayNameSchema.meta({ description: 'Name shown to people, 1–100 characters' }).optional(),
+    name: displayNameSchema.meta({ description: 'Name shown to people, 1–100 characters', example: 'Ada Lovelace' }).optional(),
   })
   .meta({ id: 'Register' });
 
@@ -81,7 +81,7 @@ export const createdApiKeySchema = apiKeySchema
 
 export const createApiKeyInput = z
   .strictObject({
-    name: displayNameSchema.meta({ description: 'What the key is for, 1–100 characters' }),
+    name: displayNameSchema.meta({ description: 'What the key is for, 1–100 characters', example: 'CI deploys' }),
     expires_at: timestampSchema
       .meta({ description: 'When the key stops working (in the future); never, if absent' })
       .optional()
