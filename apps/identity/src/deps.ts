@@ -9,6 +9,9 @@ export interface IdentityDeps {
   /** Identity's own key: signs clients' session assertions. */
   signer: CallSigner;
   passwords: Passwords;
+  inviteTtlMs: number;
+  /** The accept link of an invite, from its token. */
+  acceptUrl: (token: string) => string;
 }
 
 type Ops = (typeof identityContract)['operations'];

@@ -4,6 +4,13 @@ import { loadConfig, serviceEnvShape } from '@atrium/service-runtime';
 export const identityEnvShape = {
   ...serviceEnvShape,
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How long an invite can be accepted. */
+  INVITE_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Public base URL (`https://api.example.com`) the accept links in invites start with; relative links without it. */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .transform((url) => url?.replace(/\/+$/, '')),
 };
 
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;

@@ -7,6 +7,8 @@ await runServiceProcess('identity', loadIdentityConfig, ({ config, broadcast, lo
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,
     sessionTtlDays: config.SESSION_TTL_DAYS,
+    inviteTtlDays: config.INVITE_TTL_DAYS,
+    publicUrl: config.PUBLIC_URL,
     broadcast,
     log,
     bus,

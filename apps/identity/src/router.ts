@@ -7,6 +7,9 @@ import { exchange } from './procedures/exchange.handler.js';
 import { login } from './procedures/login.handler.js';
 import { logout } from './procedures/logout.handler.js';
 import { lookupUsers } from './procedures/lookup-users.handler.js';
+import { acceptInvite, getInvite, myInvites } from './invites/invite-token.handler.js';
+import { cancelInvite, createInvite, listInvites } from './invites/invites.handler.js';
+import { projectAccess } from './invites/project-access.js';
 import { me } from './procedures/me.handler.js';
 import { register } from './procedures/register.handler.js';
 import { updateMe } from './procedures/update-me.handler.js';
@@ -16,9 +19,17 @@ export function createIdentityRouter(deps: IdentityDeps) {
     auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
     apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
     credentials: { authenticate: authenticate(), exchange: exchange(deps.signer) },
+    invites: {
+      list: listInvites(),
+      create: createInvite(deps),
+      delete: cancelInvite(),
+      get: getInvite(),
+      accept: acceptInvite(),
+      mine: myInvites(),
+    },
     users: { lookup: lookupUsers() },
     health: { check: healthCheck('identity') },
-  });
+  }, { projectRoles: projectAccess });
 }
 
 export type IdentityRouter = ReturnType<typeof createIdentityRouter>;

@@ -10,6 +10,10 @@ export interface IdentityServiceOptions {
   databaseUrl: string;
   dbPoolMax?: number;
   sessionTtlDays: number;
+  /** How long an invite can be accepted (7 days unless configured). */
+  inviteTtlDays?: number;
+  /** Public base URL of the API, for invites' accept links (relative links without it). */
+  publicUrl?: string;
   broadcast: Broadcast;
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
@@ -26,6 +30,8 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,
     signer: options.bus.keys.signer,
     passwords: createPasswords(options.passwordHashing),
+    inviteTtlMs: (options.inviteTtlDays ?? 7) * 24 * 60 * 60 * 1000,
+    acceptUrl: (token) => `${options.publicUrl ?? ''}/api/v1/invites/${token}/accept`,
   });
   return {
     name: 'identity',

@@ -14,6 +14,7 @@ import { transferOwnership } from './procedures/transfer-ownership.handler.js';
 import { updateMember } from './procedures/update-member.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
 import { setIcon } from './procedures/set-icon.handler.js';
+import { projectContext } from './procedures/project-context.handler.js';
 import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
 import type { ProjectsDeps } from './deps.js';
@@ -30,7 +31,7 @@ export function createProjectsRouter(deps: ProjectsDeps) {
     },
     icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
     members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
-    memberships: { role: memberRole(), ensure: ensureMember() },
+    memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
     health: { check: healthCheck('projects') },
   }, { projectRoles: projectMembership });
 }

@@ -46,6 +46,8 @@ export interface RunningSystem {
   mode: { database: 'embedded' | 'external'; transport: 'nats' | 'in-process' };
   /** Takes one service off NATS, as its process ending would: the tests' outage drills (NATS mode only). */
   stopService(name: ServiceName): Promise<void>;
+  /** Serves a stopped service on NATS again, as its process coming back would. */
+  resumeService(name: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,8 @@ export async function startSystem(
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
         sessionTtlDays: config.SESSION_TTL_DAYS,
+        inviteTtlDays: config.INVITE_TTL_DAYS,
+        publicUrl: config.PUBLIC_URL,
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
         bus: busOf('identity'),
@@ -174,7 +178,8 @@ export async function startSystem(
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
 
-    const stopServing = new Map<string, () => Promise<void>>();
+    /** What each service serves on NATS right now (drained when it is stopped). */
+    const serving = new Map<string, Awaited<ReturnType<typeof serveOverNats>>>();
     let transport: ServiceTransport;
     let gatewayBroadcast: Broadcast;
     // In process there is no broker: its round trip always succeeds.
@@ -182,11 +187,11 @@ export async function startSystem(
     if (nats) {
       const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name as ServiceName], service)));
       services.forEach((service, i) => {
-        stopServing.set(service.name, () => served[i]!.drain());
+        serving.set(service.name, served[i]!);
       });
       // Runs before the services close: calls already taken are answered first.
       stops.push(async () => {
-        await Promise.all(served.map((handle) => handle.drain()));
+        await Promise.all([...serving.values()].map((handle) => handle.drain()));
       });
       transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.gateway.signer });
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
@@ -220,9 +225,15 @@ export async function startSystem(
       keys,
       mode: { database: config.DATABASE_URL ? 'external' : 'embedded', transport: config.NATS_URL ? 'nats' : 'in-process' },
       async stopService(name) {
-        const stopService = stopServing.get(name);
-        if (!stopService) throw new Error(`${name} is not served over NATS`);
-        await stopService();
+        const handle = serving.get(name);
+        if (!handle) throw new Error(`${name} is not served over NATS`);
+        serving.delete(name);
+        await handle.drain();
+      },
+      async resumeService(name) {
+        const service = services.find((candidate) => candidate.name === name);
+        if (!nats || !service || serving.has(name)) throw new Error(`${name} is not stopped on NATS`);
+        serving.set(name, await serveOverNats(nats[name], service));
       },
       stop: stopAll,
     };

@@ -37,6 +37,7 @@ interface JsonSchema {
   format?: string;
   enum?: unknown[];
   examples?: unknown[];
+  example?: unknown;
   default?: unknown;
   properties?: Record<string, JsonSchema>;
   required?: string[];
@@ -46,6 +47,7 @@ interface JsonSchema {
 /** A value for a field: its example, else the simplest value its schema accepts. */
 function sampleOf(schema: JsonSchema): unknown {
   if (schema.examples?.length) return schema.examples[0];
+  if (schema.example !== undefined) return schema.example;
   if (schema.default !== undefined) return schema.default;
   if (schema.enum?.length) return schema.enum.at(-1);
   if (schema.anyOf?.[0]) return sampleOf(schema.anyOf[0]);
@@ -131,7 +133,8 @@ describe('the role table, for every project-scoped operation × caller', () => {
       const missing = form ? await sendForm(method, elsewhere, form, users.owner.token) : await system.api(method, elsewhere, { token: users.owner.token, body });
       expect(missing.body).toEqual(notFound);
 
-      const declared = new Set<number>([operation.rest.status, ...(operation.rest.errors ?? []).map((code) => API_ERROR_STATUS[code])]);
+      // What the operation documents: its success, its errors, and the 404 every project-scoped one has.
+      const declared = new Set<number>([operation.rest.status, 404, ...(operation.rest.errors ?? []).map((code) => API_ERROR_STATUS[code])]);
       // Lowest role first, the owner last: an owner-only operation may end the project.
       for (const role of [...PROJECT_ROLES].reverse()) {
         const response = await call(users[role].token);

@@ -9,6 +9,7 @@ export * from './schemas/project.js';
 export * from './schemas/icon.js';
 export * from './schemas/auth.js';
 export * from './schemas/member.js';
+export * from './schemas/invite.js';
 export * from './schemas/users.js';
 export { identityContract } from './services/identity.js';
 export { projectsContract } from './services/projects.js';

@@ -105,9 +105,11 @@ describe('internal operations', () => {
 
   it('are left out of the public client, in its type and at run time', () => {
     const client = contractClient(identityContract, async () => undefined, { publicOnly: true });
-    expect(Object.keys(client).sort()).toEqual(['apiKeys', 'auth']);
+    expect(Object.keys(client).sort()).toEqual(['apiKeys', 'auth', 'invites']);
+    expect(Object.keys(client.invites).sort()).toEqual(['accept', 'create', 'delete', 'get', 'list', 'mine']);
     expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('credentials');
     expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('health');
+    expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('users');
     expectTypeOf<PublicContractClient<typeof identityContract>['auth']>().toHaveProperty('login');
   });
 });

@@ -14,7 +14,9 @@ describe('the URL a request is logged under', () => {
   it('is the route pattern outside the operations, and nothing of a path that matches no route', () => {
     expect(describeUrl('GET', '/healthz', '/healthz')).toEqual({ url: '/healthz' });
     expect(describeUrl('GET', '/docs/secret.js', '/docs/*')).toEqual({ url: '/docs/*' });
-    expect(describeUrl('GET', '/api/v1/invites/secret-token', '/api/v1/*')).toEqual({ url: '(no route)' });
+    expect(describeUrl('GET', '/api/v1/no-such-thing/secret-token', '/api/v1/*')).toEqual({ url: '(no route)' });
+    // An invite's token is in its path: only the template is logged.
+    expect(describeUrl('GET', '/api/v1/invites/ati_secret-token', '/api/v1/*')).toEqual({ url: '/api/v1/invites/{token}' });
     expect(describeUrl('GET', '/secret', undefined)).toEqual({ url: '(no route)' });
   });
 });

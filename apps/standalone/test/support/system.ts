@@ -22,6 +22,7 @@ export interface TestSystem {
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
+  resumeService: RunningSystem['resumeService'];
   stop(): Promise<void>;
 }
 
@@ -66,6 +67,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
+    resumeService: (name) => system.resumeService(name),
     async stop() {
       await system.stop();
       await Promise.all([nats?.stop(), database.drop()]);

@@ -14,6 +14,19 @@ import {
 } from '../schemas/auth.js';
 import { pageOf, listQueryShape } from '../schemas/common.js';
 import { lookupUsersInput, lookupUsersOutput } from '../schemas/users.js';
+import {
+  acceptInviteInput,
+  cancelInviteInput,
+  createInviteInput,
+  createdInviteSchema,
+  getInviteInput,
+  invitePage,
+  invitePreviewSchema,
+  listInvitesInput,
+  myInvitePage,
+  myInvitesInput,
+} from '../schemas/invite.js';
+import { memberSchema } from '../schemas/member.js';
 import { defineService, mutation, query } from '../operation.js';
 import { healthOperations } from './health.js';
 
@@ -77,6 +90,78 @@ export const identityContract = defineService('identity', {
       input: authenticateInput,
       output: z.object({ assertion: z.string(), expires_at: z.iso.datetime() }),
       internal: { callers: ['client'], auth: 'credential' },
+    }),
+  },
+  invites: {
+    list: query({
+      input: listInvitesInput,
+      output: invitePage,
+      list: true,
+      access: { action: 'invites.manage', projectId: 'id' },
+      rest: { method: 'GET', path: '/projects/{id}/invites', status: 200, auth: 'user', summary: "List a project's pending invites", tags: ['Invites'] },
+    }),
+    create: mutation({
+      input: createInviteInput,
+      output: createdInviteSchema,
+      access: { action: 'invites.manage', projectId: 'id' },
+      rest: {
+        method: 'POST',
+        path: '/projects/{id}/invites',
+        status: 201,
+        auth: 'user',
+        summary: 'Invite someone by e-mail',
+        description: 'Admin or owner. The response alone carries the token and accept link. 409 when that e-mail already has a pending invite to the project or is a member.',
+        tags: ['Invites'],
+        errors: ['CONFLICT'],
+      },
+    }),
+    delete: mutation({
+      input: cancelInviteInput,
+      output: z.void(),
+      access: { action: 'invites.manage', projectId: 'id' },
+      rest: {
+        method: 'DELETE',
+        path: '/projects/{id}/invites/{inviteId}',
+        status: 204,
+        auth: 'user',
+        summary: 'Cancel a pending invite',
+        tags: ['Invites'],
+        errors: ['CONFLICT'],
+      },
+    }),
+    get: query({
+      input: getInviteInput,
+      output: invitePreviewSchema,
+      rest: {
+        method: 'GET',
+        path: '/invites/{token}',
+        status: 200,
+        auth: 'public',
+        summary: 'Look an invite up by its token',
+        description: 'No sign-in needed: shows what the invitee needs. Unknown and malformed tokens are 404 alike.',
+        tags: ['Invites'],
+        errors: ['NOT_FOUND'],
+      },
+    }),
+    accept: mutation({
+      input: acceptInviteInput,
+      output: memberSchema,
+      rest: {
+        method: 'POST',
+        path: '/invites/{token}/accept',
+        status: 200,
+        auth: 'user',
+        summary: 'Accept an invite',
+        description: "Your e-mail must be the invited one (403). Expired or cancelled → 410; already accepted → 409. Answers your new membership. 503 when projects cannot be reached: the invite stays pending, retry.",
+        tags: ['Invites'],
+        errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'GONE'],
+      },
+    }),
+    mine: query({
+      input: myInvitesInput,
+      output: myInvitePage,
+      list: true,
+      rest: { method: 'GET', path: '/me/invites', status: 200, auth: 'user', summary: 'Your pending invites', tags: ['Invites'] },
     }),
   },
   users: {

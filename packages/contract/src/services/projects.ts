@@ -10,6 +10,7 @@ import {
 } from '../schemas/project.js';
 import { uuidSchema } from '../schemas/common.js';
 import { authorizeIconInput, deleteIconInput, iconUploadForm, setIconInput, ICON_MAX_BYTES } from '../schemas/icon.js';
+import { projectContextInput, projectContextOutput } from '../schemas/invite.js';
 import {
   addMemberInput,
   ensureMemberInput,
@@ -197,6 +198,8 @@ export const projectsContract = defineService('projects', {
       output: z.object({ role: projectRoleSchema.nullable() }),
       internal: { callers: ['environments'], auth: 'user' },
     }),
+    /** Identity inviting to a project: the caller's role, the project's names, and whether the invitee is a member already. */
+    context: query({ input: projectContextInput, output: projectContextOutput, internal: { callers: ['identity'], auth: 'user' } }),
     /** Identity accepting an invite: adds the membership unless the user already has one (idempotent, one row by a constraint). */
     ensure: mutation({ input: ensureMemberInput, output: membershipSchema, internal: { callers: ['identity'], auth: 'user' } }),
   },

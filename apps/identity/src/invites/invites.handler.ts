@@ -1,0 +1,68 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { afterCursor, callerId, conflict, grantOf, notFound, toPage } from '@atrium/service-runtime';
+import { Invite, User } from '../entities/index.js';
+import type { Handler, IdentityDeps } from '../deps.js';
+import { credentialHash, newCredential } from '../security/tokens.js';
+import { toInviteDto } from './invite.dto.js';
+import type { ProjectGrantFromProjects } from './project-access.js';
+
+export const INVITE_TOKEN_PREFIX = 'ati_';
+
+/** Pending and unexpired invites of a project, oldest first (admin, owner: the runtime checked). */
+export const listInvites = (): Handler<'invites', 'list'> => async (input, ctx) => {
+  const rows = await ctx.em.find(
+    Invite,
+    { projectId: input.id, status: 'pending', expiresAt: { $gt: new Date() }, ...afterCursor(input.cursor) },
+    { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], limit: input.limit + 1 },
+  );
+  return toPage(rows, input.limit, toInviteDto);
+};
+
+/**
+ * Admin or owner. One pending invite per e-mail and project, by a partial unique index (an
+ * expired one is closed first so it does not block a new one); an e-mail that is already a
+ * member's is refused too. The token is 32 random bytes; only its SHA-256 is stored.
+ */
+export const createInvite =
+  (deps: IdentityDeps): Handler<'invites', 'create'> =>
+  async (input, ctx) => {
+    const { project } = grantOf<ProjectGrantFromProjects>(ctx);
+    const invitee = await ctx.em.findOne(User, { email: input.email }, { fields: ['id'] });
+    if (invitee) {
+      const { user_role } = await ctx.services.projects.memberships.context({ project_id: input.id, user_id: invitee.id });
+      if (user_role) throw conflict('That e-mail belongs to a member of this project already');
+    }
+    const now = new Date();
+    await ctx.em.nativeUpdate(Invite, { projectId: input.id, email: input.email, status: 'pending', expiresAt: { $lte: now } }, { status: 'cancelled', updatedAt: now });
+    const token = newCredential(INVITE_TOKEN_PREFIX);
+    const invite = ctx.em.create(Invite, {
+      projectId: input.id,
+      projectName: project.name,
+      projectDisplayName: project.display_name,
+      email: input.email,
+      role: input.role,
+      status: 'pending',
+      tokenHash: credentialHash(token),
+      invitedBy: callerId(ctx),
+      expiresAt: new Date(now.getTime() + deps.inviteTtlMs),
+      acceptedAt: null,
+    });
+    try {
+      await ctx.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw conflict('That e-mail already has a pending invite to this project');
+      throw error;
+    }
+    const acceptUrl = deps.acceptUrl(token);
+    // Until e-mail delivery exists, the link reaches the inviter's operator through the log.
+    ctx.log.info({ inviteId: invite.id, projectId: invite.projectId, acceptUrl }, 'invite created: send this link to the invitee');
+    return { ...toInviteDto(invite), token, accept_url: acceptUrl };
+  };
+
+/** Admin or owner: a pending invite becomes cancelled (410 for its link from then on). */
+export const cancelInvite = (): Handler<'invites', 'delete'> => async (input, ctx) => {
+  const invite = await ctx.em.findOne(Invite, { id: input.inviteId, projectId: input.id });
+  if (!invite) throw notFound('Invite');
+  const cancelled = await ctx.em.nativeUpdate(Invite, { id: invite.id, status: 'pending' }, { status: 'cancelled', updatedAt: new Date() });
+  if (!cancelled) throw conflict(`This invite is already ${invite.status}`);
+};
