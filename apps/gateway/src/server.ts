@@ -13,6 +13,7 @@ import { clientErrorHandler } from './http/client-errors.js';
 import { registerEncodingGuard } from './http/encodings.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
+import { createSecretRouteMatcher } from './http/secret-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
@@ -67,23 +68,6 @@ export function gatewaySettings(config: {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Sign-in and registration get their own, much lower, limit: they are what password guessing hits. */
-const CREDENTIAL_ROUTES = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
-
-/**
- * A URL as the REST adapter will route it: dot segments resolved, case ignored, trailing
- * slashes dropped — so `/API/v1/auth/./Login/` cannot slip past the sign-in limit.
- */
-function routedPath(url: string): string {
-  let path: string;
-  try {
-    path = new URL(url, 'http://gateway').pathname;
-  } catch {
-    path = url.split('?')[0] ?? url;
-  }
-  return path.toLowerCase().replace(/\/+$/, '');
-}
-
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -174,7 +158,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await registerCors(app, options.corsOrigins);
 
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
-    const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(routedPath(url));
+    // Sign-in, registration and invite tokens get their own, much lower, limit: what guessing hits.
+    const isCredentialRoute = createSecretRouteMatcher(API_PREFIX, REST_OPERATIONS.values());
     await app.register(rateLimit, {
       timeWindow: 60_000,
       max: (request) =>

@@ -40,6 +40,11 @@ export interface RestBinding {
   status: 200 | 201 | 204;
   /** `public` operations need no credential (register, login, invite lookup). */
   auth: 'user' | 'public';
+  /**
+   * `secret`: the request carries or tests a secret someone could guess (a password, an invite
+   * token), so the gateway holds it to the low per-address limit (`AUTH_RATE_LIMIT_PER_MINUTE`).
+   */
+  rateLimit?: 'secret';
   summary: string;
   description?: string;
   /** Groups in the reference; each is described once in `API_TAGS`. */
