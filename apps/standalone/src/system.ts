@@ -150,6 +150,7 @@ export async function startSystem(
         dbPoolMax: config.DB_POOL_MAX,
         sessionTtlDays: config.SESSION_TTL_DAYS,
         inviteTtlDays: config.INVITE_TTL_DAYS,
+        registration: config.AUTH_REGISTRATION,
         publicUrl: config.PUBLIC_URL,
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),

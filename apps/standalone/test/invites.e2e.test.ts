@@ -183,3 +183,29 @@ describe('invite tokens under the low rate limit', () => {
     expect((await limited.api('GET', '/projects')).status).toBe(401);
   });
 });
+
+describe('AUTH_REGISTRATION=invite-only', () => {
+  let closed: TestSystem;
+  beforeAll(async () => {
+    closed = await startTestSystem({ AUTH_REGISTRATION: 'invite-only', AUTH_RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(() => closed?.stop());
+
+  it('lets the first user in, then only invited e-mails', async () => {
+    const register = (email: string) => closed.api('POST', '/auth/register', { body: { email, password: 'correct horse battery' } });
+    const first = await register('first@example.com');
+    expect(first.status).toBe(201);
+    const uninvited = await register('nobody@example.com');
+    expect(uninvited.status).toBe(403);
+    expect(uninvited.body.error.code).toBe('FORBIDDEN');
+
+    const project = await closed.api('POST', '/projects', { token: first.body.data.token, body: { name: 'closed-club' } });
+    const invited = await closed.api('POST', `/projects/${project.body.data.id}/invites`, {
+      token: first.body.data.token,
+      body: { email: 'Guest@Example.com', role: 'viewer' },
+    });
+    expect(invited.status).toBe(201);
+    expect((await register('guest@example.com')).status).toBe(201);
+    expect((await register('nobody@example.com')).status).toBe(403);
+  });
+});

@@ -37,7 +37,7 @@ export const identityContract = defineService('identity', {
     register: mutation({
       input: registerInput,
       output: sessionSchema,
-      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', rateLimit: 'secret', summary: 'Register a user and sign in', tags: ['Auth'], errors: ['CONFLICT'] },
+      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', rateLimit: 'secret', summary: 'Register a user and sign in', tags: ['Auth'], errors: ['CONFLICT', 'FORBIDDEN'] },
     }),
     login: mutation({
       input: loginInput,
