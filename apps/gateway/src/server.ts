@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import type { Logger, Metrics } from '@atrium/service-runtime/core';
+import type { Logger, Metrics, UploadStore } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
@@ -13,12 +13,14 @@ import { clientErrorHandler } from './http/client-errors.js';
 import { registerEncodingGuard } from './http/encodings.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
+import { createSecretRouteMatcher } from './http/secret-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
 import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
+import { registerUploads } from './uploads/index.js';
 
 export const API_PREFIX = '/api/v1';
 /** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
@@ -29,6 +31,8 @@ export interface GatewayOptions {
   broadcast: Broadcast;
   log: Logger;
   readiness: () => Promise<Readiness>;
+  /** Where uploaded icons live: the NATS object store, or a folder in the one-process mode. */
+  uploads: UploadStore;
   /** The API's public base URL (no /api/v1); without it the document's server URL is relative. */
   publicUrl?: string;
   /** Origins a browser may call the API from (`*` for any); none by default. */
@@ -64,23 +68,6 @@ export function gatewaySettings(config: {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Sign-in and registration get their own, much lower, limit: they are what password guessing hits. */
-const CREDENTIAL_ROUTES = new Set([`${API_PREFIX}/auth/login`, `${API_PREFIX}/auth/register`]);
-
-/**
- * A URL as the REST adapter will route it: dot segments resolved, case ignored, trailing
- * slashes dropped — so `/API/v1/auth/./Login/` cannot slip past the sign-in limit.
- */
-function routedPath(url: string): string {
-  let path: string;
-  try {
-    path = new URL(url, 'http://gateway').pathname;
-  } catch {
-    path = url.split('?')[0] ?? url;
-  }
-  return path.toLowerCase().replace(/\/+$/, '');
-}
-
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -171,7 +158,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await registerCors(app, options.corsOrigins);
 
   if (options.rateLimitPerMinute > 0 || options.authRateLimitPerMinute > 0) {
-    const isCredentialRoute = (url: string) => CREDENTIAL_ROUTES.has(routedPath(url));
+    // Sign-in, registration and invite tokens get their own, much lower, limit: what guessing hits.
+    const isCredentialRoute = createSecretRouteMatcher(API_PREFIX, REST_OPERATIONS.values());
     await app.register(rateLimit, {
       timeWindow: 60_000,
       max: (request) =>
@@ -201,6 +189,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     title: document.info.title,
     apiOrigins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
   });
+
+  // Multipart icon upload and /uploads serving: routes of their own, before the adapter's wildcard.
+  await registerUploads(app, { transport: options.transport, authenticator, uploads: options.uploads, prefix: API_PREFIX });
 
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,

@@ -10,6 +10,7 @@ export interface IdentityDeps {
   signer: CallSigner;
   passwords: Passwords;
   inviteTtlMs: number;
+  registration: 'open' | 'invite-only';
   /** The accept link of an invite, from its token. */
   acceptUrl: (token: string) => string;
 }

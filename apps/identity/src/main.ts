@@ -8,6 +8,7 @@ await runServiceProcess('identity', loadIdentityConfig, ({ config, broadcast, lo
     dbPoolMax: config.DB_POOL_MAX,
     sessionTtlDays: config.SESSION_TTL_DAYS,
     inviteTtlDays: config.INVITE_TTL_DAYS,
+    registration: config.AUTH_REGISTRATION,
     publicUrl: config.PUBLIC_URL,
     broadcast,
     log,

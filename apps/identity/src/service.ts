@@ -12,6 +12,8 @@ export interface IdentityServiceOptions {
   sessionTtlDays: number;
   /** How long an invite can be accepted (7 days unless configured). */
   inviteTtlDays?: number;
+  /** Who may register (AUTH_REGISTRATION): everyone, or only invited e-mails. */
+  registration?: 'open' | 'invite-only';
   /** Public base URL of the API, for invites' accept links (relative links without it). */
   publicUrl?: string;
   broadcast: Broadcast;
@@ -31,6 +33,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     signer: options.bus.keys.signer,
     passwords: createPasswords(options.passwordHashing),
     inviteTtlMs: (options.inviteTtlDays ?? 7) * 24 * 60 * 60 * 1000,
+    registration: options.registration ?? 'open',
     acceptUrl: (token) => `${options.publicUrl ?? ''}/api/v1/invites/${token}/accept`,
   });
   return {

@@ -1,4 +1,11 @@
-import { createJetStreamSink, ensureEventStream, eventStreamSettings, runServiceProcess } from '@atrium/service-runtime';
+import {
+  createJetStreamSink,
+  ensureEventStream,
+  eventStreamSettings,
+  natsUploadStore,
+  runServiceProcess,
+  uploadBucketSettings,
+} from '@atrium/service-runtime';
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
@@ -9,6 +16,8 @@ await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, log
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
+    // Projects removes icons' objects (replaced, deleted, or with their project); the gateway writes them.
+    uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
     log,
     bus,
   });

@@ -1,5 +1,5 @@
 import { OutboxRelay, serviceEndpoint } from '@atrium/service-runtime';
-import type { EventSink, Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
+import type { EventSink, Logger, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
 
@@ -8,6 +8,8 @@ export interface ProjectsServiceOptions {
   dbPoolMax?: number;
   /** Where the outbox relay publishes projects' events (JetStream, or the in-process bus). */
   eventSink: EventSink;
+  /** Where icons' bytes live: projects removes the objects its changes leave unreferenced. */
+  uploads: UploadStore;
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
   bus: ServiceBus;
@@ -20,7 +22,7 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
   relay.start();
   return {
     name: 'projects',
-    endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter(), orm, log: options.log, bus: options.bus, relay }),
+    endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter({ uploads: options.uploads }), orm, log: options.log, bus: options.bus, relay }),
     async close() {
       await relay.stop();
       await orm.close();

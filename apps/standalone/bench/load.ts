@@ -41,7 +41,12 @@ function startApp(app: string, env: NodeJS.ProcessEnv): ChildProcess {
 async function waitReady(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
+    // Ready means the broker is up; each service reports in `checks` and must be up too.
+    const checks = await fetch(`${url}/readyz`).then(
+      (r) => r.json() as Promise<{ checks?: Record<string, string> }>,
+      () => undefined,
+    );
+    if (checks?.checks && Object.values(checks.checks).every((check) => check === 'ok')) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('the stack did not become ready within 60 s');
@@ -95,7 +100,10 @@ try {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: `bench-${randomUUID()}@example.com`, password: 'benchmark-password' }),
-  }).then((r) => r.json() as Promise<{ data: { token: string; user: { id: string } } }>);
+  }).then(async (r) => {
+    if (r.status !== 201) throw new Error(`registration failed: ${r.status} ${await r.text()}`);
+    return r.json() as Promise<{ data: { token: string; user: { id: string } } }>;
+  });
   const token = registered.data.token;
   const created = await fetch(`${url}/api/v1/projects`, {
     method: 'POST',

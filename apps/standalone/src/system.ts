@@ -24,13 +24,16 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
+  folderUploadStore,
+  natsUploadStore,
+  uploadBucketSettings,
   generateAppKeys,
   lazyTransport,
   observedTransport,
   serveOverNats,
   StartupError,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import { ensureDataDirFree } from './data-dir.js';
 import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
@@ -129,6 +132,10 @@ export async function startSystem(
         metrics,
       ),
     });
+    // Uploads: the object store every instance sees with NATS; a folder beside the database without it.
+    const bucket = uploadBucketSettings(config);
+    const uploadsOf = async (app: 'projects' | 'gateway'): Promise<UploadStore> =>
+      nats ? natsUploadStore(nats[app], bucket) : folderUploadStore(join(config.DATA_DIR, 'uploads'));
     let eventSink: EventSink;
     if (nats) {
       await ensureEventStream(nats.projects, stream);
@@ -143,6 +150,7 @@ export async function startSystem(
         dbPoolMax: config.DB_POOL_MAX,
         sessionTtlDays: config.SESSION_TTL_DAYS,
         inviteTtlDays: config.INVITE_TTL_DAYS,
+        registration: config.AUTH_REGISTRATION,
         publicUrl: config.PUBLIC_URL,
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
         log: createLogger('identity', config.LOG_LEVEL),
@@ -153,6 +161,7 @@ export async function startSystem(
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
         eventSink,
+        uploads: await uploadsOf('projects'),
         log: createLogger('projects', config.LOG_LEVEL),
         bus: busOf('projects'),
       }),
@@ -203,6 +212,7 @@ export async function startSystem(
       metrics,
       transport,
       broadcast: gatewayBroadcast,
+      uploads: await uploadsOf('gateway'),
       log: createLogger('gateway', config.LOG_LEVEL),
       readiness: cachedReadiness(() => checkReadiness(transport, brokerRoundTrip)),
       ...gatewaySettings(config),

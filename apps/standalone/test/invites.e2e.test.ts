@@ -160,3 +160,52 @@ describe('invites, as a new user meets them', () => {
     expect(retried.status, retried.text).toBe(200);
   });
 });
+
+describe('invite tokens under the low rate limit', () => {
+  let limited: TestSystem;
+  beforeAll(async () => {
+    limited = await startTestSystem({ AUTH_RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(() => limited?.stop());
+
+  it('answers 429 with Retry-After once an address has tried too many tokens', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<TestSystem['api']>> | undefined;
+    for (let i = 0; i < 4; i += 1) {
+      last = await limited.api('GET', `/invites/ati_guess${i}`);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last!.body.error.code).toBe('TOO_MANY_REQUESTS');
+    // Accepting shares that budget; other routes do not.
+    expect((await limited.api('POST', '/invites/ati_guess/accept')).status).toBe(429);
+    expect((await limited.api('GET', '/projects')).status).toBe(401);
+  });
+});
+
+describe('AUTH_REGISTRATION=invite-only', () => {
+  let closed: TestSystem;
+  beforeAll(async () => {
+    closed = await startTestSystem({ AUTH_REGISTRATION: 'invite-only', AUTH_RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(() => closed?.stop());
+
+  it('lets the first user in, then only invited e-mails', async () => {
+    const register = (email: string) => closed.api('POST', '/auth/register', { body: { email, password: 'correct horse battery' } });
+    const first = await register('first@example.com');
+    expect(first.status).toBe(201);
+    const uninvited = await register('nobody@example.com');
+    expect(uninvited.status).toBe(403);
+    expect(uninvited.body.error.code).toBe('FORBIDDEN');
+
+    const project = await closed.api('POST', '/projects', { token: first.body.data.token, body: { name: 'closed-club' } });
+    const invited = await closed.api('POST', `/projects/${project.body.data.id}/invites`, {
+      token: first.body.data.token,
+      body: { email: 'Guest@Example.com', role: 'viewer' },
+    });
+    expect(invited.status).toBe(201);
+    expect((await register('guest@example.com')).status).toBe(201);
+    expect((await register('nobody@example.com')).status).toBe(403);
+  });
+});

@@ -40,6 +40,11 @@ export interface RestBinding {
   status: 200 | 201 | 204;
   /** `public` operations need no credential (register, login, invite lookup). */
   auth: 'user' | 'public';
+  /**
+   * `secret`: the request carries or tests a secret someone could guess (a password, an invite
+   * token), so the gateway holds it to the low per-address limit (`AUTH_RATE_LIMIT_PER_MINUTE`).
+   */
+  rateLimit?: 'secret';
   summary: string;
   description?: string;
   /** Groups in the reference; each is described once in `API_TAGS`. */
@@ -49,6 +54,13 @@ export interface RestBinding {
    * 503) and those its `access` implies (404, and 403 when some role is refused).
    */
   errors?: ApiErrorCode[];
+  /**
+   * The request body is `multipart/form-data` with these fields instead of JSON. The REST
+   * adapter carries JSON bodies only, so such an operation is served by a route of its own in
+   * the gateway (`apps/gateway/src/uploads`), which turns the form into the operation's input;
+   * its path, statuses, auth and document entry still come from here.
+   */
+  multipart?: z.ZodObject;
 }
 
 /**

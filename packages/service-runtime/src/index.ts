@@ -17,5 +17,6 @@ export * from './outbox/index.js';
 export * from './entity-columns.js';
 export * from './keys.js';
 export * from './bus.js';
+export * from './uploads/index.js';
 export * from './metrics.js';
 export * from './orm-errors.js';

@@ -37,12 +37,12 @@ export const identityContract = defineService('identity', {
     register: mutation({
       input: registerInput,
       output: sessionSchema,
-      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', summary: 'Register a user and sign in', tags: ['Auth'], errors: ['CONFLICT'] },
+      rest: { method: 'POST', path: '/auth/register', status: 201, auth: 'public', rateLimit: 'secret', summary: 'Register a user and sign in', tags: ['Auth'], errors: ['CONFLICT', 'FORBIDDEN'] },
     }),
     login: mutation({
       input: loginInput,
       output: sessionSchema,
-      rest: { method: 'POST', path: '/auth/login', status: 200, auth: 'public', summary: 'Sign in with e-mail and password', tags: ['Auth'], errors: ['UNAUTHORIZED'] },
+      rest: { method: 'POST', path: '/auth/login', status: 200, auth: 'public', rateLimit: 'secret', summary: 'Sign in with e-mail and password', tags: ['Auth'], errors: ['UNAUTHORIZED'] },
     }),
     logout: mutation({
       // No body needed: the credential of the request is what is revoked.
@@ -137,6 +137,7 @@ export const identityContract = defineService('identity', {
         path: '/invites/{token}',
         status: 200,
         auth: 'public',
+        rateLimit: 'secret',
         summary: 'Look an invite up by its token',
         description: 'No sign-in needed: shows what the invitee needs. Unknown and malformed tokens are 404 alike.',
         tags: ['Invites'],
@@ -151,6 +152,7 @@ export const identityContract = defineService('identity', {
         path: '/invites/{token}/accept',
         status: 200,
         auth: 'user',
+        rateLimit: 'secret',
         summary: 'Accept an invite',
         description: "Your e-mail must be the invited one (403). Expired or cancelled → 410; already accepted → 409. Answers your new membership. 503 when projects cannot be reached: the invite stays pending, retry.",
         tags: ['Invites'],
