@@ -1,4 +1,11 @@
-import { createJetStreamSink, ensureEventStream, eventStreamSettings, runServiceProcess } from '@atrium/service-runtime';
+import {
+  createJetStreamSink,
+  ensureEventStream,
+  eventStreamSettings,
+  natsUploadStore,
+  runServiceProcess,
+  uploadBucketSettings,
+} from '@atrium/service-runtime';
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
@@ -10,6 +17,8 @@ await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, bro
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
     broadcast,
+    // Projects removes icons' objects (replaced, deleted, or with their project); the gateway writes them.
+    uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
     log,
     bus,
   });

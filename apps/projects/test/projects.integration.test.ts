@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
-import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore } from '@atrium/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startProjectsService } from '../src/service.js';
@@ -18,6 +18,7 @@ beforeAll(async () => {
       databaseUrl,
       eventSink: createJetStreamSink(serverConnection, events),
       broadcast,
+      uploads: await natsUploadStore(serverConnection, { bucket: `uploads-${randomUUID()}` }),
       log: createLogger('projects', 'silent'),
       bus,
     });

@@ -24,6 +24,9 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
+  folderUploadStore,
+  natsUploadStore,
+  uploadBucketSettings,
   generateAppKeys,
   jetStreamEventSource,
   lazyTransport,
@@ -32,7 +35,7 @@ import {
   serveOverNats,
   StartupError,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import { ensureDataDirFree } from './data-dir.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { ensurePortFree } from './port.js';
@@ -133,6 +136,10 @@ export async function startSystem(
         metrics,
       ),
     });
+    // Uploads: the object store every instance sees with NATS; a folder beside the database without it.
+    const bucket = uploadBucketSettings(config);
+    const uploadsOf = async (app: 'projects' | 'gateway'): Promise<UploadStore> =>
+      nats ? natsUploadStore(nats[app], bucket) : folderUploadStore(join(config.DATA_DIR, 'uploads'));
     let eventSink: EventSink;
     if (nats) {
       await ensureEventStream(nats.projects, stream);
@@ -160,6 +167,7 @@ export async function startSystem(
         dbPoolMax: config.DB_POOL_MAX,
         eventSink,
         broadcast: nats ? createNatsBroadcast(nats.projects) : localBroadcast!,
+        uploads: await uploadsOf('projects'),
         log: createLogger('projects', config.LOG_LEVEL),
         bus: busOf('projects'),
       }),
@@ -216,6 +224,7 @@ export async function startSystem(
       metrics,
       transport,
       broadcast: gatewayBroadcast,
+      uploads: await uploadsOf('gateway'),
       log: createLogger('gateway', config.LOG_LEVEL),
       readiness: cachedReadiness(() => checkReadiness(transport, brokerRoundTrip)),
       ...gatewaySettings(config),

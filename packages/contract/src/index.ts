@@ -6,6 +6,7 @@ export * from './router-types.js';
 export * from './client.js';
 export * from './schemas/common.js';
 export * from './schemas/project.js';
+export * from './schemas/icon.js';
 export * from './schemas/auth.js';
 export * from './schemas/environment.js';
 export * from './schemas/variable.js';

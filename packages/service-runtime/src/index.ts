@@ -18,5 +18,6 @@ export * from './entity-columns.js';
 export * from './keys.js';
 export * from './bus.js';
 export * from './event-consumer.js';
+export * from './uploads/index.js';
 export * from './metrics.js';
 export * from './orm-errors.js';

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startOrmHarness } from '@atrium/test-kit';
 import { createLocalBroadcast } from '@atrium/nats-trpc';
-import { createEventRecorder, createLogger, serviceClients } from '@atrium/service-runtime';
+import { createEventRecorder, createLogger, folderUploadStore, serviceClients } from '@atrium/service-runtime';
 import type { OutboxRelay } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';
 import { createProjectsRouter } from '../router.js';
 
 let harness: Awaited<ReturnType<typeof startOrmHarness<MikroORM>>>;
-const router = createProjectsRouter();
+const router = createProjectsRouter({ uploads: folderUploadStore(join(tmpdir(), `atrium-uploads-${randomUUID()}`)) });
 const log = createLogger('projects', 'silent');
 /** Every statement the ORM sends, so hot paths can be held to their query budget. */
 const statements: string[] = [];
