@@ -1,10 +1,11 @@
 import { initOrm } from '@atrium/service-runtime';
 import type { OrmOptions } from '@atrium/service-runtime';
 import { migrations } from '../migrations/index.js';
+import { entities } from './entities/index.js';
+import { ENVIRONMENTS_SCHEMA } from './schema.js';
 
-/** environments' tables live in their own PostgreSQL schema. */
-export const ENVIRONMENTS_SCHEMA = 'environments';
+export { ENVIRONMENTS_SCHEMA };
 
 export function initEnvironmentsOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'onQuery'> = {}) {
-  return initOrm({ clientUrl, schema: ENVIRONMENTS_SCHEMA, entities: [], migrations, ...options });
+  return initOrm({ clientUrl, schema: ENVIRONMENTS_SCHEMA, entities, migrations, ...options });
 }

@@ -1,7 +1,18 @@
-import { runServiceProcess } from '@atrium/service-runtime';
-import { loadEnvironmentsConfig } from './env.js';
+import { ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import { encryptionKeys, loadEnvironmentsConfig } from './env.js';
 import { startEnvironmentsService } from './service.js';
 
-await runServiceProcess('environments', loadEnvironmentsConfig, ({ config, log, bus }) =>
-  startEnvironmentsService({ databaseUrl: config.DATABASE_URL, dbPoolMax: config.DB_POOL_MAX, log, bus }),
-);
+await runServiceProcess('environments', loadEnvironmentsConfig, async ({ config, nc, broadcast, log, bus }) => {
+  const stream = eventStreamSettings(config);
+  await ensureEventStream(nc, stream);
+  return startEnvironmentsService({
+    databaseUrl: config.DATABASE_URL,
+    dbPoolMax: config.DB_POOL_MAX,
+    log,
+    bus,
+    broadcast,
+    events: jetStreamEventSource(nc, stream, log),
+    ...encryptionKeys(config),
+    roleCache: { ttlMs: config.ROLE_CACHE_TTL_MS, max: config.ROLE_CACHE_MAX },
+  });
+});

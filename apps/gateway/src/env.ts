@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { busEnvShape, callerEnvShape, loadConfig, portSchema } from '@atrium/service-runtime/core';
+import { busEnvShape, callerEnvShape, loadConfig, portSchema, uploadsEnvShape } from '@atrium/service-runtime/core';
 import { corsOriginsSchema } from './http/cors.js';
 
 export const gatewayEnvShape = {
   ...busEnvShape,
   ...callerEnvShape,
+  ...uploadsEnvShape,
   HOST: z.string().default('0.0.0.0'),
   PORT: portSchema(3000),
   /**

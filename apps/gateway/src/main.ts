@@ -1,5 +1,14 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
-import { connectNats, createLogger, createMetrics, loadAppKeys, observedTransport, runProcess } from '@atrium/service-runtime/core';
+import {
+  connectNats,
+  createLogger,
+  createMetrics,
+  loadAppKeys,
+  natsUploadStore,
+  observedTransport,
+  runProcess,
+  uploadBucketSettings,
+} from '@atrium/service-runtime/core';
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
@@ -17,6 +26,7 @@ await runProcess('gateway', async (useLogger) => {
     transport,
     broadcast: createNatsBroadcast(nc),
     log,
+    uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
     readiness: cachedReadiness(() => checkReadiness(transport, () => nc.rtt())),
     ...gatewaySettings(config),
   });

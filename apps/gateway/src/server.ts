@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import type { Logger, Metrics } from '@atrium/service-runtime/core';
+import type { Logger, Metrics, UploadStore } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
@@ -21,6 +21,7 @@ import { passwordOperationMatcher } from './rest/password-operations.js';
 import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
 import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
+import { registerUploads } from './uploads/index.js';
 
 export const API_PREFIX = '/api/v1';
 /** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   broadcast: Broadcast;
   log: Logger;
   readiness: () => Promise<Readiness>;
+  /** Where uploaded icons live: the NATS object store, or a folder in the one-process mode. */
+  uploads: UploadStore;
   /** The API's public base URL (no /api/v1); without it the document's server URL is relative. */
   publicUrl?: string;
   /** Origins a browser may call the API from (`*` for any); none by default. */
@@ -191,6 +194,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     title: document.info.title,
     apiOrigins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
   });
+
+  // Multipart icon upload and /uploads serving: routes of their own, before the adapter's wildcard.
+  await registerUploads(app, { transport: options.transport, authenticator, uploads: options.uploads, prefix: API_PREFIX });
 
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,

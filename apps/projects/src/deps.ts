@@ -1,5 +1,9 @@
 import type { HandlerOf, projectsContract } from '@atrium/contract';
-import type { ServiceContext } from '@atrium/service-runtime';
+import type { ServiceContext, UploadStore } from '@atrium/service-runtime';
+
+export interface ProjectsDeps {
+  uploads: UploadStore;
+}
 
 type Ops = (typeof projectsContract)['operations'];
 /** The handler type of one projects operation, e.g. `Handler<'projects', 'get'>`. */

@@ -1,6 +1,6 @@
-import { eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime';
+import { eventsEnvShape, loadConfig, serviceEnvShape, uploadsEnvShape } from '@atrium/service-runtime';
 
-export const projectsEnvShape = { ...serviceEnvShape, ...eventsEnvShape };
+export const projectsEnvShape = { ...serviceEnvShape, ...eventsEnvShape, ...uploadsEnvShape };
 
 export type ProjectsConfig = ReturnType<typeof loadProjectsConfig>;
 export const loadProjectsConfig = (env?: NodeJS.ProcessEnv) => loadConfig(projectsEnvShape, env);

@@ -1,14 +1,24 @@
-import { createJetStreamSink, ensureEventStream, eventStreamSettings, runServiceProcess } from '@atrium/service-runtime';
+import {
+  createJetStreamSink,
+  ensureEventStream,
+  eventStreamSettings,
+  natsUploadStore,
+  runServiceProcess,
+  uploadBucketSettings,
+} from '@atrium/service-runtime';
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
 
-await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, log, bus }) => {
+await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, broadcast, log, bus }) => {
   const stream = eventStreamSettings(config);
   await ensureEventStream(nc, stream);
   return startProjectsService({
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
+    broadcast,
+    // Projects removes icons' objects (replaced, deleted, or with their project); the gateway writes them.
+    uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
     log,
     bus,
   });

@@ -1,5 +1,6 @@
 import { OutboxRelay, serviceEndpoint } from '@atrium/service-runtime';
-import type { EventSink, Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
+import type { Broadcast } from '@atrium/nats-trpc';
+import type { EventSink, Logger, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
 
@@ -8,6 +9,10 @@ export interface ProjectsServiceOptions {
   dbPoolMax?: number;
   /** Where the outbox relay publishes projects' events (JetStream, or the in-process bus). */
   eventSink: EventSink;
+  /** Where it announces membership changes to every instance of every service (role caches). */
+  broadcast: Broadcast;
+  /** Where icons' bytes live: projects removes the objects its changes leave unreferenced. */
+  uploads: UploadStore;
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
   bus: ServiceBus;
@@ -20,7 +25,7 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
   relay.start();
   return {
     name: 'projects',
-    endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter(), orm, log: options.log, bus: options.bus, relay }),
+    endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter({ uploads: options.uploads }), orm, log: options.log, bus: options.bus, relay, broadcast: options.broadcast }),
     async close() {
       await relay.stop();
       await orm.close();

@@ -6,7 +6,7 @@ import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createNatsTransport } from '@atrium/nats-trpc';
 import type { CallMeta, CallReply, ServiceTransport } from '@atrium/nats-trpc';
-import { createJetStreamSink, createLogger, ensureEventStream, serviceClients } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore, serviceClients } from '@atrium/service-runtime';
 import type { AppName } from '@atrium/contract';
 import { startProjectsService } from '../src/service.js';
 
@@ -23,9 +23,16 @@ let as: (app: AppName) => ServiceTransport;
 let fromEnvironments: () => ServiceTransport;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus }) => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus, broadcast }) => {
     await ensureEventStream(nc, events);
-    return startProjectsService({ databaseUrl, eventSink: createJetStreamSink(nc, events), log: createLogger('projects', 'silent'), bus });
+    return startProjectsService({
+      databaseUrl,
+      eventSink: createJetStreamSink(nc, events),
+      broadcast,
+      uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
+      log: createLogger('projects', 'silent'),
+      bus,
+    });
   });
   // Valid bus credentials (the gateway's), but no signing key of its own: only what it signs with the test's keys counts.
   raw = await harness.connectBus('gateway');

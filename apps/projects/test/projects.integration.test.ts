@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
-import { createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore } from '@atrium/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startProjectsService } from '../src/service.js';
@@ -12,11 +12,13 @@ let harness: ServiceHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus }) => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus, broadcast }) => {
     await ensureEventStream(serverConnection, events);
     return startProjectsService({
       databaseUrl,
       eventSink: createJetStreamSink(serverConnection, events),
+      broadcast,
+      uploads: await natsUploadStore(serverConnection, { bucket: `uploads-${randomUUID()}` }),
       log: createLogger('projects', 'silent'),
       bus,
     });
@@ -142,7 +144,7 @@ describe('projects over NATS', () => {
       await sql(`drop trigger refuse_delete on projects.projects`);
     }
     expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(1);
-    expect(await sql(`select 1 from projects.outbox where payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+    expect(await sql(`select 1 from projects.outbox where type = 'projects.v1.deleted' and payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
   });
 
   it('keeps events in a stream with limits and de-duplication, and never stores notifications', async () => {
@@ -158,7 +160,8 @@ describe('projects over NATS', () => {
     const owner = user();
     const project = await harness.call('projects.create', 'mutation', { name: 'kept-project' }, owner);
     await expect(harness.call('projects.delete', 'mutation', { id: project.id }, user())).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await sql(`select 1 from projects.outbox where payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+    // Only the creation was recorded.
+    expect(await sql(`select type from projects.outbox where payload->>'project_id' = $1`, [project.id])).toEqual([{ type: 'projects.v1.created' }]);
   });
 
   it('the relay publishes events left behind by a crash', async () => {

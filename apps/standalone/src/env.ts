@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewayEnvShape } from '@atrium/gateway';
+import { environmentsOwnEnvShape } from '@atrium/environments';
 import { identityEnvShape } from '@atrium/identity';
 import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime';
 
@@ -22,6 +23,9 @@ const {
 
 export const standaloneEnvShape = {
   ...settings,
+  ...environmentsOwnEnvShape,
+  // Required with DATABASE_URL; the embedded mode makes one once and keeps it in DATA_DIR.
+  ENCRYPTION_KEY: environmentsOwnEnvShape.ENCRYPTION_KEY.optional(),
   ...eventsEnvShape,
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
-import { startEnvironmentsService } from '@atrium/environments';
+import { encryptionKeys, startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import type { ScryptParams } from '@atrium/identity';
@@ -24,14 +24,20 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
+  folderUploadStore,
+  natsUploadStore,
+  uploadBucketSettings,
   generateAppKeys,
+  jetStreamEventSource,
   lazyTransport,
+  localEventSource,
   observedTransport,
   serveOverNats,
   StartupError,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import { ensureDataDirFree } from './data-dir.js';
+import { resolveEncryptionKey } from './encryption-key.js';
 import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
 
@@ -82,6 +88,7 @@ export async function startSystem(
   };
 
   try {
+    const encryptionKey = resolveEncryptionKey(config);
     await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -129,6 +136,10 @@ export async function startSystem(
         metrics,
       ),
     });
+    // Uploads: the object store every instance sees with NATS; a folder beside the database without it.
+    const bucket = uploadBucketSettings(config);
+    const uploadsOf = async (app: 'projects' | 'gateway'): Promise<UploadStore> =>
+      nats ? natsUploadStore(nats[app], bucket) : folderUploadStore(join(config.DATA_DIR, 'uploads'));
     let eventSink: EventSink;
     if (nats) {
       await ensureEventStream(nats.projects, stream);
@@ -137,6 +148,7 @@ export async function startSystem(
       eventSink = createLocalSink(localBroadcast!, stream.namespace);
     }
 
+    const environmentsLog = createLogger('environments', config.LOG_LEVEL);
     const started = await Promise.allSettled([
       startIdentityService({
         databaseUrl,
@@ -154,14 +166,22 @@ export async function startSystem(
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
         eventSink,
+        broadcast: nats ? createNatsBroadcast(nats.projects) : localBroadcast!,
+        uploads: await uploadsOf('projects'),
         log: createLogger('projects', config.LOG_LEVEL),
         bus: busOf('projects'),
       }),
       startEnvironmentsService({
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
-        log: createLogger('environments', config.LOG_LEVEL),
+        log: environmentsLog,
         bus: busOf('environments'),
+        broadcast: nats ? createNatsBroadcast(nats.environments) : localBroadcast!,
+        events: nats
+          ? jetStreamEventSource(nats.environments, stream, environmentsLog)
+          : localEventSource(localBroadcast!, stream.namespace, environmentsLog),
+        ...encryptionKeys({ ENCRYPTION_KEY: encryptionKey, ENCRYPTION_KEYS: config.ENCRYPTION_KEYS }),
+        roleCache: { ttlMs: config.ROLE_CACHE_TTL_MS, max: config.ROLE_CACHE_MAX },
       }),
     ]);
     const services: ServiceInstance[] = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -204,6 +224,7 @@ export async function startSystem(
       metrics,
       transport,
       broadcast: gatewayBroadcast,
+      uploads: await uploadsOf('gateway'),
       log: createLogger('gateway', config.LOG_LEVEL),
       readiness: cachedReadiness(() => checkReadiness(transport, brokerRoundTrip)),
       ...gatewaySettings(config),

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -17,7 +18,7 @@ const APPS = fileURLToPath(new URL('../../', import.meta.url));
 // Each test starts a real process, which loads the whole app: slow on a busy machine.
 vi.setConfig({ testTimeout: 120_000 });
 /** Settings of the machine running the tests that must not leak into the processes started here. */
-const OURS = ['DATABASE_URL', 'NATS_URL', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
+const OURS = ['DATABASE_URL', 'NATS_URL', 'ENCRYPTION_KEY', 'ENCRYPTION_KEYS', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
 
 interface Launched {
   /** Every line the process wrote, stdout and stderr together. */
@@ -167,6 +168,8 @@ describe('a started system', () => {
       PORT: '0',
       DATABASE_URL: database.url,
       NATS_URL: natsUrl,
+      // Required with DATABASE_URL: a key made up here would be lost while the database lives on.
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     const banner = JSON.parse(await launched.waitFor(/Atrium is up/)) as { msg: string };
     const [, base] = /API (http:\/\/127\.0\.0\.1:\d+)\/api\/v1 · /.exec(banner.msg) ?? [];

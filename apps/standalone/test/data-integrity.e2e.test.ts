@@ -5,9 +5,15 @@ import type { TestSystem } from './support/system.js';
 
 let system: TestSystem;
 let token: string;
+/** A project of the test user's, for the fields and lists that live inside one. */
+let projectId: string;
+let environmentId: string;
 beforeAll(async () => {
   system = await startTestSystem();
   token = (await newUser(system.api)).token;
+  projectId = (await system.api('POST', '/projects', { token, body: { name: 'integrity' } })).body.data.id;
+  const environment = await system.api('POST', `/projects/${projectId}/environments`, { token, body: { name: 'staging', type: 'staging' } });
+  environmentId = environment.body.data.id;
 });
 afterAll(() => system?.stop());
 
@@ -66,6 +72,10 @@ describe('free text: refused when PostgreSQL cannot keep it, exact when accepted
         ['PUT', '/auth/me', { name: value }, 'name'],
         ['POST', '/auth/api-keys', { name: value }, 'name'],
         ['POST', '/auth/register', { email: `${uniqueName('t')}@example.com`, password: 'long enough', name: value }, 'name'],
+        ['POST', `/projects/${projectId}/environments`, { name: uniqueName('env'), type: 'development', display_name: value }, 'display_name'],
+        ['PUT', `/projects/${projectId}/environments/${environmentId}`, { description: value }, 'description'],
+        ['PUT', `/projects/${projectId}/environments/${environmentId}/variables/TEXT`, { value }, 'value'],
+        ['PUT', `/projects/${projectId}/environments/${environmentId}/variables/SECRET_TEXT`, { value, secret: true }, 'value'],
       ];
       for (const [method, path, body, field] of attempts) {
         const response = await system.api(method, path, { token, body });
@@ -102,8 +112,16 @@ describe('cursors: only what the server issued', () => {
     ['not base64url JSON', '%%%'],
   ];
   for (const [label, cursor] of forged) {
-    it(`400 on /projects and /auth/api-keys for ${label}`, async () => {
-      for (const path of ['/projects', '/auth/api-keys']) {
+    it(`400 on every list for ${label}`, async () => {
+      const lists = [
+        '/projects',
+        '/auth/api-keys',
+        `/projects/${projectId}/members`,
+        `/projects/${projectId}/invites`,
+        `/projects/${projectId}/environments`,
+        `/projects/${projectId}/environments/${environmentId}/variables`,
+      ];
+      for (const path of lists) {
         const response = await system.api('GET', `${path}?cursor=${encodeURIComponent(cursor!)}`, { token });
         expect(response.status, path).toBe(400);
         expect(response.body.error.details[0].path).toBe('cursor');

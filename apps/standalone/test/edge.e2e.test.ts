@@ -9,6 +9,7 @@ import { buildGateway, checkReadiness, MAX_JSON_DEPTH } from '@atrium/gateway';
 import { startNatsServer } from '@atrium/local-infra';
 import type { RunningNats } from '@atrium/local-infra';
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
+import { natsUploadStore } from '@atrium/service-runtime';
 import { apiClient, newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, TestSystem } from './support/system.js';
 
@@ -41,6 +42,8 @@ beforeAll(async () => {
     broadcast: createNatsBroadcast(nc),
     // Everything the gateway would ever write, at the most verbose level.
     log: pino({ level: 'trace' }, sink),
+    // The system's own bucket (UPLOADS_BUCKET's default), as a replica shares it.
+    uploads: await natsUploadStore(nc, { bucket: 'atrium-uploads' }),
     readiness: () => checkReadiness(transport, () => nc.rtt()),
     corsOrigins: [],
     authCacheTtlMs: 30_000,

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@atrium/test-kit';
+import { png } from './support/images.js';
 import { apiClient } from './support/system.js';
 
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -66,5 +67,20 @@ describe('pnpm start with no database and no broker', () => {
     expect(created.status).toBe(201);
     const listed = await api('GET', '/projects', { token: registered.body.data.token });
     expect(listed.body.data.map((p: { name: string }) => p.name)).toEqual(['hello-atrium']);
+  });
+
+  it('keeps icons in a folder under DATA_DIR, on the same upload and serving code', async () => {
+    const api = apiClient(url);
+    const { token } = (await api('POST', '/auth/login', { body: { email: 'newcomer@example.com', password: 'first-steps' } })).body.data;
+    const project = (await api('GET', '/projects', { token })).body.data[0];
+    const form = new FormData();
+    form.append('file', new Blob([png()]), 'icon.png');
+    const uploaded = await fetch(`${url}/api/v1/projects/${project.id}/icon`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    expect(uploaded.status).toBe(200);
+    const { icon_path: iconPath } = ((await uploaded.json()) as { data: { icon_path: string } }).data;
+    const served = await fetch(`${url}${iconPath}`);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(png());
+    expect(await readFile(join(dataDir, iconPath))).toEqual(png());
   });
 });

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
@@ -5,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { buildGateway, checkReadiness } from '@atrium/gateway';
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
-import { createLogger } from '@atrium/service-runtime';
+import { createLogger, folderUploadStore } from '@atrium/service-runtime';
 import { apiClient, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -25,6 +27,7 @@ describe('a gateway whose services are not running', () => {
       transport: unserved,
       broadcast: createNatsBroadcast(nc),
       log: createLogger('gateway', 'silent'),
+      uploads: folderUploadStore(join(tmpdir(), `atrium-uploads-${process.pid}`)),
       readiness: () => checkReadiness(unserved, () => nc.rtt()),
       corsOrigins: [],
       authCacheTtlMs: 30_000,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_ERROR_STATUS, PROJECT_ROLES, contracts, listOperations, roleAllows } from '@atrium/contract';
 import type { Operation, ProjectRole } from '@atrium/contract';
 import { queryDatabase } from '@atrium/test-kit';
+import { png } from './support/images.js';
 import { newUser, startTestSystem } from './support/system.js';
 import type { ApiResponse, TestSystem } from './support/system.js';
 
@@ -71,6 +72,14 @@ function requestFor(operation: Operation & { rest: NonNullable<Operation['rest']
     return encodeURIComponent(String(fields[name] ?? sampleOf(json.properties?.[name] ?? {})));
   });
   const rest = Object.fromEntries(Object.entries(fields).filter(([name]) => !inPath.has(name)));
+  // A multipart operation takes its form, not its input: every binary field gets a valid image.
+  if (operation.rest.multipart) {
+    const form = new FormData();
+    for (const [name, field] of Object.entries(operation.rest.multipart.shape)) {
+      if ((field as { meta(): { format?: string } | undefined }).meta()?.format === 'binary') form.append(name, new Blob([png()]), `${name}.png`);
+    }
+    return { method: operation.rest.method, path, body: undefined, form };
+  }
   if (operation.rest.method === 'GET' || operation.rest.method === 'DELETE') {
     const query = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)])).toString();
     return { method: operation.rest.method, path: query ? `${path}?${query}` : path, body: undefined };
@@ -92,6 +101,13 @@ async function projectWithEveryRole(): Promise<string> {
   return projectId;
 }
 
+/** A multipart request, as a browser's form sends it (the API client speaks JSON). */
+async function sendForm(method: string, path: string, form: FormData, token?: string): Promise<ApiResponse> {
+  const response = await fetch(`${system.url}/api/v1${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, text };
+}
+
 const describeCell = (response: ApiResponse) => `${response.status} ${response.text.slice(0, 200)}`;
 
 describe('the role table, for every project-scoped operation × caller', () => {
@@ -102,8 +118,8 @@ describe('the role table, for every project-scoped operation × caller', () => {
   for (const { service, procedure, operation } of projectScoped) {
     it(`${service}.${procedure} (${operation.rest.method} ${operation.rest.path}, lowest role: ${operation.access.action})`, async () => {
       const projectId = await projectWithEveryRole();
-      const { method, path, body } = requestFor(operation, projectId);
-      const call = (token?: string) => system.api(method, path, { token, body });
+      const { method, path, body, form } = requestFor(operation, projectId);
+      const call = (token?: string) => (form ? sendForm(method, path, form, token) : system.api(method, path, { token, body }));
 
       const anonymous = await call();
       expect(anonymous.status, describeCell(anonymous)).toBe(401);
@@ -113,7 +129,8 @@ describe('the role table, for every project-scoped operation × caller', () => {
       expect(outsider.status, describeCell(outsider)).toBe(404);
       expect(outsider.body).toEqual(notFound);
       // …exactly what a project that does not exist answers.
-      const missing = await system.api(method, path.replace(projectId, randomUUID()), { token: users.owner.token, body });
+      const elsewhere = path.replace(projectId, randomUUID());
+      const missing = form ? await sendForm(method, elsewhere, form, users.owner.token) : await system.api(method, elsewhere, { token: users.owner.token, body });
       expect(missing.body).toEqual(notFound);
 
       // What the operation documents: its success, its errors, and the 404 every project-scoped one has.

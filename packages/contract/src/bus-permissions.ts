@@ -1,4 +1,4 @@
-import { CREDENTIAL_REVOKED_SUBJECT } from './events.js';
+import { CREDENTIAL_REVOKED_SUBJECT, SERVICE_SUBSCRIPTIONS } from './events.js';
 import { CALLER_NAMES, CLIENT_APP, SERVICE_NAMES, listOperations } from './operation.js';
 import type { CallerName, ServiceContract } from './operation.js';
 import { environmentsContract } from './services/environments.js';
@@ -33,7 +33,8 @@ const allContracts: readonly ServiceContract[] = [identityContract, projectsCont
  * - the gateway publishes the public operations and the internal ones that name it;
  * - a service takes calls only on its own `svc.<name>.v1.>`, calls only the internal operations
  *   that name it, publishes only its own events (`<namespace>.<name>.>`) and notifications
- *   (`ntf.<name>.>`), and may manage only the events stream;
+ *   (`ntf.<name>.>`), and may manage only the events stream; it listens only to the events
+ *   and notifications `SERVICE_SUBSCRIPTIONS` names for it, through its own durable consumer;
  * - a client (`@atrium/client`) publishes the public operations and the credential exchange;
  * - every app receives replies only on its own inbox prefix (`_INBOX_<app>.>`, see `inboxPrefix`),
  *   so no app can read another's answers; services answer requests (`allow_responses`).
@@ -50,6 +51,38 @@ export interface BusPermissionOptions {
   stream: string;
   /** The events' subject namespace (`evt`); `*` for any. */
   namespace: string;
+  /** The object store bucket of uploads (`atrium-uploads`); `*` for any. */
+  uploadsBucket: string;
+}
+
+/**
+ * What the upload store (a JetStream object store, @nats-io/obj) needs on its bucket: open or
+ * create it, read an object's metadata (direct get), read chunks through an ordered push
+ * consumer (delivered to the app's own inbox, with flow control), and — to write — publish
+ * chunks and metadata; a removal publishes a metadata tombstone and purges the chunks.
+ */
+function uploadSubjects(bucket: string, access: 'write' | 'remove'): string[] {
+  const stream = bucket === '*' ? '*' : `OBJ_${bucket}`;
+  const common = [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.STREAM.PURGE.${stream}`,
+    `$O.${bucket}.M.>`,
+  ];
+  if (access === 'remove') return common;
+  return [
+    ...common,
+    `$O.${bucket}.C.>`,
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.DELETE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.>`,
+    `$JS.FC.${stream}.>`,
+  ];
 }
 
 /** The reply subjects of one app: nats.js is told to use this prefix for its inboxes. */
@@ -69,7 +102,8 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
 
   const permissions = {
     gateway: {
-      publish: callableBy('gateway'),
+      // The gateway writes and serves uploads; it removes only an upload projects refused.
+      publish: [...callableBy('gateway'), ...uploadSubjects(options.uploadsBucket, 'write')],
       subscribe: [`${inboxPrefix('gateway')}.>`, CREDENTIAL_REVOKED_SUBJECT],
       respond: false,
     },
@@ -80,6 +114,22 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
     },
   } as Record<CallerName, AppPermissions>;
   for (const service of SERVICE_NAMES) {
+    const listens: { events: readonly string[]; notifications: readonly string[] } | undefined = (
+      SERVICE_SUBSCRIPTIONS as Partial<Record<string, { events: readonly string[]; notifications: readonly string[] }>>
+    )[service];
+    // Its own durable consumer (named after it) on the events stream: create or update it, read
+    // it, pull from it and acknowledge — nothing of any other consumer.
+    const consumer = `${options.stream}.${service}`;
+    const consuming = listens?.events.length
+      ? [
+          `$JS.API.CONSUMER.CREATE.${consumer}`,
+          `$JS.API.CONSUMER.CREATE.${consumer}.>`,
+          `$JS.API.CONSUMER.DURABLE.CREATE.${consumer}`,
+          `$JS.API.CONSUMER.INFO.${consumer}`,
+          `$JS.API.CONSUMER.MSG.NEXT.${consumer}`,
+          `$JS.ACK.${consumer}.>`,
+        ]
+      : [];
     permissions[service] = {
       publish: [
         ...callableBy(service),
@@ -90,11 +140,15 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
         `$JS.API.STREAM.INFO.${options.stream}`,
         `$JS.API.STREAM.CREATE.${options.stream}`,
         `$JS.API.STREAM.UPDATE.${options.stream}`,
+        ...consuming,
+        // Projects removes the icons its changes unreference.
+        ...(service === 'projects' ? uploadSubjects(options.uploadsBucket, 'remove') : []),
       ],
-      subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`],
+      subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`, ...(listens?.notifications ?? [])],
       respond: true,
     };
   }
+  for (const entry of Object.values(permissions)) entry.publish = [...new Set(entry.publish)];
   return permissions;
 }
 
@@ -128,7 +182,7 @@ export function renderAuthorization(users: BusUser[]): string {
  * (`ATRIUM_<APP>_NATS_PASSWORD`), so the file holds no secret and is generated, never edited.
  */
 export function productionAuthorization(): string {
-  const permissions = busPermissions({ stream: 'ATRIUM', namespace: 'evt' });
+  const permissions = busPermissions({ stream: 'ATRIUM', namespace: 'evt', uploadsBucket: 'atrium-uploads' });
   return [
     '# Generated from packages/contract/src/bus-permissions.ts (the one definition of who may do',
     '# what on the bus); a test fails when this file and that definition differ. Regenerate with',

@@ -54,6 +54,13 @@ export interface RestBinding {
    * 503) and those its `access` implies (404, and 403 when some role is refused).
    */
   errors?: ApiErrorCode[];
+  /**
+   * The request body is `multipart/form-data` with these fields instead of JSON. The REST
+   * adapter carries JSON bodies only, so such an operation is served by a route of its own in
+   * the gateway (`apps/gateway/src/uploads`), which turns the form into the operation's input;
+   * its path, statuses, auth and document entry still come from here.
+   */
+  multipart?: z.ZodObject;
 }
 
 /**

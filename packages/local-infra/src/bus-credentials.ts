@@ -20,7 +20,7 @@ export function generateBusCredentials(): Required<BusCredentials> {
  * unrestricted `test` user.
  */
 export function testBusAuthorization(credentials: Required<BusCredentials>): string {
-  const permissions = busPermissions({ stream: '*', namespace: '*' });
+  const permissions = busPermissions({ stream: '*', namespace: '*', uploadsBucket: '*' });
   return renderAuthorization([
     ...CALLER_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })),
     credentials.test,

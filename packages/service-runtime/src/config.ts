@@ -86,3 +86,15 @@ export function eventStreamSettings(config: {
     maxAgeMs: config.EVENTS_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
   };
 }
+
+/** Where uploaded files live with NATS: object store bucket `UPLOADS_BUCKET` (see `natsUploadStore`). */
+export const uploadsEnvShape = {
+  UPLOADS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('atrium-uploads'),
+  /** Set it to the cluster size (3) in production; 1 suits a single nats-server. */
+  UPLOADS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+};
+
+/** The bucket settings of a configuration that includes `uploadsEnvShape`. */
+export function uploadBucketSettings(config: { UPLOADS_BUCKET: string; UPLOADS_REPLICAS: number }) {
+  return { bucket: config.UPLOADS_BUCKET, replicas: config.UPLOADS_REPLICAS };
+}

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { CallMeta } from '@atrium/nats-trpc';
+import type { Broadcast, CallMeta } from '@atrium/nats-trpc';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { EventRecorder } from './outbox/recorder.js';
@@ -53,6 +53,8 @@ export interface ServiceContextParts {
   log: Logger;
   /** The service's outbox relay, when it records events. */
   relay?: OutboxRelay;
+  /** Where `ctx.events.notify` sends, when the service sends notifications. */
+  broadcast?: Broadcast;
   metrics?: Metrics;
   /** Builds the clients of other services (on first use). */
   services: () => ServiceClients;
@@ -62,7 +64,7 @@ export interface ServiceContextParts {
 export function createServiceContext(parts: ServiceContextParts): ServiceContext {
   const onCommit: (() => void)[] = [];
   const onEnd: (() => Promise<void>)[] = [];
-  const events = createEventRecorder(parts.em, parts.relay);
+  const events = createEventRecorder(parts.em, parts.relay, parts.broadcast);
   onCommit.push(() => events.afterSuccess());
   let services: ServiceClients | undefined;
   return {

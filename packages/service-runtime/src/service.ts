@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AssertionError, serveRouterOverNats } from '@atrium/nats-trpc';
-import type { CallMeta, RouterEndpoint, ServedRouter } from '@atrium/nats-trpc';
+import type { Broadcast, CallMeta, RouterEndpoint, ServedRouter } from '@atrium/nats-trpc';
 import { TRPCError } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
 import { serviceClients } from './bus.js';
@@ -28,6 +28,8 @@ export interface ServiceEndpointOptions {
   bus: ServiceBus;
   /** The service's outbox relay, when it records events. */
   relay?: OutboxRelay;
+  /** Where it sends notifications (`ctx.events.notify`), when it sends any. */
+  broadcast?: Broadcast;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ServiceEndpointOptions {
  * A call whose assertion does not hold is refused here, before anything else runs.
  */
 export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint<ServiceContext> {
-  const { name, router, orm, log, bus, relay } = options;
+  const { name, router, orm, log, bus, relay, broadcast } = options;
   if (relay) bus.metrics?.observeOutbox(name, () => relay.counts());
   return {
     router,
@@ -65,6 +67,7 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
         em: orm.em.fork(),
         log: log.child({ requestId: meta.requestId }),
         relay,
+        broadcast,
         metrics: bus.metrics,
         services: () => serviceClients(bus.transport, meta),
       });

@@ -17,6 +17,13 @@ export const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   SERVICE_UNAVAILABLE: 'A service did not answer in time',
 };
 
+/** Where the body is a multipart upload, 400, 413 and 415 are about the file. */
+export const MULTIPART_ERROR_DESCRIPTIONS: Partial<Record<ApiErrorCode, string>> = {
+  BAD_REQUEST: 'Not exactly one file in the form field, an empty file, or image dimensions out of range',
+  PAYLOAD_TOO_LARGE: 'File larger than 1 MiB',
+  UNSUPPORTED_MEDIA_TYPE: 'Not multipart/form-data, or the file is not a PNG, JPEG, WebP or GIF image (recognised by its bytes)',
+};
+
 /** The error codes an operation can answer, derived from its contract metadata. */
 export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   const rest = operation.rest!;

@@ -2,10 +2,11 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { API_ERROR_STATUS, API_TAGS, acceptsIdempotencyKey, errorEnvelopeSchema, operationIdOf } from '@atrium/contract';
 import type { ApiTag } from '@atrium/contract';
-import { errorCodesFor } from './openapi-errors.js';
+import { errorCodesFor, MULTIPART_ERROR_DESCRIPTIONS } from './openapi-errors.js';
 import { errorResponse, headersFor, RESPONSE_HEADERS } from './openapi-responses.js';
 import type { GatewayRouter } from './router.js';
-import { REST_OPERATIONS } from './router.js';
+import { MULTIPART_OPERATIONS, REST_OPERATIONS } from './router.js';
+import { multipartPaths } from '../uploads/openapi-paths.js';
 
 /** The part of a generated operation object this module rewrites. */
 interface GeneratedOperation {
@@ -61,6 +62,10 @@ const IDEMPOTENCY_KEY_PARAMETER = {
  * tags' descriptions.
  */
 export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): OpenAPIObject {
+  const securitySchemes = {
+    bearerAuth: { type: 'http', scheme: 'bearer', description: 'A session token from /auth/login, or an API key' },
+    apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key' },
+  } as const;
   const document = generateOpenApiDocument(router, {
     title: 'Atrium API',
     version: '1.0.0',
@@ -68,16 +73,15 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
       'The control plane of Atrium: projects, members, environments. Every response uses the envelope ' +
       '`{"success": true, "data": …}` (lists add `next_cursor`) or `{"success": false, "error": {code, message, details}}`.',
     baseUrl,
-    securitySchemes: {
-      bearerAuth: { type: 'http', scheme: 'bearer', description: 'A session token from /auth/login, or an API key' },
-      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key' },
-    },
+    securitySchemes,
+    // The one exception to "derived by the generator": multipart operations, from the same contract metadata.
+    paths: multipartPaths(MULTIPART_OPERATIONS, Object.keys(securitySchemes)),
     defs: { Error: errorEnvelopeSchema },
   });
   // The repository carries no licence, so its API is proprietary; said in SPDX's form for custom terms.
   document.info.license = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
 
-  const byOperationId = new Map([...REST_OPERATIONS.values()].map((entry) => [operationIdOf(entry), entry.operation]));
+  const byOperationId = new Map([...REST_OPERATIONS.values(), ...MULTIPART_OPERATIONS].map((entry) => [operationIdOf(entry), entry.operation]));
   const tagsUsed = new Set<string>();
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operationObject of Object.values(pathItem as Record<string, GeneratedOperation | undefined>)) {
@@ -98,7 +102,11 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
           : { ...generated, description: rest.status === 201 ? 'Created' : (generated?.description ?? 'Successful response') };
       const errors = errorCodesFor(operation)
         .sort((a, b) => API_ERROR_STATUS[a] - API_ERROR_STATUS[b])
-        .map((code) => [String(API_ERROR_STATUS[code]), errorResponse(code)] as const);
+        .map((code) => {
+          const response = errorResponse(code);
+          const description = (rest.multipart && MULTIPART_ERROR_DESCRIPTIONS[code]) || response.description;
+          return [String(API_ERROR_STATUS[code]), { ...response, description }] as const;
+        });
       operationObject.responses = {
         [String(rest.status)]: { ...success, headers: headersFor(rest.status) },
         ...Object.fromEntries(errors),

@@ -56,13 +56,15 @@ const t = initTRPC
     errorFormatter: ({ error }) => errorEnvelope(apiErrorOf(error)),
   });
 
-/** Every REST operation of every contract, keyed by its path in the gateway router. */
+const restEntries = contracts.flatMap((contract) => listOperations(contract)).filter((entry) => entry.operation.rest);
+
+/** Every REST operation the REST adapter serves (JSON bodies), keyed by its path in the gateway router. */
 export const REST_OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map(
-  contracts
-    .flatMap((contract) => listOperations(contract))
-    .filter((entry) => entry.operation.rest)
-    .map((entry) => [`${entry.service}.${entry.procedure}`, entry]),
+  restEntries.filter((entry) => !entry.operation.rest!.multipart).map((entry) => [`${entry.service}.${entry.procedure}`, entry]),
 );
+
+/** The REST operations with a multipart body: served by routes of their own (src/uploads), documented beside the others. */
+export const MULTIPART_OPERATIONS: readonly OperationEntry[] = restEntries.filter((entry) => entry.operation.rest!.multipart);
 
 /**
  * The gateway's router, derived from the contracts: one procedure per REST operation with

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword } from './passwords.js';
 
-describe('password hashing', () => {
+// The standard cost is CPU-heavy by design (a few hundred ms per hash): on a busy machine a
+// test of it needs time, which says nothing about its correctness.
+describe('password hashing', { timeout: 120_000 }, () => {
   it('verifies the right password only, with a fresh salt each time', async () => {
     const first = await hashPassword('correct horse battery');
     const second = await hashPassword('correct horse battery');

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { conflict, grantOf, notFound } from '@atrium/service-runtime';
 import { Member } from '../entities/index.js';
 import type { Handler } from '../deps.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import type { Membership } from '../membership.repository.js';
 import { toMemberDto } from '../members.repository.js';
 
@@ -18,5 +19,6 @@ export const addMember = (): Handler<'members', 'add'> => async (input, ctx) => 
     if (error instanceof UniqueConstraintViolationException) throw conflict('That user is already a member of this project');
     throw error;
   }
+  announceMembershipChange(ctx, project.id, user.id);
   return toMemberDto(member, user);
 };

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { PROJECT_CREATED } from '@atrium/contract';
+import type { ProjectCreated } from '@atrium/contract';
 import { callerId, conflict } from '@atrium/service-runtime';
 import { Member, Project } from '../entities/index.js';
 import type { Handler } from '../deps.js';
@@ -6,10 +9,17 @@ import { toProjectDto } from '../dto.js';
 
 export const nameTaken = (name: string) => conflict(`A project named "${name}" already exists`);
 
-/** Creates the project and its owner membership in one transaction (one flush). */
+/**
+ * Creates the project and its owner membership in one transaction (one flush), with
+ * `projects.v1.created` in the outbox. Once committed, environments is asked for the default
+ * environment so the answer already has it (read-your-writes); should that call fail, the
+ * project stands and environments creates the default from the event when it is back.
+ */
 export const createProject = (): Handler<'projects', 'create'> => async (input, ctx) => {
   const userId = callerId(ctx);
   const project = ctx.em.create(Project, {
+    // Made here, not at flush: the event written with the project names it.
+    id: randomUUID(),
     name: input.name,
     displayName: input.display_name ?? input.name,
     description: input.description ?? null,
@@ -20,11 +30,18 @@ export const createProject = (): Handler<'projects', 'create'> => async (input, 
     autoErrorTrackingEnabled: input.auto_error_tracking_enabled ?? false,
   });
   ctx.em.create(Member, { project, userId, role: 'owner' });
+  const event: ProjectCreated = { project_id: project.id, name: project.name, created_by: userId };
+  ctx.events.record(PROJECT_CREATED, event);
   try {
     await ctx.em.flush();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw nameTaken(input.name);
     throw error;
+  }
+  try {
+    await ctx.services.environments.environments.createDefault({ project_id: project.id });
+  } catch (error) {
+    ctx.log.warn({ err: error, projectId: project.id }, 'default environment deferred to the projects.v1.created event');
   }
   return toProjectDto(project);
 };

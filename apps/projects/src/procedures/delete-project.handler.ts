@@ -2,19 +2,30 @@ import { PROJECT_DELETED } from '@atrium/contract';
 import type { ProjectDeleted } from '@atrium/contract';
 import { callerId, deleteExisting, grantOf } from '@atrium/service-runtime';
 import { Project } from '../entities/index.js';
-import type { Handler } from '../deps.js';
+import type { Handler, ProjectsDeps } from '../deps.js';
+import { removeIconObject } from '../icon-objects.js';
+import { lockIconPath } from '../icon.repository.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import type { Membership } from '../membership.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
  * every reader; `projects.v1.deleted` is written to the outbox in the same transaction, so the
  * services owning its other resources learn of it even if they are down right now. The delete
- * itself decides: if a concurrent one got there first, this is a 404 and records nothing.
+ * itself decides: if a concurrent one got there first, this is a 404 and records nothing. Its
+ * icon is projects' own: the object is removed right after the commit (the row is locked while
+ * its icon path is read, so an upload committing meanwhile cannot leave an object behind).
  */
-export const deleteProject = (): Handler<'projects', 'delete'> => async (_input, ctx) => {
-  const userId = callerId(ctx);
-  const { project } = grantOf<Membership>(ctx);
-  await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
-  const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
-  ctx.events.record(PROJECT_DELETED, event);
-};
+export const deleteProject =
+  (deps: ProjectsDeps): Handler<'projects', 'delete'> =>
+  async (_input, ctx) => {
+    const userId = callerId(ctx);
+    const { project } = grantOf<Membership>(ctx);
+    const iconPath = await lockIconPath(ctx.em, project.id);
+    await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
+    const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
+    ctx.events.record(PROJECT_DELETED, event);
+    // Once committed: every service caching roles in it forgets them, and the icon object goes.
+    announceMembershipChange(ctx, project.id);
+    ctx.afterCommit(() => void removeIconObject(deps.uploads, iconPath, ctx.log));
+  };

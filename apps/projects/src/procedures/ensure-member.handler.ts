@@ -1,5 +1,6 @@
 import { callerId, notFound } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import { PROJECTS_SCHEMA } from '../schema.js';
 
 interface MembershipRow {
@@ -35,6 +36,7 @@ export const ensureMember = (): Handler<'memberships', 'ensure'> => async (input
         [input.project_id, userId],
       );
   if (!row) throw notFound('Project');
+  if (row.created) announceMembershipChange(ctx, input.project_id, userId);
   return {
     id: row.id,
     project_id: row.project_id,

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startOrmHarness } from '@atrium/test-kit';
-import { createLogger, createServiceContext, serviceClients } from '@atrium/service-runtime';
+import { createLocalBroadcast } from '@atrium/nats-trpc';
+import { createLogger, createServiceContext, folderUploadStore, serviceClients } from '@atrium/service-runtime';
+import type { OutboxRelay } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../db.js';
 import { Member, Project } from '../entities/index.js';
 import { createProjectsRouter } from '../router.js';
 
 let harness: Awaited<ReturnType<typeof startOrmHarness<MikroORM>>>;
-const router = createProjectsRouter();
+const router = createProjectsRouter({ uploads: folderUploadStore(join(tmpdir(), `atrium-uploads-${randomUUID()}`)) });
 const log = createLogger('projects', 'silent');
 /** Every statement the ORM sends, so hot paths can be held to their query budget. */
 const statements: string[] = [];
@@ -27,6 +31,9 @@ function as(userId: string) {
       app: 'gateway',
       em: harness.orm.em.fork(),
       log,
+      // The outbox rows are written; no relay publishes them here.
+      relay: { nudge() {} } as unknown as OutboxRelay,
+      broadcast: createLocalBroadcast(),
       services: () => serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
     }),
   );

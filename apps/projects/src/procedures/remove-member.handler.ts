@@ -1,6 +1,7 @@
 import { roleAllows } from '@atrium/contract';
 import { DomainError, callerId, conflict, grantOf, notFound } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import type { Membership } from '../membership.repository.js';
 import { findMember, removeMember as removeMembership } from '../members.repository.js';
 
@@ -19,4 +20,5 @@ export const removeMember = (): Handler<'members', 'delete'> => async (input, ct
     if (member.role === 'owner') throw new DomainError('FORBIDDEN', 'The owner cannot be removed');
   }
   await removeMembership(ctx.em, member);
+  announceMembershipChange(ctx, input.id, member.userId);
 };

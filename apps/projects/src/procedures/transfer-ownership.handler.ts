@@ -1,6 +1,7 @@
 import { DomainError, callerId, conflict } from '@atrium/service-runtime';
 import { Member } from '../entities/index.js';
 import type { Handler } from '../deps.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import { memberPageOf } from '../members.repository.js';
 
 /**
@@ -19,5 +20,6 @@ export const transferOwnership = (): Handler<'projects', 'transfer'> => async (i
     const promoted = await em.nativeUpdate(Member, { project: input.id, userId: input.new_owner_id }, { role: 'owner', updatedAt });
     if (!promoted) throw conflict('The new owner must already be a member of the project');
   });
+  announceMembershipChange(ctx, input.id);
   return memberPageOf(ctx, input.id);
 };

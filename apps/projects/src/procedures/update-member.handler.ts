@@ -1,5 +1,6 @@
 import { DomainError, conflict, grantOf, notFound } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
+import { announceMembershipChange } from '../membership-changes.js';
 import type { Membership } from '../membership.repository.js';
 import { findMember, profilesOf, setMemberRole, toMemberDto } from '../members.repository.js';
 
@@ -13,6 +14,7 @@ export const updateMember = (): Handler<'members', 'update'> => async (input, ct
     throw conflict("The owner's role changes only by transferring ownership (POST /projects/{id}/transfer)");
   }
   await setMemberRole(ctx.em, member, input.role);
+  announceMembershipChange(ctx, input.id, member.userId);
   const profiles = await profilesOf(ctx, [member.userId]);
   return toMemberDto(member, profiles.get(member.userId));
 };

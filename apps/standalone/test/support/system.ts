@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import '@atrium/local-infra/provided-context';
 import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
@@ -22,6 +23,8 @@ export interface TestSystem {
   api: ApiClient;
   /** Takes one service off NATS, as its process ending would. */
   stopService: RunningSystem['stopService'];
+  /** Stops every process and starts them again on the same database and broker, as a redeploy does. */
+  restart(): Promise<void>;
   resumeService: RunningSystem['resumeService'];
   stop(): Promise<void>;
 }
@@ -52,14 +55,14 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     // A stream and subjects of this file's own, should the nats-server be shared.
     EVENTS_STREAM: events.stream,
     EVENTS_NAMESPACE: events.namespace,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   });
+  const natsAuth = (app: Parameters<typeof busAuth>[1]) => busAuth(credentials ?? {}, app);
   // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
-  const system = await startSystem(config, createLogger('e2e', 'silent'), (app) => busAuth(credentials ?? {}, app), {
-    passwordHashing: TEST_ONLY_SCRYPT,
-    processMetrics: false,
-  });
-  return {
+  const start = () => startSystem(config, createLogger('e2e', 'silent'), natsAuth, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false });
+  let system = await start();
+  const testSystem: TestSystem = {
     url: system.url,
     databaseUrl: database.url,
     natsUrl,
@@ -67,12 +70,18 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     keys: system.keys,
     api: apiClient(system.url),
     stopService: (name) => system.stopService(name),
+    async restart() {
+      await system.stop();
+      system = await start();
+      Object.assign(testSystem, { url: system.url, keys: system.keys, api: apiClient(system.url) });
+    },
     resumeService: (name) => system.resumeService(name),
     async stop() {
       await system.stop();
       await Promise.all([nats?.stop(), database.drop()]);
     },
   };
+  return testSystem;
 }
 
 export interface ApiResponse<T = any> {

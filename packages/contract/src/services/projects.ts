@@ -9,6 +9,7 @@ import {
   updateProjectInput,
 } from '../schemas/project.js';
 import { uuidSchema } from '../schemas/common.js';
+import { authorizeIconInput, deleteIconInput, iconUploadForm, setIconInput, ICON_MAX_BYTES } from '../schemas/icon.js';
 import { projectContextInput, projectContextOutput } from '../schemas/invite.js';
 import {
   addMemberInput,
@@ -143,6 +144,51 @@ export const projectsContract = defineService('projects', {
         tags: ['Members'],
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
       },
+    }),
+  },
+  icons: {
+    /**
+     * Records a stored icon as the project's; the previous one's object is removed after the
+     * commit. The gateway stores the bytes first (after `icons.authorize`), then calls this.
+     */
+    set: mutation({
+      input: setIconInput,
+      output: projectSchema,
+      access: { action: 'project.icon', projectId: 'id' },
+      rest: {
+        method: 'POST',
+        path: '/projects/{id}/icon',
+        status: 200,
+        auth: 'user',
+        summary: 'Upload the project icon',
+        description:
+          `A \`multipart/form-data\` body with one file field \`file\`: PNG, JPEG, WebP or GIF, recognised by its bytes (not its name or declared type), ` +
+          `at most ${ICON_MAX_BYTES} bytes (413 above; 415 for any other type, SVG included). Replaces the previous icon. ` +
+          'Answers the updated project; `icon_path` is where the gateway serves the file. Needs admin or owner.',
+        tags: ['Projects'],
+        multipart: iconUploadForm,
+      },
+    }),
+    delete: mutation({
+      input: deleteIconInput,
+      output: z.void(),
+      access: { action: 'project.icon', projectId: 'id' },
+      rest: {
+        method: 'DELETE',
+        path: '/projects/{id}/icon',
+        status: 204,
+        auth: 'user',
+        summary: 'Delete the project icon',
+        description: 'Clears `icon_path` and removes the file. Needs admin or owner.',
+        tags: ['Projects'],
+      },
+    }),
+    /** Checked before an upload's bytes are stored, so a caller who could not set the icon never writes to the bucket. */
+    authorize: query({
+      input: authorizeIconInput,
+      output: z.void(),
+      access: { action: 'project.icon', projectId: 'id' },
+      internal: { callers: ['gateway'], auth: 'user' },
     }),
   },
   memberships: {

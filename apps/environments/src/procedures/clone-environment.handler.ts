@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { Handler } from '../deps.js';
+import { toEnvironmentDto } from '../dto.js';
+import { Environment, Variable } from '../entities/index.js';
+import { findEnvironment, nameTaken } from '../environment.repository.js';
+import type { SecretCipher } from '../secrets/cipher.js';
+import { variableContext } from '../secrets/cipher.js';
+import { storedValue } from '../variable.repository.js';
+
+/**
+ * A new, non-default environment with the source's fields unless given, and a copy of every
+ * variable, in one transaction. Secrets are opened and sealed again for the copy: a sealed
+ * value is bound to its environment, and the copy is sealed with the current key.
+ */
+export const cloneEnvironment =
+  (cipher: SecretCipher): Handler<'environments', 'clone'> =>
+  async (input, ctx) => {
+    try {
+      return await ctx.em.transactional(async (em) => {
+        const source = await findEnvironment(em, input.projectId, input.envId);
+        const copy = em.create(Environment, {
+          // Set now, not at flush: the copied secrets are sealed to it.
+          id: randomUUID(),
+          projectId: source.projectId,
+          name: input.name,
+          displayName: input.display_name ?? source.displayName,
+          type: input.type ?? source.type,
+          description: input.description === undefined ? source.description : input.description,
+          color: input.color === undefined ? source.color : input.color,
+          gitBranch: input.git_branch === undefined ? source.gitBranch : input.git_branch,
+          isDefault: false,
+        });
+        const variables = await em.find(Variable, { environment: source.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+        for (const variable of variables) {
+          const value = variable.secret
+            ? cipher.open({ keyId: variable.keyId!, ciphertext: variable.ciphertext! }, variableContext(source.id, variable.key))
+            : variable.value!;
+          em.create(Variable, {
+            environment: copy,
+            key: variable.key,
+            ...storedValue(cipher, copy.id, variable.key, value, variable.secret),
+            // The copy keeps the source's times, so it lists in the same order (one flush would give all the same instant).
+            createdAt: variable.createdAt,
+            updatedAt: variable.updatedAt,
+          });
+        }
+        await em.flush();
+        return toEnvironmentDto(copy);
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw nameTaken(input.name);
+      throw error;
+    }
+  };

@@ -1,0 +1,31 @@
+import { DEFAULT_ENVIRONMENT } from '@atrium/contract';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { conflict } from '@atrium/service-runtime';
+import type { Handler } from '../deps.js';
+import { toEnvironmentDto } from '../dto.js';
+import { Environment } from '../entities/index.js';
+import type { IEnvironment } from '../entities/index.js';
+import { ENVIRONMENTS_SCHEMA } from '../schema.js';
+
+const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
+
+/**
+ * The project's default environment, created unless it exists: insert-if-absent, so the direct
+ * call from projects and the `projects.v1.created` event (either, both, or one twice) leave
+ * exactly one, and the partial unique index makes that hold under any race.
+ */
+export async function ensureDefaultEnvironment(em: EntityManager, projectId: string): Promise<IEnvironment> {
+  const now = new Date();
+  const [inserted] = await em.execute<Record<string, unknown>[]>(
+    `insert into ${table} (id, project_id, name, display_name, type, is_default, created_at, updated_at)
+     values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning *`,
+    [randomUUID(), projectId, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.type, now, now],
+  );
+  const [row] = inserted ? [inserted] : await em.execute<Record<string, unknown>[]>(`select * from ${table} where project_id = ? and is_default`, [projectId]);
+  if (!row) throw conflict('The project has no default environment and one named "production" already exists');
+  return em.map(Environment, row);
+}
+
+export const createDefaultEnvironment = (): Handler<'environments', 'createDefault'> => async (input, ctx) =>
+  toEnvironmentDto(await ensureDefaultEnvironment(ctx.em, input.project_id));

@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterCursor, notFound } from '@atrium/service-runtime';
+import { Environment, Variable } from './entities/index.js';
+import { environmentNotFound } from './environment.repository.js';
+import type { SecretCipher } from './secrets/cipher.js';
+import { variableContext } from './secrets/cipher.js';
+import { ENVIRONMENTS_SCHEMA } from './schema.js';
+
+export const variableNotFound = () => notFound('Variable');
+
+/** How a value is stored: in clear, or only sealed (AES-256-GCM, bound to its environment and key). */
+export function storedValue(cipher: SecretCipher, environmentId: string, key: string, value: string, secret: boolean) {
+  if (!secret) return { secret, value, ciphertext: null, keyId: null };
+  const sealed = cipher.seal(value, variableContext(environmentId, key));
+  return { secret, value: null, ciphertext: sealed.ciphertext, keyId: sealed.keyId };
+}
+
+/**
+ * Locks the project's environment for the rest of the transaction (or 404): variable writes to
+ * one environment take turns, and it cannot be deleted under them.
+ */
+export async function lockEnvironment(em: EntityManager, projectId: string, envId: string): Promise<void> {
+  const [row] = await em.execute(`select id from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`, [
+    envId,
+    projectId,
+  ]);
+  if (!row) throw environmentNotFound();
+}
+
+/** One page (plus one row) of an environment's variables in (created_at, id) order; sealed values are not even read. */
+export async function listEnvironmentVariables(em: EntityManager, projectId: string, envId: string, cursor: string | undefined, limit: number) {
+  const environment = await em.findOne(Environment, { id: envId, projectId }, { fields: ['id'] });
+  if (!environment) throw environmentNotFound();
+  return em.find(
+    Variable,
+    { environment: envId, ...afterCursor(cursor) },
+    { fields: ['id', 'key', 'secret', 'value', 'createdAt', 'updatedAt'], orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1 },
+  );
+}

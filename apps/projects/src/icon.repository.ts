@@ -1,0 +1,37 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { PROJECTS_SCHEMA } from './db.js';
+import { Project } from './entities/index.js';
+import type { IProject } from './entities/index.js';
+
+export interface IconChange {
+  project: IProject;
+  /** The icon path the project had just before this change. */
+  previous: string | null;
+}
+
+/**
+ * Sets a project's icon path and returns the one it replaced, in one statement: the row is
+ * locked while it is read, so of two concurrent uploads each learns the path the other wrote,
+ * and every replaced object is removed exactly once (none is orphaned). Null: no such project.
+ */
+export async function replaceIconPath(em: EntityManager, projectId: string, iconPath: string | null): Promise<IconChange | null> {
+  const [row] = await em.execute<(Record<string, unknown> & { previous_icon_path: string | null })[]>(
+    `with current as (select id, icon_path from "${PROJECTS_SCHEMA}".projects where id = ? for update)
+     update "${PROJECTS_SCHEMA}".projects p set icon_path = ?, updated_at = ?
+       from current where p.id = current.id
+     returning current.icon_path as previous_icon_path, p.*`,
+    [projectId, iconPath, new Date()],
+  );
+  if (!row) return null;
+  const { previous_icon_path: previous, ...projectRow } = row;
+  return { project: em.map(Project, projectRow), previous };
+}
+
+/** The project's icon path, the row locked until the transaction `em` is in ends. */
+export async function lockIconPath(em: EntityManager, projectId: string): Promise<string | null> {
+  const [row] = await em.execute<{ icon_path: string | null }[]>(
+    `select icon_path from "${PROJECTS_SCHEMA}".projects where id = ? for update`,
+    [projectId],
+  );
+  return row?.icon_path ?? null;
+}

@@ -1,0 +1,13 @@
+import { notFound } from '@atrium/service-runtime';
+import type { Handler, ProjectsDeps } from '../deps.js';
+import { removeIconObject } from '../icon-objects.js';
+import { replaceIconPath } from '../icon.repository.js';
+
+/** Clears `icon_path`, then removes the object once that has committed. Idempotent: no icon, nothing to do. */
+export const deleteIcon =
+  (deps: ProjectsDeps): Handler<'icons', 'delete'> =>
+  async (input, ctx) => {
+    const change = await replaceIconPath(ctx.em, input.id, null);
+    if (!change) throw notFound('Project');
+    await removeIconObject(deps.uploads, change.previous, ctx.log);
+  };

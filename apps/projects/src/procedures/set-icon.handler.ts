@@ -1,0 +1,20 @@
+import { notFound } from '@atrium/service-runtime';
+import type { Handler, ProjectsDeps } from '../deps.js';
+import { toProjectDto } from '../dto.js';
+import { removeIconObject } from '../icon-objects.js';
+import { replaceIconPath } from '../icon.repository.js';
+
+/**
+ * Records an icon the gateway has stored (its bytes already checked; the caller's role checked
+ * by the runtime, from the contract's `access`), then removes the object it replaced. The
+ * previous icon stays until this commits, so a failed upload changes nothing.
+ */
+export const setIcon =
+  (deps: ProjectsDeps): Handler<'icons', 'set'> =>
+  async (input, ctx) => {
+    const change = await replaceIconPath(ctx.em, input.id, input.icon_path);
+    // Deleted since the role check: the gateway removes the object it stored.
+    if (!change) throw notFound('Project');
+    if (change.previous !== input.icon_path) await removeIconObject(deps.uploads, change.previous, ctx.log);
+    return toProjectDto(change.project);
+  };

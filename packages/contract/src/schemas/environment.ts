@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import {
+  colorSchema,
+  descriptionSchema,
+  displayNameSchema,
+  listQueryShape,
+  pageOf,
+  slugNameSchema,
+  timestampSchema,
+  uuidSchema,
+} from './common.js';
+
+export const ENVIRONMENT_TYPES = ['production', 'staging', 'development', 'preview', 'testing'] as const;
+export const environmentTypeSchema = z
+  .enum(ENVIRONMENT_TYPES)
+  .meta({ id: 'EnvironmentType', description: 'What the environment is for' });
+export type EnvironmentType = z.infer<typeof environmentTypeSchema>;
+
+/** The environment every project is created with (docs/api-contract.md, Environments). */
+export const DEFAULT_ENVIRONMENT = { name: 'production', type: 'production' } as const;
+
+export const GIT_BRANCH_MAX = 255;
+/**
+ * A branch name as git accepts it, loosely: no whitespace, control characters or the
+ * characters git forbids in ref names (`~^:?*[\`); the deploying tool has the final word.
+ */
+export const gitBranchSchema = z
+  .string()
+  .min(1)
+  .max(GIT_BRANCH_MAX)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^[^\s\x00-\x1f\x7f~^:?*[\\]+$/, 'must be a git branch name (no spaces, control characters or ~^:?*[\\)')
+  .meta({ description: 'Git branch deployed to this environment', example: 'develop' });
+
+export const environmentSchema = z
+  .object({
+    id: uuidSchema,
+    project_id: uuidSchema.meta({ description: 'The project this environment belongs to' }),
+    name: z.string().meta({ description: 'Unique within the project' }),
+    display_name: z.string().meta({ description: 'Human-readable name; defaults to `name`' }),
+    type: environmentTypeSchema,
+    description: z.string().nullable().meta({ description: 'Free text' }),
+    color: z.string().nullable().meta({ description: '#RRGGBB' }),
+    git_branch: z.string().nullable().meta({ description: 'Git branch deployed to this environment' }),
+    is_default: z.boolean().meta({ description: 'Exactly one environment of a project is its default' }),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Environment' });
+export type Environment = z.infer<typeof environmentSchema>;
+export const environmentPage = pageOf(environmentSchema);
+
+const projectIdParam = { projectId: uuidSchema.meta({ description: 'Project id' }) };
+const envIdParams = { ...projectIdParam, envId: uuidSchema.meta({ description: 'Environment id' }) };
+
+const writableFields = {
+  name: slugNameSchema.meta({ description: 'Lowercase letters, digits and hyphens; unique within the project' }),
+  display_name: displayNameSchema.meta({ description: 'Human-readable name; defaults to `name`' }),
+  type: environmentTypeSchema,
+  description: descriptionSchema.nullable().meta({ description: 'Free text, up to 1000 characters' }),
+  color: colorSchema.nullable().meta({ description: '#RRGGBB' }),
+  git_branch: gitBranchSchema.nullable().meta({ description: 'Git branch deployed to this environment; null for none' }),
+};
+
+/** The spec's example (spec/projects-api.txt), shown in the OpenAPI document. */
+export const createEnvironmentExample = {
+  name: 'staging',
+  display_name: 'Staging',
+  type: 'staging',
+  description: 'Pre-production environment',
+  color: '#F59E0B',
+  git_branch: 'develop',
+} as const;
+
+const optionalFields = {
+  display_name: writableFields.display_name.optional(),
+  type: writableFields.type.optional(),
+  description: writableFields.description.optional(),
+  color: writableFields.color.optional(),
+  git_branch: writableFields.git_branch.optional(),
+};
+
+export const createEnvironmentInput = z
+  .strictObject({ ...projectIdParam, name: writableFields.name, ...optionalFields })
+  .meta({ examples: [createEnvironmentExample] });
+export type CreateEnvironmentInput = z.infer<typeof createEnvironmentInput>;
+
+/** PUT is partial: absent fields stay, `null` clears a nullable field. The default moves only by set-default. */
+export const updateEnvironmentInput = z.strictObject({ ...envIdParams, name: writableFields.name.optional(), ...optionalFields });
+
+export const cloneEnvironmentInput = z
+  .strictObject({ ...envIdParams, name: writableFields.name, ...optionalFields })
+  .meta({
+    examples: [
+      {
+        name: 'staging-v2',
+        type: 'staging',
+        description: 'Cloned from staging',
+      },
+    ],
+  });
+
+export const listEnvironmentsInput = z.strictObject({ ...projectIdParam, ...listQueryShape });
+export const environmentRefInput = z.strictObject(envIdParams);
+
+const forceDescription = '`true` deletes an environment that still has variables, and its variables';
+
+export const deleteEnvironmentInput = z.strictObject({
+  ...envIdParams,
+  // A query parameter: a string on REST, so only the two spellings a URL carries are accepted.
+  force: z
+    .enum(['true', 'false'])
+    .meta({ description: forceDescription })
+    .optional()
+    .meta({ description: forceDescription }),
+});
+
+/** Internal: the default environment of a project that was just created. */
+export const createDefaultEnvironmentInput = z.strictObject({ project_id: uuidSchema });
