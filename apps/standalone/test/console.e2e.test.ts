@@ -15,7 +15,8 @@ import { createTestDatabase, freePort } from '@atrium/test-kit';
 import type { TestDatabase } from '@atrium/test-kit';
 
 const APPS = fileURLToPath(new URL('../../', import.meta.url));
-// Each test starts a real process, which loads the whole app: slow on a busy machine.
+// Each test starts a real process, which loads the whole app: slow on a busy machine. The
+// processes are independent, so the tests run side by side rather than one after the other.
 vi.setConfig({ testTimeout: 120_000 });
 /** Settings of the machine running the tests that must not leak into the processes started here. */
 const OURS = ['DATABASE_URL', 'NATS_URL', 'ENCRYPTION_KEY', 'ENCRYPTION_KEYS', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
@@ -87,7 +88,7 @@ async function expectOneLineFailure(launched: Launched): Promise<string> {
   return entry.msg;
 }
 
-describe('start-up failures are one line and exit code 1', () => {
+describe.concurrent('start-up failures are one line and exit code 1', () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'atrium-console-'));

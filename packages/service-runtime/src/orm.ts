@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
@@ -46,7 +47,13 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     // Handlers must use the EntityManager forked for their call.
     allowGlobalContext: false,
     ...(options.onQuery
-      ? { debug: ['query' as const], colors: false, logger: (message: string) => options.onQuery?.(message) }
+      ? {
+          debug: ['query' as const],
+          colors: false,
+          // MikroORM colours its log lines from process-wide settings whatever `colors` says
+          // (FORCE_COLOR, set by whatever ran before in the same worker): hand over plain SQL.
+          logger: (message: string) => options.onQuery?.(stripVTControlCharacters(message)),
+        }
       : { debug: false }),
   });
   try {
