@@ -13,6 +13,7 @@ import {
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
+import { stopGateway } from './http/stopping.js';
 
 await runProcess('gateway', async (useLogger) => {
   const config = loadGatewayConfig();
@@ -41,8 +42,8 @@ await runProcess('gateway', async (useLogger) => {
   return {
     log,
     async stop() {
-      // Stop accepting connections and finish in-flight requests, then let go of NATS.
-      await app.close();
+      // Unready first, then stop accepting connections and finish in-flight requests, then let go of NATS.
+      await stopGateway(app, config.SHUTDOWN_DELAY_MS);
       await nc.drain();
     },
   };

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
 import { encryptionKeys, startEnvironmentsService } from '@atrium/environments';
-import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
+import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import type { ScryptParams } from '@atrium/identity';
 import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
@@ -232,7 +232,7 @@ export async function startSystem(
     });
     await app.listen({ host: config.HOST, port: config.PORT });
     // The gateway closes first, so in-flight requests finish before the services go.
-    stops.push(() => app.close());
+    stops.push(() => stopGateway(app, config.SHUTDOWN_DELAY_MS));
     const { port } = app.server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,

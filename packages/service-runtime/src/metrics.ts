@@ -108,19 +108,35 @@ export function outcomeOf(error: unknown): string {
 }
 
 /**
- * A small HTTP listener answering `GET /metrics` (and nothing else), for processes that have no
- * HTTP server of their own: the services. Resolves once listening.
+ * A small HTTP listener for processes that have no HTTP server of their own, the services:
+ * `GET /metrics`, and the probes an orchestrator needs — `/healthz` (the process runs) and
+ * `/readyz` (200 while `ready()` says it takes calls, 503 before and once it is stopping).
+ * Resolves once listening.
  */
-export async function serveMetrics(metrics: Metrics, port: number, host = '0.0.0.0'): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  host = '0.0.0.0',
+  ready: () => boolean = () => true,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+    const path = request.url?.split('?')[0];
+    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.method !== 'GET') {
       response.writeHead(404).end();
-      return;
+    } else if (path === '/healthz') {
+      json(200, { status: 'ok' });
+    } else if (path === '/readyz') {
+      if (ready()) json(200, { status: 'ready' });
+      else json(503, { status: 'not ready' });
+    } else if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => response.writeHead(500).end(),
+      );
+    } else {
+      response.writeHead(404).end();
     }
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      () => response.writeHead(500).end(),
-    );
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
   return {
