@@ -1,5 +1,6 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
 import {
+  callerTransportOptions,
   connectNats,
   createLogger,
   createMetrics,
@@ -20,7 +21,7 @@ await runProcess('gateway', async (useLogger) => {
   const { signer } = loadAppKeys('gateway', config);
   const nc = await connectNats(config.NATS_URL, 'gateway', config);
   const metrics = createMetrics({ processMetrics: true });
-  const transport = observedTransport(createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer }), metrics);
+  const transport = observedTransport(createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer }), metrics);
   const app = await buildGateway({
     metrics,
     transport,

@@ -17,6 +17,7 @@ import {
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService } from '@atrium/projects';
 import {
+  callerTransportOptions,
   connectNats,
   createJetStreamSink,
   createMetrics,
@@ -127,7 +128,7 @@ export async function startSystem(
       metrics,
       transport: observedTransport(
         nats
-          ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
+          ? createNatsTransport(nats[name], { ...callerTransportOptions(config, metrics), signer: keys[name].signer })
           : lazyTransport(() => {
               const transport = inProcess[name];
               if (!transport) throw new Error('services are still starting');
@@ -205,7 +206,7 @@ export async function startSystem(
       stops.push(async () => {
         await Promise.all([...serving.values()].map((handle) => handle.drain()));
       });
-      transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.gateway.signer });
+      transport = createNatsTransport(nats.gateway, { ...callerTransportOptions(config, metrics), signer: keys.gateway.signer });
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
       brokerRoundTrip = () => nats.gateway.rtt();
     } else {

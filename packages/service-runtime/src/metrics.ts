@@ -27,6 +27,12 @@ export interface Metrics {
   serviceCalls: Histogram<'service' | 'operation' | 'outcome'>;
   /** Callers: calls made over the transport, by target service, operation and outcome. */
   outgoingCalls: Histogram<'service' | 'operation' | 'outcome'>;
+  /**
+   * Callers: copies of calls sent again (`unanswered`: an attempt budget passed without an
+   * answer; `no-responders`: no instance was subscribed). A steady rate of `unanswered` with no
+   * instance lost means the budget is below the service's real latency.
+   */
+  callRetries: Counter<'service' | 'operation' | 'reason'>;
   /** Reports a service's outbox on every scrape. */
   observeOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
   /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `dead_letter`). */
@@ -107,6 +113,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       help: 'Calls made to a service over NATS (or in process), by service, operation and outcome',
       labelNames: ['service', 'operation', 'outcome'],
       buckets: BUCKETS,
+      registers: [registry],
+    }),
+    callRetries: new Counter({
+      name: 'atrium_outgoing_call_retries_total',
+      help: 'Copies of calls sent again, by service, operation and reason (unanswered, no-responders)',
+      labelNames: ['service', 'operation', 'reason'],
       registers: [registry],
     }),
     observeOutbox(service, counts) {

@@ -4,6 +4,7 @@ import type { ServiceBus } from './bus.js';
 import { loadAppKeys } from './keys.js';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { callerTransportOptions } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger, LOG_LEVELS } from './logger.js';
 import { createMetrics, observedTransport, serveMetrics } from './metrics.js';
@@ -17,6 +18,7 @@ export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
   NATS_REQUEST_TIMEOUT_MS: number;
+  NATS_ATTEMPT_TIMEOUT_MS: number;
   METRICS_PORT: number;
   ATRIUM_SIGNING_KEY: string;
   ATRIUM_SIGNING_KEY_ID: string;
@@ -40,7 +42,7 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
     const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name, config);
     const metrics = createMetrics({ processMetrics: true });
-    const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer });
+    const transport = createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer: keys.signer });
     const bus = { keys, transport: observedTransport(transport, metrics), metrics };
     const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log, bus }).catch(async (error: unknown) => {
       await nc.close();
