@@ -190,7 +190,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     if (stop.stopping) return reply.status(503).send({ status: 'stopping', checks: {} });
     const readiness = await options.readiness();
     void reply.status(readiness.ready ? 200 : 503);
-    return { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
+    return { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks, details: readiness.details };
   });
 
   const documentJson = JSON.stringify(document);

@@ -35,6 +35,10 @@ export interface Metrics {
   callRetries: Counter<'service' | 'operation' | 'reason'>;
   /** Reports a service's outbox on every scrape. */
   observeOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
+  /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `dead_letter`). */
+  eventsHandled: Counter<'service' | 'consumer' | 'outcome'>;
+  /** Reports a service's dead letters per consumer on every scrape (they stay until a person acts). */
+  observeDeadLetters(service: string, counts: () => Promise<Record<string, number>>): void;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -66,8 +70,30 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       }
     },
   });
+  const deadLetters = new Map<string, () => Promise<Record<string, number>>>();
+  new Gauge({
+    name: 'atrium_event_dead_letters',
+    help: 'Events a consumer gave up on (event_dead_letters rows), by service and consumer',
+    labelNames: ['service', 'consumer'],
+    registers: [registry],
+    async collect() {
+      for (const [service, counts] of deadLetters) {
+        const byConsumer = await counts().catch(() => undefined);
+        for (const [consumer, count] of Object.entries(byConsumer ?? {})) this.set({ service, consumer }, count);
+      }
+    },
+  });
   return {
     registry,
+    eventsHandled: new Counter({
+      name: 'atrium_events_handled_total',
+      help: 'Event deliveries handled by a consumer, by outcome (ok, duplicate, retry, dead_letter)',
+      labelNames: ['service', 'consumer', 'outcome'],
+      registers: [registry],
+    }),
+    observeDeadLetters(service, counts) {
+      deadLetters.set(service, counts);
+    },
     httpRequests: new Histogram({
       name: 'atrium_http_request_duration_seconds',
       help: 'HTTP requests served by the gateway, by operation, method and status',
