@@ -1,5 +1,5 @@
-import { createJetStreamSink, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
-import { encryptionKeys, loadEnvironmentsConfig } from './env.js';
+import { createJetStreamSink, encryptionKeys, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import { loadEnvironmentsConfig } from './env.js';
 import { startEnvironmentsService } from './service.js';
 
 await runServiceProcess('environments', loadEnvironmentsConfig, async ({ config, nc, broadcast, log, bus }) => {

@@ -12,7 +12,7 @@ import { listVariables } from './procedures/list-variables.handler.js';
 import { putVariable } from './procedures/put-variable.handler.js';
 import { setDefaultEnvironment } from './procedures/set-default.handler.js';
 import { updateEnvironment } from './procedures/update-environment.handler.js';
-import type { SecretCipher } from './secrets/cipher.js';
+import type { SecretCipher } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 
 export interface EnvironmentsRouterDeps {

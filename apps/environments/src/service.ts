@@ -1,12 +1,11 @@
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { Broadcast } from '@atrium/nats-trpc';
-import { OutboxRelay, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
+import { OutboxRelay, createSecretCipher, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
 import type { EventSink, EventSource, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import { createProjectRoles } from './access/project-roles.js';
 import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from './db.js';
 import { onProjectEvent } from './project-events.js';
 import { createEnvironmentsRouter } from './router.js';
-import { createSecretCipher } from './secrets/cipher.js';
 
 export interface EnvironmentsServiceOptions {
   databaseUrl: string;

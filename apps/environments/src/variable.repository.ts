@@ -2,11 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterCursor, notFound } from '@atrium/service-runtime';
 import { Environment, Variable } from './entities/index.js';
 import { environmentNotFound } from './environment.repository.js';
-import type { SecretCipher } from './secrets/cipher.js';
-import { variableContext } from './secrets/cipher.js';
+import type { SecretCipher } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 
 export const variableNotFound = () => notFound('Variable');
+
+/** What binds a sealed value to its row. */
+export const variableContext = (environmentId: string, key: string) => `${environmentId}/${key}`;
 
 /** How a value is stored: in clear, or only sealed (AES-256-GCM, bound to its environment and key). */
 export function storedValue(cipher: SecretCipher, environmentId: string, key: string, value: string, secret: boolean) {

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateEncryptionKey } from '@atrium/environments';
-import { StartupError } from '@atrium/service-runtime';
+import { StartupError, generateKey } from '@atrium/service-runtime';
 
 /**
  * The key sealing secret variables. Given, it is used; in the embedded mode (no DATABASE_URL)
@@ -18,7 +17,7 @@ export function resolveEncryptionKey(config: { ENCRYPTION_KEY?: string; DATABASE
   mkdirSync(config.DATA_DIR, { recursive: true });
   try {
     // `wx`: created only if absent, so two starts racing keep one key.
-    writeFileSync(file, `${generateEncryptionKey()}\n`, { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, `${generateKey()}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }

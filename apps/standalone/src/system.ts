@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
-import { encryptionKeys, startEnvironmentsService } from '@atrium/environments';
+import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import type { ScryptParams } from '@atrium/identity';
@@ -22,6 +22,7 @@ import {
   createJetStreamSink,
   createMetrics,
   createLocalSink,
+  encryptionKeys,
   createLogger,
   ensureEventStream,
   eventStreamSettings,

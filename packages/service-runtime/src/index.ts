@@ -25,3 +25,4 @@ export * from './events/index.js';
 export * from './uploads/index.js';
 export * from './metrics.js';
 export * from './orm-errors.js';
+export * from './secrets/index.js';

@@ -7,7 +7,7 @@ import { Environment } from './environment.entity.js';
 /**
  * One variable of an environment. A plain value sits in `value`; a secret one only in
  * `ciphertext` (AES-256-GCM: nonce, tag, ciphertext) with the id of the key that sealed it,
- * so keys can rotate (see secrets/cipher.ts). The check constraint keeps the two apart.
+ * so keys can rotate (see service-runtime's secrets/cipher.ts). The check constraint keeps the two apart.
  */
 export const Variable = defineEntity({
   name: 'Variable',

@@ -4,9 +4,8 @@ import type { Handler } from '../deps.js';
 import { toEnvironmentDto } from '../dto.js';
 import { Environment, Variable } from '../entities/index.js';
 import { findEnvironment, nameTaken } from '../environment.repository.js';
-import type { SecretCipher } from '../secrets/cipher.js';
-import { variableContext } from '../secrets/cipher.js';
-import { storedValue } from '../variable.repository.js';
+import type { SecretCipher } from '@atrium/service-runtime';
+import { storedValue, variableContext } from '../variable.repository.js';
 
 /**
  * A new, non-default environment with the source's fields unless given, and a copy of every

@@ -1,7 +1,7 @@
 import type { Handler } from '../deps.js';
 import { toVariableDto } from '../dto.js';
 import { Variable } from '../entities/index.js';
-import type { SecretCipher } from '../secrets/cipher.js';
+import type { SecretCipher } from '@atrium/service-runtime';
 import { lockEnvironment, storedValue } from '../variable.repository.js';
 
 /**

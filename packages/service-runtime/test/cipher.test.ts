@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretCipher, generateKey, parseKey } from './cipher.js';
+import { createSecretCipher, generateKey, parseKey } from '../src/secrets/cipher.js';
 
 const key = () => parseKey(generateKey(), 'KEY');
 
-describe('the secret cipher', () => {
+describe('the secret cipher (ENCRYPTION_KEY)', () => {
   it('seals so that only the same context opens, and never leaves the clear text in the output', () => {
     const cipher = createSecretCipher(key());
     const sealed = cipher.seal('hunter2-hunter2', 'env/API_TOKEN');

@@ -5,6 +5,12 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
 
+/**
+ * Secrets sealed at rest with ENCRYPTION_KEY: environments' secret variables, identity's queued
+ * invite mails. Each use binds what it seals to its row with its own `context` (authenticated,
+ * not stored), so a value cannot be moved to another row or read as another kind of secret.
+ */
+
 /** A secret value as stored: the id of the key that sealed it, and nonce ‖ tag ‖ ciphertext. */
 export interface Sealed {
   keyId: string;
@@ -19,7 +25,10 @@ export interface SecretCipher {
   open(sealed: Sealed, context: string): string;
 }
 
-/** A key's id: a fingerprint that names it without revealing it (stored beside every value it seals). */
+/**
+ * A key's id: a fingerprint that names it without revealing it (stored beside every value it
+ * seals). The label predates the cipher's move out of environments and stays: stored ids depend on it.
+ */
 export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('atrium-variables-key:').update(key).digest('hex').slice(0, 16);
 }
@@ -66,6 +75,3 @@ export function createSecretCipher(current: Buffer, previous: Buffer[] = []): Se
     },
   };
 }
-
-/** What binds a sealed value to its row. */
-export const variableContext = (environmentId: string, key: string) => `${environmentId}/${key}`;
