@@ -4,6 +4,7 @@ import { Migration20261128020000_invites } from './Migration20261128020000_invit
 import { Migration20261128040000_password_attempts } from './Migration20261128040000_password_attempts.js';
 import { Migration20261128050000_idempotency_keys } from './Migration20261128050000_idempotency_keys.js';
 import { Migration20261128060000_events } from './Migration20261128060000_events.js';
+import { Migration20261128070000_mail_outbox } from './Migration20261128070000_mail_outbox.js';
 
 /** Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles. */
 export const migrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261128040000_password_attempts', class: Migration20261128040000_password_attempts },
   { name: 'Migration20261128050000_idempotency_keys', class: Migration20261128050000_idempotency_keys },
   { name: 'Migration20261128060000_events', class: Migration20261128060000_events },
+  { name: 'Migration20261128070000_mail_outbox', class: Migration20261128070000_mail_outbox },
 ];

@@ -1,6 +1,7 @@
 import type { Broadcast, CallSigner } from '@atrium/nats-trpc';
 import type { HandlerOf, identityContract } from '@atrium/contract';
 import type { ServiceContext } from '@atrium/service-runtime';
+import type { InviteDelivery } from './mail/invite-mail.js';
 import type { Passwords } from './security/passwords.js';
 
 export interface IdentityDeps {
@@ -13,6 +14,8 @@ export interface IdentityDeps {
   registration: 'open' | 'invite-only';
   /** The accept link of an invite, from its token. */
   acceptUrl: (token: string) => string;
+  /** How a new invite's link reaches the invitee: a queued mail, or the log. */
+  inviteDelivery: InviteDelivery;
 }
 
 type Ops = (typeof identityContract)['operations'];

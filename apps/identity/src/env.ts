@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime';
+import { StartupError, encryptionEnvShape, encryptionKeys, eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime';
 
 export const identityEnvShape = {
   ...serviceEnvShape,
@@ -14,7 +14,39 @@ export const identityEnvShape = {
     .url({ protocol: /^https?$/ })
     .optional()
     .transform((url) => url?.replace(/\/+$/, '')),
+  /** Invite mails go through this SMTP server (`smtp://user:pass@host:587`, `smtps://…`); without it their links are logged. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  /** The From: of those mails (`Atrium <atrium@example.com>`); required with SMTP_URL. */
+  MAIL_FROM: z
+    .string()
+    .regex(/^[^\r\n]*@[^\r\n]*$/, { error: 'must be an e-mail address, optionally with a name: Atrium <atrium@example.com>' })
+    .optional(),
+  // Queued mails are sealed with it (they carry invite links); required with SMTP_URL.
+  ENCRYPTION_KEY: encryptionEnvShape.ENCRYPTION_KEY.optional(),
+  ENCRYPTION_KEYS: encryptionEnvShape.ENCRYPTION_KEYS,
 };
 
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
-export const loadIdentityConfig = (env?: NodeJS.ProcessEnv) => loadConfig(identityEnvShape, env);
+export const loadIdentityConfig = (env?: NodeJS.ProcessEnv) => {
+  const config = loadConfig(identityEnvShape, env);
+  mailSettings(config);
+  return config;
+};
+
+export interface MailSettings {
+  smtpUrl: string;
+  from: string;
+  encryptionKey: Buffer;
+  previousEncryptionKeys: Buffer[];
+}
+
+/** Mail delivery's settings when SMTP_URL is set (MAIL_FROM and ENCRYPTION_KEY then required); none without it. */
+export function mailSettings(config: { SMTP_URL?: string; MAIL_FROM?: string; ENCRYPTION_KEY?: string; ENCRYPTION_KEYS: string }): MailSettings | undefined {
+  const { SMTP_URL, MAIL_FROM, ENCRYPTION_KEY } = config;
+  if (!SMTP_URL) return undefined;
+  if (!MAIL_FROM || !ENCRYPTION_KEY) {
+    const missing = [!MAIL_FROM && 'MAIL_FROM', !ENCRYPTION_KEY && 'ENCRYPTION_KEY'].filter(Boolean);
+    throw new StartupError(`Invalid configuration: ${missing.map((name) => `${name} is required with SMTP_URL`).join('; ')}`);
+  }
+  return { smtpUrl: SMTP_URL, from: MAIL_FROM, ...encryptionKeys({ ENCRYPTION_KEY, ENCRYPTION_KEYS: config.ENCRYPTION_KEYS }) };
+}

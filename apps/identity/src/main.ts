@@ -1,9 +1,11 @@
 import { createJetStreamSink, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
-import { loadIdentityConfig } from './env.js';
+import { loadIdentityConfig, mailSettings } from './env.js';
+import { smtpTransport } from './mail/smtp.js';
 import { startIdentityService } from './service.js';
 
 await runServiceProcess('identity', loadIdentityConfig, async ({ config, nc, broadcast, log, bus }) => {
   const stream = eventStreamSettings(config);
+  const mail = mailSettings(config);
   await ensureEventStream(nc, stream);
   return startIdentityService({
     databaseUrl: config.DATABASE_URL,
@@ -17,5 +19,6 @@ await runServiceProcess('identity', loadIdentityConfig, async ({ config, nc, bro
     events: jetStreamEventSource(nc, stream, log),
     log,
     bus,
+    mail: mail && { ...mail, transport: smtpTransport(mail.smtpUrl) },
   });
 });

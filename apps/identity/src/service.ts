@@ -4,6 +4,8 @@ import { OutboxRelay, deadLetterCounts, serviceEndpoint, startEventConsumer } fr
 import type { EventSink, EventSource, Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { IDENTITY_SCHEMA, initIdentityOrm } from './db.js';
 import { onProjectDeleted } from './invites/project-events.js';
+import { startInviteMail } from './mail/start-mail.js';
+import type { IdentityMailOptions } from './mail/start-mail.js';
 import { createIdentityRouter } from './router.js';
 import { createPasswords } from './security/passwords.js';
 import type { ScryptParams } from './security/passwords.js';
@@ -28,11 +30,14 @@ export interface IdentityServiceOptions {
   bus: ServiceBus;
   /** Password hashing cost; the standard one unless a test system asks for TEST_ONLY_SCRYPT. */
   passwordHashing?: ScryptParams;
+  /** Invite mails through SMTP (SMTP_URL); without it invites' links are logged. */
+  mail?: IdentityMailOptions;
 }
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
 export async function startIdentityService(options: IdentityServiceOptions): Promise<ServiceInstance> {
   const orm = await initIdentityOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
+  const inviteMail = startInviteMail(orm, IDENTITY_SCHEMA, options.mail, { log: options.log, metrics: options.bus.metrics });
   const router = createIdentityRouter({
     broadcast: options.broadcast,
     sessionTtlMs: options.sessionTtlDays * 24 * 60 * 60 * 1000,
@@ -41,6 +46,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     inviteTtlMs: (options.inviteTtlDays ?? 7) * 24 * 60 * 60 * 1000,
     registration: options.registration ?? 'open',
     acceptUrl: (token) => `${options.publicUrl ?? ''}/api/v1/invites/${token}/accept`,
+    inviteDelivery: inviteMail.delivery,
   });
   const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: IDENTITY_SCHEMA });
   relay.start();
@@ -55,6 +61,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     log: options.log,
     metrics: options.bus.metrics,
   }).catch(async (error: unknown) => {
+    await inviteMail.stop();
     await relay.stop();
     await orm.close();
     throw error;
@@ -64,6 +71,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     endpoint: serviceEndpoint({ name: 'identity', router, orm, log: options.log, bus: options.bus, relay, broadcast: options.broadcast }),
     async close() {
       await cascade.stop();
+      await inviteMail.stop();
       await relay.stop();
       await orm.close();
     },

@@ -5,8 +5,8 @@ import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
-import { startIdentityService } from '@atrium/identity';
-import type { ScryptParams } from '@atrium/identity';
+import { mailSettings, smtpTransport, startIdentityService } from '@atrium/identity';
+import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
 import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
 import {
   createLocalBroadcast,
@@ -73,6 +73,8 @@ export interface SystemTuning {
   passwordHashing?: ScryptParams;
   /** Process metrics (CPU, memory, event loop) in /metrics; on by default, off for test systems sharing a process. */
   processMetrics?: boolean;
+  /** How identity's mail sender retries and polls (tests: fast, to see a retry happen). */
+  mail?: Pick<IdentityMailOptions, 'retry' | 'pollIntervalMs'>;
 }
 
 /** Each app's NATS identity; by default all use the one configured (NATS_USER, …), if any. */
@@ -91,6 +93,7 @@ export async function startSystem(
 
   try {
     const encryptionKey = resolveEncryptionKey(config);
+    const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
     await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -163,6 +166,7 @@ export async function startSystem(
         log: logs.identity,
         bus: busOf('identity'),
         passwordHashing: tuning.passwordHashing,
+        mail: mail && { ...mail, transport: smtpTransport(mail.smtpUrl), ...tuning.mail },
       }),
       startProjectsService({
         databaseUrl,

@@ -39,6 +39,10 @@ export interface Metrics {
   eventsHandled: Counter<'service' | 'consumer' | 'outcome'>;
   /** Reports a service's dead letters per consumer on every scrape (they stay until a person acts). */
   observeDeadLetters(service: string, counts: () => Promise<Record<string, number>>): void;
+  /** Mail senders: attempts to hand a queued mail to SMTP, by outcome (`sent`, `failed`: tried again later, `set_aside`: given up). */
+  mailDeliveries: Counter<'service' | 'outcome'>;
+  /** Reports a service's mail outbox on every scrape: mails waiting (`backlog`), and given up on (`setAside`). */
+  observeMailOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -83,8 +87,43 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       }
     },
   });
+  const mailOutboxes = new Map<string, () => Promise<OutboxCounts>>();
+  const mailCounts = async (service: string) => mailOutboxes.get(service)!().catch(() => undefined);
+  new Gauge({
+    name: 'atrium_mail_outbox_backlog',
+    help: 'Mails queued and not sent yet (being retried included)',
+    labelNames: ['service'],
+    registers: [registry],
+    async collect() {
+      for (const service of mailOutboxes.keys()) {
+        const counts = await mailCounts(service);
+        if (counts) this.set({ service }, counts.backlog);
+      }
+    },
+  });
+  new Gauge({
+    name: 'atrium_mail_outbox_set_aside',
+    help: 'Mails given up on after their last attempt failed (they need a person)',
+    labelNames: ['service'],
+    registers: [registry],
+    async collect() {
+      for (const service of mailOutboxes.keys()) {
+        const counts = await mailCounts(service);
+        if (counts) this.set({ service }, counts.setAside);
+      }
+    },
+  });
   return {
     registry,
+    mailDeliveries: new Counter({
+      name: 'atrium_mail_deliveries_total',
+      help: 'Attempts to hand a queued mail to the SMTP server, by outcome (sent, failed, set_aside)',
+      labelNames: ['service', 'outcome'],
+      registers: [registry],
+    }),
+    observeMailOutbox(service, counts) {
+      mailOutboxes.set(service, counts);
+    },
     eventsHandled: new Counter({
       name: 'atrium_events_handled_total',
       help: 'Event deliveries handled by a consumer, by outcome (ok, duplicate, retry, dead_letter)',

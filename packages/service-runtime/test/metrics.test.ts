@@ -16,6 +16,8 @@ describe('a service process\'s /metrics listener', () => {
     await transport.call({ service: 'projects', path: 'projects.list', kind: 'query', input: {}, meta: { requestId: 'r1' } });
     await expect(transport.call({ service: 'projects', path: 'projects.get', kind: 'query', input: {}, meta: { requestId: 'r2' } })).rejects.toThrow();
     metrics.observeOutbox('projects', async () => ({ backlog: 3, setAside: 1 }));
+    metrics.observeMailOutbox('identity', async () => ({ backlog: 2, setAside: 0 }));
+    metrics.mailDeliveries.inc({ service: 'identity', outcome: 'failed' });
 
     const server = await serveMetrics(metrics, 0, '127.0.0.1');
     try {
@@ -26,6 +28,9 @@ describe('a service process\'s /metrics listener', () => {
       expect(text).toContain('atrium_outgoing_call_duration_seconds_count{service="projects",operation="projects.get",outcome="NOT_FOUND"} 1');
       expect(text).toContain('atrium_outbox_backlog{service="projects"} 3');
       expect(text).toContain('atrium_outbox_set_aside{service="projects"} 1');
+      expect(text).toContain('atrium_mail_outbox_backlog{service="identity"} 2');
+      expect(text).toContain('atrium_mail_outbox_set_aside{service="identity"} 0');
+      expect(text).toContain('atrium_mail_deliveries_total{service="identity",outcome="failed"} 1');
       expect((await fetch(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     } finally {
       await server.close();

@@ -3,3 +3,4 @@ export { createTestDatabase, freePort, openDatabaseSession, queryDatabase, start
 export type { TestDatabase, TestInfra } from '@atrium/local-infra';
 export * from './service-harness.js';
 export * from './orm-harness.js';
+export * from './smtp-server.js';

@@ -55,8 +55,7 @@ export const createInvite =
     }
     ctx.events.record('identity.v1.invite_created', { project_id: invite.projectId, invite_id: invite.id, email: invite.email, role: invite.role });
     const acceptUrl = deps.acceptUrl(token);
-    // Until e-mail delivery exists, the link reaches the inviter's operator through the log.
-    ctx.log.info({ inviteId: invite.id, projectId: invite.projectId, acceptUrl }, 'invite created: send this link to the invitee');
+    await deps.inviteDelivery.deliver(ctx, invite, acceptUrl);
     return { ...toInviteDto(invite), token, accept_url: acceptUrl };
   };
 
