@@ -19,7 +19,7 @@ const APPS = fileURLToPath(new URL('../../', import.meta.url));
 // processes are independent, so the tests run side by side rather than one after the other.
 vi.setConfig({ testTimeout: 120_000 });
 /** Settings of the machine running the tests that must not leak into the processes started here. */
-const OURS = ['DATABASE_URL', 'NATS_URL', 'ENCRYPTION_KEY', 'ENCRYPTION_KEYS', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
+const OURS = ['DATABASE_URL', 'NATS_URL', 'ENCRYPTION_KEY', 'ENCRYPTION_KEYS', 'SMTP_URL', 'MAIL_FROM', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
 
 interface Launched {
   /** Every line the process wrote, stdout and stderr together. */

@@ -8,7 +8,7 @@ import { createLogger } from '@atrium/service-runtime';
 import { TEST_ONLY_SCRYPT } from '@atrium/identity';
 import { loadStandaloneConfig } from '../../src/env.js';
 import { startSystem } from '../../src/system.js';
-import type { RunningSystem } from '../../src/system.js';
+import type { RunningSystem, SystemTuning } from '../../src/system.js';
 
 export interface TestSystem {
   url: string;
@@ -36,7 +36,7 @@ export interface TestSystem {
  * which would otherwise share calls with the other test files' systems running in parallel.
  * A test that manages the broker itself passes `NATS_URL`.
  */
-export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}, tuning: SystemTuning = {}): Promise<TestSystem> {
   const credentials = env.NATS_URL ? undefined : generateBusCredentials();
   const [database, nats] = await Promise.all([
     createTestDatabase(inject('databaseUrl'), 'e2e'),
@@ -60,7 +60,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   });
   const natsAuth = (app: Parameters<typeof busAuth>[1]) => busAuth(credentials ?? {}, app);
   // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
-  const start = () => startSystem(config, createLogger('e2e', 'silent'), natsAuth, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false });
+  const start = () => startSystem(config, createLogger('e2e', 'silent'), natsAuth, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false, ...tuning });
   let system = await start();
   const testSystem: TestSystem = {
     url: system.url,
