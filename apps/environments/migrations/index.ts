@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128000000_initial } from './Migration20261128000000_initial.js';
 import { Migration20261128020000_environments } from './Migration20261128020000_environments.js';
+import { Migration20261128060000_events } from './Migration20261128060000_events.js';
 
 /** Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles. */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261128000000_initial', class: Migration20261128000000_initial },
   { name: 'Migration20261128020000_environments', class: Migration20261128020000_environments },
+  { name: 'Migration20261128060000_events', class: Migration20261128060000_events },
 ];

@@ -1,4 +1,4 @@
-import { ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import { createJetStreamSink, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
 import { encryptionKeys, loadEnvironmentsConfig } from './env.js';
 import { startEnvironmentsService } from './service.js';
 
@@ -12,6 +12,7 @@ await runServiceProcess('environments', loadEnvironmentsConfig, async ({ config,
     bus,
     broadcast,
     events: jetStreamEventSource(nc, stream, log),
+    eventSink: createJetStreamSink(nc, stream),
     ...encryptionKeys(config),
     roleCache: { ttlMs: config.ROLE_CACHE_TTL_MS, max: config.ROLE_CACHE_MAX },
   });

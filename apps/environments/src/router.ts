@@ -13,6 +13,7 @@ import { putVariable } from './procedures/put-variable.handler.js';
 import { setDefaultEnvironment } from './procedures/set-default.handler.js';
 import { updateEnvironment } from './procedures/update-environment.handler.js';
 import type { SecretCipher } from './secrets/cipher.js';
+import { ENVIRONMENTS_SCHEMA } from './schema.js';
 
 export interface EnvironmentsRouterDeps {
   cipher: SecretCipher;
@@ -35,7 +36,7 @@ export function createEnvironmentsRouter({ cipher, projectRoles }: EnvironmentsR
         createDefault: createDefaultEnvironment(),
       },
       variables: { list: listVariables(), put: putVariable(cipher), delete: deleteVariable() },
-      health: { check: healthCheck('environments') },
+      health: { check: healthCheck('environments', { eventsSchema: ENVIRONMENTS_SCHEMA }) },
     },
     { projectRoles },
   );

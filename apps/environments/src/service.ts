@@ -1,10 +1,10 @@
-import { PROJECT_CREATED, SERVICE_SUBSCRIPTIONS, projectCreatedSchema } from '@atrium/contract';
+import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { Broadcast } from '@atrium/nats-trpc';
-import { serviceEndpoint } from '@atrium/service-runtime';
-import type { EventSource, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import { OutboxRelay, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import { createProjectRoles } from './access/project-roles.js';
-import { initEnvironmentsOrm } from './db.js';
-import { ensureDefaultEnvironment } from './procedures/create-default.handler.js';
+import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from './db.js';
+import { onProjectEvent } from './project-events.js';
 import { createEnvironmentsRouter } from './router.js';
 import { createSecretCipher } from './secrets/cipher.js';
 
@@ -18,14 +18,13 @@ export interface EnvironmentsServiceOptions {
   broadcast: Broadcast;
   /** Where projects' durable events arrive from (JetStream, or the in-process bus). */
   events: EventSource;
+  /** Where the outbox relay publishes environments' own events. */
+  eventSink: EventSink;
   /** The key sealing secret variables, and previous keys that still open what they sealed. */
   encryptionKey: Buffer;
   previousEncryptionKeys?: Buffer[];
   roleCache?: { ttlMs: number; max: number };
 }
-
-/** The durable consumer shared by every environments instance, named after the service (the bus permits no other). */
-const CONSUMER = 'environments';
 
 /** Connects the database, runs migrations, subscribes to projects' events and builds the router: everything but the transport. */
 export async function startEnvironmentsService(options: EnvironmentsServiceOptions): Promise<ServiceInstance> {
@@ -34,22 +33,29 @@ export async function startEnvironmentsService(options: EnvironmentsServiceOptio
   const cipher = createSecretCipher(options.encryptionKey, options.previousEncryptionKeys);
   const projectRoles = createProjectRoles({ broadcast: options.broadcast, ...(options.roleCache ?? { ttlMs: 10_000, max: 10_000 }) });
   const router = createEnvironmentsRouter({ cipher, projectRoles: projectRoles.resolve });
-  const subscription = await options.events
-    .consume(CONSUMER, [...SERVICE_SUBSCRIPTIONS.environments.events], async (_type, payload) => {
-      // The fallback of projects' direct call: the default appears once environments is back, never twice.
-      const event = projectCreatedSchema.safeParse(payload);
-      if (!event.success) return log.error({ issues: event.error.issues }, `malformed ${PROJECT_CREATED} event dropped`);
-      await ensureDefaultEnvironment(orm.em.fork(), event.data.project_id);
-    })
-    .catch(async (error: unknown) => {
-      await orm.close();
-      throw error;
-    });
+  const relay = new OutboxRelay(orm, options.eventSink, log, { schema: ENVIRONMENTS_SCHEMA });
+  relay.start();
+  options.bus.metrics?.observeDeadLetters('environments', () => deadLetterCounts(orm.em.fork(), ENVIRONMENTS_SCHEMA));
+  const subscription = await startEventConsumer(options.events, {
+    service: 'environments',
+    purpose: 'cascade',
+    types: SERVICE_SUBSCRIPTIONS.environments.consumers.cascade,
+    handle: onProjectEvent,
+    orm,
+    schema: ENVIRONMENTS_SCHEMA,
+    log,
+    metrics: options.bus.metrics,
+  }).catch(async (error: unknown) => {
+    await relay.stop();
+    await orm.close();
+    throw error;
+  });
   return {
     name: 'environments',
-    endpoint: serviceEndpoint({ name: 'environments', router, orm, log, bus: options.bus }),
+    endpoint: serviceEndpoint({ name: 'environments', router, orm, log, bus: options.bus, relay }),
     async close() {
       await subscription.stop();
+      await relay.stop();
       projectRoles.close();
       await orm.close();
     },

@@ -19,12 +19,13 @@ export function storedValue(cipher: SecretCipher, environmentId: string, key: st
  * Locks the project's environment for the rest of the transaction (or 404): variable writes to
  * one environment take turns, and it cannot be deleted under them.
  */
-export async function lockEnvironment(em: EntityManager, projectId: string, envId: string): Promise<void> {
-  const [row] = await em.execute(`select id from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`, [
+export async function lockEnvironment(em: EntityManager, projectId: string, envId: string): Promise<{ name: string }> {
+  const [row] = await em.execute<{ name: string }[]>(`select id, name from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`, [
     envId,
     projectId,
   ]);
   if (!row) throw environmentNotFound();
+  return row;
 }
 
 /** One page (plus one row) of an environment's variables in (created_at, id) order; sealed values are not even read. */

@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { PROJECT_CREATED } from '@atrium/contract';
 import { createNatsTransport } from '@atrium/nats-trpc';
-import { createLogger, ensureEventStream, jetStreamEventSource } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, eventEnvelope, jetStreamEventSource } from '@atrium/service-runtime';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { startEnvironmentsService } from '../src/service.js';
@@ -24,6 +24,7 @@ beforeAll(async () => {
       log,
       broadcast,
       events: jetStreamEventSource(nc, events, log),
+      eventSink: createJetStreamSink(nc, events),
       encryptionKey: randomBytes(32),
     });
   });
@@ -42,7 +43,7 @@ const defaultsOf = (projectId: string) =>
 
 describe('environments over NATS', () => {
   it('starts on its own schema and answers health checks', async () => {
-    await expect(harness.call('health.check', 'query', undefined)).resolves.toEqual({ service: 'environments', database: 'ok' });
+    await expect(harness.call('health.check', 'query', undefined)).resolves.toEqual({ service: 'environments', database: 'ok', dead_letters: {} });
   });
 
   it('answers unknown procedures with NOT_FOUND rather than hanging', async () => {
@@ -77,7 +78,8 @@ describe('environments over NATS', () => {
   it('creates the default from projects.v1.created, and a redelivered event changes nothing', async () => {
     const projectId = randomUUID();
     const js = jetstream(raw);
-    const event = JSON.stringify({ project_id: projectId, name: 'from-event', created_by: randomUUID() });
+    const event = JSON.stringify(eventEnvelope(PROJECT_CREATED, { project_id: projectId, name: 'from-event' }));
+    // The same event twice, past JetStream's de-duplication (no message id): the consumer's processed-events record holds.
     await js.publish(`${harness.events.namespace}.${PROJECT_CREATED}`, event);
     await js.publish(`${harness.events.namespace}.${PROJECT_CREATED}`, event);
     await expect.poll(() => defaultsOf(projectId), { timeout: 20_000 }).toHaveLength(1);

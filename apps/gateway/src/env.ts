@@ -25,6 +25,11 @@ export const gatewayEnvShape = {
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(3000),
   /** Sign-in and registration attempts per minute per client address; 0 turns the limit off. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  /**
+   * On SIGTERM, how long the gateway keeps serving while unready (`/readyz` 503) before it stops
+   * listening, for load balancers that learn of it by probing. 0 under Kubernetes (preStop waits).
+   */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   /** Trust X-Forwarded-For from a reverse proxy: `true`, or a comma-separated list of proxy addresses. */
   TRUST_PROXY: z
     .string()

@@ -1,5 +1,6 @@
 import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
 import {
+  callerTransportOptions,
   connectNats,
   createLogger,
   createMetrics,
@@ -12,6 +13,7 @@ import {
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
+import { stopGateway } from './http/stopping.js';
 
 await runProcess('gateway', async (useLogger) => {
   const config = loadGatewayConfig();
@@ -20,7 +22,7 @@ await runProcess('gateway', async (useLogger) => {
   const { signer } = loadAppKeys('gateway', config);
   const nc = await connectNats(config.NATS_URL, 'gateway', config);
   const metrics = createMetrics({ processMetrics: true });
-  const transport = observedTransport(createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer }), metrics);
+  const transport = observedTransport(createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer }), metrics);
   const app = await buildGateway({
     metrics,
     transport,
@@ -40,8 +42,8 @@ await runProcess('gateway', async (useLogger) => {
   return {
     log,
     async stop() {
-      // Stop accepting connections and finish in-flight requests, then let go of NATS.
-      await app.close();
+      // Unready first, then stop accepting connections and finish in-flight requests, then let go of NATS.
+      await stopGateway(app, config.SHUTDOWN_DELAY_MS);
       await nc.drain();
     },
   };

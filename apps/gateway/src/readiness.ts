@@ -10,6 +10,11 @@ import type { ServiceTransport } from '@atrium/nats-trpc';
 export interface Readiness {
   ready: boolean;
   checks: Record<string, 'ok' | string>;
+  /**
+   * What the services report beyond being up: the events each consumer gave up on (dead
+   * letters), per service and consumer. Informational: they need a person, not a restart.
+   */
+  details: { dead_letters: Record<string, Record<string, number>> };
 }
 
 /** How long one probe may take, for the broker's round trip and each service's `health.check`. */
@@ -24,12 +29,11 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-async function probe(check: () => Promise<unknown>): Promise<string> {
+async function probe(check: () => Promise<unknown>): Promise<{ status: string; answer?: unknown }> {
   try {
-    await withDeadline(check(), PROBE_DEADLINE_MS);
-    return 'ok';
+    return { status: 'ok', answer: await withDeadline(check(), PROBE_DEADLINE_MS) };
   } catch (error) {
-    return error instanceof Error ? error.message : 'unavailable';
+    return { status: error instanceof Error ? error.message : 'unavailable' };
   }
 }
 
@@ -45,11 +49,14 @@ export async function checkReadiness(transport: ServiceTransport, roundTrip: () 
       probe(() => transport.call({ service, path: 'health.check', kind: 'query', input: undefined, meta: { requestId: 'readyz' } })),
     ),
   ]);
-  const checks: Readiness['checks'] = { nats: broker! };
+  const checks: Readiness['checks'] = { nats: broker!.status };
+  const details: Readiness['details'] = { dead_letters: {} };
   SERVICE_NAMES.forEach((service, i) => {
-    checks[service] = services[i]!;
+    checks[service] = services[i]!.status;
+    const deadLetters = (services[i]!.answer as { dead_letters?: Record<string, number> } | undefined)?.dead_letters;
+    if (deadLetters) details.dead_letters[service] = deadLetters;
   });
-  return { ready: broker === 'ok', checks };
+  return { ready: broker!.status === 'ok', checks, details };
 }
 
 /** Shares one probe between every caller for `ttlMs` after it settles, and while it runs. */

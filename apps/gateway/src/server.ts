@@ -12,6 +12,7 @@ import { registerDocs } from './http/docs.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import { registerEncodingGuard } from './http/encodings.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { registerStopping } from './http/stopping.js';
 import { createUrlDescriber, registerRequestLog } from './http/request-log.js';
 import { createSecretRouteMatcher } from './http/secret-routes.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -86,6 +87,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       void (reply as FastifyReply).header('x-request-id', request.id).status(400).send(envelope);
     },
     clientErrorHandler,
+    // A request arriving on a kept-alive connection while the gateway stops is still served (with
+    // `Connection: close`): everything behind it still runs, and a 503 would fail it for nothing.
+    return503OnClosing: false,
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
   });
@@ -102,6 +106,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   // Relative unless PUBLIC_URL says otherwise: "Try it" then calls whichever host served the page.
   const document = buildOpenApiDocument(router, `${options.publicUrl ?? ''}${API_PREFIX}`);
 
+  const stop = registerStopping(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // The REST adapter rewrites raw.url (it strips /api/v1); keep the URL the client sent, which
@@ -182,9 +187,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   }
   app.get('/readyz', async (_request, reply) => {
+    if (stop.stopping) return reply.status(503).send({ status: 'stopping', checks: {} });
     const readiness = await options.readiness();
     void reply.status(readiness.ready ? 200 : 503);
-    return { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
+    return { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks, details: readiness.details };
   });
 
   const documentJson = JSON.stringify(document);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { loadConfig, serviceEnvShape } from '@atrium/service-runtime';
+import { eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime';
 
 export const identityEnvShape = {
   ...serviceEnvShape,
+  ...eventsEnvShape,
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** `invite-only`: only e-mails with a pending invite may register (the first user always may). */
   AUTH_REGISTRATION: z.enum(['open', 'invite-only']).default('open'),

@@ -1,6 +1,7 @@
 import { identityContract } from '@atrium/contract';
 import { healthCheck, implementService } from '@atrium/service-runtime';
 import type { IdentityDeps } from './deps.js';
+import { IDENTITY_SCHEMA } from './db.js';
 import { createApiKey, deleteApiKey, listApiKeys } from './procedures/api-keys.handler.js';
 import { authenticate } from './procedures/authenticate.handler.js';
 import { exchange } from './procedures/exchange.handler.js';
@@ -28,7 +29,7 @@ export function createIdentityRouter(deps: IdentityDeps) {
       mine: myInvites(),
     },
     users: { lookup: lookupUsers() },
-    health: { check: healthCheck('identity') },
+    health: { check: healthCheck('identity', { eventsSchema: IDENTITY_SCHEMA }) },
   }, { projectRoles: projectAccess });
 }
 

@@ -1,7 +1,9 @@
 import type { Broadcast } from '@atrium/nats-trpc';
-import { serviceEndpoint } from '@atrium/service-runtime';
-import type { Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
-import { initIdentityOrm } from './db.js';
+import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
+import { OutboxRelay, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
+import { IDENTITY_SCHEMA, initIdentityOrm } from './db.js';
+import { onProjectDeleted } from './invites/project-events.js';
 import { createIdentityRouter } from './router.js';
 import { createPasswords } from './security/passwords.js';
 import type { ScryptParams } from './security/passwords.js';
@@ -17,6 +19,10 @@ export interface IdentityServiceOptions {
   /** Public base URL of the API, for invites' accept links (relative links without it). */
   publicUrl?: string;
   broadcast: Broadcast;
+  /** Where the outbox relay publishes identity's events (invites). */
+  eventSink: EventSink;
+  /** Where projects' events arrive from (a deleted project's invites go). */
+  events: EventSource;
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
   bus: ServiceBus;
@@ -36,9 +42,30 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     registration: options.registration ?? 'open',
     acceptUrl: (token) => `${options.publicUrl ?? ''}/api/v1/invites/${token}/accept`,
   });
+  const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: IDENTITY_SCHEMA });
+  relay.start();
+  options.bus.metrics?.observeDeadLetters('identity', () => deadLetterCounts(orm.em.fork(), IDENTITY_SCHEMA));
+  const cascade = await startEventConsumer(options.events, {
+    service: 'identity',
+    purpose: 'cascade',
+    types: SERVICE_SUBSCRIPTIONS.identity.consumers.cascade,
+    handle: onProjectDeleted,
+    orm,
+    schema: IDENTITY_SCHEMA,
+    log: options.log,
+    metrics: options.bus.metrics,
+  }).catch(async (error: unknown) => {
+    await relay.stop();
+    await orm.close();
+    throw error;
+  });
   return {
     name: 'identity',
-    endpoint: serviceEndpoint({ name: 'identity', router, orm, log: options.log, bus: options.bus }),
-    close: () => orm.close(),
+    endpoint: serviceEndpoint({ name: 'identity', router, orm, log: options.log, bus: options.bus, relay, broadcast: options.broadcast }),
+    async close() {
+      await cascade.stop();
+      await relay.stop();
+      await orm.close();
+    },
   };
 }

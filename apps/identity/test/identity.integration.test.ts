@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
-import { createLogger } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource } from '@atrium/service-runtime';
 import { startIdentityService } from '../src/service.js';
 import { TEST_ONLY_SCRYPT } from '../src/security/passwords.js';
 
@@ -18,16 +18,20 @@ const logCapture = new Writable({
 });
 
 beforeAll(async () => {
-  harness = await startServiceHarness('identity', ({ databaseUrl, broadcast, bus }) =>
-    startIdentityService({
+  harness = await startServiceHarness('identity', async ({ databaseUrl, broadcast, bus, nc, events }) => {
+    await ensureEventStream(nc, events);
+    const log = createLogger('identity', 'error', 'json', logCapture);
+    return startIdentityService({
       databaseUrl,
       sessionTtlDays: 30,
       broadcast,
+      eventSink: createJetStreamSink(nc, events),
+      events: jetStreamEventSource(nc, events, log),
       bus,
-      log: createLogger('identity', 'error', 'json', logCapture),
+      log,
       passwordHashing: TEST_ONLY_SCRYPT,
-    }),
-  );
+    });
+  });
 });
 afterAll(() => harness?.stop());
 

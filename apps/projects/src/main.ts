@@ -2,6 +2,7 @@ import {
   createJetStreamSink,
   ensureEventStream,
   eventStreamSettings,
+  jetStreamEventSource,
   natsUploadStore,
   runServiceProcess,
   uploadBucketSettings,
@@ -16,6 +17,8 @@ await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, bro
     databaseUrl: config.DATABASE_URL,
     dbPoolMax: config.DB_POOL_MAX,
     eventSink: createJetStreamSink(nc, stream),
+    events: jetStreamEventSource(nc, stream, log),
+    auditRetainMs: stream.maxAgeMs,
     broadcast,
     // Projects removes icons' objects (replaced, deleted, or with their project); the gateway writes them.
     uploads: await natsUploadStore(nc, uploadBucketSettings(config)),

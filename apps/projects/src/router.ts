@@ -8,6 +8,7 @@ import { deleteIcon } from './procedures/delete-icon.handler.js';
 import { getProject } from './procedures/get-project.handler.js';
 import { ensureMember } from './procedures/ensure-member.handler.js';
 import { listMembers } from './procedures/list-members.handler.js';
+import { listProjectEvents } from './procedures/list-events.handler.js';
 import { listProjects } from './procedures/list-projects.handler.js';
 import { removeMember } from './procedures/remove-member.handler.js';
 import { transferOwnership } from './procedures/transfer-ownership.handler.js';
@@ -18,6 +19,7 @@ import { projectContext } from './procedures/project-context.handler.js';
 import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
 import type { ProjectsDeps } from './deps.js';
+import { PROJECTS_SCHEMA } from './schema.js';
 
 export function createProjectsRouter(deps: ProjectsDeps) {
   return implementService(projectsContract, {
@@ -30,9 +32,10 @@ export function createProjectsRouter(deps: ProjectsDeps) {
       transfer: transferOwnership(),
     },
     icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
+    events: { list: listProjectEvents() },
     members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
     memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
-    health: { check: healthCheck('projects') },
+    health: { check: healthCheck('projects', { eventsSchema: PROJECTS_SCHEMA }) },
   }, { projectRoles: projectMembership });
 }
 

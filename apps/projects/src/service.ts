@@ -1,6 +1,7 @@
-import { OutboxRelay, serviceEndpoint } from '@atrium/service-runtime';
+import { OutboxRelay, deadLetterCounts, serviceEndpoint } from '@atrium/service-runtime';
 import type { Broadcast } from '@atrium/nats-trpc';
-import type { EventSink, Logger, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
+import { startAuditTrail } from './audit/audit-trail.js';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
 
@@ -9,6 +10,10 @@ export interface ProjectsServiceOptions {
   dbPoolMax?: number;
   /** Where the outbox relay publishes projects' events (JetStream, or the in-process bus). */
   eventSink: EventSink;
+  /** Where every service's events arrive from, for the audit trail (JetStream, or the in-process bus). */
+  events: EventSource;
+  /** How long the audit trail keeps entries: as long as the events stream keeps events. */
+  auditRetainMs?: number;
   /** Where it announces membership changes to every instance of every service (role caches). */
   broadcast: Broadcast;
   /** Where icons' bytes live: projects removes the objects its changes leave unreferenced. */
@@ -23,10 +28,23 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
   const orm = await initProjectsOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
   const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: PROJECTS_SCHEMA });
   relay.start();
+  options.bus.metrics?.observeDeadLetters('projects', () => deadLetterCounts(orm.em.fork(), PROJECTS_SCHEMA));
+  const audit = await startAuditTrail({
+    orm,
+    source: options.events,
+    log: options.log,
+    metrics: options.bus.metrics,
+    retainMs: options.auditRetainMs ?? 30 * 24 * 60 * 60 * 1000,
+  }).catch(async (error: unknown) => {
+    await relay.stop();
+    await orm.close();
+    throw error;
+  });
   return {
     name: 'projects',
     endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter({ uploads: options.uploads }), orm, log: options.log, bus: options.bus, relay, broadcast: options.broadcast }),
     async close() {
+      await audit.stop();
       await relay.stop();
       await orm.close();
     },

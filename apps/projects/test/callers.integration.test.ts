@@ -6,7 +6,7 @@ import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createNatsTransport } from '@atrium/nats-trpc';
 import type { CallMeta, CallReply, ServiceTransport } from '@atrium/nats-trpc';
-import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore, serviceClients } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore, serviceClients } from '@atrium/service-runtime';
 import type { AppName } from '@atrium/contract';
 import { startProjectsService } from '../src/service.js';
 
@@ -28,6 +28,7 @@ beforeAll(async () => {
     return startProjectsService({
       databaseUrl,
       eventSink: createJetStreamSink(nc, events),
+      events: jetStreamEventSource(nc, events, createLogger('projects', 'silent')),
       broadcast,
       uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
       log: createLogger('projects', 'silent'),
@@ -107,7 +108,7 @@ describe('internal operations', () => {
     as(app).call({ service: 'projects', path: 'health.check', kind: 'query', input: undefined, meta: { requestId: randomUUID() } });
 
   it('answer only the apps the contract names', async () => {
-    await expect(health('gateway')).resolves.toEqual({ service: 'projects', database: 'ok' });
+    await expect(health('gateway')).resolves.toEqual({ service: 'projects', database: 'ok', dead_letters: {} });
     await expect(health('environments')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const role = await as('gateway')
       .call({ service: 'projects', path: 'memberships.role', kind: 'query', input: { project_id: randomUUID() }, meta: { requestId: 'r', caller: user() } })

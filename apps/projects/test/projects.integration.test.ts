@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
-import { createJetStreamSink, createLogger, ensureEventStream, natsUploadStore } from '@atrium/service-runtime';
+import { createJetStreamSink, createLogger, ensureEventStream, eventEnvelope, jetStreamEventSource, natsUploadStore } from '@atrium/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startProjectsService } from '../src/service.js';
@@ -17,6 +17,7 @@ beforeAll(async () => {
     return startProjectsService({
       databaseUrl,
       eventSink: createJetStreamSink(serverConnection, events),
+      events: jetStreamEventSource(serverConnection, events, createLogger('projects', 'silent')),
       broadcast,
       uploads: await natsUploadStore(serverConnection, { bucket: `uploads-${randomUUID()}` }),
       log: createLogger('projects', 'silent'),
@@ -123,8 +124,8 @@ describe('projects over NATS', () => {
     // The outbox row committed with the deletion, and the relay put it on the stream.
     await expect
       .poll(() => streamedEvents(`${harness.events.namespace}.projects.v1.deleted`), { timeout: 10_000 })
-      .toContainEqual({ project_id: project.id, name: 'to-delete', deleted_by: owner.userId });
-    await expect.poll(async () => (await sql(`select published_at from projects.outbox where payload->>'project_id' = $1`, [project.id]))[0]).toMatchObject({
+      .toContainEqual(expect.objectContaining({ type: 'projects.v1.deleted', actor: owner.userId, data: { project_id: project.id, name: 'to-delete' } }));
+    await expect.poll(async () => (await sql(`select published_at from projects.outbox where payload->'data'->>'project_id' = $1`, [project.id]))[0]).toMatchObject({
       published_at: expect.any(Date),
     });
   });
@@ -144,7 +145,7 @@ describe('projects over NATS', () => {
       await sql(`drop trigger refuse_delete on projects.projects`);
     }
     expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(1);
-    expect(await sql(`select 1 from projects.outbox where type = 'projects.v1.deleted' and payload->>'project_id' = $1`, [project.id])).toHaveLength(0);
+    expect(await sql(`select 1 from projects.outbox where type = 'projects.v1.deleted' and payload->'data'->>'project_id' = $1`, [project.id])).toHaveLength(0);
   });
 
   it('keeps events in a stream with limits and de-duplication, and never stores notifications', async () => {
@@ -161,7 +162,7 @@ describe('projects over NATS', () => {
     const project = await harness.call('projects.create', 'mutation', { name: 'kept-project' }, owner);
     await expect(harness.call('projects.delete', 'mutation', { id: project.id }, user())).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // Only the creation was recorded.
-    expect(await sql(`select type from projects.outbox where payload->>'project_id' = $1`, [project.id])).toEqual([{ type: 'projects.v1.created' }]);
+    expect(await sql(`select type from projects.outbox where payload->'data'->>'project_id' = $1`, [project.id])).toEqual([{ type: 'projects.v1.created' }]);
   });
 
   it('the relay publishes events left behind by a crash', async () => {
@@ -170,11 +171,11 @@ describe('projects over NATS', () => {
     // As if a process committed a deletion and died before relaying it.
     await sql(`insert into projects.outbox (id, type, payload, created_at) values ($1, 'projects.v1.deleted', $2, now())`, [
       id,
-      JSON.stringify({ project_id: projectId, name: 'crashed', deleted_by: randomUUID() }),
+      JSON.stringify({ ...eventEnvelope('projects.v1.deleted', { project_id: projectId, name: 'crashed' }), id }),
     ]);
     await expect
       .poll(() => streamedEvents(`${harness.events.namespace}.projects.v1.deleted`), { timeout: 10_000 })
-      .toContainEqual(expect.objectContaining({ project_id: projectId, name: 'crashed' }));
+      .toContainEqual(expect.objectContaining({ id, data: { project_id: projectId, name: 'crashed' } }));
   });
 
   it('the database itself allows only one owner per project', async () => {

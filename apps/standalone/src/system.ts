@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
 import { encryptionKeys, startEnvironmentsService } from '@atrium/environments';
-import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings } from '@atrium/gateway';
+import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
 import { startIdentityService } from '@atrium/identity';
 import type { ScryptParams } from '@atrium/identity';
 import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
@@ -17,6 +17,7 @@ import {
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService } from '@atrium/projects';
 import {
+  callerTransportOptions,
   connectNats,
   createJetStreamSink,
   createMetrics,
@@ -35,7 +36,7 @@ import {
   serveOverNats,
   StartupError,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
+import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import { ensureDataDirFree } from './data-dir.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { ensurePortFree } from './port.js';
@@ -127,7 +128,7 @@ export async function startSystem(
       metrics,
       transport: observedTransport(
         nats
-          ? createNatsTransport(nats[name], { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys[name].signer })
+          ? createNatsTransport(nats[name], { ...callerTransportOptions(config, metrics), signer: keys[name].signer })
           : lazyTransport(() => {
               const transport = inProcess[name];
               if (!transport) throw new Error('services are still starting');
@@ -140,15 +141,14 @@ export async function startSystem(
     const bucket = uploadBucketSettings(config);
     const uploadsOf = async (app: 'projects' | 'gateway'): Promise<UploadStore> =>
       nats ? natsUploadStore(nats[app], bucket) : folderUploadStore(join(config.DATA_DIR, 'uploads'));
-    let eventSink: EventSink;
-    if (nats) {
-      await ensureEventStream(nats.projects, stream);
-      eventSink = createJetStreamSink(nats.projects, stream);
-    } else {
-      eventSink = createLocalSink(localBroadcast!, stream.namespace);
-    }
+    if (nats) await ensureEventStream(nats.projects, stream);
+    const logs = Object.fromEntries(SERVICE_NAMES.map((name) => [name, createLogger(name, config.LOG_LEVEL)])) as Record<ServiceName, Logger>;
+    // Each service publishes its own events and consumes others' on its own connection (JetStream), or on the in-process bus.
+    const eventsOf = (name: ServiceName): { eventSink: EventSink; events: EventSource } =>
+      nats
+        ? { eventSink: createJetStreamSink(nats[name], stream), events: jetStreamEventSource(nats[name], stream, logs[name]) }
+        : { eventSink: createLocalSink(localBroadcast!, stream.namespace), events: localEventSource(localBroadcast!, stream.namespace, logs[name]) };
 
-    const environmentsLog = createLogger('environments', config.LOG_LEVEL);
     const started = await Promise.allSettled([
       startIdentityService({
         databaseUrl,
@@ -158,28 +158,28 @@ export async function startSystem(
         registration: config.AUTH_REGISTRATION,
         publicUrl: config.PUBLIC_URL,
         broadcast: nats ? createNatsBroadcast(nats.identity) : localBroadcast!,
-        log: createLogger('identity', config.LOG_LEVEL),
+        ...eventsOf('identity'),
+        log: logs.identity,
         bus: busOf('identity'),
         passwordHashing: tuning.passwordHashing,
       }),
       startProjectsService({
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
-        eventSink,
+        ...eventsOf('projects'),
+        auditRetainMs: stream.maxAgeMs,
         broadcast: nats ? createNatsBroadcast(nats.projects) : localBroadcast!,
         uploads: await uploadsOf('projects'),
-        log: createLogger('projects', config.LOG_LEVEL),
+        log: logs.projects,
         bus: busOf('projects'),
       }),
       startEnvironmentsService({
         databaseUrl,
         dbPoolMax: config.DB_POOL_MAX,
-        log: environmentsLog,
+        log: logs.environments,
         bus: busOf('environments'),
         broadcast: nats ? createNatsBroadcast(nats.environments) : localBroadcast!,
-        events: nats
-          ? jetStreamEventSource(nats.environments, stream, environmentsLog)
-          : localEventSource(localBroadcast!, stream.namespace, environmentsLog),
+        ...eventsOf('environments'),
         ...encryptionKeys({ ENCRYPTION_KEY: encryptionKey, ENCRYPTION_KEYS: config.ENCRYPTION_KEYS }),
         roleCache: { ttlMs: config.ROLE_CACHE_TTL_MS, max: config.ROLE_CACHE_MAX },
       }),
@@ -206,7 +206,7 @@ export async function startSystem(
       stops.push(async () => {
         await Promise.all([...serving.values()].map((handle) => handle.drain()));
       });
-      transport = createNatsTransport(nats.gateway, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.gateway.signer });
+      transport = createNatsTransport(nats.gateway, { ...callerTransportOptions(config, metrics), signer: keys.gateway.signer });
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
       brokerRoundTrip = () => nats.gateway.rtt();
     } else {
@@ -231,7 +231,7 @@ export async function startSystem(
     });
     await app.listen({ host: config.HOST, port: config.PORT });
     // The gateway closes first, so in-flight requests finish before the services go.
-    stops.push(() => app.close());
+    stops.push(() => stopGateway(app, config.SHUTDOWN_DELAY_MS));
     const { port } = app.server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,

@@ -30,7 +30,7 @@ describe('check-then-act races: the database decides', () => {
     for (const answer of answers.filter((a) => a.status === 404)) expect(answer.body.error.code).toBe('NOT_FOUND');
     const events = await queryDatabase(
       system.databaseUrl,
-      `select id from projects.outbox where type = 'projects.v1.deleted' and payload->>'project_id' = $1`,
+      `select id from projects.outbox where type = 'projects.v1.deleted' and payload->'data'->>'project_id' = $1`,
       [id],
     );
     expect(events).toHaveLength(1);

@@ -1,6 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDatabase } from '@atrium/test-kit';
+import { busAuth } from '@atrium/local-infra';
+import { metaToHeaders, procedureSubject } from '@atrium/nats-trpc';
+import type { ProcedureCall } from '@atrium/nats-trpc';
+import { connectNats } from '@atrium/service-runtime';
+import { openDatabaseSession, queryDatabase } from '@atrium/test-kit';
 import { newUser, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -66,6 +70,52 @@ describe('Idempotency-Key on creating POSTs', { timeout: 120_000 }, () => {
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body.data.user.id).toBe(first.body.data.user.id);
+  });
+
+  it("a transport's repeat of a call still running waits for it and replays its answer; a client's repeat gets 409", async () => {
+    const user = await newUser(system.api, 'idem-retry');
+    const key = randomUUID();
+    const body = { name: `retried-${key.slice(0, 8)}` };
+    // The first copy "still running": its lock, on the scope runIdempotently derives (caller, operation, key).
+    const scope = createHash('sha256').update(`${user.id}\nidentity.apiKeys.create\n${key}`).digest('hex');
+    const session = await openDatabaseSession(system.databaseUrl);
+    const nc = await connectNats(system.natsUrl, 'gateway', busAuth(system.natsCredentials, 'gateway'));
+    try {
+      await session.query('select pg_advisory_lock(hashtextextended($1, 0))', [scope]);
+      // The copy the gateway's transport sends after an unanswered attempt: same request, same assertion, attempt 2.
+      const call: ProcedureCall = {
+        service: 'identity',
+        path: 'apiKeys.create',
+        kind: 'mutation',
+        input: body,
+        meta: { requestId: randomUUID(), caller: { userId: user.id, credentialId: randomUUID() }, idempotencyKey: key },
+      };
+      const deadline = Date.now() + 20_000;
+      const assertion = system.keys.gateway.signer.sign(call, deadline);
+      const repeat = nc.request(procedureSubject('identity', 'apiKeys.create'), JSON.stringify(body), {
+        timeout: 20_000,
+        headers: metaToHeaders({ ...call.meta, deadline, assertion, attempt: 2 }, 'mutation'),
+      });
+      // It waits on the lock (not refused)...
+      for (;;) {
+        const [waiting] = await session.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted");
+        if (waiting!.n > 0) break;
+      }
+      // ...while a client's own repeat is told the call is still running.
+      const client = await system.api('POST', '/auth/api-keys', { token: user.token, headers: withKey(key), body });
+      expect(client.status).toBe(409);
+      await session.query('select pg_advisory_unlock(hashtextextended($1, 0))', [scope]);
+      const answered = (await repeat).json<{ result: { id: string } }>();
+      expect(answered.result.id).toEqual(expect.any(String));
+      const replayed = await system.api('POST', '/auth/api-keys', { token: user.token, headers: withKey(key), body });
+      expect(replayed.status).toBe(201);
+      expect(replayed.body.data.id).toBe(answered.result.id);
+      const names = (await system.api('GET', '/auth/api-keys?limit=100', { token: user.token })).body.data.map((k: { name: string }) => k.name);
+      expect(names.filter((name: string) => name === body.name)).toHaveLength(1);
+    } finally {
+      await session.close();
+      await nc.close();
+    }
   });
 
   it('stores neither the key nor the answer (which holds a secret) in the clear', async () => {

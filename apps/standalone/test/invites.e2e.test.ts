@@ -123,6 +123,9 @@ describe('invites, as a new user meets them', () => {
     expect(unknown.status).toBe(404);
     expect(malformed.status).toBe(404);
     expect(malformed.body).toEqual(unknown.body);
+    const overlong = await api('GET', `/invites/ati_${'A'.repeat(1000)}`);
+    expect(overlong.status).toBe(404);
+    expect(overlong.body).toEqual(unknown.body);
     expect((await api('POST', `/invites/ati_${'A'.repeat(43)}/accept`, { token: invitee.body.data.token })).status).toBe(404);
   });
 

@@ -51,7 +51,11 @@ describe('outages: a service down, then the broker down and back', () => {
   it('keeps the gateway ready when one service is down; only its routes answer 503', async () => {
     expect(await readyz()).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { nats: 'ok', identity: 'ok', projects: 'ok', environments: 'ok' } },
+      body: {
+        status: 'ready',
+        checks: { nats: 'ok', identity: 'ok', projects: 'ok', environments: 'ok' },
+        details: { dead_letters: { identity: {}, projects: {}, environments: {} } },
+      },
     });
     await system.stopService('projects');
 

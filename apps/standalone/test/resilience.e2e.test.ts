@@ -78,6 +78,8 @@ describe('a healthy system', () => {
     expect(await response.json()).toEqual({
       status: 'ready',
       checks: { nats: 'ok', identity: 'ok', projects: 'ok', environments: 'ok' },
+      // No consumer has given up on an event.
+      details: { dead_letters: { identity: {}, projects: {}, environments: {} } },
     });
   });
 

@@ -1,4 +1,4 @@
-import { CREDENTIAL_REVOKED_SUBJECT, SERVICE_SUBSCRIPTIONS } from './events.js';
+import { CREDENTIAL_REVOKED_SUBJECT, SERVICE_SUBSCRIPTIONS, consumerName } from './events.js';
 import { CALLER_NAMES, CLIENT_APP, SERVICE_NAMES, listOperations } from './operation.js';
 import type { CallerName, ServiceContract } from './operation.js';
 import { environmentsContract } from './services/environments.js';
@@ -114,22 +114,20 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
     },
   } as Record<CallerName, AppPermissions>;
   for (const service of SERVICE_NAMES) {
-    const listens: { events: readonly string[]; notifications: readonly string[] } | undefined = (
-      SERVICE_SUBSCRIPTIONS as Partial<Record<string, { events: readonly string[]; notifications: readonly string[] }>>
-    )[service];
-    // Its own durable consumer (named after it) on the events stream: create or update it, read
-    // it, pull from it and acknowledge — nothing of any other consumer.
-    const consumer = `${options.stream}.${service}`;
-    const consuming = listens?.events.length
-      ? [
-          `$JS.API.CONSUMER.CREATE.${consumer}`,
-          `$JS.API.CONSUMER.CREATE.${consumer}.>`,
-          `$JS.API.CONSUMER.DURABLE.CREATE.${consumer}`,
-          `$JS.API.CONSUMER.INFO.${consumer}`,
-          `$JS.API.CONSUMER.MSG.NEXT.${consumer}`,
-          `$JS.ACK.${consumer}.>`,
-        ]
-      : [];
+    const listens: { consumers: Record<string, readonly string[]>; notifications: readonly string[] } = SERVICE_SUBSCRIPTIONS[service];
+    // Its own durable consumers (`<service>_<purpose>`) on the events stream: create or update
+    // them, read them, pull from them and acknowledge — nothing of any other consumer.
+    const consuming = Object.keys(listens.consumers).flatMap((purpose) => {
+      const consumer = `${options.stream}.${consumerName(service, purpose)}`;
+      return [
+        `$JS.API.CONSUMER.CREATE.${consumer}`,
+        `$JS.API.CONSUMER.CREATE.${consumer}.>`,
+        `$JS.API.CONSUMER.DURABLE.CREATE.${consumer}`,
+        `$JS.API.CONSUMER.INFO.${consumer}`,
+        `$JS.API.CONSUMER.MSG.NEXT.${consumer}`,
+        `$JS.ACK.${consumer}.>`,
+      ];
+    });
     permissions[service] = {
       publish: [
         ...callableBy(service),
@@ -144,7 +142,7 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
         // Projects removes the icons its changes unreference.
         ...(service === 'projects' ? uploadSubjects(options.uploadsBucket, 'remove') : []),
       ],
-      subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`, ...(listens?.notifications ?? [])],
+      subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`, ...listens.notifications],
       respond: true,
     };
   }

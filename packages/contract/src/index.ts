@@ -11,6 +11,7 @@ export * from './schemas/auth.js';
 export * from './schemas/environment.js';
 export * from './schemas/variable.js';
 export * from './schemas/member.js';
+export * from './schemas/audit.js';
 export * from './schemas/invite.js';
 export * from './schemas/users.js';
 export { identityContract } from './services/identity.js';

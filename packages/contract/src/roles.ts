@@ -27,6 +27,8 @@ export const LOWEST_ROLE_FOR = {
   /** Never on the owner's membership and never granting owner: the handlers hold that part. */
   'members.manage': 'admin',
   'invites.manage': 'admin',
+  /** The project's audit trail (`GET /projects/{id}/events`): who did what, from which request. */
+  'project.audit': 'admin',
   'project.transfer': 'owner',
   'project.delete': 'owner',
 } as const satisfies Record<string, ProjectRole>;

@@ -49,6 +49,16 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
   return withDatabase(serverUrl, name);
 }
 
+/** A connection a test keeps open across statements (to hold a lock, say); `close` ends it. */
+export async function openDatabaseSession(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    query: async <T = Record<string, unknown>>(text: string, values: unknown[] = []) => (await client.query(text, values)).rows as T[],
+    close: () => client.end(),
+  };
+}
+
 /** One SQL statement on its own connection, for tests that check what was (or was not) written. */
 export async function queryDatabase<T = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -34,6 +34,12 @@ export interface CallMeta {
    * with the first answer (see service-runtime's idempotency), so any hop may retry the call.
    */
   idempotencyKey?: string;
+  /**
+   * Which copy of the call this is, when the transport sent it again (2, 3) because an earlier
+   * copy went unanswered (see attempts.ts). Only a call that may be repeated is: a service uses
+   * it to wait for a still running first copy instead of refusing the repeat as concurrent.
+   */
+  attempt?: number;
 }
 
 /** What an idempotency key may be: 1–255 visible ASCII characters (safe in any header). */

@@ -8,3 +8,4 @@ export * from './link.js';
 export * from './events.js';
 export * from './assertion.js';
 export * from './connection-watch.js';
+export * from './attempts.js';

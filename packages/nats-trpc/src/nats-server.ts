@@ -11,6 +11,11 @@ function idempotencyKeyOf(value: string | undefined): string | undefined {
   return value && IDEMPOTENCY_KEY_PATTERN.test(value) ? value : undefined;
 }
 
+function attemptOf(value: string | undefined): { attempt?: number } {
+  const attempt = Number(value);
+  return Number.isInteger(attempt) && attempt > 1 && attempt <= 100 ? { attempt } : {};
+}
+
 export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
   const deadline = Number(h?.get(HEADER.deadline));
   return {
@@ -19,6 +24,7 @@ export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
     deadline: Number.isSafeInteger(deadline) && deadline > 0 ? deadline : undefined,
     assertion: h?.get(HEADER.assertion) || undefined,
     idempotencyKey: idempotencyKeyOf(h?.get(HEADER.idempotencyKey)),
+    ...attemptOf(h?.get(HEADER.attempt)),
   };
 }
 

@@ -5,6 +5,11 @@ import { watchConnection } from './connection-watch.js';
 import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
 import type { CallSigner } from './assertion.js';
+import { mayRepeat, runAttempts } from './attempts.js';
+import type { AttemptOutcome, RetryReason } from './attempts.js';
+
+/** The default per-attempt budget: far above a healthy call (tens of ms), far below a deadline (5 s). */
+export const DEFAULT_ATTEMPT_MS = 1000;
 
 export interface NatsTransportOptions {
   /**
@@ -14,6 +19,14 @@ export interface NatsTransportOptions {
   timeoutMs: number;
   /** Signs every call as this app (see assertion.ts); services refuse unsigned calls. */
   signer?: CallSigner;
+  /**
+   * How long one attempt may go unanswered before a call that may be repeated (a query, or a
+   * mutation with an Idempotency-Key) is sent again, to whichever instance NATS picks, while
+   * the first copy keeps waiting too. The deadline still bounds the whole call. Default 1000.
+   */
+  attemptMs?: number;
+  /** Told of every copy of a call sent after the first (see `runAttempts`), for metrics. */
+  onRetry?(call: ProcedureCall, reason: RetryReason): void;
 }
 
 export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
@@ -23,6 +36,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   if (meta.deadline !== undefined) h.set(HEADER.deadline, String(meta.deadline));
   if (meta.assertion) h.set(HEADER.assertion, meta.assertion);
   if (meta.idempotencyKey) h.set(HEADER.idempotencyKey, meta.idempotencyKey);
+  if (meta.attempt !== undefined && meta.attempt > 1) h.set(HEADER.attempt, String(meta.attempt));
   return h;
 }
 
@@ -37,28 +51,39 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       const now = Date.now();
       const deadline = callDeadline(call, options.timeoutMs, now);
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
+      const subject = procedureSubject(call.service, call.path);
+      // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
+      const assertion = options.signer?.sign(call, deadline) ?? call.meta.assertion;
+      const send = async (attempt: number) => {
+        const msg = await nc.request(subject, payload, {
+          timeout: Math.max(1, deadline - Date.now()),
+          headers: metaToHeaders({ requestId: call.meta.requestId, deadline, assertion, idempotencyKey: call.meta.idempotencyKey, attempt }, call.kind),
+        });
+        return unwrapReply(msg.json<CallReply>());
+      };
       try {
-        const msg = await connection.untilDropped(
-          nc.request(procedureSubject(call.service, call.path), payload, {
-            timeout: deadline - now,
-            headers: metaToHeaders(
-              {
-                requestId: call.meta.requestId,
-                deadline,
-                assertion: options.signer?.sign(call, deadline) ?? call.meta.assertion,
-                idempotencyKey: call.meta.idempotencyKey,
-              },
-              call.kind,
-            ),
+        return await connection.untilDropped(
+          runAttempts(send, {
+            deadline,
+            attemptMs: options.attemptMs ?? DEFAULT_ATTEMPT_MS,
+            repeatable: mayRepeat(call),
+            classify: outcomeOf,
+            onRetry: (reason) => options.onRetry?.(call, reason),
           }),
           () => disconnected(call.service),
         );
-        return unwrapReply(msg.json<CallReply>());
       } catch (error) {
         throw toTransportError(call.service, error);
       }
     },
   };
+}
+
+function outcomeOf(error: unknown): AttemptOutcome {
+  if (error instanceof RequestError && error.isNoResponders()) return 'no-responders';
+  // No answer came (the deadline, a closed connection); anything else was an answer, if an error.
+  if (error instanceof TimeoutError || error instanceof ClosedConnectionError || error instanceof RequestError) return 'unanswered';
+  return 'answered';
 }
 
 function toTransportError(service: string, error: unknown): unknown {

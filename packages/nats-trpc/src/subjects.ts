@@ -11,4 +11,6 @@ export const HEADER = {
   deadline: 'atrium-deadline',
   /** The client's Idempotency-Key (see `CallMeta.idempotencyKey`). */
   idempotencyKey: 'atrium-idempotency-key',
+  /** Which copy of a repeated call this is (see `CallMeta.attempt`); absent on the first. */
+  attempt: 'atrium-attempt',
 } as const;

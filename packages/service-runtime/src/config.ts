@@ -3,6 +3,8 @@ import { LOG_LEVELS } from './logger.js';
 import { StartupError } from './startup.js';
 import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
 import { natsAuthEnvShape } from './nats.js';
+import type { NatsTransportOptions } from '@atrium/nats-trpc';
+import type { Metrics } from './metrics.js';
 
 /** Settings of every process on the bus: the gateway and each service. */
 export const busEnvShape = {
@@ -12,10 +14,24 @@ export const busEnvShape = {
   ...signingKeyEnvShape,
 };
 
-/** Settings of every process that calls services: the deadline of each call. */
+/** Settings of every process that calls services: the deadline of each call, and of each attempt. */
 export const callerEnvShape = {
   NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** An unanswered query (or keyed mutation) is sent again after this long; see docs/operations.md. */
+  NATS_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().positive().default(1000),
 };
+
+/** The transport options a caller's configuration gives: deadline, attempt budget, retries counted. */
+export function callerTransportOptions(
+  config: { NATS_REQUEST_TIMEOUT_MS: number; NATS_ATTEMPT_TIMEOUT_MS: number },
+  metrics?: Pick<Metrics, 'callRetries'>,
+): Pick<NatsTransportOptions, 'timeoutMs' | 'attemptMs' | 'onRetry'> {
+  return {
+    timeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+    attemptMs: config.NATS_ATTEMPT_TIMEOUT_MS,
+    onRetry: metrics ? (call, reason) => metrics.callRetries.inc({ service: call.service, operation: call.path, reason }) : undefined,
+  };
+}
 
 /** Settings every service reads; each app's env.ts adds its own. */
 export const serviceEnvShape = {

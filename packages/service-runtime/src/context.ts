@@ -64,7 +64,7 @@ export interface ServiceContextParts {
 export function createServiceContext(parts: ServiceContextParts): ServiceContext {
   const onCommit: (() => void)[] = [];
   const onEnd: (() => Promise<void>)[] = [];
-  const events = createEventRecorder(parts.em, parts.relay, parts.broadcast);
+  const events = createEventRecorder(parts.em, parts.relay, parts.broadcast, parts.meta);
   onCommit.push(() => events.afterSuccess());
   let services: ServiceClients | undefined;
   return {

@@ -21,7 +21,7 @@ export * from './log-errors.js';
 export * from './keys.js';
 export * from './bus.js';
 export * from './idempotency/index.js';
-export * from './event-consumer.js';
+export * from './events/index.js';
 export * from './uploads/index.js';
 export * from './metrics.js';
 export * from './orm-errors.js';

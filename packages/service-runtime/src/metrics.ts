@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 
 /** Seconds: from a cached read (a few ms) to a call at its deadline. */
@@ -27,8 +27,18 @@ export interface Metrics {
   serviceCalls: Histogram<'service' | 'operation' | 'outcome'>;
   /** Callers: calls made over the transport, by target service, operation and outcome. */
   outgoingCalls: Histogram<'service' | 'operation' | 'outcome'>;
+  /**
+   * Callers: copies of calls sent again (`unanswered`: an attempt budget passed without an
+   * answer; `no-responders`: no instance was subscribed). A steady rate of `unanswered` with no
+   * instance lost means the budget is below the service's real latency.
+   */
+  callRetries: Counter<'service' | 'operation' | 'reason'>;
   /** Reports a service's outbox on every scrape. */
   observeOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
+  /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `dead_letter`). */
+  eventsHandled: Counter<'service' | 'consumer' | 'outcome'>;
+  /** Reports a service's dead letters per consumer on every scrape (they stay until a person acts). */
+  observeDeadLetters(service: string, counts: () => Promise<Record<string, number>>): void;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -60,8 +70,30 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       }
     },
   });
+  const deadLetters = new Map<string, () => Promise<Record<string, number>>>();
+  new Gauge({
+    name: 'atrium_event_dead_letters',
+    help: 'Events a consumer gave up on (event_dead_letters rows), by service and consumer',
+    labelNames: ['service', 'consumer'],
+    registers: [registry],
+    async collect() {
+      for (const [service, counts] of deadLetters) {
+        const byConsumer = await counts().catch(() => undefined);
+        for (const [consumer, count] of Object.entries(byConsumer ?? {})) this.set({ service, consumer }, count);
+      }
+    },
+  });
   return {
     registry,
+    eventsHandled: new Counter({
+      name: 'atrium_events_handled_total',
+      help: 'Event deliveries handled by a consumer, by outcome (ok, duplicate, retry, dead_letter)',
+      labelNames: ['service', 'consumer', 'outcome'],
+      registers: [registry],
+    }),
+    observeDeadLetters(service, counts) {
+      deadLetters.set(service, counts);
+    },
     httpRequests: new Histogram({
       name: 'atrium_http_request_duration_seconds',
       help: 'HTTP requests served by the gateway, by operation, method and status',
@@ -83,6 +115,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       buckets: BUCKETS,
       registers: [registry],
     }),
+    callRetries: new Counter({
+      name: 'atrium_outgoing_call_retries_total',
+      help: 'Copies of calls sent again, by service, operation and reason (unanswered, no-responders)',
+      labelNames: ['service', 'operation', 'reason'],
+      registers: [registry],
+    }),
     observeOutbox(service, counts) {
       outboxes.set(service, counts);
     },
@@ -96,19 +134,35 @@ export function outcomeOf(error: unknown): string {
 }
 
 /**
- * A small HTTP listener answering `GET /metrics` (and nothing else), for processes that have no
- * HTTP server of their own: the services. Resolves once listening.
+ * A small HTTP listener for processes that have no HTTP server of their own, the services:
+ * `GET /metrics`, and the probes an orchestrator needs — `/healthz` (the process runs) and
+ * `/readyz` (200 while `ready()` says it takes calls, 503 before and once it is stopping).
+ * Resolves once listening.
  */
-export async function serveMetrics(metrics: Metrics, port: number, host = '0.0.0.0'): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  host = '0.0.0.0',
+  ready: () => boolean = () => true,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+    const path = request.url?.split('?')[0];
+    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.method !== 'GET') {
       response.writeHead(404).end();
-      return;
+    } else if (path === '/healthz') {
+      json(200, { status: 'ok' });
+    } else if (path === '/readyz') {
+      if (ready()) json(200, { status: 'ready' });
+      else json(503, { status: 'not ready' });
+    } else if (path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => response.writeHead(500).end(),
+      );
+    } else {
+      response.writeHead(404).end();
     }
-    metrics.registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      () => response.writeHead(500).end(),
-    );
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
   return {

@@ -47,6 +47,13 @@ export function afterCursor(cursor: string | undefined) {
   return { $or: [{ createdAt: { $gt: createdAt } }, { createdAt, id: { $gt: id } }] };
 }
 
+/** The filter for rows strictly before the cursor in (createdAt, id) order: lists read newest first. */
+export function beforeCursor(cursor: string | undefined) {
+  if (!cursor) return {};
+  const { createdAt, id } = decodeCursor(cursor);
+  return { $or: [{ createdAt: { $lt: createdAt } }, { createdAt, id: { $lt: id } }] };
+}
+
 /** Rows were fetched with `limit + 1`; the extra one only says whether a next page exists. */
 export function toPage<Row extends CursorPosition, Item>(rows: Row[], limit: number, toItem: (row: Row) => Item) {
   const pageRows = rows.slice(0, limit);

@@ -4,6 +4,7 @@ import type { ServiceBus } from './bus.js';
 import { loadAppKeys } from './keys.js';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { callerTransportOptions } from './config.js';
 import { createLogger } from './logger.js';
 import type { Logger, LOG_LEVELS } from './logger.js';
 import { createMetrics, observedTransport, serveMetrics } from './metrics.js';
@@ -17,6 +18,7 @@ export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
   NATS_REQUEST_TIMEOUT_MS: number;
+  NATS_ATTEMPT_TIMEOUT_MS: number;
   METRICS_PORT: number;
   ATRIUM_SIGNING_KEY: string;
   ATRIUM_SIGNING_KEY_ID: string;
@@ -25,9 +27,9 @@ export interface ServiceProcessConfig extends NatsAuthConfig {
 
 /**
  * The life of a deployed service process: read its configuration, connect to NATS, start the
- * service (database, migrations, router), serve it in its queue group, and on SIGTERM answer
- * the calls already taken before closing the database. A failure to start is one line and
- * exit code 1.
+ * service (database, migrations, router), serve it in its queue group, and on SIGTERM turn
+ * unready, leave the queue group, answer the calls already taken, then close the database.
+ * A failure to start is one line and exit code 1.
  */
 export async function runServiceProcess<C extends ServiceProcessConfig>(
   name: ServiceName,
@@ -40,24 +42,29 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
     const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name, config);
     const metrics = createMetrics({ processMetrics: true });
-    const transport = createNatsTransport(nc, { timeoutMs: config.NATS_REQUEST_TIMEOUT_MS, signer: keys.signer });
+    const transport = createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer: keys.signer });
     const bus = { keys, transport: observedTransport(transport, metrics), metrics };
     const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log, bus }).catch(async (error: unknown) => {
       await nc.close();
       throw error;
     });
+    // Ready (GET /readyz on METRICS_PORT) once the subscription is in place, until stopping begins.
+    let ready = false;
+    const metricsServer = config.METRICS_PORT ? await serveMetrics(metrics, config.METRICS_PORT, undefined, () => ready) : undefined;
     const served = await serveOverNats(nc, service);
-    const metricsServer = config.METRICS_PORT ? await serveMetrics(metrics, config.METRICS_PORT) : undefined;
+    ready = true;
     log.info({ metricsPort: metricsServer?.port }, `${name} service ready`);
     return {
       log,
       async stop() {
-        await metricsServer?.close();
-        // Stop taking calls and answer the ones taken; stop the service (its outbox relay still
-        // needs NATS to finish a batch, its database closes); then let go of NATS.
+        ready = false;
+        // Leave the queue group, so NATS hands new calls to the other instances, and answer every
+        // call already taken; stop the service (its outbox relay still needs NATS to finish a
+        // batch, its database closes); then let go of NATS. The probes and metrics go last.
         await served.drain();
         await service.close();
         await nc.drain();
+        await metricsServer?.close();
       },
     };
   });

@@ -49,6 +49,7 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
         deadline: received.deadline,
         assertion: received.assertion,
         idempotencyKey: received.idempotencyKey,
+        attempt: received.attempt,
       };
       if (received.assertion) {
         try {

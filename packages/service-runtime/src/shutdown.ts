@@ -1,10 +1,19 @@
 import type { Logger } from './logger.js';
 
-/** Runs `close` once on SIGINT/SIGTERM, says so when done, then exits; a second signal exits at once. */
+/**
+ * Runs `close` once on SIGINT/SIGTERM, says so when done, then exits. A second Ctrl+C (SIGINT)
+ * exits at once; a repeated SIGTERM is ignored: orchestrators and process managers send it
+ * again (a signal to the process group, then one forwarded by a wrapper), and exiting on it
+ * would cut off the calls the first one is finishing.
+ */
 export function onShutdown(log: Logger, close: () => Promise<void>): void {
   let closing = false;
   const handle = (signal: NodeJS.Signals) => {
-    if (closing) process.exit(1);
+    if (closing) {
+      if (signal === 'SIGINT') process.exit(1);
+      log.info(`already stopping (${signal} again)`);
+      return;
+    }
     closing = true;
     log.info(`stopping (${signal})`);
     close()
@@ -17,6 +26,6 @@ export function onShutdown(log: Logger, close: () => Promise<void>): void {
         process.exit(1);
       });
   };
-  process.once('SIGINT', handle);
-  process.once('SIGTERM', handle);
+  process.on('SIGINT', handle);
+  process.on('SIGTERM', handle);
 }

@@ -31,4 +31,24 @@ describe('a service process\'s /metrics listener', () => {
       await server.close();
     }
   });
+
+  it('answers the probes: /healthz always, /readyz 200 only while the process says it takes calls', async () => {
+    let ready = false;
+    const server = await serveMetrics(createMetrics(), 0, '127.0.0.1', () => ready);
+    const probe = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
+      return { status: response.status, body: await response.json() };
+    };
+    try {
+      expect(await probe('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await probe('/readyz')).toEqual({ status: 503, body: { status: 'not ready' } });
+      ready = true;
+      expect(await probe('/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
+      // Stopping: unready first, while the calls already taken are still being answered.
+      ready = false;
+      expect(await probe('/readyz')).toEqual({ status: 503, body: { status: 'not ready' } });
+    } finally {
+      await server.close();
+    }
+  });
 });

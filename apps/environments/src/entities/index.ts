@@ -1,3 +1,4 @@
+import { DeadLetter, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
 import { Environment } from './environment.entity.js';
 import { Variable } from './variable.entity.js';
 
@@ -5,4 +6,5 @@ export { Environment, Variable };
 export type { IEnvironment } from './environment.entity.js';
 export type { IVariable } from './variable.entity.js';
 
-export const entities = [Environment, Variable];
+/** The outbox and the event consumer's tables (from service-runtime) live in this service's schema too. */
+export const entities = [Environment, Variable, OutboxEvent, ProcessedEvent, DeadLetter];

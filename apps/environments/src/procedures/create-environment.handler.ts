@@ -22,5 +22,8 @@ export const createEnvironment = (): Handler<'environments', 'create'> => async 
     if (error instanceof UniqueConstraintViolationException) throw nameTaken(input.name);
     throw error;
   }
+  // After the flush, which gave the environment its id.
+  const { id, name } = environment;
+  ctx.events.record('environments.v1.created', { project_id: input.projectId, environment_id: id, name, cloned_from: null });
   return toEnvironmentDto(environment);
 };

@@ -10,14 +10,18 @@ import { ENVIRONMENTS_SCHEMA } from '../schema.js';
  */
 export const deleteEnvironment = (): Handler<'environments', 'delete'> => async (input, ctx) => {
   const force = input.force === 'true';
-  const deleted = await ctx.em.execute<{ id: string }[]>(
+  const deleted = await ctx.em.execute<{ id: string; name: string }[]>(
     `delete from "${ENVIRONMENTS_SCHEMA}".environments e
       where e.id = ? and e.project_id = ? and not e.is_default
         and (? or not exists (select 1 from "${ENVIRONMENTS_SCHEMA}".variables v where v.environment_id = e.id))
-      returning e.id`,
+      returning e.id, e.name`,
     [input.envId, input.projectId, force],
   );
-  if (deleted.length > 0) return;
+  const [gone] = deleted;
+  if (gone) {
+    ctx.events.record('environments.v1.deleted', { project_id: input.projectId, environment_id: gone.id, name: gone.name });
+    return;
+  }
   const environment = await findEnvironment(ctx.em, input.projectId, input.envId);
   if (environment.isDefault) throw conflict('The default environment cannot be deleted: make another environment the default first');
   throw conflict('This environment still has variables: delete them first, or pass force=true to delete them with it');

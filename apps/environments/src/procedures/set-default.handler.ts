@@ -15,7 +15,7 @@ export const setDefaultEnvironment = (): Handler<'environments', 'setDefault'> =
   ctx.em.transactional(async (em) => {
     await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`environments:default:${input.projectId}`]);
     const now = new Date();
-    await em.execute(`update ${table} set is_default = false, updated_at = ? where project_id = ? and is_default and id <> ?`, [
+    const [previous] = await em.execute<{ id: string }[]>(`update ${table} set is_default = false, updated_at = ? where project_id = ? and is_default and id <> ? returning id`, [
       now,
       input.projectId,
       input.envId,
@@ -27,5 +27,11 @@ export const setDefaultEnvironment = (): Handler<'environments', 'setDefault'> =
     );
     // Not in this project: throwing rolls the first update back, the old default stays.
     if (!row) throw environmentNotFound();
-    return toEnvironmentDto(em.map(Environment, row));
+    const environment = em.map(Environment, row);
+    // Setting the default it already is changes nothing, and says nothing.
+    if (previous) {
+      const change = { project_id: input.projectId, environment_id: environment.id, name: environment.name, previous_environment_id: previous.id };
+      ctx.events.record('environments.v1.default_changed', change);
+    }
+    return toEnvironmentDto(environment);
   });

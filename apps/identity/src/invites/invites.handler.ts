@@ -53,6 +53,7 @@ export const createInvite =
       if (error instanceof UniqueConstraintViolationException) throw conflict('That e-mail already has a pending invite to this project');
       throw error;
     }
+    ctx.events.record('identity.v1.invite_created', { project_id: invite.projectId, invite_id: invite.id, email: invite.email, role: invite.role });
     const acceptUrl = deps.acceptUrl(token);
     // Until e-mail delivery exists, the link reaches the inviter's operator through the log.
     ctx.log.info({ inviteId: invite.id, projectId: invite.projectId, acceptUrl }, 'invite created: send this link to the invitee');
@@ -65,4 +66,5 @@ export const cancelInvite = (): Handler<'invites', 'delete'> => async (input, ct
   if (!invite) throw notFound('Invite');
   const cancelled = await ctx.em.nativeUpdate(Invite, { id: invite.id, status: 'pending' }, { status: 'cancelled', updatedAt: new Date() });
   if (!cancelled) throw conflict(`This invite is already ${invite.status}`);
+  ctx.events.record('identity.v1.invite_cancelled', { project_id: invite.projectId, invite_id: invite.id, email: invite.email });
 };

@@ -1,10 +1,12 @@
-import { IdempotencyRecord, OutboxEvent } from '@atrium/service-runtime';
+import { DeadLetter, IdempotencyRecord, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
+import { AuditEvent } from './audit-event.entity.js';
 import { Member } from './member.entity.js';
 import { Project } from './project.entity.js';
 
-export { Member, Project };
+export { AuditEvent, Member, Project };
+export type { IAuditEvent } from './audit-event.entity.js';
 export type { IMember } from './member.entity.js';
 export type { IProject } from './project.entity.js';
 
-/** The outbox and the idempotency records (from service-runtime) live in this service's schema too. */
-export const entities = [Project, Member, OutboxEvent, IdempotencyRecord];
+/** The outbox, the idempotency records and the event consumer's tables (from service-runtime) live in this service's schema too. */
+export const entities = [Project, Member, AuditEvent, OutboxEvent, IdempotencyRecord, ProcessedEvent, DeadLetter];

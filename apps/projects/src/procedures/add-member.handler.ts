@@ -19,6 +19,7 @@ export const addMember = (): Handler<'members', 'add'> => async (input, ctx) => 
     if (error instanceof UniqueConstraintViolationException) throw conflict('That user is already a member of this project');
     throw error;
   }
+  ctx.events.record('projects.v1.member_added', { project_id: project.id, member_id: member.id, user_id: user.id, role: member.role });
   announceMembershipChange(ctx, project.id, user.id);
   return toMemberDto(member, user);
 };

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { PROJECT_CREATED } from '@atrium/contract';
-import type { ProjectCreated } from '@atrium/contract';
 import { callerId, conflict } from '@atrium/service-runtime';
 import { Member, Project } from '../entities/index.js';
 import type { Handler } from '../deps.js';
@@ -30,8 +28,7 @@ export const createProject = (): Handler<'projects', 'create'> => async (input, 
     autoErrorTrackingEnabled: input.auto_error_tracking_enabled ?? false,
   });
   ctx.em.create(Member, { project, userId, role: 'owner' });
-  const event: ProjectCreated = { project_id: project.id, name: project.name, created_by: userId };
-  ctx.events.record(PROJECT_CREATED, event);
+  ctx.events.record('projects.v1.created', { project_id: project.id, name: project.name });
   try {
     await ctx.em.flush();
   } catch (error) {

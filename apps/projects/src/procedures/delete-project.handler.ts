@@ -1,6 +1,4 @@
-import { PROJECT_DELETED } from '@atrium/contract';
-import type { ProjectDeleted } from '@atrium/contract';
-import { callerId, deleteExisting, grantOf } from '@atrium/service-runtime';
+import { deleteExisting, grantOf } from '@atrium/service-runtime';
 import { Project } from '../entities/index.js';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { removeIconObject } from '../icon-objects.js';
@@ -19,12 +17,10 @@ import type { Membership } from '../membership.repository.js';
 export const deleteProject =
   (deps: ProjectsDeps): Handler<'projects', 'delete'> =>
   async (_input, ctx) => {
-    const userId = callerId(ctx);
     const { project } = grantOf<Membership>(ctx);
     const iconPath = await lockIconPath(ctx.em, project.id);
     await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
-    const event: ProjectDeleted = { project_id: project.id, name: project.name, deleted_by: userId };
-    ctx.events.record(PROJECT_DELETED, event);
+    ctx.events.record('projects.v1.deleted', { project_id: project.id, name: project.name });
     // Once committed: every service caching roles in it forgets them, and the icon object goes.
     announceMembershipChange(ctx, project.id);
     ctx.afterCommit(() => void removeIconObject(deps.uploads, iconPath, ctx.log));

@@ -36,7 +36,10 @@ export const ensureMember = (): Handler<'memberships', 'ensure'> => async (input
         [input.project_id, userId],
       );
   if (!row) throw notFound('Project');
-  if (row.created) announceMembershipChange(ctx, input.project_id, userId);
+  if (row.created) {
+    ctx.events.record('projects.v1.member_added', { project_id: input.project_id, member_id: row.id, user_id: userId, role: row.role });
+    announceMembershipChange(ctx, input.project_id, userId);
+  }
   return {
     id: row.id,
     project_id: row.project_id,

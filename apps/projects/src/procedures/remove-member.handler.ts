@@ -20,5 +20,6 @@ export const removeMember = (): Handler<'members', 'delete'> => async (input, ct
     if (member.role === 'owner') throw new DomainError('FORBIDDEN', 'The owner cannot be removed');
   }
   await removeMembership(ctx.em, member);
+  ctx.events.record('projects.v1.member_removed', { project_id: input.id, member_id: member.id, user_id: member.userId, role: member.role });
   announceMembershipChange(ctx, input.id, member.userId);
 };

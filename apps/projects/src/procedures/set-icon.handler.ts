@@ -15,6 +15,7 @@ export const setIcon =
     const change = await replaceIconPath(ctx.em, input.id, input.icon_path);
     // Deleted since the role check: the gateway removes the object it stored.
     if (!change) throw notFound('Project');
+    ctx.events.record('projects.v1.updated', { project_id: input.id, name: change.project.name, fields: ['icon_path'] });
     if (change.previous !== input.icon_path) await removeIconObject(deps.uploads, change.previous, ctx.log);
     return toProjectDto(change.project);
   };

@@ -13,7 +13,12 @@ export const updateMember = (): Handler<'members', 'update'> => async (input, ct
     if (grant.role !== 'owner') throw new DomainError('FORBIDDEN', "An admin cannot change the owner's membership");
     throw conflict("The owner's role changes only by transferring ownership (POST /projects/{id}/transfer)");
   }
+  const previousRole = member.role;
   await setMemberRole(ctx.em, member, input.role);
+  if (previousRole !== input.role) {
+    const change = { project_id: input.id, member_id: member.id, user_id: member.userId, role: input.role, previous_role: previousRole };
+    ctx.events.record('projects.v1.member_role_changed', change);
+  }
   announceMembershipChange(ctx, input.id, member.userId);
   const profiles = await profilesOf(ctx, [member.userId]);
   return toMemberDto(member, profiles.get(member.userId));

@@ -54,7 +54,10 @@ export const myInviteSchema = inviteSchema
   .meta({ id: 'MyInvite' });
 
 export const inviteTokenParams = {
-  token: z.string().min(1).max(256).meta({ description: 'The token from the invite link' }),
+  // No length limit: any string is hashed and looked up, so a token of the wrong length is a 404
+  // like every other wrong token, never a 400 telling a guesser what a real one looks like.
+  // The HTTP request line (16 KiB) and the bus's message size bound it.
+  token: z.string().min(1).meta({ description: 'The token from the invite link' }),
 };
 
 export const createInviteInput = z

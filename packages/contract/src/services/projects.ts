@@ -9,6 +9,7 @@ import {
   updateProjectInput,
 } from '../schemas/project.js';
 import { uuidSchema } from '../schemas/common.js';
+import { listProjectEventsInput, projectEventPage } from '../schemas/audit.js';
 import { authorizeIconInput, deleteIconInput, iconUploadForm, setIconInput, ICON_MAX_BYTES } from '../schemas/icon.js';
 import { projectContextInput, projectContextOutput } from '../schemas/invite.js';
 import {
@@ -88,6 +89,24 @@ export const projectsContract = defineService('projects', {
         description: 'Owner only. The new owner must already be a member (409 otherwise); you become admin. Atomic: the project has exactly one owner at every instant. Answers the first page of the member list.',
         tags: ['Members'],
         errors: ['CONFLICT'],
+      },
+    }),
+  },
+  events: {
+    list: query({
+      input: listProjectEventsInput,
+      output: projectEventPage,
+      list: true,
+      access: { action: 'project.audit', projectId: 'id' },
+      rest: {
+        method: 'GET',
+        path: '/projects/{id}/events',
+        status: 200,
+        auth: 'user',
+        summary: "The project's audit trail",
+        description:
+          'Admin or owner. Every change to the project, its members, invites, environments and variables (key names only), newest first: what happened, who did it, when, and from which request. `type` keeps one kind of event.',
+        tags: ['Projects'],
       },
     }),
   },

@@ -36,12 +36,43 @@ function decrypt(stored: string, key: Buffer): unknown {
   return JSON.parse(plain);
 }
 
+/** PostgreSQL's "lock_not_available": `lock_timeout` ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Takes the scope's transaction-scoped advisory lock. A client's repeat while the first call
+ * still runs is refused at once (409). A copy the transport sent again (`meta.attempt`, the
+ * same request) waits instead, until its deadline: the first copy is either still running on a
+ * slow instance — it commits and this one replays its answer — or was lost with its instance,
+ * whose connection closing releases the lock.
+ */
+async function lockScope(ctx: ServiceContext, scope: string): Promise<boolean> {
+  const { em } = ctx;
+  const { attempt, deadline } = ctx.meta;
+  if (attempt === undefined || deadline === undefined) {
+    const [lock] = await em.execute<{ taken: boolean }[]>('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as taken', [scope]);
+    return lock?.taken === true;
+  }
+  const waitMs = Math.ceil(deadline - Date.now());
+  if (waitMs <= 0) return false;
+  await em.execute(`set local lock_timeout = ${waitMs}`);
+  try {
+    await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [scope]);
+  } catch (error) {
+    const { code, sqlState } = error as { code?: string; sqlState?: string };
+    if (code === LOCK_NOT_AVAILABLE || sqlState === LOCK_NOT_AVAILABLE) return false;
+    throw error;
+  }
+  await em.execute('set local lock_timeout to default');
+  return true;
+}
+
 /**
  * Runs a creating call at most once per (caller, operation, Idempotency-Key), inside the
  * call's transaction (`runInTransaction`):
  *
  * - a transaction-scoped advisory lock on the scope marks the call as running; a repeat that
- *   cannot take it while the first still runs is a 409;
+ *   cannot take it while the first still runs is a 409 (a transport's retry waits, `lockScope`);
  * - a repeat within 24 h with the same request gets the first answer back (the service's
  *   output, so the gateway answers the same status and body); with a different request, 422;
  * - the answer is stored in the same transaction as the handler's changes, so either both
@@ -58,10 +89,7 @@ export async function runIdempotently<T>(
 ): Promise<T> {
   const { em } = ctx;
   const secrets = secretsOf(ctx.meta.caller?.userId ?? 'anonymous', operation, key);
-  const [lock] = await em.execute<{ taken: boolean }[]>('select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as taken', [
-    secrets.scope,
-  ]);
-  if (!lock?.taken) {
+  if (!(await lockScope(ctx, secrets.scope))) {
     throw new DomainError('CONFLICT', 'A request with this Idempotency-Key is still being processed; retry later');
   }
   const fingerprint = createHmac('sha256', secrets.fingerprintKey).update(JSON.stringify(input ?? null)).digest('hex');

@@ -1,11 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Broadcast } from '@atrium/nats-trpc';
+import { DOMAIN_EVENTS } from '@atrium/contract';
+import type { DomainEvent, EventData, EventType } from '@atrium/contract';
+import type { Broadcast, CallMeta } from '@atrium/nats-trpc';
 import { OutboxEvent } from './outbox.entity.js';
 import type { OutboxRelay } from './relay.js';
 
 /** How a handler emits an event: recorded in its EntityManager, so it commits with the change. */
 export interface EventRecorder {
-  record(type: string, payload: Record<string, unknown>): void;
+  /**
+   * Writes `evt.<type>` in the call's envelope (a new event id, the time, the calling user as
+   * actor, the request id) to the outbox, in the handler's transaction: it is published if and
+   * only if the change commits. Returns the envelope.
+   */
+  record<T extends EventType>(type: T, data: EventData<T>): DomainEvent<T>;
   /**
    * A notification (`ntf.` subject) to every instance of every service, published only once the
    * handler succeeded — after its commit, so a listener that reacts by reading sees the change.
@@ -15,14 +23,30 @@ export interface EventRecorder {
   afterSuccess(): void;
 }
 
-export function createEventRecorder(em: EntityManager, relay: OutboxRelay | undefined, broadcast?: Broadcast): EventRecorder {
+/** The envelope of an event made by a call (`meta`) or, without one, by the service itself. */
+export function eventEnvelope<T extends EventType>(type: T, data: EventData<T>, meta?: Pick<CallMeta, 'requestId' | 'caller'>): DomainEvent<T> {
+  return {
+    id: randomUUID(),
+    type,
+    occurred_at: new Date().toISOString(),
+    actor: meta?.caller?.userId ?? null,
+    request_id: meta?.requestId ?? null,
+    data,
+  };
+}
+
+export function createEventRecorder(em: EntityManager, relay: OutboxRelay | undefined, broadcast?: Broadcast, meta?: CallMeta): EventRecorder {
   let recorded = false;
   const notifications: [string, Record<string, unknown>][] = [];
   return {
-    record(type, payload) {
+    record<T extends EventType>(type: T, data: EventData<T>) {
       if (!relay) throw new Error(`No outbox is configured for this service (event ${type})`);
-      em.create(OutboxEvent, { type, payload, publishedAt: null });
+      // Checked here, so a malformed event fails its change instead of reaching every consumer.
+      const envelope = eventEnvelope(type, DOMAIN_EVENTS[type].parse(data) as EventData<T>, meta);
+      // The row id is the event id: JetStream's message id, and what consumers dedupe on.
+      em.create(OutboxEvent, { id: envelope.id, type, payload: envelope, publishedAt: null });
       recorded = true;
+      return envelope;
     },
     notify(subject, payload) {
       if (!broadcast) throw new Error(`No broadcast is configured for this service (notification ${subject})`);

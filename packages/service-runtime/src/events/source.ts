@@ -1,0 +1,168 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { ConsumerConfig } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Broadcast } from '@atrium/nats-trpc';
+import type { Logger } from '../logger.js';
+import type { EventStreamOptions } from '../outbox/sinks.js';
+
+/** One delivery of one message: its subject's event type, its body, and which delivery this is (1 first). */
+export interface Delivery {
+  type: string;
+  subject: string;
+  body: unknown;
+  deliveryCount: number;
+}
+
+/**
+ * What became of a delivery: `ack` (handled, or nothing to do: never again), `retry` after a
+ * delay, or `drop` (dead-lettered by the consumer: never again either).
+ */
+export type DeliveryOutcome = { ack: true } | { retryInMs: number } | { drop: true };
+
+export interface EventSubscription {
+  stop(): Promise<void>;
+}
+
+/** Where a service receives events from: JetStream, or the in-process bus in the embedded mode. */
+export interface EventSource {
+  /**
+   * Delivers the events of `types` (`projects.v1.created`, …) to `handle`, one at a time.
+   * `name` names the durable consumer: every instance of a service shares it, so each event is
+   * handled by one instance, and what arrived while the service was down waits for it.
+   */
+  consume(name: string, types: readonly string[], handle: (delivery: Delivery) => Promise<DeliveryOutcome>): Promise<EventSubscription>;
+}
+
+/**
+ * A delivery that is neither acknowledged nor refused (its instance died mid-handler) comes
+ * again after this long. A handler taking longer may see it twice: the consumer dedupes.
+ */
+const ACK_WAIT_MS = 10_000;
+const nanos = (ms: number) => ms * 1_000_000;
+
+/**
+ * The filter of a consumer of `subjects`. One subject goes in `filter_subject` (servers before
+ * 2.10 know no `filter_subjects`); several share the narrowest wildcard covering them — the
+ * owning service's events, or all — and the consumer acknowledges the types it did not ask for.
+ */
+function filterOf(namespace: string, types: readonly string[]): string {
+  if (types.length === 1) return `${namespace}.${types[0]}`;
+  const owners = new Set(types.map((type) => type.split('.')[0]));
+  return owners.size === 1 ? `${namespace}.${[...owners][0]}.>` : `${namespace}.>`;
+}
+
+/**
+ * A JetStream durable pull consumer (created, or updated to the filter asked for), explicitly
+ * acknowledged after the handler's commit; a retry is a `nak` with the delay asked for, so a
+ * failing event never holds up the others, and a dropped one is terminated.
+ */
+export function jetStreamEventSource(nc: NatsConnection, stream: EventStreamOptions, log: Logger): EventSource {
+  return {
+    async consume(name, types, handle) {
+      const manager = await jetstreamManager(nc);
+      const filter = filterOf(stream.namespace, types);
+      const config: Partial<ConsumerConfig> = {
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(ACK_WAIT_MS),
+        filter_subject: filter,
+      };
+      const existing = await manager.consumers.info(stream.stream, name).catch(() => undefined);
+      if (!existing) {
+        await manager.consumers.add(stream.stream, config).catch(async (error: unknown) => {
+          // Another instance made it meanwhile: fine; anything else is not.
+          await manager.consumers.info(stream.stream, name).catch(() => {
+            throw error;
+          });
+        });
+      } else if (existing.config.filter_subject !== filter || existing.config.ack_wait !== config.ack_wait) {
+        // An older version with other types: bring it up to date.
+        await manager.consumers.update(stream.stream, name, { filter_subject: filter, ack_wait: config.ack_wait });
+      }
+      const consumer = await jetstream(nc).consumers.get(stream.stream, name);
+      const messages = await consumer.consume({ max_messages: 64 });
+      const prefix = `${stream.namespace}.`;
+      const done = (async () => {
+        for await (const message of messages) {
+          const delivery = { type: message.subject.slice(prefix.length), subject: message.subject, deliveryCount: message.info.deliveryCount };
+          let outcome: DeliveryOutcome;
+          try {
+            outcome = await handle({ ...delivery, body: parseJson(message.data) });
+          } catch (error) {
+            // The consumer settles every delivery itself; this is its database being gone, say.
+            log.warn({ err: error, consumer: name, subject: message.subject }, 'event delivery failed: will retry');
+            outcome = { retryInMs: 1000 };
+          }
+          if ('ack' in outcome) message.ack();
+          else if ('drop' in outcome) message.term();
+          else message.nak(outcome.retryInMs);
+        }
+      })();
+      return {
+        async stop() {
+          await messages.close();
+          await done;
+        },
+      };
+    },
+  };
+}
+
+/** The body as JSON, or the text it is when it is not (the consumer dead-letters it). */
+function parseJson(data: Uint8Array): unknown {
+  const text = new TextDecoder().decode(data);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The embedded one-process mode's stand-in: events from the in-process bus (see
+ * `createLocalSink`), handled as they are published, with the same outcomes: a retry waits its
+ * delay in process, `deliveryCount` counting up, until acknowledged or dropped.
+ */
+export function localEventSource(broadcast: Broadcast, namespace: string, log: Logger): EventSource {
+  return {
+    async consume(name, types, handle) {
+      const pending = new Set<Promise<void>>();
+      const stopping = new AbortController();
+      // A retry's wait ends early when the service stops (the event is not durable here anyway).
+      const wait = (ms: number) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          const early = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          stopping.signal.addEventListener('abort', early, { once: true });
+        });
+      const deliver = async (type: string, body: unknown) => {
+        const subject = `${namespace}.${type}`;
+        for (let deliveryCount = 1; !stopping.signal.aborted; deliveryCount++) {
+          const outcome = await handle({ type, subject, body, deliveryCount }).catch((error: unknown): DeliveryOutcome => {
+            log.warn({ err: error, consumer: name, subject }, 'event delivery failed: will retry');
+            return { retryInMs: 1000 };
+          });
+          if (!('retryInMs' in outcome)) return;
+          await wait(outcome.retryInMs);
+        }
+      };
+      const unsubscribes = types.map((type) =>
+        broadcast.subscribe(`${namespace}.${type}`, (body) => {
+          const delivery = deliver(type, body).finally(() => pending.delete(delivery));
+          pending.add(delivery);
+        }),
+      );
+      return {
+        async stop() {
+          stopping.abort();
+          for (const unsubscribe of unsubscribes) unsubscribe();
+          await Promise.all(pending);
+        },
+      };
+    },
+  };
+}
