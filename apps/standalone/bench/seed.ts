@@ -33,7 +33,7 @@ async function api<T>(base: string, method: string, path: string, body: unknown,
   return ((await response.json()) as { data: T }).data;
 }
 
-const register = (base: string) =>
+const register = (base: string) => () =>
   api<{ token: string; user: { id: string } }>(base, 'POST', '/auth/register', {
     email: `bench-${randomUUID()}@example.com`,
     password: 'benchmark-password',
@@ -58,7 +58,11 @@ async function bulkProjects(db: pg.Client, userId: string, count: number, prefix
 }
 
 export async function seed(base: string, databaseUrl: string): Promise<Seeded> {
-  const [big, small, ...members] = await Promise.all(Array.from({ length: 6 }, () => register(base)));
+  // One at a time: each hashes a password (scrypt), and six at once on a busy 2-core machine
+  // can outlast identity's call deadline.
+  const users: Awaited<ReturnType<ReturnType<typeof register>>>[] = [];
+  for (let i = 0; i < 6; i += 1) users.push(await register(base)());
+  const [big, small, ...members] = users;
   const project = await api<{ id: string }>(base, 'POST', '/projects', { name: `bench-${randomUUID().slice(0, 8)}`, color: '#3B82F6' }, big!.token);
   for (const name of ['staging', 'development', 'preview', 'testing']) {
     await api(base, 'POST', `/projects/${project.id}/environments`, { name, type: name }, big!.token);
