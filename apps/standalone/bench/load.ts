@@ -1,140 +1,184 @@
 /**
- * `pnpm bench`: the full stack as deployed — identity, projects, environments and the gateway
- * each in its own process, talking over NATS to PostgreSQL — under a short load from
- * autocannon (32 connections). Prints requests/s, p50/p99 latency and ratios between the
- * layers. Uses DATABASE_URL / NATS_URL when set, else private embedded ones.
+ * `pnpm bench`: Atrium as deployed — identity, projects, environments and the gateway, each its
+ * own process, over NATS and PostgreSQL — side by side with the hand-written baseline
+ * (bench/baseline.ts) and the one-process mode, on the same data, under autocannon.
+ * Prints per operation req/s, p50/p99, errors, CPU µs per request of every process and the
+ * ratios to the baseline; start-up times and peak memory; writes bench/results/<time>.json.
+ * Uses the built apps (`pnpm bench` builds first). Linux only (/proc).
  *
- *   BENCH_SECONDS=10 BENCH_CONNECTIONS=32 pnpm bench
+ *   BENCH_SECONDS=5 BENCH_CONNECTIONS=1,32,128 BENCH_OPERATIONS=get,list-first
+ *   BENCH_SYSTEMS=atrium,baseline,embedded BENCH_STARTUP=0 BENCH_PROFILE=1 pnpm bench
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { connect } from '@nats-io/transport-node';
-import { createNatsTransport } from '@atrium/nats-trpc';
-import { createTestDatabase, freePort, startTestInfra } from '@atrium/test-kit';
-import { generateKeyEnvironment, loadAppKeys } from '@atrium/service-runtime';
-import { busAuth } from '@atrium/local-infra';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { busAuth, createTestDatabase, freePort, startTestInfra } from '@atrium/local-infra';
+import { generateKeyEnvironment } from '@atrium/service-runtime';
+import { WORKSPACE_ROOT, appDir, launchNode, waitFor } from './launch.js';
+import type { Launched } from './launch.js';
+import { OPERATIONS, measure } from './measure.js';
+import type { Figures, System } from './measure.js';
+import { findServer, loadAverage, processTree, singleProcess } from './procfs.js';
+import type { ProcessGroup } from './procfs.js';
+import { summariseProfile } from './profile.js';
+import { report } from './report.js';
+import { seed } from './seed.js';
+import { measureStartup } from './startup.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, '1,32,128').map(Number);
+const OPERATION_NAMES = list(process.env.BENCH_OPERATIONS, OPERATIONS.map((op) => op.name).join(','));
+const SYSTEMS = list(process.env.BENCH_SYSTEMS, 'atrium,baseline,embedded');
+const PROFILE_DIR = process.env.BENCH_PROFILE === '1' ? join(WORKSPACE_ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+const operations = OPERATIONS.filter((op) => OPERATION_NAMES.includes(op.name));
 
-interface Figures {
-  label: string;
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-function startApp(app: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn('pnpm', ['--filter', `@atrium/${app}`, 'start'], {
-    cwd: WORKSPACE_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-    detached: true,
-  });
-  return child;
-}
-
-async function waitReady(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    // Ready means the broker is up; each service reports in `checks` and must be up too.
-    const checks = await fetch(`${url}/readyz`).then(
-      (r) => r.json() as Promise<{ checks?: Record<string, string> }>,
-      () => undefined,
-    );
-    if (checks?.checks && Object.values(checks.checks).every((check) => check === 'ok')) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the stack did not become ready within 60 s');
-}
-
-async function http(label: string, url: string, headers: Record<string, string> = {}): Promise<Figures> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { label, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-}
-
-/** The same call without HTTP: straight onto NATS, 32 in flight, for the same duration. */
-async function natsDirect(label: string, natsUrl: string, call: () => Parameters<ReturnType<typeof createNatsTransport>['call']>[0]): Promise<Figures> {
-  const gateway = busAuth(infra.natsCredentials, 'gateway');
-  const nc = await connect({ servers: natsUrl, noAsyncTraces: true, user: gateway.NATS_USER, pass: gateway.NATS_PASSWORD, inboxPrefix: '_INBOX_gateway' });
-  // Signed as the gateway signs, so the figure includes signing and verifying.
-  const transport = createNatsTransport(nc, { timeoutMs: 5000, signer: loadAppKeys('gateway', keyEnv.gateway).signer });
-  const latencies: number[] = [];
-  const end = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (Date.now() < end) {
-        const started = performance.now();
-        await transport.call(call());
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  await nc.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => Number(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(2));
-  return { label, rps: Math.round(latencies.length / SECONDS), p50: at(0.5), p99: at(0.99) };
-}
+const startedAt = new Date();
+const machine = { loadAverageBefore: loadAverage(), cores: (await import('node:os')).availableParallelism() };
+const startup = process.env.BENCH_STARTUP === '0' ? undefined : await measureStartup();
 
 const infra = await startTestInfra();
-const database = await createTestDatabase(infra.databaseUrl, 'bench');
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const common = { DATABASE_URL: database.url, NATS_URL: infra.natsUrl, LOG_LEVEL: 'warn' };
-const keyEnv = generateKeyEnvironment();
-const children = [
-  startApp('identity', { ...common, ...keyEnv.identity, ...busAuth(infra.natsCredentials, 'identity') }),
-  startApp('projects', { ...common, ...keyEnv.projects, ...busAuth(infra.natsCredentials, 'projects') }),
-  startApp('environments', { ...common, ...keyEnv.environments, ...busAuth(infra.natsCredentials, 'environments') }),
-  startApp('gateway', { ...common, ...keyEnv.gateway, ...busAuth(infra.natsCredentials, 'gateway'), PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', AUTH_RATE_LIMIT_PER_MINUTE: '0' }),
-];
-
+const launched: Launched[] = [];
+const dropped: (() => Promise<void>)[] = [];
 try {
-  await waitReady(url);
-  const registered = await fetch(`${url}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${randomUUID()}@example.com`, password: 'benchmark-password' }),
-  }).then(async (r) => {
-    if (r.status !== 201) throw new Error(`registration failed: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<{ data: { token: string; user: { id: string } } }>;
+  const postgresPort = new URL(infra.databaseUrl).port;
+  const postmaster = findServer('postgres', '-p', postgresPort);
+  const natsServer = findServer('nats-server', '-p', new URL(infra.natsUrl).port);
+  if (!postmaster || !natsServer) throw new Error('could not find the PostgreSQL or nats-server process to measure');
+  const postgres = processTree('postgres', postmaster);
+  const nats = singleProcess('nats-server', natsServer);
+
+  const database = await createTestDatabase(infra.databaseUrl, 'bench');
+  dropped.push(() => database.drop());
+  const common = { DATABASE_URL: database.url, NATS_URL: infra.natsUrl, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const unlimited = { RATE_LIMIT_PER_MINUTE: '0', AUTH_RATE_LIMIT_PER_MINUTE: '0' };
+  const keys = generateKeyEnvironment();
+  const appEnv = (app: 'identity' | 'projects' | 'environments' | 'gateway') => ({
+    ...common,
+    ...keys[app],
+    ...busAuth(infra.natsCredentials, app),
+    METRICS_PORT: '0',
   });
-  const token = registered.data.token;
-  const created = await fetch(`${url}/api/v1/projects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ name: `bench-${Date.now()}` }),
-  }).then((r) => r.json() as Promise<{ data: { id: string } }>);
-  const projectId = created.data.id;
-  const auth = { authorization: `Bearer ${token}` };
+  const systems: System[] = [];
 
-  console.log(`Atrium load: ${CONNECTIONS} connections, ${SECONDS} s each, every service in its own process over NATS\n`);
+  // Atrium as deployed: four processes.
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const deployedStart = performance.now();
+  const apps = {
+    identity: launchNode('identity', ['dist/src/main.js'], { cwd: appDir('identity'), env: appEnv('identity'), profileDir: PROFILE_DIR }),
+    projects: launchNode('projects', ['dist/src/main.js'], { cwd: appDir('projects'), env: appEnv('projects'), profileDir: PROFILE_DIR }),
+    environments: launchNode('environments', ['dist/src/main.js'], {
+      cwd: appDir('environments'),
+      env: { ...appEnv('environments'), ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+      profileDir: PROFILE_DIR,
+    }),
+    gateway: launchNode('gateway', ['dist/src/main.js'], {
+      cwd: appDir('gateway'),
+      env: { ...appEnv('gateway'), ...unlimited, PORT: String(gatewayPort), HOST: '127.0.0.1' },
+      profileDir: PROFILE_DIR,
+    }),
+  };
+  launched.push(...Object.values(apps));
+  await waitFor('Atrium is ready', () => allReady(gatewayUrl), Object.values(apps));
+  const deployedReadyMs = Math.round(performance.now() - deployedStart);
+  const seeded = await seed(gatewayUrl, database.url);
+  const atriumProcesses = [...Object.values(apps).map((app) => singleProcess(app.name, app.pid)), nats, postgres];
+  if (SYSTEMS.includes('atrium')) systems.push({ name: 'atrium', url: gatewayUrl, seeded, processes: atriumProcesses });
+
+  // The hand-written baseline: same database, same data.
+  if (SYSTEMS.includes('baseline')) {
+    const port = await freePort();
+    const baseline = launchNode('baseline', ['--import', 'tsx', 'bench/baseline.ts'], {
+      cwd: appDir('standalone'),
+      env: { DATABASE_URL: database.url, PORT: String(port), NODE_ENV: 'production' },
+    });
+    launched.push(baseline);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('the baseline is ready', async () => (await fetch(`${url}/healthz`)).ok, [baseline]);
+    systems.push({ name: 'baseline', url, seeded, processes: [singleProcess('baseline', baseline.pid), postgres] });
+  }
+
+  // The one-process mode on its own database (its routers linked in process, no NATS).
+  if (SYSTEMS.includes('embedded')) {
+    const embeddedDb = await createTestDatabase(infra.databaseUrl, 'bench_embedded');
+    dropped.push(() => embeddedDb.drop());
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const standalone = launchNode('embedded', ['dist/src/main.js'], {
+      cwd: appDir('standalone'),
+      env: {
+        DATABASE_URL: embeddedDb.url,
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+        ...unlimited,
+      },
+      profileDir: PROFILE_DIR,
+    });
+    launched.push(standalone);
+    await waitFor('the one-process mode is ready', () => allReady(url), [standalone]);
+    systems.push({ name: 'embedded', url, seeded: await seed(url, embeddedDb.url), processes: [singleProcess('atrium', standalone.pid), postgres] });
+  }
+
+  console.log(`Bench: ${SECONDS} s per run, connections ${CONNECTIONS.join('/')}, systems ${systems.map((s) => s.name).join(', ')}`);
+  // Warm-up: JIT, pools and caches, so the first measured run is not the cold one.
+  for (const system of systems) for (const operation of operations) await measure(system, operation, 8, 1);
+
   const figures: Figures[] = [];
-  figures.push(await http('GET /healthz (gateway only)', `${url}/healthz`));
-  figures.push(
-    await natsDirect('projects.get over NATS (no HTTP)', infra.natsUrl, () => ({
-      service: 'projects',
-      path: 'projects.get',
-      kind: 'query',
-      input: { id: projectId },
-      meta: { requestId: randomUUID(), caller: { userId: registered.data.user.id, credentialId: randomUUID() } },
-    })),
-  );
-  figures.push(await http('GET /api/v1/projects/:id', `${url}/api/v1/projects/${projectId}`, auth));
-  figures.push(await http('GET /api/v1/projects (list)', `${url}/api/v1/projects`, auth));
+  for (const operation of operations) {
+    for (const connections of CONNECTIONS) {
+      // Systems in turn for each step, so a burst of load from elsewhere hits all of them alike.
+      for (const system of systems) {
+        const result = await measure(system, operation, connections, SECONDS);
+        figures.push(result);
+        console.log(
+          `${operation.name.padEnd(16)} ${String(connections).padStart(3)} conn ${system.name.padEnd(9)} ${String(result.rps).padStart(6)} req/s` +
+            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}  ${result.totalCpuUsPerRequest} µs/req  (others: ${result.otherLoadCores} cores)`,
+        );
+      }
+    }
+  }
 
-  const rest = figures[2]!;
-  console.table(figures.map((f) => ({ operation: f.label, 'req/s': Math.round(f.rps), 'p50 ms': f.p50, 'p99 ms': f.p99 })));
-  console.log(`GET /projects/:id vs bare gateway:   ${(rest.rps / figures[0]!.rps).toFixed(2)}× the throughput`);
-  console.log(`GET /projects/:id vs NATS call alone: ${(rest.rps / figures[1]!.rps).toFixed(2)}× the throughput, +${(rest.p50 - figures[1]!.p50).toFixed(2)} ms p50 for HTTP + envelope + auth cache`);
+  const memory = Object.fromEntries(
+    [...new Map(systems.flatMap((system) => system.processes.map((group) => [group.name, group] as [string, ProcessGroup])))].map(
+      ([name, group]) => [name, group.peakMemory()],
+    ),
+  );
+  const profiles: Record<string, ReturnType<typeof summariseProfile>> = {};
+  await Promise.all(launched.splice(0).map((app) => app.stop()));
+  if (PROFILE_DIR) {
+    for (const file of readdirSync(PROFILE_DIR).filter((name) => name.endsWith('.cpuprofile'))) {
+      profiles[file] = summariseProfile(join(PROFILE_DIR, file), 15);
+    }
+  }
+
+  const results = {
+    startedAt: startedAt.toISOString(),
+    machine: { ...machine, loadAverageAfter: loadAverage() },
+    settings: { seconds: SECONDS, connections: CONNECTIONS, operations: OPERATION_NAMES, systems: SYSTEMS },
+    startup: { ...startup, deployedReadyMs },
+    peakMemoryKiB: memory,
+    figures,
+    profiles: PROFILE_DIR ? { dir: PROFILE_DIR, summaries: profiles } : undefined,
+  };
+  report(results);
+  const folder = join(WORKSPACE_ROOT, 'bench', 'results');
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `${startedAt.toISOString().slice(0, 16).replace(':', '')}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwritten to ${file}`);
 } finally {
-  for (const child of children) if (child.pid) process.kill(-child.pid, 'SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  await database.drop().catch(() => undefined);
+  await Promise.all(launched.map((app) => app.stop()));
+  for (const drop of dropped) await drop().catch(() => undefined);
   await infra.stop();
+}
+
+/** Ready: the gateway answers /readyz and reports every service reachable. */
+async function allReady(url: string): Promise<boolean> {
+  const response = await fetch(`${url}/readyz`);
+  const body = (await response.json()) as { checks?: Record<string, string> };
+  return response.ok && !!body.checks && Object.values(body.checks).every((check) => check === 'ok');
 }

@@ -44,7 +44,10 @@ export interface AttemptPlan {
  * - "no responders" (no instance subscribed at all) sends any call again after a short pause —
  *   a restarting instance, interest not yet propagated — for at most one attempt budget from
  *   the start; then the caller gets the failure at once rather than at the deadline;
- * - an answer ends it, an error answer too.
+ * - an answer ends it, an error answer too — unless another copy is still out: copies can
+ *   overtake each other, and a first copy arriving after its repeat took the Idempotency-Key's
+ *   lock is refused (409) while the repeat does the work. No more copies are sent then, but the
+ *   ones out are waited for, and the error answer stands only if none succeeds.
  */
 export function runAttempts<T>(send: (attempt: number) => Promise<T>, plan: AttemptPlan): Promise<T> {
   const started = Date.now();
@@ -56,6 +59,8 @@ export function runAttempts<T>(send: (attempt: number) => Promise<T>, plan: Atte
     let settled = false;
     let waitingToResend = false;
     let lastError: unknown;
+    /** An error answer from a live instance: final once no other copy can still succeed. */
+    let answer: { error: unknown } | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
 
     const settle = (outcome: () => void) => {
@@ -64,11 +69,12 @@ export function runAttempts<T>(send: (attempt: number) => Promise<T>, plan: Atte
       clearTimeout(timer);
       outcome();
     };
-    const mayResend = () => !settled && sent - refused < MAX_ATTEMPTS && Date.now() < plan.deadline;
+    const mayResend = () => !settled && !answer && sent - refused < MAX_ATTEMPTS && Date.now() < plan.deadline;
+    const failure = () => (answer ? answer.error : lastError);
     const resend = (reason: RetryReason) => {
       waitingToResend = false;
       if (!mayResend()) {
-        if (pending === 0) settle(() => reject(lastError));
+        if (pending === 0) settle(() => reject(failure()));
         return;
       }
       plan.onRetry?.(reason);
@@ -86,7 +92,12 @@ export function runAttempts<T>(send: (attempt: number) => Promise<T>, plan: Atte
         (error: unknown) => {
           pending -= 1;
           const outcome = plan.classify(error);
-          if (outcome === 'answered') return settle(() => reject(error));
+          if (outcome === 'answered') {
+            answer ??= { error };
+            clearTimeout(timer);
+            if (pending === 0) settle(() => reject(failure()));
+            return;
+          }
           if (outcome === 'no-responders') refused += 1;
           // "No responders" says nothing about a copy an instance has taken: keep the more telling error.
           if (outcome === 'unanswered' || lastError === undefined) lastError = error;
@@ -97,7 +108,7 @@ export function runAttempts<T>(send: (attempt: number) => Promise<T>, plan: Atte
             timer = setTimeout(() => resend('no-responders'), Math.min(25 * 2 ** (attempt - 1), plan.attemptMs));
             return;
           }
-          settle(() => reject(lastError));
+          settle(() => reject(failure()));
         },
       );
     }

@@ -28,7 +28,21 @@ interface Seen {
 }
 const t = initTRPC.context<{ seen: Seen }>().create();
 let applied = 0;
+/** `gated` runs until the test opens the gate; `gateReached` resolves once it has started. */
+let openGate: () => void = () => undefined;
+let reachGate: () => void = () => undefined;
+let gateReached = new Promise<void>((resolve) => {
+  reachGate = resolve;
+});
 const router = t.router({
+  gated: t.procedure.mutation(async ({ ctx }) => {
+    reachGate();
+    await new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    applied += 1;
+    return ctx.seen;
+  }),
   read: t.procedure.query(({ ctx }) => ctx.seen),
   write: t.procedure.mutation(({ ctx }) => {
     applied += 1;
@@ -69,7 +83,7 @@ async function serveLive(service: string): Promise<void> {
 }
 
 /** Resolves with the call the dying instance took (and will never answer). */
-async function serveDying(service: string): Promise<{ taken: Promise<Msg> }> {
+async function serveDying(service: string): Promise<{ taken: Promise<Msg>; nc: NatsConnection }> {
   const nc = await connect(anyone());
   instances.push(nc);
   let take: (msg: Msg) => void = () => undefined;
@@ -78,7 +92,7 @@ async function serveDying(service: string): Promise<{ taken: Promise<Msg> }> {
   });
   nc.subscribe(`${serviceSubjectPrefix(service)}>`, { queue: queueGroup(service), max: 1, callback: (_error, msg) => take(msg) });
   await nc.flush();
-  return { taken };
+  return { taken, nc };
 }
 
 function transportWith(retries: RetryReason[]): ServiceTransport {
@@ -135,6 +149,26 @@ describe('a call whose instance is lost', () => {
     await expect(outcome).resolves.toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'timeout' });
     expect(retries).toEqual([]);
     expect(applied).toBe(before);
+  });
+
+  it('waits for a copy still running when an overtaken earlier copy is answered with an error', async () => {
+    const service = newService();
+    const dying = await serveDying(service);
+    const retries: RetryReason[] = [];
+    gateReached = new Promise<void>((resolve) => {
+      reachGate = resolve;
+    });
+    const answer = transportWith(retries).call(call(service, 'gated', 'mutation', { idempotencyKey: 'key-2' }));
+    const first = await dying.taken;
+    await serveLive(service);
+    // The repeat is running; the first copy, late, is refused as concurrent (what a service
+    // answers a copy that finds the key's lock taken)...
+    await gateReached;
+    first.respond(JSON.stringify({ error: { message: 'still being processed', code: -32009, data: { code: 'CONFLICT', httpStatus: 409, apiCode: 'CONFLICT' } } }));
+    await dying.nc.flush();
+    // ...which must not be the caller's answer while the repeat can still succeed.
+    openGate();
+    await expect(answer).resolves.toEqual({ path: 'gated', attempt: 2, idempotencyKey: 'key-2', caller: 'u-1' });
   });
 
   it('is any call sent again when no instance was subscribed at all ("no responders")', async () => {

@@ -1,0 +1,105 @@
+/**
+ * One measurement: an operation at a number of connections against one system, with the CPU
+ * time every process of that system spent meanwhile, divided by the requests answered.
+ */
+import autocannon from 'autocannon';
+import type { Seeded } from './seed.js';
+import { machineBusyUs } from './procfs.js';
+import type { ProcessGroup } from './procfs.js';
+
+export interface System {
+  name: string;
+  url: string;
+  seeded: Seeded;
+  processes: ProcessGroup[];
+}
+
+export interface Operation {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT';
+  path: (seeded: Seeded) => string;
+  /** A fresh body per request (unique names for creations); none for reads. */
+  body?: (n: number, system: string) => unknown;
+  token?: (seeded: Seeded) => string;
+}
+
+let runCounter = 0;
+const runTag = Date.now().toString(36);
+
+export const OPERATIONS: Operation[] = [
+  { name: 'get', method: 'GET', path: (s) => `/api/v1/projects/${s.projectId}` },
+  { name: 'list-first', method: 'GET', path: () => '/api/v1/projects?limit=50' },
+  { name: 'list-deep', method: 'GET', path: (s) => `/api/v1/projects?limit=50&cursor=${s.deepCursor}` },
+  { name: 'list-small-user', method: 'GET', path: () => '/api/v1/projects?limit=50', token: (s) => s.smallToken },
+  {
+    name: 'create',
+    method: 'POST',
+    path: () => '/api/v1/projects',
+    body: (n, system) => ({ name: `b-${system}-${runTag}-${runCounter}-${n}`, color: '#10B981' }),
+  },
+  { name: 'update', method: 'PUT', path: (s) => `/api/v1/projects/${s.projectId}`, body: (n) => ({ description: `revision ${n}` }) },
+  { name: 'environments', method: 'GET', path: (s) => `/api/v1/projects/${s.projectId}/environments` },
+];
+
+export interface Figures {
+  system: string;
+  operation: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Non-2xx answers, connection errors and time-outs. */
+  errors: number;
+  /** CPU time per answered request, µs, by process (group) of the system. */
+  cpuUsPerRequest: Record<string, number>;
+  totalCpuUsPerRequest: number;
+  /** CPU time of the load generator (this process) per request, µs: shared by every system alike. */
+  loadGeneratorUsPerRequest: number;
+  /** What everything else on the machine used meanwhile, in cores (2 = both cores of a 2-core machine busy). */
+  otherLoadCores: number;
+}
+
+export async function measure(system: System, operation: Operation, connections: number, seconds: number): Promise<Figures> {
+  runCounter += 1;
+  let n = 0;
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${(operation.token ?? ((s: Seeded) => s.token))(system.seeded)}`,
+    ...(operation.body ? { 'content-type': 'application/json' } : {}),
+  };
+  const { body } = operation;
+  const setupRequest = (req: Record<string, unknown>) => {
+    n += 1;
+    return { ...req, body: JSON.stringify(body!(n, system.name)) };
+  };
+  const request = { method: operation.method, path: operation.path(system.seeded), headers, ...(body ? { setupRequest } : {}) };
+  const before = system.processes.map((group) => group.cpuUs());
+  const busyBefore = machineBusyUs();
+  const selfBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await autocannon({ url: system.url, connections, duration: seconds, timeout: 10, requests: [request as never] });
+  const self = process.cpuUsage(selfBefore);
+  const elapsed = (performance.now() - started) / 1000;
+  const busy = machineBusyUs() - busyBefore;
+  const spent = system.processes.map((group, i) => group.cpuUs() - before[i]!);
+  const requests = result.requests.total;
+  const perRequest = (us: number) => Math.round(us / Math.max(1, requests));
+  const cpuUsPerRequest = Object.fromEntries(system.processes.map((group, i) => [group.name, perRequest(spent[i]!)]));
+  const ours = spent.reduce((sum, us) => sum + us, 0) + self.user + self.system;
+  return {
+    system: system.name,
+    operation: operation.name,
+    connections,
+    seconds,
+    requests,
+    rps: Math.round(requests / elapsed),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.non2xx + result.errors + result.timeouts,
+    cpuUsPerRequest,
+    totalCpuUsPerRequest: perRequest(spent.reduce((sum, us) => sum + us, 0)),
+    loadGeneratorUsPerRequest: perRequest(self.user + self.system),
+    otherLoadCores: Math.max(0, Math.round(((busy - ours) / (elapsed * 1e6)) * 100) / 100),
+  };
+}

@@ -1,0 +1,72 @@
+/** The tables `pnpm bench` prints: figures per operation, ratios to the baseline, start-up and memory. */
+import type { Figures } from './measure.js';
+
+interface Results {
+  machine: { cores: number; loadAverageBefore: number; loadAverageAfter: number };
+  startup: { firstStartMs?: number; nextStartMs?: number; deployedReadyMs: number };
+  peakMemoryKiB: Record<string, { kib: number; processes: number }>;
+  figures: Figures[];
+  profiles?: { dir: string; summaries: Record<string, { frames: { frame: string; ms: number; share: number }[]; totalMs: number }> };
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : NaN);
+
+export function report(results: Results): void {
+  const { figures } = results;
+  console.log('\nPer operation (CPU = µs of CPU time per request, by process)');
+  console.table(
+    figures.map((f) => ({
+      operation: f.operation,
+      conn: f.connections,
+      system: f.system,
+      'req/s': f.rps,
+      'p50 ms': f.p50Ms,
+      'p99 ms': f.p99Ms,
+      errors: f.errors,
+      'CPU µs': f.totalCpuUsPerRequest,
+      'by process': Object.entries(f.cpuUsPerRequest)
+        .map(([name, us]) => `${name} ${us}`)
+        .join(', '),
+      'others (cores)': f.otherLoadCores,
+    })),
+  );
+
+  const rows = [];
+  for (const f of figures.filter((figure) => figure.system !== 'baseline')) {
+    const base = figures.find((b) => b.system === 'baseline' && b.operation === f.operation && b.connections === f.connections);
+    if (!base) continue;
+    rows.push({
+      operation: f.operation,
+      conn: f.connections,
+      system: f.system,
+      'req/s ÷ baseline': ratio(f.rps, base.rps),
+      'CPU ÷ baseline': ratio(f.totalCpuUsPerRequest, base.totalCpuUsPerRequest),
+      'p99 ms (baseline)': `${f.p99Ms} (${base.p99Ms})`,
+    });
+  }
+  if (rows.length > 0) {
+    console.log('\nAgainst the hand-written baseline (req/s: higher is better; CPU: lower is better, target ≤ 1.5)');
+    console.table(rows);
+  }
+
+  console.log('\nStart-up and peak memory');
+  console.table({
+    'pnpm start → /healthz, first start (ms)': results.startup.firstStartMs ?? 'skipped',
+    'pnpm start → /healthz, again (ms)': results.startup.nextStartMs ?? 'skipped',
+    'four processes → /readyz all ok (ms)': results.startup.deployedReadyMs,
+  });
+  console.table(
+    Object.fromEntries(
+      Object.entries(results.peakMemoryKiB).map(([name, memory]) => [
+        name,
+        { 'VmHWM MiB': Math.round(memory.kib / 102.4) / 10, processes: memory.processes },
+      ]),
+    ),
+  );
+  console.log(`machine: ${results.machine.cores} cores, load average ${results.machine.loadAverageBefore} before, ${results.machine.loadAverageAfter} after`);
+
+  for (const [file, summary] of Object.entries(results.profiles?.summaries ?? {})) {
+    console.log(`\n${file}: ${summary.totalMs} ms of CPU, top self time`);
+    console.table(summary.frames.slice(0, 12));
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * How long `pnpm start` takes to a healthy `/healthz`, exactly as a newcomer runs it (embedded
+ * PostgreSQL, no broker): first in an empty data folder (the cluster is created), then again
+ * on the cluster it left.
+ */
+import { readdirSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@atrium/local-infra';
+import { WORKSPACE_ROOT, launch, waitFor } from './launch.js';
+import { cmdline } from './procfs.js';
+
+export interface StartupTimes {
+  /** `pnpm start` to 200 on /healthz with an empty DATA_DIR, ms. */
+  firstStartMs: number;
+  /** The same on the data the first start left, ms. */
+  nextStartMs: number;
+}
+
+async function startOnce(dataDir: string): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const app = launch('pnpm start', 'pnpm', ['start'], WORKSPACE_ROOT, {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    await waitFor('pnpm start answers /healthz', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, [app]);
+    return Math.round(performance.now() - started);
+  } finally {
+    // As Ctrl-C in a terminal: the whole process group, so pnpm, tsx and Atrium all stop.
+    process.kill(-app.pid, 'SIGINT');
+    await app.exited;
+    await app.stop();
+    // pnpm may leave before the embedded PostgreSQL has let go of the data folder.
+    await waitFor('the embedded PostgreSQL stops', async () => !postgresOn(dataDir), []);
+  }
+}
+
+/** Whether any process still runs on the data folder (its command line names it). */
+function postgresOn(dataDir: string): boolean {
+  return readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && cmdline(Number(pid)).some((arg) => arg.startsWith(dataDir)));
+}
+
+export async function measureStartup(): Promise<StartupTimes> {
+  const folder = await mkdtemp(join(tmpdir(), 'atrium-bench-start-'));
+  // Enterable by the postgres user when the bench runs as root (else the data would be moved).
+  await chmod(folder, 0o755);
+  const dataDir = join(folder, 'data');
+  try {
+    const firstStartMs = await startOnce(dataDir);
+    const nextStartMs = await startOnce(dataDir);
+    console.log(`pnpm start to a healthy /healthz: ${firstStartMs} ms on first start, ${nextStartMs} ms after`);
+    return { firstStartMs, nextStartMs };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
