@@ -1,5 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { callerId, decodeCursor, forUpdateClause, readRows } from '@atrium/service-runtime';
+import { callerId, decodeCursor } from '@atrium/service-runtime';
 import type { ServiceContext } from '@atrium/service-runtime';
 import { Project } from './entities/index.js';
 import type { IProject } from './entities/index.js';
@@ -42,17 +41,16 @@ type MembershipRow = Record<string, unknown> & { member_role: ProjectRole };
  * managed by `em` (the mutation changes it). A query gets a plain copy instead: mapping it into
  * the identity map was a tenth of `GET /projects/:id`'s CPU in the service, for nothing.
  */
-export async function findMembership(em: EntityManager, projectId: string, userId: string): Promise<Membership | null> {
-  const [row] = await readRows<MembershipRow>(
-    em,
+export async function findMembership(ctx: ServiceContext, projectId: string, userId: string): Promise<Membership | null> {
+  const [row] = await ctx.read<MembershipRow>(
     `select p.*, m.role as member_role
        from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
-      where m.project_id = ? and m.user_id = ?${forUpdateClause(em, 'p')}`,
+      where m.project_id = ? and m.user_id = ?${ctx.inTransaction ? ' for update of p' : ''}`,
     [projectId, userId],
   );
   if (!row) return null;
   const { member_role: role, ...projectRow } = row;
-  return { role, project: em.isInTransaction() ? em.map(Project, projectRow) : projectOfRow(projectRow) };
+  return { role, project: ctx.inTransaction ? ctx.em.map(Project, projectRow) : projectOfRow(projectRow) };
 }
 
 /**
@@ -61,7 +59,7 @@ export async function findMembership(em: EntityManager, projectId: string, userI
  * (`grantOf<Membership>(ctx)`), so a read stays one query.
  */
 export const projectMembership = (ctx: ServiceContext, projectId: string): Promise<Membership | null> =>
-  findMembership(ctx.em, projectId, callerId(ctx));
+  findMembership(ctx, projectId, callerId(ctx));
 
 /**
  * One page (plus one row, to tell whether more follow) of the user's projects in (created_at, id)
@@ -69,16 +67,16 @@ export const projectMembership = (ctx: ServiceContext, projectId: string): Promi
  * reads each project by its key: a page costs the same whether it is the first or the 9,000th
  * row in, and whether the user has 10 projects or 10,000 (no join of every membership, no sort).
  * `project_created_at` is the project's `created_at` (kept so by triggers), so the order and the
- * cursors are exactly those of the project's own pair.
+ * cursors are exactly those of the project's own pair. The projects are plain copies (a query).
  */
 export async function listMemberProjects(
-  em: EntityManager,
+  ctx: ServiceContext,
   userId: string,
   cursor: string | undefined,
   limit: number,
 ): Promise<IProject[]> {
   const after = cursor ? decodeCursor(cursor) : undefined;
-  const rows = await em.execute<Record<string, unknown>[]>(
+  const rows = await ctx.read<Record<string, unknown>>(
     `select p.*
        from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
       where m.user_id = ?${after ? ' and (m.project_created_at, m.project_id) > (?, ?)' : ''}
@@ -86,5 +84,5 @@ export async function listMemberProjects(
       limit ?`,
     after ? [userId, after.createdAt, after.id, limit + 1] : [userId, limit + 1],
   );
-  return rows.map((row) => em.map(Project, row));
+  return rows.map(projectOfRow);
 }

@@ -27,7 +27,8 @@ function numberedPlaceholders(sql: string): string {
  * nothing — it runs straight on a connection of the same pool with bound parameters: MikroORM's
  * `execute` (value inlining, knex's runner) cost ~90 µs of CPU per call more, measured on
  * `GET /projects/:id`, whose whole read is this one statement. Either way the statement is
- * logged like every other (tests count them).
+ * logged like every other (tests count them). `em` is the call's EntityManager, or the root one
+ * while the call has forked none (see `ServiceContext.read`): the pool is the same.
  */
 export async function readRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
   if (em.isInTransaction()) return em.execute<Row[]>(sql, [...params]);
