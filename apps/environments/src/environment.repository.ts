@@ -36,6 +36,10 @@ function environmentOfRow(row: Record<string, unknown>): IEnvironment {
   } as IEnvironment;
 }
 
+/** Named, not `*`: the read is a prepared statement (see service-runtime's readRows). */
+const ENVIRONMENT_COLUMNS =
+  'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
+
 /**
  * One page (plus one row, to tell whether more follow) of a project's environments in
  * (created_at, id) order, along the (project_id, created_at, id) index. Hand-written: it is every
@@ -45,7 +49,7 @@ function environmentOfRow(row: Record<string, unknown>): IEnvironment {
 export async function listProjectEnvironments(ctx: ServiceContext, projectId: string, cursor: string | undefined, limit: number) {
   const after = cursor ? decodeCursor(cursor) : undefined;
   const rows = await ctx.read<Record<string, unknown>>(
-    `select * from "${ENVIRONMENTS_SCHEMA}".environments
+    `select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
       where project_id = ?${after ? ' and (created_at, id) > (?, ?)' : ''}
       order by created_at, id
       limit ?`,

@@ -29,6 +29,13 @@ function projectOfRow(row: Record<string, unknown>): IProject {
   } as IProject;
 }
 
+/**
+ * Every column `projectOfRow` and the entity read, named: the reads are prepared statements (see
+ * service-runtime's readRows), whose result must not change when a migration adds a column.
+ */
+const PROJECT_COLUMNS = ['id', 'name', 'display_name', 'description', 'color', 'icon_path', 'single_server_mode', 'default_server_id',
+  'auto_error_tracking_enabled', 'created_at', 'updated_at'].map((column) => `p.${column}`).join(', ');
+
 type MembershipRow = Record<string, unknown> & { member_role: ProjectRole };
 
 /**
@@ -43,7 +50,7 @@ type MembershipRow = Record<string, unknown> & { member_role: ProjectRole };
  */
 export async function findMembership(ctx: ServiceContext, projectId: string, userId: string): Promise<Membership | null> {
   const [row] = await ctx.read<MembershipRow>(
-    `select p.*, m.role as member_role
+    `select ${PROJECT_COLUMNS}, m.role as member_role
        from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
       where m.project_id = ? and m.user_id = ?${ctx.inTransaction ? ' for update of p' : ''}`,
     [projectId, userId],
@@ -77,7 +84,7 @@ export async function listMemberProjects(
 ): Promise<IProject[]> {
   const after = cursor ? decodeCursor(cursor) : undefined;
   const rows = await ctx.read<Record<string, unknown>>(
-    `select p.*
+    `select ${PROJECT_COLUMNS}
        from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
       where m.user_id = ?${after ? ' and (m.project_created_at, m.project_id) > (?, ?)' : ''}
       order by m.project_created_at, m.project_id

@@ -4,12 +4,12 @@ import { createLogger, createServiceContext } from '../src/index.js';
 
 /** An EntityManager that records what is done with it: forks, executes, and the pool's queries. */
 function fakeEntityManager() {
-  const seen = { forks: 0, executed: [] as string[], pooled: [] as [string, readonly unknown[]][], released: 0 };
+  const seen = { forks: 0, executed: [] as string[], pooled: [] as { name?: string; text: string; values: readonly unknown[] }[], released: 0 };
   let inTransaction = false;
   const client = {
     acquireConnection: async () => ({
-      query: async (text: string, values: readonly unknown[]) => {
-        seen.pooled.push([text, values]);
+      query: async (statement: { name?: string; text: string; values: readonly unknown[] }) => {
+        seen.pooled.push(statement);
         return { rows: [{ from: 'pool' }] };
       },
     }),
@@ -51,12 +51,19 @@ const contextOn = (em: EntityManager) =>
   });
 
 describe('a call\'s context', () => {
-  it('forks no EntityManager for a query that only reads hand-written SQL', async () => {
+  it('forks no EntityManager for a query that only reads hand-written SQL, prepared once by its text', async () => {
     const { em, seen } = fakeEntityManager();
     const ctx = contextOn(em);
     expect(ctx.inTransaction).toBe(false);
-    await expect(ctx.read('select * from t where a = ? and b = ?', [1, 2])).resolves.toEqual([{ from: 'pool' }]);
-    expect(seen).toMatchObject({ forks: 0, executed: [], pooled: [['select * from t where a = $1 and b = $2', [1, 2]]], released: 1 });
+    await expect(ctx.read('select a from t where a = ? and b = ?', [1, 2])).resolves.toEqual([{ from: 'pool' }]);
+    await ctx.read('select a from t where a = ? and b = ?', [3, 4]);
+    await ctx.read('select b from t where a = ?', [5]);
+    expect(seen).toMatchObject({ forks: 0, executed: [], released: 3 });
+    const [first, again, other] = seen.pooled;
+    expect(first).toMatchObject({ text: 'select a from t where a = $1 and b = $2', values: [1, 2], name: expect.stringMatching(/^atrium_/) });
+    expect(again).toEqual({ ...first, values: [3, 4] });
+    expect(other).toMatchObject({ text: 'select b from t where a = $1', values: [5] });
+    expect(other!.name).not.toBe(first!.name);
   });
 
   it('forks once when the handler needs its EntityManager, and reads in its transaction from then on', async () => {
