@@ -20,7 +20,7 @@ import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { passwordOperationMatcher } from './rest/password-operations.js';
 import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
-import type { GatewayContext } from './rest/router.js';
+import type { GatewayContext, RequestNotes } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 import { registerUploads } from './uploads/index.js';
 
@@ -102,9 +102,14 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   app.addHook('onClose', async () => authenticator.close());
 
-  const router = createGatewayRouter(options.transport, authenticator);
+  // One contract, two routers: the document's declares every response schema; the one that
+  // serves requests leaves the output to the service, which validated it (see GatewayRouterOptions).
+  const router = createGatewayRouter(options.transport, authenticator, { purpose: 'serve' });
   // Relative unless PUBLIC_URL says otherwise: "Try it" then calls whichever host served the page.
-  const document = buildOpenApiDocument(router, `${options.publicUrl ?? ''}${API_PREFIX}`);
+  const document = buildOpenApiDocument(
+    createGatewayRouter(options.transport, authenticator, { purpose: 'document' }),
+    `${options.publicUrl ?? ''}${API_PREFIX}`,
+  );
 
   const stop = registerStopping(app);
   app.addHook('onRequest', async (request, reply) => {
@@ -114,8 +119,8 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
   });
   registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
-  // What each request reached, filled in by the REST procedure (see GatewayContext.observed).
-  const observed = new WeakMap<object, { operation?: string }>();
+  // What each request reached and its spliced answer, filled in by the REST procedure (see RequestNotes).
+  const observed = new WeakMap<object, RequestNotes>();
   const { metrics } = options;
   if (metrics) {
     app.addHook('onResponse', async (request, reply) => {
@@ -134,12 +139,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     }
   });
 
-  // One envelope for every error, whoever raised it; 204s leave without a body or content type.
+  // One envelope for every error, whoever raised it; 204s leave without a body or content type;
+  // a success the REST procedure answered from the reply's own bytes sends those.
   app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode === 204) {
       reply.removeHeader('content-type');
       return '';
     }
+    const answer = observed.get(request)?.answer;
+    if (answer !== undefined && reply.statusCode < 300) return answer;
     if (reply.statusCode >= 400 && typeof payload === 'string' && request.originalUrl.startsWith(API_PREFIX)) {
       try {
         const body = JSON.parse(payload) as { success?: unknown; error?: unknown };
