@@ -16,7 +16,7 @@ import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { createNatsBroadcast, createNatsTransport, generateSigningKey, createCallSigner } from '@atrium/nats-trpc';
-import { createLogger, createMetrics, observedTransport } from '@atrium/service-runtime/core';
+import { connectNats, createLogger, createMetrics, observedTransport } from '@atrium/service-runtime/core';
 import { startNatsServer } from '@atrium/local-infra';
 import { buildGateway } from '../src/server.js';
 
@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   });
   await new Promise((resolve) => child.once('message', resolve));
 
-  const nc = await connect({ servers: nats.url });
+  // As the gateway connects (service-runtime's connectNats: no async stack traces per request).
+  const nc = await connectNats(nats.url, 'gateway');
   const metrics = createMetrics({ processMetrics: true });
   const signer = createCallSigner(generateSigningKey('gateway').signing);
   const off = new Set((process.env.GW_BENCH_OFF ?? '').split(','));
