@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
@@ -20,7 +20,7 @@ import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest
 import { buildOpenApiDocument } from './rest/openapi.js';
 import { passwordOperationMatcher } from './rest/password-operations.js';
 import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
-import type { GatewayContext } from './rest/router.js';
+import type { GatewayContext, RequestNotes } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 import { registerUploads } from './uploads/index.js';
 
@@ -102,44 +102,56 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   app.addHook('onClose', async () => authenticator.close());
 
-  const router = createGatewayRouter(options.transport, authenticator);
+  // One contract, two routers: the document's declares every response schema; the one that
+  // serves requests leaves the output to the service, which validated it (see GatewayRouterOptions).
+  const router = createGatewayRouter(options.transport, authenticator, { purpose: 'serve' });
   // Relative unless PUBLIC_URL says otherwise: "Try it" then calls whichever host served the page.
-  const document = buildOpenApiDocument(router, `${options.publicUrl ?? ''}${API_PREFIX}`);
+  const document = buildOpenApiDocument(
+    createGatewayRouter(options.transport, authenticator, { purpose: 'document' }),
+    `${options.publicUrl ?? ''}${API_PREFIX}`,
+  );
 
   const stop = registerStopping(app);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: no promise and microtask per hook.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // The REST adapter rewrites raw.url (it strips /api/v1); keep the URL the client sent, which
     // Fastify's lazily computed `originalUrl` then reports in every later hook.
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;
+    done();
   });
   registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
-  // What each request reached, filled in by the REST procedure (see GatewayContext.observed).
-  const observed = new WeakMap<object, { operation?: string }>();
+  // What each request reached and its spliced answer, filled in by the REST procedure (see RequestNotes).
+  const observed = new WeakMap<object, RequestNotes>();
   const { metrics } = options;
   if (metrics) {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url;
       const operation = observed.get(request)?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
       metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
   }
 
   registerEncodingGuard(app);
   registerJsonBodyParser(app);
   // Body-less POSTs (no content type at all) reach the REST adapter as an empty JSON body.
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     if (request.body === undefined && !request.headers['content-type'] && request.originalUrl.startsWith(API_PREFIX)) {
       request.headers['content-type'] = 'application/json';
     }
+    done();
   });
 
-  // One envelope for every error, whoever raised it; 204s leave without a body or content type.
-  app.addHook('onSend', async (request, reply, payload) => {
+  // One envelope for every error, whoever raised it; 204s leave without a body or content type;
+  // a success the REST procedure answered from the reply's own bytes sends those.
+  const finalPayload = (request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown => {
     if (reply.statusCode === 204) {
       reply.removeHeader('content-type');
       return '';
     }
+    const answer = observed.get(request)?.answer;
+    if (answer !== undefined && reply.statusCode < 300) return answer;
     if (reply.statusCode >= 400 && typeof payload === 'string' && request.originalUrl.startsWith(API_PREFIX)) {
       try {
         const body = JSON.parse(payload) as { success?: unknown; error?: unknown };
@@ -149,6 +161,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       }
     }
     return payload;
+  };
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    done(null, finalPayload(request, reply, payload));
   });
 
   app.setErrorHandler((error, request, reply) => {

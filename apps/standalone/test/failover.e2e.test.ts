@@ -41,8 +41,10 @@ beforeAll(async () => {
   });
   [identity] = await Promise.all([deployment.start('identity', 'identity'), deployment.start('environments', 'environments')]);
   projects = await Promise.all([1, 2, 3].map((n) => deployment.start('projects', `projects-${n}`)));
-  // The gateways stay in rotation, unready, for 1 s after SIGTERM: the balancer checks every 50 ms.
-  gateways = await Promise.all(['a', 'b'].map((n) => deployment.start('gateway', `gateway-${n}`, { SHUTDOWN_DELAY_MS: '1000' })));
+  // The gateways keep serving, unready, for a while after SIGTERM: long enough for the balancer
+  // (every 50 ms) and for this test to see the stopping state and send a request into it — on a
+  // loaded 2-core machine a poll can take over a second, and a 1 s window was once missed.
+  gateways = await Promise.all(['a', 'b'].map((n) => deployment.start('gateway', `gateway-${n}`, { SHUTDOWN_DELAY_MS: '8000' })));
   token = await register(gateways[0]!.url, 'failover');
   otherToken = await register(gateways[1]!.url, 'failover-other');
   const created = await fetch(`${gateways[0]!.url}/api/v1/projects`, {

@@ -109,6 +109,32 @@ export function unwrapReply(reply: CallReply): unknown {
   return reply.result;
 }
 
+/** The JSON text each result object was parsed from (see `readReply`), for callers that forward it as it is. */
+const resultTexts = new WeakMap<object, string>();
+const RESULT_PREFIX = '{"result":';
+
+/**
+ * A reply as it arrives (`{"result":…}` or `{"error":…}`, JSON): the output, or the service's
+ * error thrown. A result object remembers the exact text it was parsed from (`resultTextOf`),
+ * so the gateway can put those bytes in its answer instead of serialising the value again.
+ * Only the text after the `{"result":` prefix is parsed for that: it parses as one JSON value
+ * or the reply is refused, so what is remembered is always a valid JSON value and nothing else.
+ */
+export function readReply(text: string): unknown {
+  if (text.startsWith(RESULT_PREFIX) && text.endsWith('}')) {
+    const resultText = text.slice(RESULT_PREFIX.length, -1);
+    const result: unknown = JSON.parse(resultText);
+    if (typeof result === 'object' && result !== null) resultTexts.set(result, resultText);
+    return result;
+  }
+  return unwrapReply(JSON.parse(text) as CallReply);
+}
+
+/** The JSON text a call's output was read from, when the transport kept it (see `readReply`). */
+export function resultTextOf(output: unknown): string | undefined {
+  return typeof output === 'object' && output !== null ? resultTexts.get(output) : undefined;
+}
+
 /** How callers reach services: over NATS in production and tests, in process in the embedded mode. */
 export interface ServiceTransport {
   call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown>;

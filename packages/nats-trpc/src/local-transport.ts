@@ -1,5 +1,5 @@
-import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
-import type { CallReply, ProcedureCall, ServiceTransport } from './call.js';
+import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
+import type { ProcedureCall, ServiceTransport } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
 import type { CallSigner } from './assertion.js';
@@ -36,7 +36,7 @@ export function createLocalTransport(
         },
         signal,
       );
-      return unwrapReply(JSON.parse(JSON.stringify(reply)) as CallReply);
+      return readReply(JSON.stringify(reply));
     },
   };
 }

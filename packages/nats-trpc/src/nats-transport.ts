@@ -1,8 +1,8 @@
 import { Empty, RequestError, TimeoutError, ClosedConnectionError, headers } from '@nats-io/transport-node';
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import { ServiceUnavailableError, callDeadline, unwrapReply } from './call.js';
+import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
 import { watchConnection } from './connection-watch.js';
-import type { CallMeta, CallReply, ProcedureCall, ServiceTransport } from './call.js';
+import type { CallMeta, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
 import type { CallSigner } from './assertion.js';
 import { mayRepeat, runAttempts } from './attempts.js';
@@ -59,7 +59,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
           timeout: Math.max(1, deadline - Date.now()),
           headers: metaToHeaders({ requestId: call.meta.requestId, deadline, assertion, idempotencyKey: call.meta.idempotencyKey, attempt }, call.kind),
         });
-        return unwrapReply(msg.json<CallReply>());
+        return readReply(msg.string());
       };
       try {
         return await connection.untilDropped(

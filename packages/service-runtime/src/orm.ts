@@ -30,6 +30,11 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     ensureDatabase: false,
     ...(ssl === undefined ? {} : { driverOptions: { connection: { ssl } } }),
     schema: options.schema,
+    // MikroORM finds "the current" EntityManager and transaction through AsyncLocalStorage under
+    // this name. The one-process mode runs every service's ORM in one process, and an event
+    // handler runs inside the publishing service's async context: under one shared name, a
+    // service would run its queries on another service's transaction and metadata.
+    contextName: options.schema,
     entities: options.entities,
     extensions: [Migrator],
     migrations: {

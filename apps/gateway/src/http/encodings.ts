@@ -27,8 +27,10 @@ function refusalOf(headers: Record<string, string | string[] | undefined>): stri
 
 /** Refuses, with 415 and before reading a byte of it, a body that is compressed or not UTF-8. */
 export function registerEncodingGuard(app: FastifyInstance): void {
-  app.addHook('preParsing', async (request, reply) => {
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const refusal = refusalOf(request.headers);
-    if (refusal) return reply.status(415).send(errorEnvelope({ apiCode: 'UNSUPPORTED_MEDIA_TYPE', message: refusal }));
+    // Answered here: Fastify goes no further once a hook has sent the reply.
+    if (refusal) void reply.status(415).send(errorEnvelope({ apiCode: 'UNSUPPORTED_MEDIA_TYPE', message: refusal }));
+    else done(null, payload);
   });
 }

@@ -34,10 +34,11 @@ export function createUrlDescriber(prefix: string, operations: Iterable<Operatio
 
 /** One line per request, written once it is answered: method, URL (as above), status and time. */
 export function registerRequestLog(app: FastifyInstance, describeUrl: ReturnType<typeof createUrlDescriber>): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       { method: request.method, ...describeUrl(request.method, request.originalUrl, request.routeOptions.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
+    done();
   });
 }

@@ -14,9 +14,9 @@ const states = new WeakMap<FastifyInstance, StopState>();
 export function registerStopping(app: FastifyInstance): StopState {
   const state: StopState = { stopping: false };
   states.set(app, state);
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.stopping) void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   return state;
 }

@@ -6,7 +6,9 @@ import { createGatewayRouter, REST_OPERATIONS } from './router.js';
 
 describe('the derived router and its document', () => {
   const transport = createLocalTransport({});
-  const router = createGatewayRouter(transport, createAuthenticator({ transport, broadcast: createLocalBroadcast(), ttlMs: 0, max: 1 }));
+  const router = createGatewayRouter(transport, createAuthenticator({ transport, broadcast: createLocalBroadcast(), ttlMs: 0, max: 1 }), {
+    purpose: 'document',
+  });
   const document = buildOpenApiDocument(router, 'http://localhost/api/v1') as any;
 
   it('has one procedure per REST operation of the contracts', () => {

@@ -3,11 +3,12 @@ import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { acceptsIdempotencyKey, contracts, listOperations, operationIdOf } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
+import { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
 import type { Authenticator } from '../auth/authenticator.js';
-import { envelope, envelopeSchema } from './envelope.js';
+import { envelope, envelopeSchema, splicedEnvelope } from './envelope.js';
 import { apiErrorOf, errorEnvelope } from './errors.js';
 import { errorStatusesFor } from './openapi-errors.js';
 
@@ -19,9 +20,26 @@ export interface GatewayContext {
   body?: unknown;
   /** The `Idempotency-Key` header as sent (checked only by the operations that take one). */
   idempotencyKey?: string | string[];
-  /** Filled in once the request reached an operation: what /metrics counts it under. */
-  observed?: { operation?: string };
+  /** Filled in by the REST procedure (see `RequestNotes`). */
+  observed?: RequestNotes;
 }
+
+/** What the REST procedure tells the rest of the request's handling. */
+export interface RequestNotes {
+  /** The operation the request reached: what /metrics counts it under. */
+  operation?: string;
+  /**
+   * The success body as JSON text, made from the bytes of the service's reply (see
+   * `splicedEnvelope`): the server sends it in place of what the REST adapter serialised.
+   */
+  answer?: string;
+}
+
+/**
+ * What the serving router's procedures return when the body is in `RequestNotes.answer`: the
+ * REST adapter serialises this (cheaply), and the server's onSend hook sends the answer instead.
+ */
+const ANSWERED_IN_NOTES = Object.freeze({});
 
 const badRequest = (message: string, path = '') =>
   toTRPCError(new DomainError('BAD_REQUEST', message, [{ path, message }]));
@@ -66,22 +84,35 @@ export const REST_OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map(
 /** The REST operations with a multipart body: served by routes of their own (src/uploads), documented beside the others. */
 export const MULTIPART_OPERATIONS: readonly OperationEntry[] = restEntries.filter((entry) => entry.operation.rest!.multipart);
 
+export interface GatewayRouterOptions {
+  /**
+   * `document`: every procedure declares the envelope of its output schema, for the OpenAPI
+   * document (and validates its output against it). `serve`: what the REST adapter runs for
+   * requests: the same procedures and input validation, but the output is the service's own,
+   * already validated against that very schema by the service (service-runtime's
+   * `implement`), so it is not validated a second time, and the body is spliced from the
+   * reply's bytes when the transport kept them (see `RequestNotes.answer`).
+   */
+  purpose: 'document' | 'serve';
+}
+
 /**
  * The gateway's router, derived from the contracts: one procedure per REST operation with
  * the contract's input schema, the envelope of its output schema and its REST metadata,
  * forwarding to the owning service. Nothing here restates a field.
  */
-export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator) {
-  const authenticated = t.middleware(async ({ ctx, next }) => {
+export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator, options: GatewayRouterOptions) {
+  const serving = options.purpose === 'serve';
+  const authenticate = async (ctx: GatewayContext): Promise<void> => {
     if (!ctx.credential) {
       throw new TRPCError({
         code: 'UNAUTHORIZED',
         message: 'Authentication required: send Authorization: Bearer <token> or x-api-key: <key>',
       });
     }
-    const caller = await authenticator.authenticate(ctx.credential, ctx.requestId);
-    return next({ ctx: { ...ctx, caller } });
-  });
+    // The context is this request's own (made by createContext): filled in rather than copied.
+    ctx.caller = await authenticator.authenticate(ctx.credential, ctx.requestId);
+  };
 
   const services: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const entry of REST_OPERATIONS.values()) {
@@ -90,11 +121,12 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
     const [resource, verb] = entry.procedure.split('.') as [string, string];
     const pathParameters = [...rest.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!);
     const name = `${entry.service}.${entry.procedure}`;
-    const base = t.procedure.use(({ ctx, next }) => {
+    const needsUser = rest.auth === 'user';
+    // One middleware, in this order: note the operation, authenticate, check the body's shape
+    // (each tRPC middleware level copies the call's options, so they are not three).
+    const checked = t.procedure.use(async ({ ctx, next }) => {
       if (ctx.observed) ctx.observed.operation = name;
-      return next();
-    });
-    const checked = (rest.auth === 'user' ? base.use(authenticated) : base).use(({ ctx, next }) => {
+      if (needsUser) await authenticate(ctx);
       checkBody(ctx.body, pathParameters);
       return next();
     });
@@ -112,7 +144,8 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
         },
       })
       .input(operation.input)
-      .output(envelopeSchema(operation));
+      // The serving router still declares an output (the REST adapter checks every procedure has one).
+      .output(serving ? z.unknown() : envelopeSchema(operation));
     const idempotent = acceptsIdempotencyKey(operation);
     const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) => {
       // The key travels with the call; the owning service dedupes it with its own writes.
@@ -128,6 +161,13 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
           ...(idempotencyKey ? { idempotencyKey } : {}),
         },
       });
+      if (serving && ctx.observed) {
+        const answer = splicedEnvelope(operation, output);
+        if (answer !== undefined) {
+          ctx.observed.answer = answer;
+          return ANSWERED_IN_NOTES;
+        }
+      }
       return envelope(operation, output);
     };
     services[entry.service] ??= {};

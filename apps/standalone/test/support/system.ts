@@ -84,6 +84,36 @@ export async function startTestSystem(env: Record<string, string> = {}, tuning: 
   return testSystem;
 }
 
+/** A system's HTTP side and database: what a test of the API and its stored effects needs, in either mode. */
+export type ApiSystem = Pick<TestSystem, 'url' | 'databaseUrl' | 'api' | 'stop'>;
+
+/**
+ * The one-process mode `pnpm start` runs when no NATS_URL is given: the routers linked in
+ * process and events delivered on the in-process bus, on a database of this test file's own.
+ */
+export async function startInProcessTestSystem(env: Record<string, string> = {}): Promise<ApiSystem> {
+  const database = await createTestDatabase(inject('databaseUrl'), 'e2e');
+  const config = loadStandaloneConfig({
+    DATABASE_URL: database.url,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    NATS_REQUEST_TIMEOUT_MS: '20000',
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...env,
+  });
+  const system = await startSystem(config, createLogger('e2e', 'silent'), undefined, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false });
+  return {
+    url: system.url,
+    databaseUrl: database.url,
+    api: apiClient(system.url),
+    async stop() {
+      await system.stop();
+      await database.drop();
+    },
+  };
+}
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createLocalBroadcast, readReply } from '@atrium/nats-trpc';
+import type { ProcedureCall, ServiceTransport } from '@atrium/nats-trpc';
+import { createLogger } from '@atrium/service-runtime/core';
+import { buildGateway } from '../src/server.js';
+
+const TOKEN = `ats_${'t'.repeat(43)}`;
+const PROJECT_ID = '0b7e8f0c-5a43-4c1e-9d0e-2f1d6a3b9c11';
+const caller = {
+  user: { id: '4f1c2b3a-1d2e-4a5b-8c6d-7e8f9a0b1c2d', email: 'a@example.com', name: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+  credential_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+  credential_kind: 'session',
+  expires_at: null,
+};
+const project = {
+  id: PROJECT_ID,
+  name: 'my-saas',
+  display_name: 'My "SaaS" App \u2028 ü',
+  description: null,
+  color: '#3B82F6',
+  icon_path: null,
+  single_server_mode: false,
+  default_server_id: null,
+  auto_error_tracking_enabled: true,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-02T00:00:00.000Z',
+};
+const page = { data: [project, { ...project, id: '1b7e8f0c-5a43-4c1e-9d0e-2f1d6a3b9c11', name: 'other' }], next_cursor: 'abc' };
+
+/**
+ * A transport answering as the NATS one does: every reply is read from its JSON text with
+ * `readReply` (so outputs keep their text), or, with `keepText: false`, handed over as plain
+ * values (another transport); `projects.get` answers whatever text the test puts there.
+ */
+function fakeTransport(options: { keepText: boolean }): ServiceTransport & { getReply: string } {
+  const answer = (reply: unknown) => (options.keepText ? readReply(JSON.stringify(reply)) : (reply as { result: unknown }).result);
+  const transport = {
+    getReply: JSON.stringify({ result: project }),
+    async call(call: ProcedureCall) {
+      const name = `${call.service}.${call.path}`;
+      if (name === 'identity.credentials.authenticate') return answer({ result: caller });
+      if (name === 'projects.projects.list') return answer({ result: page });
+      if (name === 'projects.projects.get') return options.keepText ? readReply(transport.getReply) : JSON.parse(transport.getReply).result;
+      throw new Error(`unexpected call ${name}`);
+    },
+  };
+  return transport;
+}
+
+async function gatewayWith(transport: ServiceTransport): Promise<FastifyInstance> {
+  return buildGateway({
+    transport,
+    broadcast: createLocalBroadcast(),
+    log: createLogger('gateway', 'silent'),
+    readiness: async () => ({ ready: true, checks: {}, details: {} }) as never,
+    uploads: {} as never,
+    corsOrigins: [],
+    authCacheTtlMs: 60_000,
+    authCacheMax: 10,
+    rateLimitPerMinute: 0,
+    authRateLimitPerMinute: 0,
+  });
+}
+
+const authorization = `Bearer ${TOKEN}`;
+
+describe('answers made from the bytes of the service reply', () => {
+  const spliced = fakeTransport({ keepText: true });
+  const plain = fakeTransport({ keepText: false });
+  let splicing: FastifyInstance;
+  let serialising: FastifyInstance;
+  beforeAll(async () => {
+    splicing = await gatewayWith(spliced);
+    serialising = await gatewayWith(plain);
+  });
+  afterAll(async () => {
+    await splicing.close();
+    await serialising.close();
+  });
+
+  it('sends exactly the body the envelope serialised would be, with its length', async () => {
+    for (const url of [`/api/v1/projects/${PROJECT_ID}`, '/api/v1/projects?limit=2']) {
+      const [a, b] = await Promise.all([splicing, serialising].map((app) => app.inject({ method: 'GET', url, headers: { authorization } })));
+      expect(a!.statusCode).toBe(200);
+      expect(a!.body).toBe(b!.body);
+      expect(a!.headers['content-length']).toBe(String(Buffer.byteLength(a!.body)));
+      expect(a!.headers['content-type']).toMatch(/^application\/json/);
+      expect(a!.headers['x-request-id']).toBeTruthy();
+    }
+    const one = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+    expect(one.body).toBe(JSON.stringify({ success: true, data: project }));
+    const list = await splicing.inject({ method: 'GET', url: '/api/v1/projects?limit=2', headers: { authorization } });
+    expect(list.body).toBe(JSON.stringify({ success: true, ...page }));
+  });
+
+  it('answers HEAD with the status and no body', async () => {
+    const head = await splicing.inject({ method: 'HEAD', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+  });
+
+  it('still validates the input and authenticates before any call', async () => {
+    const bad = await splicing.inject({ method: 'GET', url: '/api/v1/projects/not-a-uuid', headers: { authorization } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ success: false, error: { code: 'BAD_REQUEST' } });
+    const anonymous = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}` });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('envelopes a service error with its status', async () => {
+    const error = { message: 'No such project', code: -32004, data: { code: 'NOT_FOUND', apiCode: 'NOT_FOUND', httpStatus: 404 } };
+    spliced.getReply = JSON.stringify({ error });
+    try {
+      const answer = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+      expect(answer.statusCode).toBe(404);
+      expect(answer.json()).toEqual({ success: false, error: { code: 'NOT_FOUND', message: 'No such project' } });
+    } finally {
+      spliced.getReply = JSON.stringify({ result: project });
+    }
+  });
+
+  it('answers a clean 500 envelope, never the garbage, when the reply is not valid JSON', async () => {
+    for (const garbage of ['{"result":{"id":', '{"result":{"a":1},"result":2}', 'not json']) {
+      spliced.getReply = garbage;
+      try {
+        const answer = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+        expect(answer.statusCode).toBe(500);
+        expect(answer.json()).toEqual({ success: false, error: { code: 'INTERNAL_ERROR', message: expect.any(String) } });
+        expect(answer.body).not.toContain('"a":1');
+      } finally {
+        spliced.getReply = JSON.stringify({ result: project });
+      }
+    }
+  });
+});
