@@ -12,6 +12,8 @@ interface Stat {
   pid: number;
   comm: string;
   ppid: number;
+  /** Session id: every process `pnpm start` runs is in the session of the launched pnpm. */
+  session: number;
   /** utime + stime, µs. */
   cpuUs: number;
   /** cutime + cstime, µs: children that exited and were waited for (PostgreSQL's ended backends). */
@@ -31,7 +33,7 @@ export function readStat(pid: number): Stat | undefined {
   const fields = text.slice(close + 2).split(' ');
   const field = (n: number) => Number(fields[n - 3]);
   const us = (ticks: number) => (ticks * 1e6) / TICKS_PER_SECOND;
-  return { pid, comm, ppid: field(4), cpuUs: us(field(14) + field(15)), childrenCpuUs: us(field(16) + field(17)) };
+  return { pid, comm, ppid: field(4), session: field(6), cpuUs: us(field(14) + field(15)), childrenCpuUs: us(field(16) + field(17)) };
 }
 
 export function cmdline(pid: number): string[] {
@@ -46,6 +48,14 @@ function allPids(): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map(Number);
+}
+
+/** The processes named `comm` in session `sid`. */
+export function inSession(sid: number, comm: string): number[] {
+  return allPids().filter((pid) => {
+    const stat = readStat(pid);
+    return stat?.session === sid && stat.comm === comm;
+  });
 }
 
 /** The process whose command line has `flag value` (a server by its port), named `comm`. */

@@ -11,6 +11,33 @@ interface Results {
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : NaN);
 
+/**
+ * What the list targets compare, per system and connections: a page 9,000 rows deep against
+ * the first page (CPU per request and p50: a keyset page should cost the same wherever it is),
+ * and the 10,000-project user's first page against the 10-project user's (p50 and CPU).
+ */
+function listTargets(figures: Figures[]): void {
+  const find = (f: Figures, operation: string) =>
+    figures.find((other) => other.system === f.system && other.connections === f.connections && other.operation === operation);
+  const rows = [];
+  for (const first of figures.filter((f) => f.operation === 'list-first')) {
+    const deep = find(first, 'list-deep');
+    const small = find(first, 'list-small-user');
+    if (!deep && !small) continue;
+    rows.push({
+      system: first.system,
+      conn: first.connections,
+      'deep ÷ first, CPU': deep ? ratio(deep.totalCpuUsPerRequest, first.totalCpuUsPerRequest) : '-',
+      'deep ÷ first, p50': deep ? ratio(deep.p50Ms, first.p50Ms) : '-',
+      '10,000 ÷ 10 projects, p50': small ? ratio(first.p50Ms, small.p50Ms) : '-',
+      '10,000 ÷ 10 projects, CPU': small ? ratio(first.totalCpuUsPerRequest, small.totalCpuUsPerRequest) : '-',
+    });
+  }
+  if (rows.length === 0) return;
+  console.log('\nLists: a deep page against the first page, and a 10,000-project user against a 10-project user (1 = no dearer)');
+  console.table(rows);
+}
+
 export function report(results: Results): void {
   const { figures } = results;
   console.log('\nPer operation (CPU = µs of CPU time per request, by process)');
@@ -41,13 +68,17 @@ export function report(results: Results): void {
       system: f.system,
       'req/s ÷ baseline': ratio(f.rps, base.rps),
       'CPU ÷ baseline': ratio(f.totalCpuUsPerRequest, base.totalCpuUsPerRequest),
+      'p50 ms (baseline)': `${f.p50Ms} (${base.p50Ms})`,
       'p99 ms (baseline)': `${f.p99Ms} (${base.p99Ms})`,
+      'errors (baseline)': `${f.errors} (${base.errors})`,
     });
   }
   if (rows.length > 0) {
     console.log('\nAgainst the hand-written baseline (req/s: higher is better; CPU: lower is better, target ≤ 1.5)');
     console.table(rows);
   }
+
+  listTargets(figures);
 
   console.log('\nStart-up and peak memory');
   console.table({

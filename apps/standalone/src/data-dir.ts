@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StartupError } from '@atrium/service-runtime';
+import { fileURLToPath } from 'node:url';
+
+/** `.data` at the workspace root: where `pnpm start` keeps its cluster unless DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../.data', import.meta.url));
+
+/** Worded for the person starting Atrium (shown as it is); loaded before service-runtime, so not a StartupError itself. */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -26,7 +34,7 @@ export async function ensureDataDirFree(dataDir: string, postgresDir: string): P
   }
   const pid = Number(lock.split('\n', 1)[0]);
   if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
-    throw new StartupError(
+    throw new DataDirInUseError(
       `The data folder ${dataDir} is in use by another Atrium (its PostgreSQL runs as process ${pid}): stop that one first, or set DATA_DIR to another folder`,
     );
   }

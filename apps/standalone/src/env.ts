@@ -1,11 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { gatewayEnvShape } from '@atrium/gateway';
 import { environmentsOwnEnvShape } from '@atrium/environments';
 import { identityEnvShape } from '@atrium/identity';
 import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime';
+import { DEFAULT_DATA_DIR } from './data-dir.js';
 
-const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Everything in one process. DATABASE_URL and NATS_URL become optional: without them the
@@ -29,7 +28,7 @@ export const standaloneEnvShape = {
   ...eventsEnvShape,
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),
-  DATA_DIR: z.string().default(`${WORKSPACE_ROOT}.data`),
+  DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   EMBEDDED_POSTGRES_PORT: portSchema(0),
 };
 

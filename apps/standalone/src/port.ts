@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 
 /**
- * Fails at once, with the listen error itself, when HOST:PORT cannot be bound — before minutes
- * of work (a first PostgreSQL initialisation) that the gateway's listen would otherwise undo.
+ * Fails at once, with the listen error itself, when HOST:PORT cannot be bound — before the
+ * work (a first PostgreSQL initialisation) that the gateway's listen would otherwise undo.
  * The gateway binds it for real later; this only moves the common failure to the front.
  */
 export function ensurePortFree(host: string, port: number): Promise<void> {

@@ -7,7 +7,7 @@ import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
 import { mailSettings, smtpTransport, startIdentityService } from '@atrium/identity';
 import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
-import { EmbeddedPostgresError, ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra';
+import { EmbeddedPostgresError } from '@atrium/local-infra/embedded';
 import {
   createLocalBroadcast,
   createLocalTransport,
@@ -38,7 +38,9 @@ import {
   StartupError,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
-import { ensureDataDirFree } from './data-dir.js';
+import { DataDirInUseError } from './data-dir.js';
+import { startEmbeddedDatabase } from './early-postgres.js';
+import type { EarlyPostgres } from './early-postgres.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
@@ -85,6 +87,8 @@ export async function startSystem(
   log: Logger,
   busAuth: BusAuthOf = () => config,
   tuning: SystemTuning = {},
+  /** The embedded PostgreSQL main.ts started while the modules loaded (see early-postgres.ts). */
+  early?: EarlyPostgres,
 ): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -92,25 +96,27 @@ export async function startSystem(
   };
 
   try {
+    early?.logTo((line) => log.debug({ postgres: line.trim() }));
     const encryptionKey = resolveEncryptionKey(config);
     const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
     await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const postgresDir = join(config.DATA_DIR, 'postgres');
-      await ensureDataDirFree(config.DATA_DIR, postgresDir);
-      const postgres = await startEmbeddedPostgres({
-        dataDir: postgresDir,
-        persistent: true,
-        port: config.EMBEDDED_POSTGRES_PORT || undefined,
-        log: (line) => log.debug({ postgres: line.trim() }),
-      }).catch((error: unknown) => {
+      const postgresLog = (line: string) => log.debug({ postgres: line.trim() });
+      let started = early?.take(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT);
+      if (!started) {
+        await early?.discard();
+        started = startEmbeddedDatabase(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, postgresLog);
+      }
+      const embedded = await started.catch((error: unknown) => {
         // Already worded for the person starting Atrium: printed as it is.
-        throw error instanceof EmbeddedPostgresError ? new StartupError(error.message) : error;
+        throw error instanceof EmbeddedPostgresError || error instanceof DataDirInUseError ? new StartupError(error.message) : error;
       });
-      stops.push(postgres.stop);
-      databaseUrl = await ensureDatabase(postgres.url, 'atrium');
-      log.debug({ dataDir: postgres.dataDir }, 'embedded PostgreSQL started');
+      stops.push(embedded.postgres.stop);
+      databaseUrl = embedded.databaseUrl;
+      log.debug({ dataDir: embedded.postgres.dataDir }, 'embedded PostgreSQL started');
+    } else {
+      await early?.discard();
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.
@@ -257,6 +263,7 @@ export async function startSystem(
     };
   } catch (error) {
     await stopAll();
+    await early?.discard();
     throw error;
   }
 }

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { mkdir, rmdir, symlink } from 'node:fs/promises';
@@ -15,39 +16,52 @@ const USER = 'postgres';
 /** Where a root-started cluster lives when the postgres user cannot reach the data folder. */
 const ROOT_DATA_HOME = '/var/lib/atrium';
 
-function ids(): RunAs | undefined {
+// Asynchronous throughout: `pnpm start` loads the rest of Atrium while these run (see apps/standalone/src/main.ts).
+const run = promisify(execFile);
+
+async function ids(): Promise<RunAs | undefined> {
   try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, USER], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
-    return { uid: id('-u'), gid: id('-g') };
+    const id = async (flag: string) => Number((await run('id', [flag, USER])).stdout.trim());
+    const [uid, gid] = await Promise.all([id('-u'), id('-g')]);
+    return { uid, gid };
   } catch {
     return undefined;
   }
 }
 
 /** The `postgres` system user, created (without a home or a login shell) when missing. */
-export function postgresUser(): RunAs {
-  const existing = ids();
+export async function postgresUser(): Promise<RunAs> {
+  const existing = await ids();
   if (existing) return existing;
   try {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER], { stdio: 'ignore' });
+    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
   } catch {
     throw new EmbeddedPostgresError(
       'PostgreSQL does not run as root, and no "postgres" user could be created: create one (useradd --system postgres), run Atrium as another user, or set DATABASE_URL',
     );
   }
-  const created = ids();
+  const created = await ids();
   if (!created) throw new EmbeddedPostgresError('the "postgres" user was created but cannot be found: set DATABASE_URL');
   return created;
 }
 
+/** Whether `command` run as `user` exits with 0. */
+function succeedsAs(user: RunAs, command: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    spawn(command, args, { uid: user.uid, gid: user.gid, stdio: 'ignore' })
+      .once('error', () => resolve(false))
+      .once('close', (code) => resolve(code === 0));
+  });
+}
+
 /** Whether `user` can enter `folder` (every folder on its path must let it through). */
-export function canEnter(user: RunAs, folder: string): boolean {
-  return spawnSync('/bin/sh', ['-c', 'cd -- "$1"', 'sh', folder], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+export function canEnter(user: RunAs, folder: string): Promise<boolean> {
+  return succeedsAs(user, '/bin/sh', ['-c', 'cd -- "$1"', 'sh', folder]);
 }
 
 /** Whether `user` can run `binary` (and so reach its libraries and shared files next to it). */
-export function canRun(user: RunAs, binary: string): boolean {
-  return spawnSync(binary, ['--version'], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+export function canRun(user: RunAs, binary: string): Promise<boolean> {
+  return succeedsAs(user, binary, ['--version']);
 }
 
 /**
@@ -59,7 +73,7 @@ export function canRun(user: RunAs, binary: string): boolean {
 export async function reachableDataDir(user: RunAs, dataDir: string): Promise<string> {
   const wanted = resolve(dataDir);
   const actual = existsSync(wanted) ? realpathSync(wanted) : wanted;
-  if (canEnter(user, dirname(actual))) return actual;
+  if (await canEnter(user, dirname(actual))) return actual;
   if (existsSync(wanted)) {
     if (readdirSync(wanted).length > 0) {
       throw new EmbeddedPostgresError(

@@ -133,9 +133,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   let dataDir = resolve(options.dataDir);
   let runAs: RunAs | undefined;
   if (process.getuid?.() === 0) {
-    runAs = postgresUser();
-    if (!canRun(runAs, binaries.postgres)) binaries = await readableCopy(binaries, ROOT_BINARY_CACHE);
-    dataDir = await reachableDataDir(runAs, dataDir);
+    const user = await postgresUser();
+    runAs = user;
+    const [runnable, reachable] = await Promise.all([canRun(user, binaries.postgres), reachableDataDir(user, dataDir)]);
+    if (!runnable) binaries = await readableCopy(binaries, ROOT_BINARY_CACHE);
+    dataDir = reachable;
   }
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if (runAs) await chown(dataDir, runAs.uid, runAs.gid);

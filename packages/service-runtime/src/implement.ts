@@ -8,7 +8,8 @@ import { fromOrmError } from './orm-errors.js';
 import { runInTransaction } from './transaction.js';
 import { createServiceTRPC } from './trpc.js';
 import { authorizeProjectAccess } from './access.js';
-import type { ProjectGrant, ProjectRoleResolver } from './access.js';
+import type { ProjectRoleResolver } from './access.js';
+import type { ProjectGrant } from './access.js';
 
 const t = createServiceTRPC<ServiceContext>();
 
@@ -17,34 +18,40 @@ const t = createServiceTRPC<ServiceContext>();
  * signs), by an app the contract names for internal operations, carrying an end user for
  * operations that act for one.
  */
-function accessCheck(name: string, operation: Operation) {
-  const userNeeded = needsUser(operation);
+function refuseCaller(name: string, operation: Operation, ctx: ServiceContext): void {
+  // Its input carries the proof (a credential to exchange): no signature to ask for.
+  if (operation.internal?.auth === 'credential') return;
+  if (!ctx.app) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'This call is not signed by a known app' });
   const callers = operation.internal?.callers as readonly string[] | undefined;
-  return t.middleware(({ ctx, next }) => {
-    // Its input carries the proof (a credential to exchange): no signature to ask for.
-    if (operation.internal?.auth === 'credential') return next();
-    if (!ctx.app) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'This call is not signed by a known app' });
-    if (callers && !callers.includes(ctx.app)) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.app} may not call ${name}` });
-    }
-    if (userNeeded && !ctx.meta.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
-    return next();
-  });
+  if (callers && !callers.includes(ctx.app)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.app} may not call ${name}` });
+  }
+  if (needsUser(operation) && !ctx.meta.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
 }
 
 /**
- * Every call's outcome (`OK` or its tRPC code, refusals and invalid input included) and
- * duration: in the metrics, and in the service's log at debug (its logger carries the request
- * id), so one request can be followed from the gateway through every service it reached.
+ * The first step of every call, before its input is read: records its outcome (`OK` or its tRPC
+ * code, refusals and invalid input included) and duration — in the metrics, and in the service's
+ * log at debug (its logger carries the request id), so one request can be followed from the
+ * gateway through every service it reached — and refuses a caller who may not call it.
+ * One middleware rather than two: every step of tRPC's chain copies the call's options.
  */
-function observe(service: string, operation: string) {
+function observeAndCheckCaller(service: string, operation: string, name: string, contractOperation: Operation) {
   return t.middleware(async ({ ctx, next }) => {
     const started = performance.now();
+    const record = (outcome: string) => {
+      const ms = performance.now() - started;
+      ctx.metrics?.serviceCalls.observe({ service, operation, outcome }, ms / 1000);
+      ctx.log.debug({ app: ctx.app, operation, outcome, ms: Math.round(ms * 10) / 10 }, 'call');
+    };
+    try {
+      refuseCaller(name, contractOperation, ctx);
+    } catch (error) {
+      record((error as TRPCError).code);
+      throw error;
+    }
     const result = await next();
-    const outcome = result.ok ? 'OK' : result.error.code;
-    const ms = performance.now() - started;
-    ctx.metrics?.serviceCalls.observe({ service, operation, outcome }, ms / 1000);
-    ctx.log.debug({ app: ctx.app, operation, outcome, ms: Math.round(ms * 10) / 10 }, 'call');
+    record(result.ok ? 'OK' : result.error.code);
     return result;
   });
 }
@@ -52,35 +59,42 @@ function observe(service: string, operation: string) {
 /**
  * The contract's role policy of a project-scoped operation, once its input is valid: a
  * non-member gets 404, a role too low 403, and the handler gets the grant on `ctx.access`.
+ * Set on the call's own context (made for this one call) rather than passed down as a new one,
+ * which tRPC would copy property by property.
  */
-function projectAccessCheck(name: string, operation: Operation, resolve: ProjectRoleResolver | undefined) {
+async function checkProjectAccess(operation: Operation, resolve: ProjectRoleResolver | undefined, ctx: ServiceContext, input: unknown): Promise<void> {
   const access = operation.access;
-  if (access && !resolve) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
-  return t.middleware(async ({ ctx, input, next }) => {
-    if (!access || !resolve) return next();
-    let grant: ProjectGrant;
-    try {
-      grant = await authorizeProjectAccess(access, input, ctx, resolve);
-    } catch (error) {
-      throw toTRPCError(error);
-    }
-    return next({ ctx: { access: grant } satisfies Partial<ServiceContext> });
-  });
+  if (!access || !resolve) return;
+  try {
+    ctx.access = await authorizeProjectAccess(access, input, ctx, resolve);
+  } catch (error) {
+    throw toTRPCError(error);
+  }
 }
 
 /**
- * A mutation is one transaction from before its access check to its answer: the membership it
- * is authorized by is read (and locked) in the transaction that changes things, so a
- * concurrent change cannot slip between the check and the act. Queries run without one.
+ * After the input is valid: the role check, then the handler. A mutation is one transaction
+ * from before its access check to its answer: the membership it is authorized by is read (and
+ * locked) in the transaction that changes things, so a concurrent change cannot slip between
+ * the check and the act. Queries run without one.
  */
-function transactionFor(operation: Operation) {
-  return t.middleware(async ({ ctx, next }) => {
+function authorizedWork(name: string, operation: Operation, resolve: ProjectRoleResolver | undefined) {
+  if (operation.access && !resolve) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
+  return t.middleware(async ({ ctx, input, next }) => {
     if (operation.kind === 'query') {
-      const result = await next();
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        await checkProjectAccess(operation, resolve, ctx, input);
+        result = await next();
+      } catch (error) {
+        await ctx.settle(false);
+        throw error;
+      }
       await ctx.settle(result.ok);
       return result;
     }
     return runInTransaction(ctx, async () => {
+      await checkProjectAccess(operation, resolve, ctx, input);
       const result = await next();
       // An error downstream must roll the transaction back: rethrow it (tRPC reports it unchanged).
       if (!result.ok) throw result.error;
@@ -124,11 +138,9 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
         }
       };
       const builder = t.procedure
-        .use(observe(contract.name, `${resource}.${verb}`))
-        .use(accessCheck(procedure, operation))
+        .use(observeAndCheckCaller(contract.name, `${resource}.${verb}`, procedure, operation))
         .input(operation.input)
-        .use(transactionFor(operation))
-        .use(projectAccessCheck(procedure, operation, options.projectRoles as ProjectRoleResolver | undefined))
+        .use(authorizedWork(procedure, operation, options.projectRoles as ProjectRoleResolver | undefined))
         .output(operation.output);
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);
     }

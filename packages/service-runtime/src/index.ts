@@ -17,6 +17,7 @@ export * from './outbox/index.js';
 export * from './entity-columns.js';
 export * from './transaction.js';
 export * from './mutations.js';
+export * from './reads.js';
 export * from './log-errors.js';
 export * from './keys.js';
 export * from './bus.js';

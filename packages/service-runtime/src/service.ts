@@ -65,7 +65,8 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
       return createServiceContext({
         meta,
         app,
-        em: orm.em.fork(),
+        em: orm.em,
+        forkOnUse: true,
         log: log.child({ requestId: meta.requestId }),
         relay,
         broadcast,

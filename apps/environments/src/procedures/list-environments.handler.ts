@@ -4,6 +4,6 @@ import { toEnvironmentDto } from '../dto.js';
 import { listProjectEnvironments } from '../environment.repository.js';
 
 export const listEnvironments = (): Handler<'environments', 'list'> => async (input, ctx) => {
-  const rows = await listProjectEnvironments(ctx.em, input.projectId, input.cursor, input.limit);
+  const rows = await listProjectEnvironments(ctx, input.projectId, input.cursor, input.limit);
   return toPage(rows, input.limit, toEnvironmentDto);
 };

@@ -14,13 +14,19 @@ export const Member = defineEntity({
     /** identity's user id: a plain UUID, no foreign key across services. */
     userId: p.uuid(),
     role: p.enum([...PROJECT_ROLES]),
+    /**
+     * The project's `created_at`, copied so a user's list walks one index in its order (see the
+     * migration member_list_order). A trigger sets it on insert from the project, whatever is
+     * given here (a project given by id only has none to give).
+     */
+    projectCreatedAt: p.datetime(3).onCreate((member) => member.project.createdAt),
     createdAt: columns.createdAt(),
     updatedAt: columns.updatedAt(),
   }),
   uniques: [{ properties: ['project', 'userId'] }],
   indexes: [
-    // Lists go from the user to their projects.
-    { properties: ['userId', 'project'] },
+    // Lists go from the user to their projects, in the list's order (created_at, id).
+    { properties: ['userId', 'projectCreatedAt', 'project'] },
     // Exactly one owner per project, enforced by the database too.
     {
       name: 'members_one_owner_per_project',

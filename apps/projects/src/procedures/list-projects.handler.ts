@@ -5,6 +5,6 @@ import { listMemberProjects } from '../membership.repository.js';
 
 /** Only the caller's projects, in (created_at, id) order, a page at a time. */
 export const listProjects = (): Handler<'projects', 'list'> => async (input, ctx) => {
-  const projects = await listMemberProjects(ctx.em, callerId(ctx), input.cursor, input.limit);
+  const projects = await listMemberProjects(ctx, callerId(ctx), input.cursor, input.limit);
   return toPage(projects, input.limit, toProjectDto);
 };

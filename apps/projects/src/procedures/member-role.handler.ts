@@ -4,6 +4,6 @@ import { findMembership } from '../membership.repository.js';
 
 /** Internal: the calling user's role in a project, or null when they are not a member. */
 export const memberRole = (): Handler<'memberships', 'role'> => async (input, ctx) => {
-  const membership = await findMembership(ctx.em, input.project_id, callerId(ctx));
+  const membership = await findMembership(ctx, input.project_id, callerId(ctx));
   return { role: membership?.role ?? null };
 };
