@@ -24,6 +24,13 @@ import type { GatewayContext, RequestNotes } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 import { registerUploads } from './uploads/index.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the REST adapter's createContext: see RequestNotes. */
+    restNotes: RequestNotes | null;
+  }
+}
+
 export const API_PREFIX = '/api/v1';
 /** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -121,13 +128,14 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     done();
   });
   registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
-  // What each request reached and its spliced answer, filled in by the REST procedure (see RequestNotes).
-  const observed = new WeakMap<object, RequestNotes>();
+  // What each request reached and its spliced answer, filled in by the REST procedure (see
+  // RequestNotes): a property of the request (a WeakMap entry per request costs more).
+  app.decorateRequest('restNotes', null);
   const { metrics } = options;
   if (metrics) {
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url;
-      const operation = observed.get(request)?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
+      const operation = request.restNotes?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
       metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
       done();
     });
@@ -150,7 +158,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       reply.removeHeader('content-type');
       return '';
     }
-    const answer = observed.get(request)?.answer;
+    const answer = request.restNotes?.answer;
     if (answer !== undefined && reply.statusCode < 300) return answer;
     if (reply.statusCode >= 400 && typeof payload === 'string' && request.originalUrl.startsWith(API_PREFIX)) {
       try {
@@ -223,10 +231,11 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   await app.register(fastifyTRPCOpenApiPlugin, {
     basePath: API_PREFIX,
     router,
-    createContext: ({ req }: { req: { id: string; headers: Record<string, string | string[] | undefined>; body?: unknown } }): GatewayContext => {
+    // The adapter hands over Fastify's request.
+    createContext: ({ req }: { req: FastifyRequest }): GatewayContext => {
       const context: GatewayContext = { requestId: req.id, credential: credentialFromHeaders(req.headers), body: req.body, observed: {} };
       context.idempotencyKey = req.headers['idempotency-key'];
-      observed.set(req, context.observed!);
+      req.restNotes = context.observed!;
       return context;
     },
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {

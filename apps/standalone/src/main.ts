@@ -1,7 +1,13 @@
-import { startPostgresEarly } from './early-postgres.js';
+import { createLogger, runProcess } from '@atrium/service-runtime';
+import { startBanner } from './banner.js';
+import { loadStandaloneConfig } from './env.js';
+import { startSystem } from './system.js';
 
-// The embedded PostgreSQL starts first, in its own processes, and the rest of Atrium loads
-// meanwhile (a second or more of module loading): see early-postgres.ts.
-const early = await startPostgresEarly(process.env);
-const { runStandalone } = await import('./run.js');
-await runStandalone(early);
+await runProcess('atrium', async (useLogger) => {
+  const config = loadStandaloneConfig();
+  const log = useLogger(createLogger('atrium', config.LOG_LEVEL));
+  const system = await startSystem(config, log);
+  const banner = startBanner(config, system);
+  log.info(banner.fields, banner.message);
+  return { log, stop: system.stop };
+});

@@ -39,8 +39,7 @@ import {
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
 import { DataDirInUseError } from './data-dir.js';
-import { startEmbeddedDatabase } from './early-postgres.js';
-import type { EarlyPostgres } from './early-postgres.js';
+import { startEmbeddedDatabase } from './embedded-database.js';
 import { resolveEncryptionKey } from './encryption-key.js';
 import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
@@ -87,8 +86,6 @@ export async function startSystem(
   log: Logger,
   busAuth: BusAuthOf = () => config,
   tuning: SystemTuning = {},
-  /** The embedded PostgreSQL main.ts started while the modules loaded (see early-postgres.ts). */
-  early?: EarlyPostgres,
 ): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -96,27 +93,20 @@ export async function startSystem(
   };
 
   try {
-    early?.logTo((line) => log.debug({ postgres: line.trim() }));
     const encryptionKey = resolveEncryptionKey(config);
     const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
     await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const postgresLog = (line: string) => log.debug({ postgres: line.trim() });
-      let started = early?.take(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT);
-      if (!started) {
-        await early?.discard();
-        started = startEmbeddedDatabase(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, postgresLog);
-      }
-      const embedded = await started.catch((error: unknown) => {
+      const embedded = await startEmbeddedDatabase(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) =>
+        log.debug({ postgres: line.trim() }),
+      ).catch((error: unknown) => {
         // Already worded for the person starting Atrium: printed as it is.
         throw error instanceof EmbeddedPostgresError || error instanceof DataDirInUseError ? new StartupError(error.message) : error;
       });
       stops.push(embedded.postgres.stop);
       databaseUrl = embedded.databaseUrl;
       log.debug({ dataDir: embedded.postgres.dataDir }, 'embedded PostgreSQL started');
-    } else {
-      await early?.discard();
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.
@@ -263,7 +253,6 @@ export async function startSystem(
     };
   } catch (error) {
     await stopAll();
-    await early?.discard();
     throw error;
   }
 }

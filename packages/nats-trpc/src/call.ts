@@ -109,8 +109,12 @@ export function unwrapReply(reply: CallReply): unknown {
   return reply.result;
 }
 
-/** The JSON text each result object was parsed from (see `readReply`), for callers that forward it as it is. */
-const resultTexts = new WeakMap<object, string>();
+/**
+ * Where a result object keeps the JSON text it was parsed from (see `readReply`), for callers
+ * that forward it as it is: a non-enumerable property under a symbol of this module (spreads,
+ * JSON.stringify and equality checks ignore it), cheaper than a WeakMap entry per call.
+ */
+const RESULT_TEXT = Symbol('atrium.resultText');
 const RESULT_PREFIX = '{"result":';
 
 /**
@@ -124,7 +128,7 @@ export function readReply(text: string): unknown {
   if (text.startsWith(RESULT_PREFIX) && text.endsWith('}')) {
     const resultText = text.slice(RESULT_PREFIX.length, -1);
     const result: unknown = JSON.parse(resultText);
-    if (typeof result === 'object' && result !== null) resultTexts.set(result, resultText);
+    if (typeof result === 'object' && result !== null) Object.defineProperty(result, RESULT_TEXT, { value: resultText });
     return result;
   }
   return unwrapReply(JSON.parse(text) as CallReply);
@@ -132,7 +136,7 @@ export function readReply(text: string): unknown {
 
 /** The JSON text a call's output was read from, when the transport kept it (see `readReply`). */
 export function resultTextOf(output: unknown): string | undefined {
-  return typeof output === 'object' && output !== null ? resultTexts.get(output) : undefined;
+  return typeof output === 'object' && output !== null ? (output as { [RESULT_TEXT]?: string })[RESULT_TEXT] : undefined;
 }
 
 /** How callers reach services: over NATS in production and tests, in process in the embedded mode. */

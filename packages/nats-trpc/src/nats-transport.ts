@@ -40,9 +40,30 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   return h;
 }
 
+/**
+ * Runs what is handed to it at the end of this turn of the event loop (setImmediate), all at
+ * once. nats.js writes its outgoing buffer to the socket once per microtask checkpoint, so a
+ * call made while handling one HTTP request would otherwise be one write (and one wake-up of
+ * nats-server) each; the requests read in one turn now go out in one write. The wait is
+ * the rest of the current turn, not a timer.
+ */
+export function createTurnBatcher(): (task: () => void) => void {
+  let queued: (() => void)[] = [];
+  const runQueued = () => {
+    const tasks = queued;
+    queued = [];
+    for (const task of tasks) task();
+  };
+  return (task) => {
+    if (queued.length === 0) setImmediate(runQueued);
+    queued.push(task);
+  };
+}
+
 /** Calls services over NATS request/reply; the queue group on the other side picks one instance. */
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
   const connection = watchConnection(nc);
+  const inThisTurn = createTurnBatcher();
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
   return {
     async call(call: ProcedureCall): Promise<unknown> {
@@ -55,6 +76,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
       const assertion = options.signer?.sign(call, deadline) ?? call.meta.assertion;
       const send = async (attempt: number) => {
+        await new Promise<void>((resolve) => inThisTurn(resolve));
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),
           headers: metaToHeaders({ requestId: call.meta.requestId, deadline, assertion, idempotencyKey: call.meta.idempotencyKey, attempt }, call.kind),

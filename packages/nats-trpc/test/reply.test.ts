@@ -8,6 +8,10 @@ describe('reading a reply', () => {
     const output = readReply(JSON.stringify({ result: project }));
     expect(output).toEqual(project);
     expect(resultTextOf(output)).toBe(text);
+    // The text travels with that object only: invisible to JSON, keys and copies.
+    expect(JSON.stringify(output)).toBe(text);
+    expect(Object.keys(output as object)).toEqual(Object.keys(project));
+    expect(resultTextOf({ ...(output as object) })).toBeUndefined();
   });
 
   it('keeps no text for results that are not objects, nor for values it did not read', () => {

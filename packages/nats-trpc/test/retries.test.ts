@@ -121,8 +121,12 @@ describe('a call whose instance is lost', () => {
     // The first copy is taken by the instance that never answers; only then does a live one appear.
     await dying.taken;
     await serveLive(service);
-    await expect(answer).resolves.toEqual({ path: 'read', attempt: 2, caller: 'u-1' });
-    expect(retries).toEqual(['unanswered']);
+    // Copies go out every attempt budget (200 ms) until one is answered: on a loaded machine
+    // the live instance may subscribe after the second, so the answer is to the latest copy.
+    const answered = (await answer) as { attempt: number };
+    expect(answered).toEqual({ path: 'read', attempt: retries.length + 1, caller: 'u-1' });
+    expect(answered.attempt).toBeGreaterThanOrEqual(2);
+    expect(new Set(retries)).toEqual(new Set(['unanswered']));
   });
 
   it('is a mutation with an Idempotency-Key sent again, carrying the key', async () => {
@@ -132,8 +136,10 @@ describe('a call whose instance is lost', () => {
     const answer = transportWith(retries).call(call(service, 'write', 'mutation', { idempotencyKey: 'key-1' }));
     await dying.taken;
     await serveLive(service);
-    await expect(answer).resolves.toEqual({ path: 'write', attempt: 2, idempotencyKey: 'key-1', caller: 'u-1' });
-    expect(retries).toEqual(['unanswered']);
+    const answered = (await answer) as { attempt: number };
+    expect(answered).toEqual({ path: 'write', attempt: retries.length + 1, idempotencyKey: 'key-1', caller: 'u-1' });
+    expect(answered.attempt).toBeGreaterThanOrEqual(2);
+    expect(new Set(retries)).toEqual(new Set(['unanswered']));
   });
 
   it('is never a mutation without a key sent again: it waits for its deadline', async () => {
