@@ -234,6 +234,13 @@ try {
   if (totals.non2xx + totals.errors + totals.timeouts > 0 || !once) {
     process.exitCode = 1;
     for (const gateway of gateways) console.log(`--- ${gateway.name}, last lines:\n${gateway.process.output()}`);
+    // The services' warnings too: a creation's inner call that failed is logged by projects.
+    for (const app of services) {
+      for (const n of [1, 2, 3]) {
+        const lines = fleet.instance(`${app}-${n}`).process.output().trim();
+        if (lines) console.log(`--- ${app}-${n}, last lines:\n${lines}`);
+      }
+    }
   }
 } finally {
   await fleet.stop();

@@ -104,6 +104,13 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   password?: 'verifies' | 'sets';
   /** Set on every project-scoped operation (see `ProjectAccess`). */
   access?: ProjectAccess;
+  /**
+   * A mutation that is idempotent by nature (its second run finds the work done and answers the
+   * same): the caller's transport may send it again to another instance when an attempt goes
+   * unanswered, as it does for queries. Without it a mutation is never sent twice (see
+   * nats-trpc's attempts.ts), and an instance lost mid-call holds its caller to the deadline.
+   */
+  repeatable?: true;
 }
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */

@@ -5,11 +5,12 @@ export const MAX_ATTEMPTS = 3;
 
 /**
  * May this call be sent again while an earlier copy may still be running? A query changes
- * nothing; a mutation only when it carries an Idempotency-Key, which the owning service dedupes
- * (a later copy gets the first one's answer). Any other mutation is sent once, never blindly.
+ * nothing; a mutation only when its contract declares it idempotent by nature (`repeatable`),
+ * or when it carries an Idempotency-Key, which the owning service dedupes (a later copy gets the
+ * first one's answer). Any other mutation is sent once, never blindly.
  */
 export function mayRepeat(call: ProcedureCall): boolean {
-  return call.kind === 'query' || call.meta.idempotencyKey !== undefined;
+  return call.kind === 'query' || call.repeatable === true || call.meta.idempotencyKey !== undefined;
 }
 
 /** How one attempt ended when it did not succeed. */

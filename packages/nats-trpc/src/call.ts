@@ -54,6 +54,8 @@ export interface ProcedureCall {
   kind: ProcedureKind;
   input: unknown;
   meta: CallMeta;
+  /** A mutation its contract declares idempotent by nature: it may be sent again like a query (see attempts.ts). */
+  repeatable?: boolean;
 }
 
 /** What a service answers: the output, or its formatted error shape. */

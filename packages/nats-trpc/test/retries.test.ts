@@ -142,6 +142,19 @@ describe('a call whose instance is lost', () => {
     expect(new Set(retries)).toEqual(new Set(['unanswered']));
   });
 
+  it('sends a mutation its contract declares repeatable (idempotent by nature) again, like a query', async () => {
+    const service = newService();
+    const dying = await serveDying(service);
+    const retries: RetryReason[] = [];
+    const answer = transportWith(retries).call({ ...call(service, 'write', 'mutation'), repeatable: true });
+    await dying.taken;
+    await serveLive(service);
+    const answered = (await answer) as { attempt: number };
+    expect(answered).toMatchObject({ path: 'write', attempt: retries.length + 1, caller: 'u-1' });
+    expect(answered.attempt).toBeGreaterThanOrEqual(2);
+    expect(new Set(retries)).toEqual(new Set(['unanswered']));
+  });
+
   it('is never a mutation without a key sent again: it waits for its deadline', async () => {
     const service = newService();
     const dying = await serveDying(service);

@@ -117,6 +117,8 @@ export const environmentsContract = defineService('environments', {
       input: createDefaultEnvironmentInput,
       output: environmentSchema,
       internal: { callers: ['projects'], auth: 'app' },
+      // Insert-if-absent: a copy sent again finds the environment and answers it.
+      repeatable: true,
     }),
   },
   variables: {
