@@ -14,6 +14,7 @@ export * from './health.js';
 export * from './process.js';
 export * from './startup.js';
 export * from './outbox/index.js';
+export * from './drain-loop.js';
 export * from './entity-columns.js';
 export * from './transaction.js';
 export * from './mutations.js';

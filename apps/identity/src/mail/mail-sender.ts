@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { DrainLoop } from '@atrium/service-runtime';
 import type { Logger, Metrics, OutboxCounts, SecretCipher } from '@atrium/service-runtime';
 import { openMail } from './sealed-mail.js';
 import type { MailTransport } from './smtp.js';
@@ -52,11 +53,8 @@ export function retryDelayMs(retry: MailRetry, attempts: number): number {
  * between the server's acceptance and the mark.
  */
 export class MailSender {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
   private lastPrune = 0;
+  private readonly loop: DrainLoop;
   private readonly table: string;
   private readonly retry: MailRetry;
 
@@ -69,37 +67,21 @@ export class MailSender {
   ) {
     this.table = `"${options.schema}"."mail_outbox"`;
     this.retry = { ...DEFAULT_MAIL_RETRY, ...options.retry };
+    this.loop = new DrainLoop(() => this.sendDue(), options.pollIntervalMs ?? 5000, log, 'mail sender: will retry');
   }
 
   start(): void {
-    this.timer = setInterval(() => this.nudge(), this.options.pollIntervalMs ?? 5000);
-    this.timer.unref();
-    this.nudge();
+    this.loop.start();
   }
 
   /** Send what is due now (called after a transaction that queued a mail commits). */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.sendDue()
-      .catch((error: unknown) => this.log.warn({ err: error }, 'mail sender: will retry'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.nudge();
-        }
-      });
+    this.loop.nudge();
   }
 
   /** Resolves once no mail is being sent (a mail in hand is finished first). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Mails waiting (being retried included) and mails given up on, for /metrics. */
@@ -113,12 +95,12 @@ export class MailSender {
 
   /** Waits until no pass is in progress (for tests). */
   async settle(): Promise<void> {
-    while (this.running) await this.running;
+    await this.loop.settle();
   }
 
   /** One mail after another while any is due; a failure ends the pass (the server is likely down for the rest too). */
   private async sendDue(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       const mail = await this.claim();
       if (!mail || !(await this.send(mail))) break;
     }

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { DrainLoop } from '../drain-loop.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from './sinks.js';
 
@@ -30,11 +31,8 @@ interface OutboxRow {
  * re-publishes with the same message id, which JetStream drops within its duplicate window.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
   private lastPrune = 0;
+  private readonly loop: DrainLoop;
   private readonly table: string;
   private readonly maxAttempts: number;
   private readonly retainPublishedMs: number;
@@ -43,42 +41,26 @@ export class OutboxRelay {
     private readonly orm: MikroORM,
     private readonly sink: EventSink,
     private readonly log: Logger,
-    private readonly options: OutboxRelayOptions,
+    options: OutboxRelayOptions,
   ) {
     this.table = `"${options.schema}"."outbox"`;
     this.maxAttempts = options.maxAttempts ?? 10;
     this.retainPublishedMs = options.retainPublishedMs ?? 7 * 24 * 60 * 60 * 1000;
+    this.loop = new DrainLoop(() => this.drainOutbox(), options.pollIntervalMs ?? 1000, log, 'outbox relay: will retry');
   }
 
   start(): void {
-    this.timer = setInterval(() => this.nudge(), this.options.pollIntervalMs ?? 1000);
-    this.timer.unref();
-    this.nudge();
+    this.loop.start();
   }
 
   /** Publish what is pending now (called after a transaction that wrote events commits). */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drainOutbox()
-      .catch((error: unknown) => this.log.warn({ err: error }, 'outbox relay: will retry'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.nudge();
-        }
-      });
+    this.loop.nudge();
   }
 
   /** Resolves once no batch is in progress; call before closing the sink's connection. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** How many rows wait to be published, and how many were set aside (for /metrics). */
@@ -92,11 +74,11 @@ export class OutboxRelay {
 
   /** Waits until everything committed so far has been handled (for tests and shutdown). */
   async settle(): Promise<void> {
-    while (this.running) await this.running;
+    await this.loop.settle();
   }
 
   private async drainOutbox(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       const { claimed, failed } = await this.relayBatch();
       if (failed || claimed < BATCH_SIZE) break;
     }
