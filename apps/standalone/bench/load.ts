@@ -10,7 +10,7 @@
  * at 8 connections (JIT, pools, caches).
  *
  *   BENCH_SECONDS=5 BENCH_WARMUP_SECONDS=5 BENCH_CONNECTIONS=1,32,128 BENCH_OPERATIONS=get,list-first
- *   BENCH_SYSTEMS=atrium,baseline,embedded BENCH_STARTUP=0 BENCH_STARTUP_RUNS=3 BENCH_PROFILE=1 pnpm bench
+ *   BENCH_IDLE_SECONDS=5 BENCH_SYSTEMS=atrium,baseline,embedded BENCH_STARTUP=0 BENCH_STARTUP_RUNS=3 BENCH_PROFILE=1 pnpm bench
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { busAuth, createTestDatabase, freePort, startTestInfra } from '@atrium/l
 import { generateKeyEnvironment } from '@atrium/service-runtime';
 import { WORKSPACE_ROOT, appDir, launchNode, waitFor } from './launch.js';
 import type { Launched } from './launch.js';
-import { OPERATIONS, measure } from './measure.js';
+import { OPERATIONS, measure, measureIdle } from './measure.js';
 import type { Figures, System } from './measure.js';
 import { findServer, loadAverage, processTree, singleProcess } from './procfs.js';
 import type { ProcessGroup } from './procfs.js';
@@ -35,6 +35,7 @@ const OPERATION_NAMES = list(process.env.BENCH_OPERATIONS, OPERATIONS.map((op) =
 const SYSTEMS = list(process.env.BENCH_SYSTEMS, 'atrium,baseline,embedded');
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const WARMUP_CONNECTIONS = 8;
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
 const PROFILE_DIR = process.env.BENCH_PROFILE === '1' ? join(WORKSPACE_ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
 const operations = OPERATIONS.filter((op) => OPERATION_NAMES.includes(op.name));
 
@@ -132,6 +133,10 @@ try {
     `Bench: ${SECONDS} s per run after ${WARMUP_SECONDS} s of warm-up, connections ${CONNECTIONS.join('/')}, systems ${systems.map((s) => s.name).join(', ')}`,
   );
 
+  // Idle first, while nothing has run yet but the seeding: the background cost of each process.
+  const idle: Record<string, Record<string, number>> = {};
+  if (IDLE_SECONDS > 0) for (const system of systems) idle[system.name] = await measureIdle(system, IDLE_SECONDS);
+
   const figures: Figures[] = [];
   for (const operation of operations) {
     // Warm-up, not measured: JIT, pools, caches and the heap settle on this operation's path in
@@ -169,6 +174,7 @@ try {
     settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, operations: OPERATION_NAMES, systems: SYSTEMS },
     startup: { ...startup, deployedReadyMs },
     peakMemoryKiB: memory,
+    idleCpuMsPerSecond: idle,
     figures,
     profiles: PROFILE_DIR ? { dir: PROFILE_DIR, summaries: profiles } : undefined,
   };

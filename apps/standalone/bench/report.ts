@@ -5,6 +5,8 @@ interface Results {
   machine: { cores: number; loadAverageBefore: number; loadAverageAfter: number };
   startup: { firstStartMs?: number; nextStartMs?: number; deployedReadyMs: number };
   peakMemoryKiB: Record<string, { kib: number; processes: number }>;
+  /** Per system, per process: ms of CPU per second with no request. */
+  idleCpuMsPerSecond: Record<string, Record<string, number>>;
   figures: Figures[];
   profiles?: { dir: string; summaries: Record<string, { frames: { frame: string; ms: number; share: number }[]; totalMs: number }> };
 }
@@ -79,6 +81,20 @@ export function report(results: Results): void {
   }
 
   listTargets(figures);
+
+  if (Object.keys(results.idleCpuMsPerSecond).length > 0) {
+    console.log('\nIdle: ms of CPU per second with no request, by process (included in every per-request figure above)');
+    console.table(
+      Object.fromEntries(
+        Object.entries(results.idleCpuMsPerSecond).map(([system, byProcess]) => [
+          system,
+          Object.entries(byProcess)
+            .map(([name, ms]) => `${name} ${ms}`)
+            .join(', '),
+        ]),
+      ),
+    );
+  }
 
   console.log('\nStart-up and peak memory');
   console.table({
