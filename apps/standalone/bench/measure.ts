@@ -31,6 +31,9 @@ export const OPERATIONS: Operation[] = [
   { name: 'list-first', method: 'GET', path: () => '/api/v1/projects?limit=50' },
   { name: 'list-deep', method: 'GET', path: (s) => `/api/v1/projects?limit=50&cursor=${s.deepCursor}` },
   { name: 'list-small-user', method: 'GET', path: () => '/api/v1/projects?limit=50', token: (s) => s.smallToken },
+  // The 10,000-project user's first page cut to the 10 rows the 10-project user's page holds:
+  // against list-small-user, what the number of projects costs with the page size set apart.
+  { name: 'list-first-10', method: 'GET', path: () => '/api/v1/projects?limit=10' },
   {
     name: 'create',
     method: 'POST',
