@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLocalBroadcast } from '@atrium/nats-trpc';
 import type { DomainEvent } from '@atrium/contract';
 import { createLogger, createMetrics, deadLetterCounts, eventEnvelope, healthCheck, localEventSource, startEventConsumer } from '@atrium/service-runtime';
-import type { EventSubscription, ServiceContext } from '@atrium/service-runtime';
+import type { Delivery, DeliveriesHandler, EventSubscription, ServiceContext } from '@atrium/service-runtime';
 import { queryDatabase, startOrmHarness } from '@atrium/test-kit';
 import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from '../src/db.js';
 
@@ -38,6 +38,11 @@ async function countingHandler(event: DomainEvent, em: EntityManager) {
   }
 }
 
+/** Hands the consumer deliveries that arrived together, as JetStream's source does under load. */
+let deliverTogether: DeliveriesHandler = async () => {
+  throw new Error('the batch consumer has not started');
+};
+
 beforeAll(async () => {
   harness = await startOrmHarness(initEnvironmentsOrm);
   await sql('create schema consumer_test');
@@ -55,6 +60,25 @@ beforeAll(async () => {
       metrics,
       maxDeliveries: 3,
     }),
+    await startEventConsumer(
+      {
+        async consume(_name, _types, handle) {
+          deliverTogether = handle;
+          return { async stop() {} };
+        },
+      },
+      {
+        service: 'environments',
+        purpose: 'batch_counting',
+        types: ['projects.v1.created'],
+        handle: countingHandler,
+        orm: harness.orm,
+        schema: ENVIRONMENTS_SCHEMA,
+        log,
+        metrics,
+        maxDeliveries: 3,
+      },
+    ),
   );
 });
 afterAll(async () => {
@@ -105,5 +129,40 @@ describe('the event consumer', () => {
     expect(await metrics.registry.metrics()).toMatch(/atrium_event_dead_letters\{service="environments",consumer="environments_counting"\} 2/);
     const health = await healthCheck('environments', { eventsSchema: ENVIRONMENTS_SCHEMA })(undefined, { em: harness.orm.em.fork() } as unknown as ServiceContext);
     expect(health).toEqual({ service: 'environments', database: 'ok', dead_letters: { environments_counting: 2 } });
+  });
+
+  describe('given deliveries that arrived together', () => {
+    const delivery = (body: unknown, deliveryCount = 1): Delivery => ({ type: 'projects.v1.created', subject: 'evt.projects.v1.created', body, deliveryCount });
+    const processed = async (eventId: string) =>
+      (await sql('select 1 from environments.processed_events where consumer = $1 and event_id = $2', ['environments_batch_counting', eventId])).length;
+
+    it('applies each once, in one transaction, and acknowledges them all after it', async () => {
+      const events = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+      const outcomes = await deliverTogether([delivery(events[0]), delivery(events[1]), delivery(events[0]), delivery(events[2])]);
+      expect(outcomes).toEqual([{ ack: true }, { ack: true }, { ack: true }, { ack: true }]);
+      for (const event of events) {
+        expect(await countOf(event.data.project_id)).toBe(1);
+        expect(await processed(event.id)).toBe(1);
+      }
+      // Delivered again, together: all already handled, nothing changes.
+      expect(await deliverTogether(events.map((event) => delivery(event, 2)))).toEqual([{ ack: true }, { ack: true }, { ack: true }]);
+      for (const event of events) expect(await countOf(event.data.project_id)).toBe(1);
+    });
+
+    it('lets one failing event be retried alone: the others are applied, once, and acknowledged', async () => {
+      const [before, failing, after] = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+      failuresLeft.set(failing.data.project_id, 100);
+      const outcomes = await deliverTogether([delivery(before), delivery(failing), delivery({ not: 'an event' }), delivery(after)]);
+      expect(outcomes).toEqual([{ ack: true }, { retryInMs: 1000 }, { drop: true }, { ack: true }]);
+      expect(await countOf(before.data.project_id)).toBe(1);
+      expect(await countOf(after.data.project_id)).toBe(1);
+      // The failing one's attempts were rolled back, and it is not marked handled.
+      expect(await countOf(failing.data.project_id)).toBe(0);
+      expect(await processed(failing.id)).toBe(0);
+      // Its redelivery, once it no longer fails, applies it.
+      failuresLeft.set(failing.data.project_id, 0);
+      expect(await deliverTogether([delivery(failing, 2)])).toEqual([{ ack: true }]);
+      expect(await countOf(failing.data.project_id)).toBe(1);
+    });
   });
 });

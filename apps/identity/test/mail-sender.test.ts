@@ -73,7 +73,7 @@ describe('the mail sender', () => {
     expect(mail!.parsed.subject).toBe('Hello first@example.com');
     expect(mail!.parsed.text).toContain('https://api.example.com/api/v1/invites/ati_17secret/accept');
 
-    await vi.waitUntil(async () => (await sql(`select 1 from identity.mail_outbox where recipient = 'first@example.com' and sent_at is not null`)).length === 1);
+    await vi.waitUntil(async () => (await sql(`select 1 from identity.mail_outbox where recipient = 'first@example.com' and sent_at is not null`)).length === 1, { timeout: 20_000 });
     const [sent] = await sql(`select sealed, key_id, attempts, last_error from identity.mail_outbox where recipient = 'first@example.com'`);
     expect(sent).toEqual({ sealed: null, key_id: null, attempts: 0, last_error: null });
     await sender.stop();
@@ -96,7 +96,7 @@ describe('the mail sender', () => {
     smtp.refuseWith(undefined);
     const [mail] = (await smtp.waitForMails(start + 1)).slice(start);
     expect(mail!.envelopeTo).toEqual(['refused@example.com']);
-    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'sent' })) === 1);
+    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'sent' })) === 1, { timeout: 20_000 });
     expect(await metricValue(metrics, 'atrium_mail_outbox_backlog', { service: 'identity' })).toBe(0);
     await sender.stop();
     expect(smtp.received.length).toBe(start + 1);

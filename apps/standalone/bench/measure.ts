@@ -31,6 +31,9 @@ export const OPERATIONS: Operation[] = [
   { name: 'list-first', method: 'GET', path: () => '/api/v1/projects?limit=50' },
   { name: 'list-deep', method: 'GET', path: (s) => `/api/v1/projects?limit=50&cursor=${s.deepCursor}` },
   { name: 'list-small-user', method: 'GET', path: () => '/api/v1/projects?limit=50', token: (s) => s.smallToken },
+  // The 10,000-project user's first page cut to the 10 rows the 10-project user's page holds:
+  // against list-small-user, what the number of projects costs with the page size set apart.
+  { name: 'list-first-10', method: 'GET', path: () => '/api/v1/projects?limit=10' },
   {
     name: 'create',
     method: 'POST',
@@ -93,7 +96,17 @@ export async function measure(system: System, operation: Operation, connections:
   const busyBefore = machineBusyUs();
   const selfBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await autocannon({ url: system.url, connections, duration: seconds, timeout: 10, requests: [request as never] });
+  // BENCH_RATE caps the requests per second (all connections together): the same load for
+  // systems or operations of different speeds, since per-request CPU grows as the rate falls.
+  const rate = Number(process.env.BENCH_RATE ?? 0);
+  const result = await autocannon({
+    url: system.url,
+    connections,
+    duration: seconds,
+    timeout: 10,
+    requests: [request as never],
+    ...(rate > 0 ? { overallRate: rate } : {}),
+  });
   const self = process.cpuUsage(selfBefore);
   const elapsed = (performance.now() - started) / 1000;
   const busy = machineBusyUs() - busyBefore;

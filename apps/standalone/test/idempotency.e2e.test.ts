@@ -118,6 +118,29 @@ describe('Idempotency-Key on creating POSTs', { timeout: 120_000 }, () => {
     }
   });
 
+  it("a client's repeat of a call that has answered replays it, even while a transport's late copy holds the lock", async () => {
+    // A copy sent after an unanswered attempt waits for the lock and takes it once the first
+    // commits, to replay the answer; a client's repeat arriving then was refused with 409.
+    const user = await newUser(system.api, 'idem-late-copy');
+    const key = randomUUID();
+    const body = { name: `late-copy-${key.slice(0, 8)}` };
+    const first = await system.api('POST', '/auth/api-keys', { token: user.token, headers: withKey(key), body });
+    expect(first.status).toBe(201);
+    const scope = createHash('sha256').update(`${user.id}\nidentity.apiKeys.create\n${key}`).digest('hex');
+    const session = await openDatabaseSession(system.databaseUrl);
+    try {
+      // The late copy, holding the lock while it replays.
+      await session.query('select pg_advisory_lock(hashtextextended($1, 0))', [scope]);
+      const again = await system.api('POST', '/auth/api-keys', { token: user.token, headers: withKey(key), body });
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+      const different = await system.api('POST', '/auth/api-keys', { token: user.token, headers: withKey(key), body: { name: 'other' } });
+      expect(different.status).toBe(422);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('stores neither the key nor the answer (which holds a secret) in the clear', async () => {
     const key = `plain-${randomUUID()}`;
     const created = await system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body: { name: 'secret holder' } });

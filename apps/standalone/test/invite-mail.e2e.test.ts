@@ -79,7 +79,10 @@ describe('invite mails with SMTP_URL', () => {
     expect(accepted.body.data).toMatchObject({ project_id: project.id, email, role: 'member', name: 'Colleague' });
 
     // Sent: the row keeps no body; neither table ever held the token in clear.
-    await vi.waitUntil(async () => (await sql(`select 1 from identity.mail_outbox where recipient = $1 and sent_at is not null`, [email])).length === 1);
+    await vi.waitUntil(async () => (await sql(`select 1 from identity.mail_outbox where recipient = $1 and sent_at is not null`, [email])).length === 1, {
+      timeout: 20_000,
+      interval: 50,
+    });
     const [row] = await sql(`select sealed, key_id, attempts from identity.mail_outbox where recipient = $1`, [email]);
     expect(row).toEqual({ sealed: null, key_id: null, attempts: 0 });
     expect(JSON.stringify(await sql('select * from identity.mail_outbox'))).not.toContain(token);

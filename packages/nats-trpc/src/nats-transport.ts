@@ -4,7 +4,7 @@ import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
 import { watchConnection } from './connection-watch.js';
 import type { CallMeta, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
-import type { CallSigner } from './assertion.js';
+import type { CallSigner, OutgoingCall } from './assertion.js';
 import { mayRepeat, runAttempts } from './attempts.js';
 import type { AttemptOutcome, RetryReason } from './attempts.js';
 
@@ -60,10 +60,35 @@ export function createTurnBatcher(): (task: () => void) => void {
   };
 }
 
+/**
+ * Signs the calls made in this turn together, at its end (see assertion.ts: one signature per
+ * batch). Queue it on the same turn batcher as the sends and before them, so the batch is
+ * signed just before the calls it covers go out, in the same turn.
+ */
+export function createTurnSigner(signer: CallSigner, inThisTurn: (task: () => void) => void): (call: OutgoingCall) => Promise<string> {
+  let waiting: { call: OutgoingCall; resolve: (token: string) => void; reject: (error: unknown) => void }[] = [];
+  const signWaiting = () => {
+    const batch = waiting;
+    waiting = [];
+    try {
+      const tokens = signer.signBatch(batch.map((entry) => entry.call));
+      for (const [i, entry] of batch.entries()) entry.resolve(tokens[i]!);
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  };
+  return (call) =>
+    new Promise<string>((resolve, reject) => {
+      if (waiting.length === 0) inThisTurn(signWaiting);
+      waiting.push({ call, resolve, reject });
+    });
+}
+
 /** Calls services over NATS request/reply; the queue group on the other side picks one instance. */
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
   const connection = watchConnection(nc);
   const inThisTurn = createTurnBatcher();
+  const signInThisTurn = options.signer ? createTurnSigner(options.signer, inThisTurn) : undefined;
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
   return {
     async call(call: ProcedureCall): Promise<unknown> {
@@ -74,12 +99,15 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       const subject = procedureSubject(call.service, call.path);
       // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
-      const assertion = options.signer?.sign(call, deadline) ?? call.meta.assertion;
+      const assertion = signInThisTurn ? signInThisTurn({ call, deadline }) : Promise.resolve(call.meta.assertion);
+      // A rejection is read by the first send; this keeps an unused one from being reported unhandled.
+      assertion.catch(() => undefined);
       const send = async (attempt: number) => {
         await new Promise<void>((resolve) => inThisTurn(resolve));
+        const token = await assertion;
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),
-          headers: metaToHeaders({ requestId: call.meta.requestId, deadline, assertion, idempotencyKey: call.meta.idempotencyKey, attempt }, call.kind),
+          headers: metaToHeaders({ requestId: call.meta.requestId, deadline, assertion: token, idempotencyKey: call.meta.idempotencyKey, attempt }, call.kind),
         });
         return readReply(msg.string());
       };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   AssertionError,
+  MAX_BATCH,
+  createTurnBatcher,
+  createTurnSigner,
   createCallSigner,
   createCallVerifier,
   exportPrivateKey,
@@ -71,10 +74,15 @@ describe('call assertions', () => {
     expect(refusal(() => check(forged, 'projects', 'projects.get', dl))).toMatch(/bad signature/);
 
     const genuine = gateway.sign(call('projects', 'projects.get', { caller: user }), dl);
-    const [header, payload, signature] = genuine.split('.');
-    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
-    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${signature}`;
-    expect(refusal(() => check(tampered, 'projects', 'projects.get', dl))).toMatch(/bad signature/);
+    const [claimsPart, header, payload, signature] = genuine.split('.');
+    const claims = JSON.parse(Buffer.from(claimsPart!, 'base64url').toString());
+    // Other claims under a genuine signature (checked once already, so remembered as verified)…
+    expect(check(genuine, 'projects', 'projects.get', dl).caller).toEqual(user);
+    const otherClaims = `${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${header}.${payload}.${signature}`;
+    expect(refusal(() => check(otherClaims, 'projects', 'projects.get', dl))).toMatch(/not covered/);
+    // …or another batch under its signature.
+    const otherBatch = `${claimsPart}.${header}.${Buffer.from(JSON.stringify({ h: ['x'] })).toString('base64url')}.${signature}`;
+    expect(refusal(() => check(otherBatch, 'projects', 'projects.get', dl))).toMatch(/bad signature/);
 
     const unknownKid = createCallSigner({ ...gatewayKey.signing, kid: 'gw-unknown' }).sign(call('projects', 'projects.get'), dl);
     expect(refusal(() => check(unknownKid, 'projects', 'projects.get', dl))).toMatch(/unknown signing key/);
@@ -85,7 +93,7 @@ describe('call assertions', () => {
     const vouching = projects.sign(call('environments', 'x.y', { caller: user }), dl);
     expect(refusal(() => check(vouching, 'environments', 'x.y', dl))).toMatch(/may not assert a user/);
 
-    for (const junk of ['', 'a.b', 'a.b.c', `${header}.${payload}`, 'eyJhbGciOiJub25lIn0.e30.']) {
+    for (const junk of ['', 'a.b', 'a.b.c', `${header}.${payload}.${signature}`, `${claimsPart}.eyJhbGciOiJub25lIn0.e30.`, `.${header}.${payload}.${signature}`]) {
       refusal(() => check(junk, 'projects', 'projects.get', dl));
     }
   });
@@ -108,6 +116,24 @@ describe('call assertions', () => {
     expect(refusal(() => check(otherRequest, 'projects', 'memberships.role', dl, 'r-9'))).toMatch(/another request/);
     const extended = environments.sign(call('projects', 'memberships.role', { onBehalfOf: fromGateway }), dl + 60_000);
     expect(refusal(() => check(extended, 'projects', 'memberships.role', dl + 60_000))).toMatch(/deadline extended/);
+  });
+
+  it('sign calls leaving together with one signature, each token holding for its own call only', () => {
+    const dl = soon();
+    const calls = Array.from({ length: MAX_BATCH + 3 }, (_, i) => ({
+      call: call('projects', i % 2 ? 'projects.get' : 'projects.list', { caller: { userId: `u-${i}`, credentialId: `c-${i}` }, requestId: `r-${i}` }),
+      deadline: dl + i,
+    }));
+    const tokens = gateway.signBatch(calls);
+    const signatureOf = (token: string) => token.split('.').slice(1).join('.');
+    // One signature per MAX_BATCH calls.
+    expect(new Set(tokens.map(signatureOf)).size).toBe(2);
+    tokens.forEach((token, i) => {
+      const { call: c, deadline } = calls[i]!;
+      expect(check(token, 'projects', c.path, deadline, c.meta.requestId)).toEqual({ app: 'gateway', caller: c.meta.caller });
+    });
+    // A batch member's claims do not speak for its neighbour's call.
+    expect(refusal(() => check(tokens[0]!, 'projects', calls[2]!.call.path, calls[2]!.deadline, 'r-2'))).toMatch(/another request/);
   });
 
   it('accept several keys of one app while a key is rotated', () => {
@@ -151,5 +177,18 @@ describe('session assertions (for clients without a key)', () => {
     expect(refusal(() => createCallVerifier([identityKey.trusted], { userAsserters: ['gateway'] }).verify(identitySession, target))).toMatch(
       /may not issue sessions/,
     );
+  });
+});
+
+describe('signing per turn', () => {
+  it('covers the calls made in one turn with one signature, and the next turn with another', async () => {
+    const signTurn = createTurnSigner(gateway, createTurnBatcher());
+    const dl = soon();
+    const first = await Promise.all([1, 2, 3].map((i) => signTurn({ call: call('projects', 'projects.get', { requestId: `r-${i}` }), deadline: dl })));
+    const second = await signTurn({ call: call('projects', 'projects.get', { requestId: 'r-4' }), deadline: dl });
+    const signatureOf = (token: string) => token.split('.').slice(1).join('.');
+    expect(new Set(first.map(signatureOf)).size).toBe(1);
+    expect(signatureOf(second)).not.toBe(signatureOf(first[0]!));
+    for (const [i, token] of first.entries()) expect(check(token, 'projects', 'projects.get', dl, `r-${i + 1}`).app).toBe('gateway');
   });
 });

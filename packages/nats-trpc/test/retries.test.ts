@@ -187,7 +187,11 @@ describe('a call whose instance is lost', () => {
     await dying.nc.flush();
     // ...which must not be the caller's answer while the repeat can still succeed.
     openGate();
-    await expect(answer).resolves.toEqual({ path: 'gated', attempt: 2, idempotencyKey: 'key-2', caller: 'u-1' });
+    // On a loaded machine the live instance may subscribe only after the second copy: the
+    // answer is then the latest copy's, as in the tests above.
+    const answered = (await answer) as { attempt: number };
+    expect(answered).toEqual({ path: 'gated', attempt: retries.length + 1, idempotencyKey: 'key-2', caller: 'u-1' });
+    expect(answered.attempt).toBeGreaterThanOrEqual(2);
   });
 
   it('is any call sent again when no instance was subscribed at all ("no responders")', async () => {

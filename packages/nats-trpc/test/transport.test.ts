@@ -70,7 +70,7 @@ describe('tRPC over a real nats-server', () => {
     await expect(transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta })).resolves.toEqual({
       requestId: meta.requestId,
       deadline: expect.any(Number),
-      assertion: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+      assertion: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/),
     });
     const unsigned = createNatsTransport(client, { timeoutMs: 500 });
     await expect(

@@ -40,8 +40,9 @@ export interface ServiceContext {
   /**
    * Runs `effect` once the call's changes are committed, before the answer leaves: for what
    * must not be seen before the commit (a revocation broadcast, say) and never after a rollback.
+   * An effect that returns a promise is awaited (a call to another service, say), in turn.
    */
-  afterCommit(effect: () => void): void;
+  afterCommit(effect: () => void | Promise<void>): void;
   /**
    * Runs `effect` once the call's transaction is over, committed or rolled back, before the
    * answer leaves: for what must be kept even when the call fails (a failed password attempt).
@@ -80,7 +81,7 @@ export interface ServiceContextParts {
 
 /** The context of one call: the service endpoint makes one per call, handler tests make their own. */
 export function createServiceContext(parts: ServiceContextParts): ServiceContext {
-  const onCommit: (() => void)[] = [];
+  const onCommit: (() => void | Promise<void>)[] = [];
   const onEnd: (() => Promise<void>)[] = [];
   let em = parts.forkOnUse ? undefined : parts.em;
   const callEm = () => {
@@ -114,7 +115,7 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
     afterTransaction: (effect) => onEnd.push(effect),
     async settle(committed) {
       const commitEffects = onCommit.splice(0);
-      if (committed) for (const effect of commitEffects) effect();
+      if (committed) for (const effect of commitEffects) await effect();
       for (const effect of onEnd.splice(0)) await effect();
     },
   };

@@ -13,16 +13,23 @@ const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
 /**
  * The project's default environment, created unless it exists: insert-if-absent, so the direct
  * call from projects and the `projects.v1.created` event (either, both, or one twice) leave
- * exactly one, and the partial unique index makes that hold under any race.
+ * exactly one, and the partial unique index makes that hold under any race. Usually one
+ * statement: the row inserted, or else the default already there. A default committed by a
+ * concurrent insert while this one waited on it is not in that statement's snapshot, so
+ * finding none, it is looked for once more before concluding there is none.
  */
 export async function ensureDefaultEnvironment(em: EntityManager, projectId: string): Promise<IEnvironment> {
   const now = new Date();
-  const [inserted] = await em.execute<Record<string, unknown>[]>(
-    `insert into ${table} (id, project_id, name, display_name, type, is_default, created_at, updated_at)
-     values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning *`,
-    [randomUUID(), projectId, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.type, now, now],
+  const [found] = await em.execute<Record<string, unknown>[]>(
+    `with inserted as (
+       insert into ${table} (id, project_id, name, display_name, type, is_default, created_at, updated_at)
+       values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning *)
+     select * from inserted
+     union all
+     select * from ${table} where project_id = ? and is_default and not exists (select 1 from inserted)`,
+    [randomUUID(), projectId, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.type, now, now, projectId],
   );
-  const [row] = inserted ? [inserted] : await em.execute<Record<string, unknown>[]>(`select * from ${table} where project_id = ? and is_default`, [projectId]);
+  const [row] = found ? [found] : await em.execute<Record<string, unknown>[]>(`select * from ${table} where project_id = ? and is_default`, [projectId]);
   if (!row) throw conflict('The project has no default environment and one named "production" already exists');
   return em.map(Environment, row);
 }

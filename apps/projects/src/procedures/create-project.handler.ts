@@ -9,9 +9,11 @@ export const nameTaken = (name: string) => conflict(`A project named "${name}" a
 
 /**
  * Creates the project and its owner membership in one transaction (one flush), with
- * `projects.v1.created` in the outbox. Once committed, environments is asked for the default
- * environment so the answer already has it (read-your-writes); should that call fail, the
- * project stands and environments creates the default from the event when it is back.
+ * `projects.v1.created` in the outbox. Once committed — not before: a creation that fails to
+ * commit must leave no default environment behind, and the transaction is not held open
+ * across the call — environments is asked for the default environment, before the answer
+ * leaves, so the answer's project already has it (read-your-writes); should that call fail,
+ * the project stands and environments creates the default from the event when it is back.
  */
 export const createProject = (): Handler<'projects', 'create'> => async (input, ctx) => {
   const userId = callerId(ctx);
@@ -35,10 +37,12 @@ export const createProject = (): Handler<'projects', 'create'> => async (input, 
     if (error instanceof UniqueConstraintViolationException) throw nameTaken(input.name);
     throw error;
   }
-  try {
-    await ctx.services.environments.environments.createDefault({ project_id: project.id });
-  } catch (error) {
-    ctx.log.warn({ err: error, projectId: project.id }, 'default environment deferred to the projects.v1.created event');
-  }
+  ctx.afterCommit(async () => {
+    try {
+      await ctx.services.environments.environments.createDefault({ project_id: project.id });
+    } catch (error) {
+      ctx.log.warn({ err: error, projectId: project.id }, 'default environment deferred to the projects.v1.created event');
+    }
+  });
   return toProjectDto(project);
 };

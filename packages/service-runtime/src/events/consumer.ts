@@ -32,9 +32,11 @@ export function redeliveryDelayMs(deliveryCount: number): number {
 /**
  * A service's durable consumer of other services' events, the one way every service consumes:
  *
- * - each event runs in one transaction that first marks it handled in `processed_events`
+ * - each event runs in a transaction that first marks it handled in `processed_events`
  *   (`on conflict do nothing`: a redelivery of a handled event does nothing) and then runs the
  *   handler on the same EntityManager, so the mark and the handler's writes commit together;
+ *   events that arrived together share that transaction (one commit for the lot), and should
+ *   one of them fail, each is applied again in a transaction of its own;
  * - the delivery is acknowledged only after that commit (a crash before it redelivers);
  * - a failure is retried with a growing delay (`redeliveryDelayMs`) up to `maxDeliveries`, and
  *   then — or at once for a body that is not an event — the event is dead-lettered: logged at
@@ -59,7 +61,10 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     return { drop: true };
   };
 
-  const handle = async (delivery: Delivery): Promise<DeliveryOutcome> => {
+  const table = `"${options.schema}"."processed_events"`;
+
+  /** What a delivery is before any transaction: nothing to do, a dead letter, or an event to apply. */
+  const screen = async (delivery: Delivery): Promise<DeliveryOutcome | DomainEvent> => {
     if (!wanted.has(delivery.type)) return { ack: true };
     let event: DomainEvent;
     try {
@@ -69,18 +74,29 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     }
     // Past its last delivery (its handler kept failing, or killed its process): give up on it.
     if (delivery.deliveryCount > maxDeliveries) return deadLetter(delivery, new Error('too many deliveries'), event.id);
+    return event;
+  };
+
+  /**
+   * Applies events in one transaction: marks them all handled in one statement, then runs the
+   * handler for each one the mark found new, in order. Resolves with how many were new.
+   */
+  const apply = (events: readonly DomainEvent[]) =>
+    options.orm.em.fork().transactional(async (em) => {
+      const marked = await em.execute<{ event_id: string }[]>(
+        `insert into ${table} (consumer, event_id, processed_at) values ${events.map(() => '(?, ?, now())').join(', ')}
+         on conflict do nothing returning event_id`,
+        events.flatMap((event) => [consumer, event.id]),
+      );
+      const fresh = new Set(marked.map((row) => row.event_id.toLowerCase()));
+      // An event delivered twice in one batch is marked (and handled) once.
+      for (const event of events) if (fresh.delete(event.id.toLowerCase())) await options.handle(event, em);
+      return marked.length;
+    });
+
+  const applyOne = async (delivery: Delivery, event: DomainEvent): Promise<DeliveryOutcome> => {
     try {
-      const handled = await options.orm.em.fork().transactional(async (em) => {
-        const marked = await em.execute<unknown[]>(
-          `insert into "${options.schema}"."processed_events" (consumer, event_id, processed_at) values (?, ?, now())
-           on conflict do nothing returning event_id`,
-          [consumer, event.id],
-        );
-        if (marked.length === 0) return false;
-        await options.handle(event, em);
-        return true;
-      });
-      count(handled ? 'ok' : 'duplicate');
+      count((await apply([event])) === 1 ? 'ok' : 'duplicate');
       return { ack: true };
     } catch (error) {
       if (delivery.deliveryCount >= maxDeliveries) return deadLetter(delivery, error, event.id);
@@ -89,6 +105,32 @@ export async function startEventConsumer(source: EventSource, options: EventCons
       count('retry');
       return { retryInMs };
     }
+  };
+
+  /**
+   * Deliveries that arrived together share one transaction (one commit for the lot, still one
+   * `processed_events` row per event); if any of them fails, that transaction rolls back as a
+   * whole and each is applied again on its own, so one failing event is retried or
+   * dead-lettered alone and never holds back the others.
+   */
+  const handle = async (deliveries: readonly Delivery[]): Promise<DeliveryOutcome[]> => {
+    const outcomes: DeliveryOutcome[] = [];
+    const toApply: { index: number; delivery: Delivery; event: DomainEvent }[] = [];
+    for (const [index, delivery] of deliveries.entries()) {
+      const screened = await screen(delivery);
+      if ('id' in screened) toApply.push({ index, delivery, event: screened });
+      else outcomes[index] = screened;
+    }
+    if (toApply.length > 1) {
+      const applied = await apply(toApply.map(({ event }) => event)).catch(() => undefined);
+      if (applied !== undefined) {
+        for (let i = 0; i < toApply.length; i++) count(i < applied ? 'ok' : 'duplicate');
+        for (const { index } of toApply) outcomes[index] = { ack: true };
+        return outcomes;
+      }
+    }
+    for (const { index, delivery, event } of toApply) outcomes[index] = await applyOne(delivery, event);
+    return outcomes;
   };
 
   return source.consume(consumer, options.types, handle);

@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { ConsumerConfig } from '@nats-io/jetstream';
+import type { ConsumerConfig, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { Logger } from '../logger.js';
@@ -23,14 +23,18 @@ export interface EventSubscription {
   stop(): Promise<void>;
 }
 
+/** Handles deliveries that arrived together, answering one outcome per delivery, in order. */
+export type DeliveriesHandler = (deliveries: readonly Delivery[]) => Promise<DeliveryOutcome[]>;
+
 /** Where a service receives events from: JetStream, or the in-process bus in the embedded mode. */
 export interface EventSource {
   /**
-   * Delivers the events of `types` (`projects.v1.created`, …) to `handle`, one at a time.
-   * `name` names the durable consumer: every instance of a service shares it, so each event is
-   * handled by one instance, and what arrived while the service was down waits for it.
+   * Delivers the events of `types` (`projects.v1.created`, …) to `handle`, one batch at a time:
+   * what has arrived by then, in order (often one). `name` names the durable consumer: every
+   * instance of a service shares it, so each event is handled by one instance, and what
+   * arrived while the service was down waits for it.
    */
-  consume(name: string, types: readonly string[], handle: (delivery: Delivery) => Promise<DeliveryOutcome>): Promise<EventSubscription>;
+  consume(name: string, types: readonly string[], handle: DeliveriesHandler): Promise<EventSubscription>;
 }
 
 /**
@@ -81,22 +85,30 @@ export function jetStreamEventSource(nc: NatsConnection, stream: EventStreamOpti
         await manager.consumers.update(stream.stream, name, { filter_subject: filter, ack_wait: config.ack_wait });
       }
       const consumer = await jetstream(nc).consumers.get(stream.stream, name);
-      const messages = await consumer.consume({ max_messages: 64 });
+      const messages = await consumer.consume({ max_messages: MAX_BATCH });
       const prefix = `${stream.namespace}.`;
+      const deliveryOf = (message: JsMsg): Delivery => ({
+        type: message.subject.slice(prefix.length),
+        subject: message.subject,
+        deliveryCount: message.info.deliveryCount,
+        body: parseJson(message.data),
+      });
       const done = (async () => {
-        for await (const message of messages) {
-          const delivery = { type: message.subject.slice(prefix.length), subject: message.subject, deliveryCount: message.info.deliveryCount };
-          let outcome: DeliveryOutcome;
+        for await (const batch of arrivedTogether(messages[Symbol.asyncIterator](), MAX_BATCH)) {
+          let outcomes: DeliveryOutcome[];
           try {
-            outcome = await handle({ ...delivery, body: parseJson(message.data) });
+            outcomes = await handle(batch.map(deliveryOf));
           } catch (error) {
             // The consumer settles every delivery itself; this is its database being gone, say.
-            log.warn({ err: error, consumer: name, subject: message.subject }, 'event delivery failed: will retry');
-            outcome = { retryInMs: 1000 };
+            log.warn({ err: error, consumer: name, subjects: batch.map((message) => message.subject) }, 'event delivery failed: will retry');
+            outcomes = batch.map(() => ({ retryInMs: 1000 }));
           }
-          if ('ack' in outcome) message.ack();
-          else if ('drop' in outcome) message.term();
-          else message.nak(outcome.retryInMs);
+          batch.forEach((message, i) => {
+            const outcome = outcomes[i] ?? { retryInMs: 1000 };
+            if ('ack' in outcome) message.ack();
+            else if ('drop' in outcome) message.term();
+            else message.nak(outcome.retryInMs);
+          });
         }
       })();
       return {
@@ -107,6 +119,39 @@ export function jetStreamEventSource(nc: NatsConnection, stream: EventStreamOpti
       };
     },
   };
+}
+
+/** The most deliveries handed over at once (and asked of the server at a time). */
+const MAX_BATCH = 64;
+
+/**
+ * Groups what an iterator has ready into batches: waits for the first item, then takes every
+ * item already there (whatever resolves before the next turn of the event loop), up to `max`.
+ * An item that is not there yet is not waited for: its pending `next()` starts the next batch.
+ */
+export async function* arrivedTogether<T>(iterator: AsyncIterator<T>, max: number): AsyncGenerator<T[]> {
+  const NOT_YET = Symbol('not yet');
+  const nextTurn = () => new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET));
+  let pending = iterator.next();
+  while (true) {
+    const first = await pending;
+    if (first.done) return;
+    const batch = [first.value];
+    pending = iterator.next();
+    let ended = false;
+    while (batch.length < max) {
+      const ready = await Promise.race([pending, nextTurn()]);
+      if (ready === NOT_YET) break;
+      if (ready.done) {
+        ended = true;
+        break;
+      }
+      batch.push(ready.value);
+      pending = iterator.next();
+    }
+    yield batch;
+    if (ended) return;
+  }
 }
 
 /** The body as JSON, or the text it is when it is not (the consumer dead-letters it). */
@@ -142,10 +187,12 @@ export function localEventSource(broadcast: Broadcast, namespace: string, log: L
       const deliver = async (type: string, body: unknown) => {
         const subject = `${namespace}.${type}`;
         for (let deliveryCount = 1; !stopping.signal.aborted; deliveryCount++) {
-          const outcome = await handle({ type, subject, body, deliveryCount }).catch((error: unknown): DeliveryOutcome => {
-            log.warn({ err: error, consumer: name, subject }, 'event delivery failed: will retry');
-            return { retryInMs: 1000 };
-          });
+          const outcome = await handle([{ type, subject, body, deliveryCount }])
+            .then(([only]) => only ?? { retryInMs: 1000 })
+            .catch((error: unknown): DeliveryOutcome => {
+              log.warn({ err: error, consumer: name, subject }, 'event delivery failed: will retry');
+              return { retryInMs: 1000 };
+            });
           if (!('retryInMs' in outcome)) return;
           await wait(outcome.retryInMs);
         }

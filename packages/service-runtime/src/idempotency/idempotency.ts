@@ -72,7 +72,9 @@ async function lockScope(ctx: ServiceContext, scope: string): Promise<boolean> {
  * call's transaction (`runInTransaction`):
  *
  * - a transaction-scoped advisory lock on the scope marks the call as running; a repeat that
- *   cannot take it while the first still runs is a 409 (a transport's retry waits, `lockScope`);
+ *   cannot take it while the first still runs is a 409 (a transport's retry waits, `lockScope`),
+ *   unless the first has committed its answer (the lock's holder is then a late copy replaying
+ *   it): that answer is replayed;
  * - a repeat within 24 h with the same request gets the first answer back (the service's
  *   output, so the gateway answers the same status and body); with a different request, 422;
  * - the answer is stored in the same transaction as the handler's changes, so either both
@@ -89,20 +91,27 @@ export async function runIdempotently<T>(
 ): Promise<T> {
   const { em } = ctx;
   const secrets = secretsOf(ctx.meta.caller?.userId ?? 'anonymous', operation, key);
-  if (!(await lockScope(ctx, secrets.scope))) {
-    throw new DomainError('CONFLICT', 'A request with this Idempotency-Key is still being processed; retry later');
-  }
   const fingerprint = createHmac('sha256', secrets.fingerprintKey).update(JSON.stringify(input ?? null)).digest('hex');
   const since = new Date(Date.now() - IDEMPOTENCY_WINDOW_MS);
-  const earlier = await em.findOne(IdempotencyRecord, { scope: secrets.scope, createdAt: { $gt: since } });
-  if (earlier) {
+  const replayEarlier = async (): Promise<{ output: T } | undefined> => {
+    const earlier = await em.findOne(IdempotencyRecord, { scope: secrets.scope, createdAt: { $gt: since } });
+    if (!earlier) return undefined;
     if (earlier.requestHash !== fingerprint) {
       throw new DomainError('UNPROCESSABLE_CONTENT', 'This Idempotency-Key was already used with a different request', [
         { path: 'Idempotency-Key', message: 'was used with a different request' },
       ]);
     }
-    return decrypt(earlier.response, secrets.encryptionKey) as T;
+    return { output: decrypt(earlier.response, secrets.encryptionKey) as T };
+  };
+  if (!(await lockScope(ctx, secrets.scope))) {
+    // Held, but perhaps by a transport's late copy of a call that has already committed (it
+    // takes the lock to replay): a committed answer never changes, so it is replayed here too.
+    const replay = await replayEarlier();
+    if (replay) return replay.output;
+    throw new DomainError('CONFLICT', 'A request with this Idempotency-Key is still being processed; retry later');
   }
+  const replay = await replayEarlier();
+  if (replay) return replay.output;
   const output = await work();
   // An expired record of the same scope makes way for this one.
   await em.nativeDelete(IdempotencyRecord, { scope: secrets.scope });

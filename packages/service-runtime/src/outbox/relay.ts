@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { DrainLoop } from '../drain-loop.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from './sinks.js';
@@ -25,10 +25,11 @@ interface OutboxRow {
 /**
  * Moves committed outbox rows to the event sink, oldest first. Rows are claimed with
  * `for update skip locked`, so instances relay side by side without publishing a row twice.
- * Every row is marked as soon as the sink acknowledged it; a failed publish is counted on its
- * row and ends the batch (what came before it stays published), and a row failing
- * `maxAttempts` times is set aside. A crash between an acknowledgement and the commit
- * re-publishes with the same message id, which JetStream drops within its duplicate window.
+ * The rows the sink acknowledged are marked published together, in the claiming transaction;
+ * a failed publish is counted on its row and ends the batch (what came before it stays
+ * published), and a row failing `maxAttempts` times is set aside. A crash between an
+ * acknowledgement and the commit re-publishes with the same message id, which JetStream drops
+ * within its duplicate window.
  */
 export class OutboxRelay {
   private lastPrune = 0;
@@ -92,10 +93,14 @@ export class OutboxRelay {
           where published_at is null and failed_at is null
           order by created_at, id limit ${BATCH_SIZE} for update skip locked`,
       );
+      // Marked together, in one statement: the marks only count once the transaction commits
+      // anyway, and the rows stay claimed (locked) until then.
+      const published: string[] = [];
       for (const row of rows) {
         try {
           await this.sink.publish(row);
         } catch (error) {
+          await this.markPublished(em, published);
           const attempts = row.attempts + 1;
           const giveUp = attempts >= this.maxAttempts;
           await em.execute(
@@ -105,10 +110,16 @@ export class OutboxRelay {
           this.log[giveUp ? 'error' : 'warn']({ err: error, eventId: row.id, type: row.type, attempts }, giveUp ? 'outbox relay: event set aside' : 'outbox relay: publish failed');
           return { claimed: rows.length, failed: true };
         }
-        await em.execute(`update ${this.table} set published_at = now() where id = ?`, [row.id]);
+        published.push(row.id);
       }
+      await this.markPublished(em, published);
       return { claimed: rows.length, failed: false };
     });
+  }
+
+  private async markPublished(em: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await em.execute(`update ${this.table} set published_at = now() where id in (${ids.map(() => '?').join(', ')})`, [...ids]);
   }
 
   private async pruneOccasionally(): Promise<void> {
