@@ -10,7 +10,7 @@
  * at 8 connections (JIT, pools, caches).
  *
  *   BENCH_SECONDS=5 BENCH_WARMUP_SECONDS=5 BENCH_CONNECTIONS=1,32,128 BENCH_OPERATIONS=get,list-first
- *   BENCH_IDLE_SECONDS=5 BENCH_SYSTEMS=atrium,baseline,embedded BENCH_STARTUP=0 BENCH_STARTUP_RUNS=3 BENCH_PROFILE=1 pnpm bench
+ *   BENCH_IDLE_SECONDS=5 BENCH_SYSTEMS=atrium,baseline,embedded BENCH_STARTUP=0 BENCH_STARTUP_RUNS=3 BENCH_PROFILE=1 BENCH_RATE=100 pnpm bench
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';

@@ -96,7 +96,17 @@ export async function measure(system: System, operation: Operation, connections:
   const busyBefore = machineBusyUs();
   const selfBefore = process.cpuUsage();
   const started = performance.now();
-  const result = await autocannon({ url: system.url, connections, duration: seconds, timeout: 10, requests: [request as never] });
+  // BENCH_RATE caps the requests per second (all connections together): the same load for
+  // systems or operations of different speeds, since per-request CPU grows as the rate falls.
+  const rate = Number(process.env.BENCH_RATE ?? 0);
+  const result = await autocannon({
+    url: system.url,
+    connections,
+    duration: seconds,
+    timeout: 10,
+    requests: [request as never],
+    ...(rate > 0 ? { overallRate: rate } : {}),
+  });
   const self = process.cpuUsage(selfBefore);
   const elapsed = (performance.now() - started) / 1000;
   const busy = machineBusyUs() - busyBefore;
