@@ -161,3 +161,21 @@ describe('typed calls from one service to another', () => {
     });
   });
 });
+
+describe('reads made together', () => {
+  it('answers each caller for itself when the calls of one turn share a statement', async () => {
+    const [alice, bob] = [user(), user()];
+    const alices = await Promise.all([1, 2, 3].map((n) => harness.call('projects.create', 'mutation', { name: `together-a${n}-${Date.now()}` }, alice)));
+    const bobs = await harness.call('projects.create', 'mutation', { name: `together-b-${Date.now()}` }, bob);
+    // Made in one turn: they leave in one write, and projects reads their memberships in one statement.
+    const outcomes = await Promise.allSettled([
+      ...alices.map((project) => harness.call('projects.get', 'query', { id: project.id }, alice)),
+      harness.call('projects.get', 'query', { id: alices[0].id }, bob),
+      harness.call('projects.get', 'query', { id: bobs.id }, bob),
+      harness.call('projects.get', 'query', { id: bobs.id }, alice),
+      harness.call('projects.get', 'query', { id: randomUUID() }, alice),
+    ]);
+    const answers = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code?: string }).code));
+    expect(answers).toEqual([...alices.map((project) => project.name), 'NOT_FOUND', bobs.name, 'NOT_FOUND', 'NOT_FOUND']);
+  });
+});

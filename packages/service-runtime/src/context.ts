@@ -9,6 +9,8 @@ import type { ServiceClients } from './bus.js';
 import type { ProjectGrant } from './access.js';
 import { unauthorized } from './errors.js';
 import { readRows } from './reads.js';
+import { batchReadsPerTurn } from './read-batcher.js';
+import type { BatchedRead } from './read-batcher.js';
 
 /** What every handler receives: who calls, a fresh EntityManager for this call, a logger, the outbox. */
 export interface ServiceContext {
@@ -29,6 +31,11 @@ export interface ServiceContext {
    * EntityManager at all.
    */
   read<Row>(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /**
+   * A query's read by key, run as one statement with the same read of every other call in this
+   * turn (see read-batcher.ts). Not in a transaction: a mutation reads with `read`, in its own.
+   */
+  readBatched<Key, Value>(read: BatchedRead<Key, Value>, key: Key): Promise<Value>;
   log: Logger;
   /** Records events in `em`'s transaction (the outbox); see `OutboxRelay`. */
   events: EventRecorder;
@@ -79,6 +86,23 @@ export interface ServiceContextParts {
   services: () => ServiceClients;
 }
 
+/** Per EntityManager the calls share (the service's root one), per read: its batcher. */
+const batchers = new WeakMap<EntityManager, Map<BatchedRead<never, unknown>, (key: never) => Promise<unknown>>>();
+
+function batcherOf<Key, Value>(em: EntityManager, read: BatchedRead<Key, Value>): (key: Key) => Promise<Value> {
+  let reads = batchers.get(em);
+  if (!reads) {
+    reads = new Map();
+    batchers.set(em, reads);
+  }
+  let batcher = reads.get(read as BatchedRead<never, unknown>) as ((key: Key) => Promise<Value>) | undefined;
+  if (!batcher) {
+    batcher = batchReadsPerTurn<Key, Value>(async (keys) => read.values(await readRows(em, read.sql, read.params(keys)), keys));
+    reads.set(read as BatchedRead<never, unknown>, batcher as (key: never) => Promise<unknown>);
+  }
+  return batcher;
+}
+
 /** The context of one call: the service endpoint makes one per call, handler tests make their own. */
 export function createServiceContext(parts: ServiceContextParts): ServiceContext {
   const onCommit: (() => void | Promise<void>)[] = [];
@@ -101,6 +125,11 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
       return em?.isInTransaction() ?? false;
     },
     read: <Row>(sql: string, params: readonly unknown[]) => readRows<Row>(em ?? parts.em, sql, params),
+    readBatched<Key, Value>(read: BatchedRead<Key, Value>, key: Key): Promise<Value> {
+      // Other calls' keys share the statement, so it runs on the pool, outside any transaction.
+      if (em?.isInTransaction()) return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));
+      return batcherOf(parts.em, read)(key);
+    },
     log: parts.log,
     get events() {
       events ??= createEventRecorder(callEm(), parts.relay, parts.broadcast, parts.meta);

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './trpc.js';
 export * from './context.js';
+export * from './read-batcher.js';
 export * from './implement.js';
 export * from './access.js';
 export * from './logger.js';

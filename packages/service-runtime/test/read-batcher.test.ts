@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_BATCH_KEYS, batchReadsPerTurn } from '../src/read-batcher.js';
+
+/** A load that records each batch it was given and answers `key * 10`, refusing negative keys. */
+function recordingLoad() {
+  const batches: number[][] = [];
+  const load = async (keys: readonly number[]) => {
+    batches.push([...keys]);
+    if (keys.some((key) => key < 0)) throw new Error(`refused ${keys.join(',')}`);
+    return keys.map((key) => key * 10);
+  };
+  return { batches, load };
+}
+
+describe('reads batched per turn', () => {
+  it('runs the keys asked for in one turn as one load, answering each in its order', async () => {
+    const { batches, load } = recordingLoad();
+    const read = batchReadsPerTurn(load);
+    await expect(Promise.all([read(1), read(2), read(3), read(2)])).resolves.toEqual([10, 20, 30, 20]);
+    expect(batches).toEqual([[1, 2, 3, 2]]);
+    // The next turn is a batch of its own.
+    await expect(read(4)).resolves.toBe(40);
+    expect(batches).toEqual([[1, 2, 3, 2], [4]]);
+  });
+
+  it('fails only the key at fault: a failed batch is run again key by key', async () => {
+    const { batches, load } = recordingLoad();
+    const read = batchReadsPerTurn(load);
+    const outcomes = await Promise.allSettled([read(1), read(-1), read(3)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[0]).toMatchObject({ value: 10 });
+    expect(outcomes[1]).toMatchObject({ reason: new Error('refused -1') });
+    expect(batches).toEqual([[1, -1, 3], [1], [-1], [3]]);
+  });
+
+  it('refuses a load that answers another number of values than keys', async () => {
+    const read = batchReadsPerTurn<number, number>(async () => [1]);
+    const outcomes = await Promise.allSettled([read(1), read(2)]);
+    // Each key alone gets its one value: the mismatch is caught, never answered to the wrong key.
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 1 },
+      { status: 'fulfilled', value: 1 },
+    ]);
+    const none = batchReadsPerTurn<number, number>(async () => []);
+    await expect(none(1)).rejects.toThrow(/0 values for 1 keys/);
+  });
+
+  it(`splits a turn of more than ${MAX_BATCH_KEYS} keys`, async () => {
+    const { batches, load } = recordingLoad();
+    const read = batchReadsPerTurn(load);
+    const keys = Array.from({ length: MAX_BATCH_KEYS + 5 }, (_, i) => i);
+    await expect(Promise.all(keys.map(read))).resolves.toEqual(keys.map((key) => key * 10));
+    expect(batches.map((batch) => batch.length)).toEqual([MAX_BATCH_KEYS, 5]);
+  });
+});
