@@ -1,11 +1,11 @@
-import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261128000000_initial } from './Migration20261128000000_initial.js';
-import { Migration20261128020000_environments } from './Migration20261128020000_environments.js';
-import { Migration20261128060000_events } from './Migration20261128060000_events.js';
+import { lazyMigrations } from '@atrium/service-runtime';
 
-/** Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles. */
-export const migrations: MigrationObject[] = [
-  { name: 'Migration20261128000000_initial', class: Migration20261128000000_initial },
-  { name: 'Migration20261128020000_environments', class: Migration20261128020000_environments },
-  { name: 'Migration20261128060000_events', class: Migration20261128060000_events },
-];
+/**
+ * Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles;
+ * each loaded only when it has still to run (see lazyMigrations).
+ */
+export const migrations = lazyMigrations({
+  Migration20261128000000_initial: () => import('./Migration20261128000000_initial.js'),
+  Migration20261128020000_environments: () => import('./Migration20261128020000_environments.js'),
+  Migration20261128060000_events: () => import('./Migration20261128060000_events.js'),
+});

@@ -1,17 +1,14 @@
-import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261128000000_initial } from './Migration20261128000000_initial.js';
-import { Migration20261128020000_invites } from './Migration20261128020000_invites.js';
-import { Migration20261128040000_password_attempts } from './Migration20261128040000_password_attempts.js';
-import { Migration20261128050000_idempotency_keys } from './Migration20261128050000_idempotency_keys.js';
-import { Migration20261128060000_events } from './Migration20261128060000_events.js';
-import { Migration20261128070000_mail_outbox } from './Migration20261128070000_mail_outbox.js';
+import { lazyMigrations } from '@atrium/service-runtime';
 
-/** Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles. */
-export const migrations: MigrationObject[] = [
-  { name: 'Migration20261128000000_initial', class: Migration20261128000000_initial },
-  { name: 'Migration20261128020000_invites', class: Migration20261128020000_invites },
-  { name: 'Migration20261128040000_password_attempts', class: Migration20261128040000_password_attempts },
-  { name: 'Migration20261128050000_idempotency_keys', class: Migration20261128050000_idempotency_keys },
-  { name: 'Migration20261128060000_events', class: Migration20261128060000_events },
-  { name: 'Migration20261128070000_mail_outbox', class: Migration20261128070000_mail_outbox },
-];
+/**
+ * Listed explicitly (not globbed) so they run the same from TypeScript sources and bundles;
+ * each loaded only when it has still to run (see lazyMigrations).
+ */
+export const migrations = lazyMigrations({
+  Migration20261128000000_initial: () => import('./Migration20261128000000_initial.js'),
+  Migration20261128020000_invites: () => import('./Migration20261128020000_invites.js'),
+  Migration20261128040000_password_attempts: () => import('./Migration20261128040000_password_attempts.js'),
+  Migration20261128050000_idempotency_keys: () => import('./Migration20261128050000_idempotency_keys.js'),
+  Migration20261128060000_events: () => import('./Migration20261128060000_events.js'),
+  Migration20261128070000_mail_outbox: () => import('./Migration20261128070000_mail_outbox.js'),
+});

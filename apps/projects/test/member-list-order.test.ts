@@ -81,7 +81,7 @@ const before = randomUUID();
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'));
   // The database as it was before the migration, with memberships in it.
-  const old = await initOrm({ clientUrl: database.url, schema: PROJECTS_SCHEMA, entities: [], migrations: migrations.slice(0, -1) });
+  const old = await initOrm({ clientUrl: database.url, schema: PROJECTS_SCHEMA, entities: [], migrations: (await migrations.load()).slice(0, -1) });
   await old.close();
   await seedProjects(before, 7, 'before-');
   orm = await initProjectsOrm(database.url);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { busAuth, createTestDatabase, freePort, startTestInfra } from '@atrium/local-infra';
 import type { TestDatabase, TestInfra } from '@atrium/local-infra';
 import { generateKeyEnvironment } from '@atrium/service-runtime';
-import { appDir, launchNode, waitFor } from './launch.js';
+import { appDir, deployedNodeFlags, launchNode, waitFor } from './launch.js';
 import type { Launched } from './launch.js';
 
 export type App = 'identity' | 'projects' | 'environments' | 'gateway';
@@ -49,7 +49,7 @@ export async function startFleet(settings: Record<string, string> = {}): Promise
       const port = await freePort();
       const listen = app === 'gateway' ? { PORT: String(port), HOST: '127.0.0.1' } : { METRICS_PORT: String(port) };
       const env = { ...common, ...keys[app], ...busAuth(infra.natsCredentials, app), ...listen, ENCRYPTION_KEY: encryptionKey };
-      const launched = launchNode(name, ['dist/src/main.js'], { cwd: appDir(app), env });
+      const launched = launchNode(name, [...deployedNodeFlags(app), 'dist/src/main.js'], { cwd: appDir(app), env });
       const instance = { name, app, url: `http://127.0.0.1:${port}`, process: launched };
       instances.set(name, instance);
       await waitFor(`${name} is ready`, () => ready(instance.url), [launched]);

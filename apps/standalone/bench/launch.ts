@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -94,3 +94,14 @@ export async function waitFor(what: string, check: () => Promise<boolean>, watch
 }
 
 export const appDir = (app: string) => join(WORKSPACE_ROOT, 'apps', app);
+
+/**
+ * The node flags an app is deployed with, read off its `start` script (`node <flags> …`), so
+ * the bench runs each app as it runs in production (the image's CMD has the same flags).
+ */
+export function deployedNodeFlags(app: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(appDir(app), 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const [command, ...args] = (manifest.scripts?.start ?? '').split(/\s+/);
+  if (command !== 'node') throw new Error(`${app}'s start script does not run node: ${manifest.scripts?.start}`);
+  return args.filter((arg) => arg.startsWith('--'));
+}

@@ -17,7 +17,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { busAuth, createTestDatabase, freePort, startTestInfra } from '@atrium/local-infra';
 import { generateKeyEnvironment } from '@atrium/service-runtime';
-import { WORKSPACE_ROOT, appDir, launchNode, waitFor } from './launch.js';
+import { WORKSPACE_ROOT, appDir, deployedNodeFlags, launchNode, waitFor } from './launch.js';
 import type { Launched } from './launch.js';
 import { OPERATIONS, measure, measureIdle } from './measure.js';
 import type { Figures, System } from './measure.js';
@@ -72,14 +72,14 @@ try {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const deployedStart = performance.now();
   const apps = {
-    identity: launchNode('identity', ['dist/src/main.js'], { cwd: appDir('identity'), env: appEnv('identity'), profileDir: PROFILE_DIR }),
-    projects: launchNode('projects', ['dist/src/main.js'], { cwd: appDir('projects'), env: appEnv('projects'), profileDir: PROFILE_DIR }),
-    environments: launchNode('environments', ['dist/src/main.js'], {
+    identity: launchNode('identity', [...deployedNodeFlags('identity'), 'dist/src/main.js'], { cwd: appDir('identity'), env: appEnv('identity'), profileDir: PROFILE_DIR }),
+    projects: launchNode('projects', [...deployedNodeFlags('projects'), 'dist/src/main.js'], { cwd: appDir('projects'), env: appEnv('projects'), profileDir: PROFILE_DIR }),
+    environments: launchNode('environments', [...deployedNodeFlags('environments'), 'dist/src/main.js'], {
       cwd: appDir('environments'),
       env: { ...appEnv('environments'), ENCRYPTION_KEY: randomBytes(32).toString('base64') },
       profileDir: PROFILE_DIR,
     }),
-    gateway: launchNode('gateway', ['dist/src/main.js'], {
+    gateway: launchNode('gateway', [...deployedNodeFlags('gateway'), 'dist/src/main.js'], {
       cwd: appDir('gateway'),
       env: { ...appEnv('gateway'), ...unlimited, PORT: String(gatewayPort), HOST: '127.0.0.1' },
       profileDir: PROFILE_DIR,
@@ -111,7 +111,7 @@ try {
     dropped.push(() => embeddedDb.drop());
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const standalone = launchNode('embedded', ['dist/src/main.js'], {
+    const standalone = launchNode('embedded', [...deployedNodeFlags('standalone'), 'dist/src/main.js'], {
       cwd: appDir('standalone'),
       env: {
         DATABASE_URL: embeddedDb.url,

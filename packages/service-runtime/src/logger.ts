@@ -1,6 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
 import { serializeError } from './log-errors.js';
 
 export type Logger = PinoLogger;
@@ -15,9 +15,13 @@ export function logFormatFor(stdout: { isTTY?: boolean }): LogFormat {
   return stdout.isTTY ? 'pretty' : 'json';
 }
 
+// pino-pretty (~40 modules) is loaded only for a terminal; CommonJS, so synchronously.
+const require = createRequire(import.meta.url);
+
 let prettyStream: DestinationStream | undefined;
 /** One pretty printer for every logger of the process, writing synchronously so the last line before an exit is not lost. */
 function prettyDestination(): DestinationStream {
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
   prettyStream ??= pretty({
     destination: 1,
     sync: true,

@@ -1,4 +1,8 @@
-import { createTransport } from 'nodemailer';
+import { createRequire } from 'node:module';
+
+// nodemailer (~40 modules) is loaded when an SMTP transport is made, not at every start:
+// without SMTP_URL nothing sends mail. It is CommonJS, so it loads synchronously.
+const require = createRequire(import.meta.url);
 
 export interface OutgoingMail {
   from: string;
@@ -22,6 +26,7 @@ export interface MailTransport {
  * sender's lease on the mail.
  */
 export function smtpTransport(url: string): MailTransport {
+  const { createTransport } = require('nodemailer') as typeof import('nodemailer');
   const transporter = createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   return {
     async send(mail) {
