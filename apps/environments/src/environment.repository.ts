@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, decodeCursor, notFound } from '@atrium/service-runtime';
-import type { ServiceContext } from '@atrium/service-runtime';
+import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 import { Environment } from './entities/index.js';
 import type { IEnvironment } from './entities/index.js';
@@ -41,13 +41,37 @@ const ENVIRONMENT_COLUMNS =
   'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
 
 /**
+ * First pages of the lists asked for in one turn, in one statement (see service-runtime's
+ * read-batcher): each (project, row limit) pair walks the (project_id, created_at, id) index in a
+ * lateral subquery, and its rows carry the pair's position. Pages after a cursor are read alone.
+ */
+const FIRST_PAGES: BatchedRead<{ projectId: string; rows: number }, Record<string, unknown>[]> = {
+  sql: `select k.i as batch_index, e.*
+          from unnest(?::uuid[], ?::int[]) with ordinality as k(project_id, row_limit, i)
+          cross join lateral (
+            select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
+             where project_id = k.project_id
+             order by created_at, id
+             limit k.row_limit) e
+         order by k.i, e.created_at, e.id`,
+  params: (keys) => [keys.map((key) => key.projectId), keys.map((key) => key.rows)],
+  values(rows, keys) {
+    const pages: Record<string, unknown>[][] = keys.map(() => []);
+    for (const { batch_index: index, ...row } of rows) pages[Number(index) - 1]!.push(row);
+    return pages;
+  },
+};
+
+/**
  * One page (plus one row, to tell whether more follow) of a project's environments in
  * (created_at, id) order, along the (project_id, created_at, id) index. Hand-written: it is every
  * environment list's one statement, and MikroORM's find (query builder, entity mapping) cost
- * several times the rest of the call.
+ * several times the rest of the call. A first page outside a transaction is read with the
+ * other first pages of its turn (FIRST_PAGES).
  */
 export async function listProjectEnvironments(ctx: ServiceContext, projectId: string, cursor: string | undefined, limit: number) {
   const after = cursor ? decodeCursor(cursor) : undefined;
+  if (!after && !ctx.inTransaction) return (await ctx.readBatched(FIRST_PAGES, { projectId, rows: limit + 1 })).map(environmentOfRow);
   const rows = await ctx.read<Record<string, unknown>>(
     `select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
       where project_id = ?${after ? ' and (created_at, id) > (?, ?)' : ''}

@@ -193,6 +193,35 @@ describe('Environments API, as a new user would try it', () => {
     expect(theirList.body.data).toEqual([expect.objectContaining({ id: foreign, is_default: true })]);
   });
 
+  it('lists every project\'s own environments when lists of several projects arrive together', async () => {
+    const { api } = system;
+    const { token } = await newUser(api, 'lists-together');
+    const projects = await Promise.all([1, 2, 3].map(() => newProject(api, token)));
+    const staging = await api('POST', `/projects/${projects[0]}/environments`, { token, body: { name: 'staging' } });
+    expect(staging.status, staging.text).toBe(201);
+    const outsider = await newUser(api, 'lists-outsider');
+    // Sent at once: first pages of one turn share one statement in environments.
+    const [first, second, third, firstPage, foreign] = await Promise.all([
+      ...projects.map((projectId) => api('GET', `/projects/${projectId}/environments`, { token })),
+      api('GET', `/projects/${projects[0]}/environments?limit=1`, { token }),
+      api('GET', `/projects/${projects[1]}/environments`, { token: outsider.token }),
+    ]);
+    const names = (response: { body: { data: { name: string; project_id: string }[] } }) => response.body.data.map((env) => env.name);
+    expect(names(first!)).toEqual(['production', 'staging']);
+    expect(first!.body.data.every((env: { project_id: string }) => env.project_id === projects[0])).toBe(true);
+    expect(names(second!)).toEqual(['production']);
+    expect(second!.body.data[0].project_id).toBe(projects[1]);
+    expect(names(third!)).toEqual(['production']);
+    expect(third!.body.data[0].project_id).toBe(projects[2]);
+    expect(names(firstPage!)).toEqual(['production']);
+    expect(firstPage!.body.next_cursor).toEqual(expect.any(String));
+    expect(first!.body.next_cursor).toBeNull();
+    expect(foreign!.status).toBe(404);
+    // The cursor's page is read on its own, after the first.
+    const rest = await api('GET', `/projects/${projects[0]}/environments?limit=1&cursor=${firstPage!.body.next_cursor}`, { token });
+    expect(names(rest)).toEqual(['staging']);
+  });
+
   it('leaves exactly one default after 20 concurrent set-default calls', async () => {
     const { api } = system;
     const { token } = await newUser(api, 'race');

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Caller, ProcedureCall } from './call.js';
 
@@ -36,6 +36,12 @@ export interface AssertionClaims {
   usr?: string;
   /** A session assertion (see `CallSigner.signSession`): not bound to one call. */
   ses?: 1;
+  /**
+   * 16 random bytes (base64url) of this assertion alone. Calls of one batch often share
+   * everything else (app, request id, deadline, user): without it, whoever holds one member's
+   * token could write a sibling's claims for another procedure and find its digest in the batch.
+   */
+  n: string;
 }
 
 /** An app's private key and the id verifiers know its public half by. */
@@ -99,20 +105,34 @@ export const MAX_BATCH = 16;
 /** How many verified batch signatures a verifier remembers (each a few hundred bytes). */
 const REMEMBERED_BATCHES = 512;
 
+/**
+ * The longest assertion accepted: a chain of MAX_CHAIN nested assertions of full batches is
+ * ~10 KB. Past it, or off the shape below, a token is refused before any decoding: base64url
+ * decoding skips characters outside its alphabet, so junk appended to a genuine signature would
+ * otherwise still verify — and, as a new text, take a place in the verifier's memory.
+ */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+/** claims.header.payload.signature, each base64url; an Ed25519 signature is 64 bytes, 86 characters. */
+const TOKEN_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]{86}$/;
+const NONCE_BYTES = 16;
+
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 const digestOf = (claimsPart: string) => createHash('sha256').update(claimsPart).digest('base64url');
 
 export function createCallSigner(key: SigningKey): CallSigner {
   const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: key.kid }));
   /** Signs the claims of calls leaving together (at most MAX_BATCH): one signature, one token each. */
-  const signed = (batch: readonly AssertionClaims[]): string[] => {
-    const claimsParts = batch.map((claims) => b64url(JSON.stringify(claims)));
+  const signed = (batch: readonly Omit<AssertionClaims, 'n'>[]): string[] => {
+    const nonces = randomBytes(NONCE_BYTES * batch.length);
+    const claimsParts = batch.map((claims, i) =>
+      b64url(JSON.stringify({ ...claims, n: nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES).toString('base64url') })),
+    );
     const signingInput = `${header}.${b64url(JSON.stringify({ h: claimsParts.map(digestOf) }))}`;
     const jws = `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString('base64url')}`;
     return claimsParts.map((claimsPart) => `${claimsPart}.${jws}`);
   };
-  const claimsOf = ({ call, deadline }: OutgoingCall): AssertionClaims => {
-    const claims: AssertionClaims = { iss: key.app, aud: `${call.service}.${call.path}`, rid: call.meta.requestId, dl: deadline };
+  const claimsOf = ({ call, deadline }: OutgoingCall): Omit<AssertionClaims, 'n'> => {
+    const claims: Omit<AssertionClaims, 'n'> = { iss: key.app, aud: `${call.service}.${call.path}`, rid: call.meta.requestId, dl: deadline };
     if (call.meta.onBehalfOf) claims.usr = call.meta.onBehalfOf;
     else if (call.meta.caller) {
       claims.sub = call.meta.caller.userId;
@@ -173,7 +193,10 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
     }
     const key = typeof kid === 'string' ? byKid.get(kid) : undefined;
     if (!key) throw new AssertionError('unknown signing key');
-    if (!verify(null, Buffer.from(`${header}.${payload}`), key.publicKey, Buffer.from(signature, 'base64url'))) {
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    // One text per signature: a variant in the unused low bits of the last character is refused.
+    if (signatureBytes.toString('base64url') !== signature) throw new AssertionError('malformed assertion signature');
+    if (!verify(null, Buffer.from(`${header}.${payload}`), key.publicKey, signatureBytes)) {
       throw new AssertionError('bad signature');
     }
     let digests: unknown;
@@ -193,8 +216,8 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
   }
 
   function open(token: string): AssertionClaims {
+    if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) throw new AssertionError('malformed assertion');
     const dot = token.indexOf('.');
-    if (dot < 1) throw new AssertionError('malformed assertion');
     const claimsPart = token.slice(0, dot);
     const { key, digests } = verifiedBatch(token.slice(dot + 1));
     if (!digests.has(digestOf(claimsPart))) throw new AssertionError('claims not covered by the signature');
@@ -206,7 +229,7 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
     }
     if (claims === null || typeof claims !== 'object') throw new AssertionError('malformed assertion claims');
     if (claims.iss !== key.app) throw new AssertionError(`key ${key.kid} does not belong to ${String(claims.iss)}`);
-    if (typeof claims.aud !== 'string' || typeof claims.rid !== 'string' || typeof claims.dl !== 'number') {
+    if (typeof claims.aud !== 'string' || typeof claims.rid !== 'string' || typeof claims.dl !== 'number' || typeof claims.n !== 'string') {
       throw new AssertionError('incomplete assertion');
     }
     return claims;

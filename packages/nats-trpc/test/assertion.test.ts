@@ -136,6 +136,29 @@ describe('call assertions', () => {
     expect(refusal(() => check(tokens[0]!, 'projects', calls[2]!.call.path, calls[2]!.deadline, 'r-2'))).toMatch(/another request/);
   });
 
+  it('refuses the claims of a sibling guessed from a member token, junk after a signature, and oversized tokens', () => {
+    const dl = soon();
+    const [mine] = gateway.signBatch([
+      { call: call('projects', 'projects.get', { caller: user }), deadline: dl },
+      { call: call('identity', 'users.lookup', { caller: user }), deadline: dl },
+    ]);
+    const [claimsPart, ...jws] = mine!.split('.');
+    // Everything of the sibling's claims is guessable but its nonce: the digest is not in the batch.
+    const claims = JSON.parse(Buffer.from(claimsPart!, 'base64url').toString());
+    const guessed = `${Buffer.from(JSON.stringify({ ...claims, aud: 'identity.users.lookup' })).toString('base64url')}.${jws.join('.')}`;
+    expect(refusal(() => check(guessed, 'identity', 'users.lookup', dl))).toMatch(/not covered/);
+
+    // base64url decoding skips characters outside its alphabet: none may ride on a genuine signature.
+    expect(refusal(() => check(`${mine}${'!'.repeat(1000)}`, 'projects', 'projects.get', dl))).toMatch(/malformed/);
+    expect(refusal(() => check(`${mine}AAAA`, 'projects', 'projects.get', dl))).toMatch(/malformed/);
+    // The last character of a signature has unused bits: one text per signature.
+    const last = mine!.at(-1)!;
+    const variant = `${mine!.slice(0, -1)}${last === 'A' ? 'B' : 'A'}`;
+    expect(refusal(() => check(variant, 'projects', 'projects.get', dl))).toMatch(/malformed assertion signature|bad signature/);
+    expect(refusal(() => check(`${'a'.repeat(20_000)}.${jws.join('.')}`, 'projects', 'projects.get', dl))).toMatch(/malformed/);
+    expect(check(mine!, 'projects', 'projects.get', dl).caller).toEqual(user);
+  });
+
   it('accept several keys of one app while a key is rotated', () => {
     const next = generateSigningKey('gateway', 'gw-2');
     const rotating = createCallVerifier([gatewayKey.trusted, next.trusted], { userAsserters: ['gateway'] });

@@ -8,7 +8,7 @@ import type { OutboxRelay } from './outbox/relay.js';
 import type { ServiceClients } from './bus.js';
 import type { ProjectGrant } from './access.js';
 import { unauthorized } from './errors.js';
-import { readRows } from './reads.js';
+import { readPooledRows, readRows } from './reads.js';
 import { batchReadsPerTurn } from './read-batcher.js';
 import type { BatchedRead } from './read-batcher.js';
 
@@ -97,7 +97,7 @@ function batcherOf<Key, Value>(em: EntityManager, read: BatchedRead<Key, Value>)
   }
   let batcher = reads.get(read as BatchedRead<never, unknown>) as ((key: Key) => Promise<Value>) | undefined;
   if (!batcher) {
-    batcher = batchReadsPerTurn<Key, Value>(async (keys) => read.values(await readRows(em, read.sql, read.params(keys)), keys));
+    batcher = batchReadsPerTurn<Key, Value>(async (keys) => read.values(await readPooledRows(em, read.sql, read.params(keys)), keys));
     reads.set(read as BatchedRead<never, unknown>, batcher as (key: never) => Promise<unknown>);
   }
   return batcher;
@@ -127,7 +127,7 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
     read: <Row>(sql: string, params: readonly unknown[]) => readRows<Row>(em ?? parts.em, sql, params),
     readBatched<Key, Value>(read: BatchedRead<Key, Value>, key: Key): Promise<Value> {
       // Other calls' keys share the statement, so it runs on the pool, outside any transaction.
-      if (em?.isInTransaction()) return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));
+      if ((em ?? parts.em).isInTransaction()) return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));
       return batcherOf(parts.em, read)(key);
     },
     log: parts.log,

@@ -9,10 +9,21 @@
  * arrays) pays that once per batch. The wait is the rest of the current turn (setImmediate),
  * not a timer, so a lone call waits for nothing.
  *
- * A batch that fails is run again key by key, so one key the database refuses fails only its
- * own call, never its neighbours'.
+ * A batch the database refuses for its data (SQLSTATE class 22 or 23: a value it cannot take)
+ * is run again key by key, so one such key fails only its own call, never its neighbours'. Any
+ * other failure (no connection, a timeout, shutting down) fails the whole batch at once: running
+ * it again key by key would only multiply the load on a database already in trouble.
  */
+import { AsyncResource } from 'node:async_hooks';
+
 export type BatchLoad<Key, Value> = (keys: readonly Key[]) => Promise<readonly Value[]>;
+
+/**
+ * Made when this module loads, outside any call. A batch serves several calls, so it runs in
+ * this neutral async context rather than in that of whichever call came first (whose
+ * AsyncLocalStorage might name a transaction, say).
+ */
+const BATCH_SCOPE = new AsyncResource('atrium.read-batch');
 
 /** At most this many keys per statement: arrays stay small, plans stay the same. */
 export const MAX_BATCH_KEYS = 64;
@@ -45,8 +56,8 @@ export function batchReadsPerTurn<Key, Value>(load: BatchLoad<Key, Value>): (key
       if (values.length !== batch.length) throw new Error(`a batched read answered ${values.length} values for ${batch.length} keys`);
       for (const [i, entry] of batch.entries()) entry.resolve(values[i]!);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
+      if (batch.length === 1 || !causedByData(error)) {
+        for (const entry of batch) entry.reject(error);
         return;
       }
       // Isolate the failure: each key alone, so only the one at fault fails.
@@ -62,7 +73,13 @@ export function batchReadsPerTurn<Key, Value>(load: BatchLoad<Key, Value>): (key
 
   return (key) =>
     new Promise<Value>((resolve, reject) => {
-      if (waiting.length === 0) setImmediate(runWaiting);
+      if (waiting.length === 0) setImmediate(() => BATCH_SCOPE.runInAsyncScope(runWaiting));
       waiting.push({ key, resolve, reject });
     });
+}
+
+/** A data exception (22) or an integrity constraint violation (23): something one key can cause. */
+function causedByData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

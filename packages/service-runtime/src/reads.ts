@@ -51,6 +51,15 @@ function statementOf(sql: string): Statement {
  */
 export async function readRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
   if (em.isInTransaction()) return em.execute<Row[]>(sql, [...params]);
+  return readPooledRows<Row>(em, sql, params);
+}
+
+/**
+ * `readRows` outside any transaction, whatever the async context says: straight on a pooled
+ * connection. What batched reads use (see read-batcher.ts) — they run for several calls, so
+ * never in one caller's transaction.
+ */
+export async function readPooledRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
   const pool = em.getConnection().getKnex().client as ConnectionPool;
   const started = Date.now();
   const connection = await pool.acquireConnection();

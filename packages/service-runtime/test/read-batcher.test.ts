@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_KEYS, batchReadsPerTurn } from '../src/read-batcher.js';
 
@@ -6,7 +7,8 @@ function recordingLoad() {
   const batches: number[][] = [];
   const load = async (keys: readonly number[]) => {
     batches.push([...keys]);
-    if (keys.some((key) => key < 0)) throw new Error(`refused ${keys.join(',')}`);
+    // SQLSTATE 22P02, what PostgreSQL answers a value it cannot take.
+    if (keys.some((key) => key < 0)) throw Object.assign(new Error(`refused ${keys.join(',')}`), { code: '22P02' });
     return keys.map((key) => key * 10);
   };
   return { batches, load };
@@ -23,7 +25,7 @@ describe('reads batched per turn', () => {
     expect(batches).toEqual([[1, 2, 3, 2], [4]]);
   });
 
-  it('fails only the key at fault: a failed batch is run again key by key', async () => {
+  it('fails only the key at fault: a batch refused for its data is run again key by key', async () => {
     const { batches, load } = recordingLoad();
     const read = batchReadsPerTurn(load);
     const outcomes = await Promise.allSettled([read(1), read(-1), read(3)]);
@@ -33,14 +35,33 @@ describe('reads batched per turn', () => {
     expect(batches).toEqual([[1, -1, 3], [1], [-1], [3]]);
   });
 
-  it('refuses a load that answers another number of values than keys', async () => {
+  it('fails the whole batch at once when the failure is not the data (no connection, say): no key-by-key storm', async () => {
+    let loads = 0;
+    const read = batchReadsPerTurn<number, number>(async () => {
+      loads += 1;
+      throw Object.assign(new Error('Knex: Timeout acquiring a connection'), { code: undefined });
+    });
+    const outcomes = await Promise.allSettled([read(1), read(2), read(3)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(loads).toBe(1);
+  });
+
+  it('runs a batch outside the async context of the call that came first', async () => {
+    const store = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const read = batchReadsPerTurn<number, number>(async (keys) => {
+      seen.push(store.getStore());
+      return [...keys];
+    });
+    await store.run('first caller transaction', () => Promise.all([read(1), read(2)]));
+    expect(seen).toEqual([undefined]);
+  });
+
+  it('refuses a load that answers another number of values than keys, never answering a key with another value', async () => {
     const read = batchReadsPerTurn<number, number>(async () => [1]);
     const outcomes = await Promise.allSettled([read(1), read(2)]);
-    // Each key alone gets its one value: the mismatch is caught, never answered to the wrong key.
-    expect(outcomes).toEqual([
-      { status: 'fulfilled', value: 1 },
-      { status: 'fulfilled', value: 1 },
-    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(outcomes[0]).toMatchObject({ reason: new Error('a batched read answered 1 values for 2 keys') });
     const none = batchReadsPerTurn<number, number>(async () => []);
     await expect(none(1)).rejects.toThrow(/0 values for 1 keys/);
   });
