@@ -2,6 +2,7 @@ export * from './call.js';
 export * from './dispatch.js';
 export * from './subjects.js';
 export * from './nats-transport.js';
+export * from './turn.js';
 export * from './nats-server.js';
 export * from './local-transport.js';
 export * from './link.js';

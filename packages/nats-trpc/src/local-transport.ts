@@ -3,7 +3,7 @@ import type { ProcedureCall, ServiceTransport } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
 import type { CallSigner } from './assertion.js';
-import { createTurnBatcher, createTurnSigner } from './nats-transport.js';
+import { createTurnBatcher, createTurnSigner } from './turn.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 

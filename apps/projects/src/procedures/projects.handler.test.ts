@@ -22,14 +22,18 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-/** A caller for `userId`, on an EntityManager forked for this call, as the transport does. */
-function as(userId: string) {
+/**
+ * A caller for `userId`, on an EntityManager forked for this call; or, `asServed`, on the root
+ * one forked on first use, as the service endpoint does (calls then share its batched reads).
+ */
+function as(userId: string, { asServed = false } = {}) {
   const meta = { requestId: 'test', caller: { userId, credentialId: randomUUID() } };
   return router.createCaller(
     createServiceContext({
       meta,
       app: 'gateway',
-      em: harness.orm.em.fork(),
+      em: asServed ? harness.orm.em : harness.orm.em.fork(),
+      forkOnUse: asServed,
       log,
       // The outbox rows are written; no relay publishes them here.
       relay: { nudge() {} } as unknown as OutboxRelay,
@@ -80,6 +84,23 @@ describe('projects handlers', () => {
     await expect(as(owner).projects.get({ id: project.id })).resolves.toMatchObject({ id: project.id });
     expect(statements.filter((line) => /\bselect\b/i.test(line))).toHaveLength(1);
     expect(statements).toHaveLength(1);
+  });
+
+  it('reads the projects of several callers asking together in one query, each answered for itself', async () => {
+    const [alice, bob] = [randomUUID(), randomUUID()];
+    const [mine, theirs] = [await as(alice).projects.create({ name: 'unit-together-a' }), await as(bob).projects.create({ name: 'unit-together-b' })];
+    statements.length = 0;
+    const outcomes = await Promise.allSettled([
+      as(alice, { asServed: true }).projects.get({ id: mine.id }),
+      as(bob, { asServed: true }).projects.get({ id: theirs.id }),
+      as(bob, { asServed: true }).projects.get({ id: mine.id }),
+    ]);
+    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code: string }).code))).toEqual([
+      'unit-together-a',
+      'unit-together-b',
+      'NOT_FOUND',
+    ]);
+    expect(statements.filter((line) => /\bselect\b/i.test(line))).toHaveLength(1);
   });
 
   it('hides projects from non-members and refuses low roles', async () => {
