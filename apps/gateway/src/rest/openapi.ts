@@ -40,6 +40,9 @@ function pruneUnusedSchemas(document: OpenAPIObject): void {
   for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
 }
 
+/** The document's title, which the reference page at /docs also shows. */
+export const OPENAPI_TITLE = 'Atrium API';
+
 /** The header every creating operation takes (see `acceptsIdempotencyKey`). */
 const IDEMPOTENCY_KEY_PARAMETER = {
   name: 'Idempotency-Key',
@@ -55,7 +58,7 @@ const IDEMPOTENCY_KEY_PARAMETER = {
 
 /**
  * The OpenAPI document of the REST surface, generated from the gateway router (so from the
- * contracts) once at start-up, then completed from the contract where the generator cannot
+ * contracts) once, on its first request, then completed from the contract where the generator cannot
  * know: each operation's success status (201, 204), its errors (the contract's error table,
  * each with an example of its own code), the headers every response carries, that public
  * operations need no credential, the `Idempotency-Key` header of creating operations, and the
@@ -67,7 +70,7 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
     apiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'An API key' },
   } as const;
   const document = generateOpenApiDocument(router, {
-    title: 'Atrium API',
+    title: OPENAPI_TITLE,
     version: '1.0.0',
     description:
       'The control plane of Atrium: projects, members, environments. Every response uses the envelope ' +

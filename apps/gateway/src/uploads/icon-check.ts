@@ -1,5 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
-import { imageSize } from 'image-size';
 import { ICON_MAX_DIMENSION, ICON_MEDIA_TYPES } from '@atrium/contract';
 import type { IconExtension } from '@atrium/contract';
 import { DomainError } from '@atrium/service-runtime/core';
@@ -23,6 +21,13 @@ export interface CheckedIcon {
   height: number;
 }
 
+/**
+ * file-type and image-size (~50 modules) are loaded by the first upload, not at start-up:
+ * few starts see one. Loaded once, the promise is kept.
+ */
+let sniffers: Promise<[typeof import('file-type'), typeof import('image-size')]> | undefined;
+const loadSniffers = () => (sniffers ??= Promise.all([import('file-type'), import('image-size')]));
+
 const unsupported = (what: string) =>
   new DomainError('UNSUPPORTED_MEDIA_TYPE', `Icons must be PNG, JPEG, WebP or GIF images; ${what}`);
 
@@ -34,6 +39,7 @@ const unsupported = (what: string) =>
  */
 export async function checkIcon(bytes: Uint8Array): Promise<CheckedIcon> {
   if (bytes.length === 0) throw new DomainError('BAD_REQUEST', 'The file is empty', [{ path: 'file', message: 'is empty' }]);
+  const [{ fileTypeFromBuffer }, { imageSize }] = await loadSniffers();
   const sniffed = await fileTypeFromBuffer(bytes);
   const ext = sniffed ? EXTENSION_OF_SNIFFED[sniffed.mime] : undefined;
   if (!ext) throw unsupported(sniffed ? `this file is ${sniffed.mime}` : 'this file is not a recognised image');
