@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encryptionEnvShape, eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime';
+import { encryptionEnvShape, eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime/settings';
 
 /** What environments needs besides any service's settings: the keys of secret variables and its role cache. */
 export const environmentsOwnEnvShape = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { busEnvShape, callerEnvShape, loadConfig, portSchema, uploadsEnvShape } from '@atrium/service-runtime/core';
-import { corsOriginsSchema } from './http/cors.js';
+import { busEnvShape, callerEnvShape, loadConfig, portSchema, uploadsEnvShape } from '@atrium/service-runtime/settings';
+import { corsOriginsSchema } from './http/cors-origins.js';
 
 export const gatewayEnvShape = {
   ...busEnvShape,

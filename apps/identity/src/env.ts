@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StartupError, encryptionEnvShape, encryptionKeys, eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime';
+import { StartupError, encryptionEnvShape, encryptionKeys, eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime/settings';
 
 export const identityEnvShape = {
   ...serviceEnvShape,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StartupError, generateKey } from '@atrium/service-runtime';
+import { StartupError, generateKey } from '@atrium/service-runtime/settings';
 
 /**
  * The key sealing secret variables. Given, it is used; in the embedded mode (no DATABASE_URL)

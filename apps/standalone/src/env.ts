@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { gatewayEnvShape } from '@atrium/gateway';
-import { environmentsOwnEnvShape } from '@atrium/environments';
-import { identityEnvShape } from '@atrium/identity';
-import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime';
+// The apps' settings alone (their `/env` entry points), not the apps: main.ts checks the
+// configuration before the rest of Atrium loads (see preflight.ts).
+import { gatewayEnvShape } from '@atrium/gateway/env';
+import { environmentsOwnEnvShape } from '@atrium/environments/env';
+import { identityEnvShape } from '@atrium/identity/env';
+import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime/settings';
 import { DEFAULT_DATA_DIR } from './data-dir.js';
 
 

@@ -5,9 +5,8 @@ import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
-import { mailSettings, smtpTransport, startIdentityService } from '@atrium/identity';
+import { smtpTransport, startIdentityService } from '@atrium/identity';
 import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
-import { EmbeddedPostgresError } from '@atrium/local-infra/embedded';
 import {
   createLocalBroadcast,
   createLocalTransport,
@@ -35,14 +34,11 @@ import {
   localEventSource,
   observedTransport,
   serveOverNats,
-  StartupError,
 } from '@atrium/service-runtime';
 import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
-import { DataDirInUseError } from './data-dir.js';
-import { startEmbeddedDatabase } from './embedded-database.js';
-import { resolveEncryptionKey } from './encryption-key.js';
-import { ensurePortFree } from './port.js';
 import type { StandaloneConfig } from './env.js';
+import { preflight } from './preflight.js';
+import type { Preflight } from './preflight.js';
 
 export interface RunningSystem {
   /** Where the REST API listens, e.g. http://127.0.0.1:3000 */
@@ -86,6 +82,8 @@ export async function startSystem(
   log: Logger,
   busAuth: BusAuthOf = () => config,
   tuning: SystemTuning = {},
+  /** The checks and the embedded PostgreSQL when main.ts has begun them already; done here otherwise. */
+  early?: Preflight,
 ): Promise<RunningSystem> {
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -93,20 +91,13 @@ export async function startSystem(
   };
 
   try {
-    const encryptionKey = resolveEncryptionKey(config);
-    const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
-    await ensurePortFree(config.HOST, config.PORT);
+    const { encryptionKey, mail, database } = early ?? (await preflight(config, log));
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const embedded = await startEmbeddedDatabase(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) =>
-        log.debug({ postgres: line.trim() }),
-      ).catch((error: unknown) => {
-        // Already worded for the person starting Atrium: printed as it is.
-        throw error instanceof EmbeddedPostgresError || error instanceof DataDirInUseError ? new StartupError(error.message) : error;
-      });
+      // preflight starts it whenever DATABASE_URL is not set.
+      const embedded = await database!;
       stops.push(embedded.postgres.stop);
       databaseUrl = embedded.databaseUrl;
-      log.debug({ dataDir: embedded.postgres.dataDir }, 'embedded PostgreSQL started');
     }
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -104,6 +105,13 @@ describe.concurrent('start-up failures are one line and exit code 1', () => {
     expect(message).toMatch(/^Invalid configuration: /);
     expect(message).toContain('PORT must be a whole number from 0 to 65535');
     expect(message).toContain('CORS_ORIGINS');
+  });
+
+  it('pnpm start refused on its configuration leaves the data folder as it was: not even created', async () => {
+    const untouched = join(dataDir, 'never-created');
+    const message = await expectOneLineFailure(launch('standalone', { PORT: 'abc', DATA_DIR: untouched }));
+    expect(message).toMatch(/^Invalid configuration: /);
+    expect(existsSync(untouched)).toBe(false);
   });
 
   it('a service with its required settings missing names them', async () => {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger.js';
 import { StartupError } from './startup.js';
-import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
-import { natsAuthEnvShape } from './nats.js';
+import { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
+import { natsAuthEnvShape } from './nats-env.js';
 import type { NatsTransportOptions } from '@atrium/nats-trpc';
 import type { Metrics } from './metrics.js';
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { APP_NAMES, CLIENT_APP, SESSION_ISSUING_APPS, USER_ASSERTING_APPS } from '@atrium/contract';
 import type { AppName } from '@atrium/contract';
 import {
@@ -13,6 +12,8 @@ import {
 import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
 import { StartupError } from './startup.js';
 
+export { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
+
 const VERIFIER_OPTIONS = { userAsserters: USER_ASSERTING_APPS, sessions: { issuers: SESSION_ISSUING_APPS, app: CLIENT_APP } };
 
 /** How an app signs the calls it makes and checks the calls it takes (see nats-trpc's assertion.ts). */
@@ -20,26 +21,6 @@ export interface AppKeys {
   signer: CallSigner;
   verifier: CallVerifier;
 }
-
-/** Every app signs its calls with its own Ed25519 key. */
-export const signingKeyEnvShape = {
-  ATRIUM_SIGNING_KEY: z
-    .string()
-    .min(1)
-    .meta({ description: "This app's Ed25519 private key (base64 PKCS#8 DER, or PEM); `pnpm keygen` makes one" }),
-  ATRIUM_SIGNING_KEY_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/)
-    .meta({ description: 'The id verifiers know that key by; a new id for every new key' }),
-};
-
-/** Every app that takes calls verifies them against the public keys it trusts. */
-export const trustedKeysEnvShape = {
-  ATRIUM_TRUSTED_KEYS: z
-    .string()
-    .min(1)
-    .meta({ description: 'Public keys of the apps allowed to call this one: `<app>:<kid>:<base64 key>`, comma-separated' }),
-};
 
 /** The keys of one app, as configured. A bad key stops the process at start-up with a message naming the variable. */
 export function loadAppKeys(

@@ -1,19 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
-import { z } from 'zod';
 import { inboxPrefix } from '@atrium/contract';
+import type { natsAuthEnvShape } from './nats-env.js';
 
-/** How an app proves its NATS identity (one of them) and checks the broker's certificate. */
-export const natsAuthEnvShape = {
-  NATS_USER: z.string().min(1).optional().meta({ description: "This app's NATS user (with NATS_PASSWORD)" }),
-  NATS_PASSWORD: z.string().min(1).optional(),
-  NATS_CREDS_FILE: z.string().min(1).optional().meta({ description: 'A NATS credentials file (JWT and nkey seed)' }),
-  NATS_NKEY_SEED: z.string().min(1).optional().meta({ description: 'An nkey seed (SU…)' }),
-  NATS_TLS_CA_FILE: z.string().min(1).optional().meta({ description: "CA of the broker's certificate (turns TLS on)" }),
-  NATS_TLS_CERT_FILE: z.string().min(1).optional().meta({ description: 'Client certificate, for brokers that verify clients' }),
-  NATS_TLS_KEY_FILE: z.string().min(1).optional(),
-};
+export { natsAuthEnvShape } from './nats-env.js';
 
 export type NatsAuthConfig = { [K in keyof typeof natsAuthEnvShape]?: string };
 

@@ -1,40 +1,10 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 
 /** What a browser on another origin may send: the credentials, the request id and idempotency key. */
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'idempotency-key', 'x-request-id'];
 /** What a script on another origin may read besides the CORS-safelisted response headers. */
 const EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
-
-/**
- * `CORS_ORIGINS`: a comma-separated list of origins (`https://app.example.com`) allowed to call
- * the API from a browser, or `*` for any. Empty (the default) allows none: the docs page calls
- * the API from its own origin and needs no CORS.
- */
-export const corsOriginsSchema = z
-  .string()
-  .default('')
-  .transform((value, context) => {
-    const origins = value
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean);
-    for (const origin of origins) {
-      if (origin === '*') continue;
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(origin);
-      } catch {
-        parsed = undefined;
-      }
-      // An origin is scheme://host[:port] and nothing else; browsers send it without a trailing slash.
-      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-        context.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://app.example.com` });
-      }
-    }
-    return origins;
-  });
 
 /**
  * Answers every preflight (204) and adds the CORS headers for allowed origins only; a request

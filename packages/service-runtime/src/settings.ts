@@ -1,0 +1,8 @@
+// What checking a process's configuration needs, and how a process starts and logs: zod, pino
+// and Atrium's own small modules, none of MikroORM, NATS or tRPC. `pnpm start` checks its whole
+// configuration with this entry point (`@atrium/service-runtime/settings`) alone, then starts
+// its PostgreSQL while the rest loads (see apps/standalone/src/main.ts).
+export * from './config.js';
+export * from './logger.js';
+export * from './startup.js';
+export * from './secrets/index.js';
