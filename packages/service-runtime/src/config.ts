@@ -5,6 +5,8 @@ import { signingKeyEnvShape, trustedKeysEnvShape } from './keys.js';
 import { natsAuthEnvShape } from './nats.js';
 import type { NatsTransportOptions } from '@atrium/nats-trpc';
 import type { Metrics } from './metrics.js';
+// Only a type: the gateway loads this module and never the ORM.
+import type { PoolOptions } from './orm.js';
 
 /** Settings of every process on the bus: the gateway and each service. */
 export const busEnvShape = {
@@ -33,6 +35,13 @@ export function callerTransportOptions(
   };
 }
 
+/**
+ * The default wait for a pooled connection: below the default deadline of a call (5 s), with room
+ * for the copies of a query sent again after 1 s and 2 s (NATS_ATTEMPT_TIMEOUT_MS) to be answered
+ * 503 before it too.
+ */
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 2000;
+
 /** Settings every service reads; each app's env.ts adds its own. */
 export const serviceEnvShape = {
   ...busEnvShape,
@@ -42,9 +51,26 @@ export const serviceEnvShape = {
   DATABASE_URL: z.string().min(1).meta({ description: 'PostgreSQL connection URL' }),
   // At least 2: start-up holds one connection for the migration lock while migrating on another.
   DB_POOL_MAX: z.coerce.number().int().min(2).default(10),
+  /** How long a call waits for a free connection before it answers 503; below NATS_REQUEST_TIMEOUT_MS (see `databasePool`). */
+  DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_ACQUIRE_TIMEOUT_MS),
   /** Where the service answers `GET /metrics` (it has no other HTTP listener); 0 turns it off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 };
+
+/**
+ * The pool settings of a service's configuration. A wait for a connection as long as a call's
+ * deadline would answer nobody: the caller has given up by then (and may have sent the call
+ * again). Calls come with the caller's deadline, which a service cannot know at start-up; its
+ * own NATS_REQUEST_TIMEOUT_MS (the same 5 s by default as the gateway's) stands for it.
+ */
+export function databasePool(config: { DB_POOL_MAX: number; DB_ACQUIRE_TIMEOUT_MS: number; NATS_REQUEST_TIMEOUT_MS: number }): PoolOptions {
+  if (config.DB_ACQUIRE_TIMEOUT_MS >= config.NATS_REQUEST_TIMEOUT_MS) {
+    throw new StartupError(
+      `Invalid configuration: DB_ACQUIRE_TIMEOUT_MS (${config.DB_ACQUIRE_TIMEOUT_MS}) must be below NATS_REQUEST_TIMEOUT_MS (${config.NATS_REQUEST_TIMEOUT_MS})`,
+    );
+  }
+  return { poolMax: config.DB_POOL_MAX, acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS };
+}
 
 const PORT_RULE = 'must be a whole number from 0 to 65535';
 /** A TCP port setting; 0 asks the system for a free one. */
