@@ -1,8 +1,10 @@
 import { EmbeddedPostgresError } from '@atrium/local-infra/embedded';
 import { mailSettings } from '@atrium/identity/env';
 import type { MailSettings } from '@atrium/identity/env';
-import { StartupError } from '@atrium/service-runtime/settings';
+import { StartupError, databasePool } from '@atrium/service-runtime/settings';
 import type { Logger } from '@atrium/service-runtime/settings';
+// Only a type: the ORM itself is loaded later, with the rest.
+import type { PoolOptions } from '@atrium/service-runtime';
 import { DataDirInUseError } from './data-dir.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
 import type { EmbeddedDatabase } from './embedded-database.js';
@@ -14,6 +16,8 @@ import { ensurePortFree } from './port.js';
 export interface Preflight {
   encryptionKey: string;
   mail: MailSettings | undefined;
+  /** The services' connection pools (DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS). */
+  pool: PoolOptions;
   /**
    * The embedded PostgreSQL, starting; none with DATABASE_URL. Whoever awaits it owns it and
    * stops it (startSystem, or main.ts when the rest of Atrium fails to load).
@@ -22,7 +26,7 @@ export interface Preflight {
 }
 
 /**
- * Every check a person can act on — the settings' key, mail settings, the port — then the
+ * Every check a person can act on — pool settings, the key, mail settings, the port — then the
  * embedded PostgreSQL set starting, without waiting for it. Its modules are few (zod, pino, the
  * apps' settings, local-infra's PostgreSQL start; no MikroORM, Fastify, NATS or tRPC), so
  * `pnpm start` runs it before loading the rest of Atrium, which then loads while PostgreSQL
@@ -30,10 +34,11 @@ export interface Preflight {
  * only to keep its encryption key (see resolveEncryptionKey).
  */
 export async function preflight(config: StandaloneConfig, log: Logger): Promise<Preflight> {
+  const pool = databasePool(config);
   const encryptionKey = resolveEncryptionKey(config);
   const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
   await ensurePortFree(config.HOST, config.PORT);
-  if (config.DATABASE_URL) return { encryptionKey, mail };
+  if (config.DATABASE_URL) return { encryptionKey, mail, pool };
   const database = startEmbeddedDatabase(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) => log.debug({ postgres: line.trim() })).then(
     (embedded) => {
       log.debug({ dataDir: embedded.postgres.dataDir }, 'embedded PostgreSQL started');
@@ -46,5 +51,5 @@ export async function preflight(config: StandaloneConfig, log: Logger): Promise<
   );
   // Awaited once the rest has loaded; a failure in the meantime is not an unhandled rejection.
   database.catch(() => undefined);
-  return { encryptionKey, mail, database };
+  return { encryptionKey, mail, pool, database };
 }

@@ -91,7 +91,7 @@ export async function startSystem(
   };
 
   try {
-    const { encryptionKey, mail, database } = early ?? (await preflight(config, log));
+    const { encryptionKey, mail, pool, database } = early ?? (await preflight(config, log));
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
       // preflight starts it whenever DATABASE_URL is not set.
@@ -143,7 +143,7 @@ export async function startSystem(
     const started = await Promise.allSettled([
       startIdentityService({
         databaseUrl,
-        dbPoolMax: config.DB_POOL_MAX,
+        pool,
         sessionTtlDays: config.SESSION_TTL_DAYS,
         inviteTtlDays: config.INVITE_TTL_DAYS,
         registration: config.AUTH_REGISTRATION,
@@ -157,7 +157,7 @@ export async function startSystem(
       }),
       startProjectsService({
         databaseUrl,
-        dbPoolMax: config.DB_POOL_MAX,
+        pool,
         ...eventsOf('projects'),
         auditRetainMs: stream.maxAgeMs,
         broadcast: nats ? createNatsBroadcast(nats.projects) : localBroadcast!,
@@ -167,7 +167,7 @@ export async function startSystem(
       }),
       startEnvironmentsService({
         databaseUrl,
-        dbPoolMax: config.DB_POOL_MAX,
+        pool,
         log: logs.environments,
         bus: busOf('environments'),
         broadcast: nats ? createNatsBroadcast(nats.environments) : localBroadcast!,
