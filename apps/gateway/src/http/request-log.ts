@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { OperationEntry } from '@atrium/contract';
+import type { Logger } from '@atrium/service-runtime/core';
 
 interface Route {
   method: string;
@@ -37,7 +38,7 @@ export function registerRequestLog(app: FastifyInstance, describeUrl: ReturnType
   app.addHook('onResponse', (request, reply, done) => {
     // Described only when the line is written: at LOG_LEVEL=warn, every request would pay for
     // the URL's description (a split, a set and a route search) and then drop it.
-    if (!request.log.isLevelEnabled('info')) return done();
+    if (!(request.log as Logger).isLevelEnabled('info')) return done();
     request.log.info(
       { method: request.method, ...describeUrl(request.method, request.originalUrl, request.routeOptions.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
