@@ -6,6 +6,6 @@ import { ENVIRONMENTS_SCHEMA } from './schema.js';
 
 export { ENVIRONMENTS_SCHEMA };
 
-export function initEnvironmentsOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'onQuery'> = {}) {
+export function initEnvironmentsOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs' | 'onQuery'> = {}) {
   return initOrm({ clientUrl, schema: ENVIRONMENTS_SCHEMA, entities, migrations, ...options });
 }

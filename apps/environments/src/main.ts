@@ -1,4 +1,4 @@
-import { createJetStreamSink, encryptionKeys, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import { createJetStreamSink, databasePool, encryptionKeys, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
 import { loadEnvironmentsConfig } from './env.js';
 import { startEnvironmentsService } from './service.js';
 
@@ -7,7 +7,7 @@ await runServiceProcess('environments', loadEnvironmentsConfig, async ({ config,
   await ensureEventStream(nc, stream);
   return startEnvironmentsService({
     databaseUrl: config.DATABASE_URL,
-    dbPoolMax: config.DB_POOL_MAX,
+    pool: databasePool(config),
     log,
     bus,
     broadcast,

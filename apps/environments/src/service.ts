@@ -1,7 +1,7 @@
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { Broadcast } from '@atrium/nats-trpc';
 import { OutboxRelay, createSecretCipher, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
-import type { EventSink, EventSource, Logger, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, PoolOptions, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import { createProjectRoles } from './access/project-roles.js';
 import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from './db.js';
 import { onProjectEvent } from './project-events.js';
@@ -9,7 +9,8 @@ import { createEnvironmentsRouter } from './router.js';
 
 export interface EnvironmentsServiceOptions {
   databaseUrl: string;
-  dbPoolMax?: number;
+  /** The connection pool's size and wait (`databasePool` of the configuration). */
+  pool?: PoolOptions;
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
   bus: ServiceBus;
@@ -28,7 +29,7 @@ export interface EnvironmentsServiceOptions {
 /** Connects the database, runs migrations, subscribes to projects' events and builds the router: everything but the transport. */
 export async function startEnvironmentsService(options: EnvironmentsServiceOptions): Promise<ServiceInstance> {
   const { log } = options;
-  const orm = await initEnvironmentsOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
+  const orm = await initEnvironmentsOrm(options.databaseUrl, options.pool);
   const cipher = createSecretCipher(options.encryptionKey, options.previousEncryptionKeys);
   const projectRoles = createProjectRoles({ broadcast: options.broadcast, ...(options.roleCache ?? { ttlMs: 10_000, max: 10_000 }) });
   const router = createEnvironmentsRouter({ cipher, projectRoles: projectRoles.resolve });

@@ -6,6 +6,6 @@ import { migrations } from '../migrations/index.js';
 /** identity's tables live in their own PostgreSQL schema. */
 export const IDENTITY_SCHEMA = 'identity';
 
-export function initIdentityOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'onQuery'> = {}) {
+export function initIdentityOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs' | 'onQuery'> = {}) {
   return initOrm({ clientUrl, schema: IDENTITY_SCHEMA, entities, migrations, ...options });
 }

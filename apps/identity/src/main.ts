@@ -1,4 +1,4 @@
-import { createJetStreamSink, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import { createJetStreamSink, databasePool, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
 import { loadIdentityConfig, mailSettings } from './env.js';
 import { smtpTransport } from './mail/smtp.js';
 import { startIdentityService } from './service.js';
@@ -9,7 +9,7 @@ await runServiceProcess('identity', loadIdentityConfig, async ({ config, nc, bro
   await ensureEventStream(nc, stream);
   return startIdentityService({
     databaseUrl: config.DATABASE_URL,
-    dbPoolMax: config.DB_POOL_MAX,
+    pool: databasePool(config),
     sessionTtlDays: config.SESSION_TTL_DAYS,
     inviteTtlDays: config.INVITE_TTL_DAYS,
     registration: config.AUTH_REGISTRATION,

@@ -1,7 +1,7 @@
 import type { Broadcast } from '@atrium/nats-trpc';
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import { OutboxRelay, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
-import type { EventSink, EventSource, Logger, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, PoolOptions, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { IDENTITY_SCHEMA, initIdentityOrm } from './db.js';
 import { onProjectDeleted } from './invites/project-events.js';
 import { startInviteMail } from './mail/start-mail.js';
@@ -12,7 +12,8 @@ import type { ScryptParams } from './security/passwords.js';
 
 export interface IdentityServiceOptions {
   databaseUrl: string;
-  dbPoolMax?: number;
+  /** The connection pool's size and wait (`databasePool` of the configuration). */
+  pool?: PoolOptions;
   sessionTtlDays: number;
   /** How long an invite can be accepted (7 days unless configured). */
   inviteTtlDays?: number;
@@ -36,7 +37,7 @@ export interface IdentityServiceOptions {
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
 export async function startIdentityService(options: IdentityServiceOptions): Promise<ServiceInstance> {
-  const orm = await initIdentityOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
+  const orm = await initIdentityOrm(options.databaseUrl, options.pool);
   const inviteMail = startInviteMail(orm, IDENTITY_SCHEMA, options.mail, { log: options.log, metrics: options.bus.metrics });
   const router = createIdentityRouter({
     broadcast: options.broadcast,

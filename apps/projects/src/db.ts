@@ -7,6 +7,6 @@ import { PROJECTS_SCHEMA } from './schema.js';
 
 export { PROJECTS_SCHEMA };
 
-export function initProjectsOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'onQuery'> = {}) {
+export function initProjectsOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs' | 'onQuery'> = {}) {
   return initOrm({ clientUrl, schema: PROJECTS_SCHEMA, entities, migrations, ...options });
 }

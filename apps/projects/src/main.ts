@@ -1,5 +1,6 @@
 import {
   createJetStreamSink,
+  databasePool,
   ensureEventStream,
   eventStreamSettings,
   jetStreamEventSource,
@@ -15,7 +16,7 @@ await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, bro
   await ensureEventStream(nc, stream);
   return startProjectsService({
     databaseUrl: config.DATABASE_URL,
-    dbPoolMax: config.DB_POOL_MAX,
+    pool: databasePool(config),
     eventSink: createJetStreamSink(nc, stream),
     events: jetStreamEventSource(nc, stream, log),
     auditRetainMs: stream.maxAgeMs,

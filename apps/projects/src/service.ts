@@ -1,13 +1,14 @@
 import { OutboxRelay, deadLetterCounts, serviceEndpoint } from '@atrium/service-runtime';
 import type { Broadcast } from '@atrium/nats-trpc';
-import type { EventSink, EventSource, Logger, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, PoolOptions, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
 import { startAuditTrail } from './audit/audit-trail.js';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
 
 export interface ProjectsServiceOptions {
   databaseUrl: string;
-  dbPoolMax?: number;
+  /** The connection pool's size and wait (`databasePool` of the configuration). */
+  pool?: PoolOptions;
   /** Where the outbox relay publishes projects' events (JetStream, or the in-process bus). */
   eventSink: EventSink;
   /** Where every service's events arrive from, for the audit trail (JetStream, or the in-process bus). */
@@ -25,7 +26,7 @@ export interface ProjectsServiceOptions {
 
 /** Connects the database, runs migrations, starts the outbox relay and builds the router: everything but the transport. */
 export async function startProjectsService(options: ProjectsServiceOptions): Promise<ServiceInstance> {
-  const orm = await initProjectsOrm(options.databaseUrl, { poolMax: options.dbPoolMax });
+  const orm = await initProjectsOrm(options.databaseUrl, options.pool);
   const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: PROJECTS_SCHEMA });
   relay.start();
   options.bus.metrics?.observeDeadLetters('projects', () => deadLetterCounts(orm.em.fork(), PROJECTS_SCHEMA));

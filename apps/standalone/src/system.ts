@@ -24,6 +24,7 @@ import {
   createLocalSink,
   encryptionKeys,
   createLogger,
+  databasePool,
   ensureEventStream,
   eventStreamSettings,
   folderUploadStore,
@@ -95,6 +96,7 @@ export async function startSystem(
   try {
     const encryptionKey = resolveEncryptionKey(config);
     const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
+    const pool = databasePool(config);
     await ensurePortFree(config.HOST, config.PORT);
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -152,7 +154,7 @@ export async function startSystem(
     const started = await Promise.allSettled([
       startIdentityService({
         databaseUrl,
-        dbPoolMax: config.DB_POOL_MAX,
+        pool,
         sessionTtlDays: config.SESSION_TTL_DAYS,
         inviteTtlDays: config.INVITE_TTL_DAYS,
         registration: config.AUTH_REGISTRATION,
@@ -166,7 +168,7 @@ export async function startSystem(
       }),
       startProjectsService({
         databaseUrl,
-        dbPoolMax: config.DB_POOL_MAX,
+        pool,
         ...eventsOf('projects'),
         auditRetainMs: stream.maxAgeMs,
         broadcast: nats ? createNatsBroadcast(nats.projects) : localBroadcast!,
@@ -176,7 +178,7 @@ export async function startSystem(
       }),
       startEnvironmentsService({
         databaseUrl,
-        dbPoolMax: config.DB_POOL_MAX,
+        pool,
         log: logs.environments,
         bus: busOf('environments'),
         broadcast: nats ? createNatsBroadcast(nats.environments) : localBroadcast!,

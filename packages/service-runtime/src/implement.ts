@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { acceptsIdempotencyKey, needsUser } from '@atrium/contract';
 import type { ContractRouter, Operation, ServiceContract, ServiceHandlers } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
-import { toTRPCError } from './errors.js';
+import { DomainError, toTRPCError } from './errors.js';
 import { runIdempotently } from './idempotency/idempotency.js';
 import { fromOrmError } from './orm-errors.js';
 import { runInTransaction } from './transaction.js';
@@ -30,10 +30,23 @@ function refuseCaller(name: string, operation: Operation, ctx: ServiceContext): 
 }
 
 /**
+ * A database error as the API error it means (see `fromOrmError`: 404, 409, or 503 when no
+ * connection came free in time), wherever in the call it was thrown — the access check, the
+ * transaction's begin or commit, the handler: tRPC hands any of them over as an
+ * INTERNAL_SERVER_ERROR caused by it.
+ */
+function fromDatabaseError(error: TRPCError): TRPCError {
+  if (error.code !== 'INTERNAL_SERVER_ERROR') return error;
+  const translated = fromOrmError(error.cause);
+  return translated instanceof DomainError ? (toTRPCError(translated) as TRPCError) : error;
+}
+
+/**
  * The first step of every call, before its input is read: records its outcome (`OK` or its tRPC
  * code, refusals and invalid input included) and duration — in the metrics, and in the service's
  * log at debug (its logger carries the request id), so one request can be followed from the
- * gateway through every service it reached — and refuses a caller who may not call it.
+ * gateway through every service it reached — and refuses a caller who may not call it. Being
+ * the outermost step, it is where database errors are translated (`fromDatabaseError`), once.
  * One middleware rather than two: every step of tRPC's chain copies the call's options.
  */
 function observeAndCheckCaller(service: string, operation: string, name: string, contractOperation: Operation) {
@@ -52,8 +65,16 @@ function observeAndCheckCaller(service: string, operation: string, name: string,
       throw error;
     }
     const result = await next();
-    record(result.ok ? 'OK' : result.error.code);
-    return result;
+    if (result.ok) {
+      record('OK');
+      return result;
+    }
+    const error = fromDatabaseError(result.error);
+    record(error.code);
+    if (error === result.error) return result;
+    // Logged here, as the 503 answers it: the pool is too small for the load, or statements too slow.
+    if (error.code === 'SERVICE_UNAVAILABLE') ctx.log.warn({ operation }, 'no database connection came free in time: answered 503');
+    throw error;
   });
 }
 
@@ -114,8 +135,8 @@ export interface ImplementOptions<G extends ProjectGrant> {
  * output schemas come from the contract (never redeclared), every operation checks who calls
  * it first (see `accessCheck`), project-scoped ones then apply the role table (see
  * `projectAccessCheck`), every mutation is one transaction (see `runInTransaction`), creating
- * ones honour an Idempotency-Key (see `runIdempotently`), and handler errors are mapped to
- * tRPC errors here, once.
+ * ones honour an Idempotency-Key (see `runIdempotently`), and handler and database errors are
+ * mapped to tRPC errors here, once.
  */
 export function implementService<C extends ServiceContract, G extends ProjectGrant = ProjectGrant>(
   contract: C,
@@ -135,7 +156,8 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
           const key = idempotent ? ctx.meta.idempotencyKey : undefined;
           return key ? await runIdempotently(ctx, procedure, input, key, () => handler(input, ctx)) : await handler(input, ctx);
         } catch (error) {
-          throw toTRPCError(fromOrmError(error));
+          // Database errors are translated once for the whole call (see `fromDatabaseError`).
+          throw toTRPCError(error);
         }
       };
       const builder = t.procedure

@@ -2,11 +2,23 @@ import { NotFoundError, UniqueConstraintViolationException } from '@mikro-orm/co
 import { DomainError } from './errors.js';
 
 /**
- * MikroORM's "not found" and unique-constraint errors as the domain errors they mean. Apart from
- * errors.ts so that what needs no database (the gateway) does not load the ORM.
+ * knex's error when no pooled connection came free in time (`DB_ACQUIRE_TIMEOUT_MS`): a
+ * KnexTimeoutError where the pool is used directly (hot reads), a DriverException keeping its
+ * message where MikroORM wrapped it. Its message is knex's fixed text.
+ */
+function isPoolTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Knex: Timeout acquiring a connection');
+}
+
+/**
+ * MikroORM's "not found" and unique-constraint errors as the domain errors they mean, and an
+ * exhausted connection pool as 503: the call did nothing, and another try (on this instance a
+ * moment later, or another one) may well succeed. Apart from errors.ts so that what needs no
+ * database (the gateway) does not load the ORM.
  */
 export function fromOrmError(error: unknown): unknown {
   if (error instanceof NotFoundError) return new DomainError('NOT_FOUND', 'Not found');
   if (error instanceof UniqueConstraintViolationException) return new DomainError('CONFLICT', 'That already exists');
+  if (isPoolTimeout(error)) return new DomainError('SERVICE_UNAVAILABLE', 'The service is too busy to answer now; try again shortly');
   return error;
 }

@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './config.js';
 import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 
 export interface OrmOptions {
@@ -13,9 +14,18 @@ export interface OrmOptions {
   /** The service's migrations: `lazyMigrations` (loaded only when one has still to run), or a list. */
   migrations: LazyMigrations | MigrationObject[];
   poolMax?: number;
+  /**
+   * How long a statement waits for a free connection before failing (then the call answers 503,
+   * see orm-errors.ts). knex's own default, 60 s, outlasts any caller's deadline: calls would
+   * queue for connections long after their callers gave up.
+   */
+  acquireTimeoutMs?: number;
   /** Sees every SQL statement (tests use it to hold hot paths to their query budget). */
   onQuery?: (sql: string) => void;
 }
+
+/** The pool settings a service takes from its configuration (see `databasePool`). */
+export type PoolOptions = Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs'>;
 
 /**
  * A service's migrations by name, each loaded on demand. The migration classes extend
@@ -72,7 +82,8 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
       snapshot: false,
       silent: true,
     },
-    pool: { min: 0, max: options.poolMax ?? 10 },
+    // knex waits the shorter of this (tarn's setting) and its own acquireConnectionTimeout (60 s unset).
+    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS },
     forceUtcTimezone: true,
     // A service may start before its first table exists (environments, for now).
     discovery: { warnWhenNoEntities: false },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfig, portSchema } from '../src/config.js';
+import { databasePool, loadConfig, portSchema, serviceEnvShape } from '../src/config.js';
 import { logFormatFor } from '../src/logger.js';
 import { StartupError, startupFailureLine } from '../src/startup.js';
 
@@ -31,6 +31,19 @@ describe('start-up failures', () => {
     expect(line).toContain('LOG_LEVEL');
   });
 
+  it('refuse a wait for a database connection that is not below the deadline of a call', () => {
+    const { DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS, NATS_REQUEST_TIMEOUT_MS } = serviceEnvShape;
+    const poolShape = { DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS, NATS_REQUEST_TIMEOUT_MS };
+    expect(databasePool(loadConfig(poolShape, {}))).toEqual({ poolMax: 10, acquireTimeoutMs: 4000 });
+    // Unset, it follows the deadline.
+    expect(databasePool(loadConfig(poolShape, { NATS_REQUEST_TIMEOUT_MS: '2000' }))).toEqual({ poolMax: 10, acquireTimeoutMs: 1600 });
+    const tooLong = loadConfig(poolShape, { DB_ACQUIRE_TIMEOUT_MS: '5000' });
+    expect(() => databasePool(tooLong)).toThrow(StartupError);
+    expect(startupFailureLine(catchError(() => databasePool(tooLong)))).toBe(
+      'Invalid configuration: DB_ACQUIRE_TIMEOUT_MS (5000) must be below NATS_REQUEST_TIMEOUT_MS (5000)',
+    );
+  });
+
   it('say what to do when the port is taken, not allowed or not here', () => {
     const listenError = (code: string) => Object.assign(new Error(`listen ${code}`), { code, syscall: 'listen', address: '0.0.0.0', port: 80 });
     expect(startupFailureLine(listenError('EADDRINUSE'))).toBe(
@@ -46,3 +59,12 @@ describe('start-up failures', () => {
     );
   });
 });
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('it did not throw');
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabaseSession, queryDatabase, startServiceHarness } from '@atrium/test-kit';
+import type { ServiceHarness } from '@atrium/test-kit';
+import { RemoteProcedureError } from '@atrium/nats-trpc';
+import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore } from '@atrium/service-runtime';
+import { startProjectsService } from '../src/service.js';
+
+const POOL_MAX = 2;
+const ACQUIRE_TIMEOUT_MS = 300;
+
+let harness: ServiceHarness;
+
+beforeAll(async () => {
+  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus, broadcast }) => {
+    await ensureEventStream(nc, events);
+    return startProjectsService({
+      databaseUrl,
+      pool: { poolMax: POOL_MAX, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS },
+      eventSink: createJetStreamSink(nc, events),
+      events: jetStreamEventSource(nc, events, createLogger('projects', 'silent')),
+      broadcast,
+      uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
+      log: createLogger('projects', 'silent'),
+      bus,
+    });
+  });
+});
+afterAll(() => harness?.stop());
+
+/** The service's connections stuck behind a lock: the statements of calls holding every connection of the pool. */
+const blockedBackends = async () =>
+  (
+    await queryDatabase<{ n: number }>(
+      harness.databaseUrl,
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    )
+  )[0]!.n;
+
+describe('a service whose connection pool is exhausted', () => {
+  it('answers a further call 503 SERVICE_UNAVAILABLE within its deadline, and serves again once connections are free', async () => {
+    const owner = { userId: randomUUID(), credentialId: randomUUID() };
+    // Slow statements: creations wait on a lock, each holding one of the pool's connections in its transaction.
+    const session = await openDatabaseSession(harness.databaseUrl);
+    let creations: Promise<unknown>[] = [];
+    try {
+      await session.query('begin');
+      await session.query('lock table projects.projects in exclusive mode');
+      creations = Array.from({ length: POOL_MAX }, (_, i) => harness.call('projects.create', 'mutation', { name: `held-${i}-${Date.now()}` }, owner));
+      await expect.poll(blockedBackends, { timeout: 10_000 }).toBe(POOL_MAX);
+
+      // A query (its read goes to the pool directly) and a mutation (MikroORM begins its transaction).
+      const deadline = Date.now() + 5_000;
+      const meta = () => ({ requestId: randomUUID(), caller: owner, deadline });
+      const refused = await Promise.all(
+        [
+          harness.transport.call({ service: 'projects', path: 'projects.list', kind: 'query', input: {}, meta: meta() }),
+          harness.transport.call({ service: 'projects', path: 'projects.create', kind: 'mutation', input: { name: `refused-${Date.now()}` }, meta: meta() }),
+        ].map((call) =>
+          call.then(
+            () => 'served',
+            (error: unknown) => error,
+          ),
+        ),
+      );
+      for (const error of refused) {
+        // Answered by the service — not the transport giving up at the deadline (knex's default wait is 60 s).
+        expect(error).toBeInstanceOf(RemoteProcedureError);
+        expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', data: { apiCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 } });
+      }
+    } finally {
+      await session.query('commit').finally(() => session.close());
+    }
+
+    // The held calls finish, and the pool serves the next one; the refused creation did nothing.
+    await expect(Promise.all(creations)).resolves.toHaveLength(POOL_MAX);
+    expect((await harness.call('projects.list', 'query', {}, owner)).data).toHaveLength(POOL_MAX);
+  });
+});
