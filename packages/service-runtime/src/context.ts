@@ -76,7 +76,11 @@ export interface ServiceContextParts {
    * needs no entities — `GET /projects/:id` — does not have to pay.
    */
   forkOnUse?: boolean;
-  log: Logger;
+  /**
+   * The call's logger, or how to make it: a function is called on the first line the call logs
+   * (most calls log none, and a pino child costs its bindings' serialisation up front).
+   */
+  log: Logger | (() => Logger);
   /** The service's outbox relay, when it records events. */
   relay?: OutboxRelay;
   /** Where `ctx.events.notify` sends, when the service sends notifications. */
@@ -115,6 +119,7 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
   let events: EventRecorder | undefined;
   onCommit.push(() => events?.afterSuccess());
   let services: ServiceClients | undefined;
+  let log = typeof parts.log === 'function' ? undefined : parts.log;
   return {
     meta: parts.meta,
     app: parts.app,
@@ -130,7 +135,10 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
       if ((em ?? parts.em).isInTransaction()) return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));
       return batcherOf(parts.em, read)(key);
     },
-    log: parts.log,
+    get log() {
+      log ??= (parts.log as () => Logger)();
+      return log;
+    },
     get events() {
       events ??= createEventRecorder(callEm(), parts.relay, parts.broadcast, parts.meta);
       return events;

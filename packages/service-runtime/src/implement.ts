@@ -55,7 +55,8 @@ function observeAndCheckCaller(service: string, operation: string, name: string,
     const record = (outcome: string) => {
       const ms = performance.now() - started;
       ctx.metrics?.serviceCalls.observe({ service, operation, outcome }, ms / 1000);
-      ctx.log.debug({ app: ctx.app, operation, outcome, ms: Math.round(ms * 10) / 10 }, 'call');
+      // The line's fields are built only when debug lines are written (not per call at info).
+      if (ctx.log.isLevelEnabled('debug')) ctx.log.debug({ app: ctx.app, operation, outcome, ms: Math.round(ms * 10) / 10 }, 'call');
     };
     try {
       refuseCaller(name, contractOperation, ctx);

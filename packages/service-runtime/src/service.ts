@@ -67,7 +67,7 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
         app,
         em: orm.em,
         forkOnUse: true,
-        log: log.child({ requestId: meta.requestId }),
+        log: () => log.child({ requestId: meta.requestId }),
         relay,
         broadcast,
         metrics: bus.metrics,

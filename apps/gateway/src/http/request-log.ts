@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { OperationEntry } from '@atrium/contract';
+import type { Logger } from '@atrium/service-runtime/core';
 
 interface Route {
   method: string;
@@ -35,6 +36,9 @@ export function createUrlDescriber(prefix: string, operations: Iterable<Operatio
 /** One line per request, written once it is answered: method, URL (as above), status and time. */
 export function registerRequestLog(app: FastifyInstance, describeUrl: ReturnType<typeof createUrlDescriber>): void {
   app.addHook('onResponse', (request, reply, done) => {
+    // Described only when the line is written: at LOG_LEVEL=warn, every request would pay for
+    // the URL's description (a split, a set and a route search) and then drop it.
+    if (!(request.log as Logger).isLevelEnabled('info')) return done();
     request.log.info(
       { method: request.method, ...describeUrl(request.method, request.originalUrl, request.routeOptions.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',

@@ -3,7 +3,6 @@ import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { acceptsIdempotencyKey, contracts, listOperations, operationIdOf } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
-import { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
@@ -130,7 +129,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       checkBody(ctx.body, pathParameters);
       return next();
     });
-    const procedure = checked
+    const described = checked
       .meta({
         openapi: {
           method: rest.method,
@@ -143,9 +142,10 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
           errorResponses: errorStatusesFor(operation),
         },
       })
-      .input(operation.input)
-      // The serving router still declares an output (the REST adapter checks every procedure has one).
-      .output(serving ? z.unknown() : envelopeSchema(operation));
+      .input(operation.input);
+    // Only the document's procedures declare an output: an output schema is also a middleware
+    // level run on every call, and the service has already validated what it answers.
+    const procedure = serving ? described : described.output(envelopeSchema(operation));
     const idempotent = acceptsIdempotencyKey(operation);
     const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) => {
       // The key travels with the call; the owning service dedupes it with its own writes.
