@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { PROJECT_CREATED } from '@atrium/contract';
-import { createNatsTransport } from '@atrium/nats-trpc';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import { createJetStreamSink, createLogger, ensureEventStream, eventEnvelope, jetStreamEventSource } from '@atrium/service-runtime';
 import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';

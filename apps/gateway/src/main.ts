@@ -1,4 +1,5 @@
-import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
+import { createNatsBroadcast } from '@atrium/nats-trpc';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import {
   callerTransportOptions,
   connectNats,

@@ -4,7 +4,7 @@ import { headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
-import { createNatsTransport } from '@atrium/nats-trpc';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { CallMeta, CallReply, ServiceTransport } from '@atrium/nats-trpc';
 import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore, serviceClients } from '@atrium/service-runtime';
 import type { AppName } from '@atrium/contract';

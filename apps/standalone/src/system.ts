@@ -11,7 +11,6 @@ import {
   createLocalBroadcast,
   createLocalTransport,
   createNatsBroadcast,
-  createNatsTransport,
 } from '@atrium/nats-trpc';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService } from '@atrium/projects';
@@ -102,6 +101,8 @@ export async function startSystem(
 
     // With NATS, one connection per service and one for the gateway, as separate deployments have.
     const nats = config.NATS_URL ? await connectAll(config.NATS_URL, busAuth) : undefined;
+    // The NATS calling side (and the NATS client with it) is loaded only with a broker.
+    const { createNatsTransport } = nats ? await import('@atrium/nats-trpc/nats-transport') : {};
     // Registered first so it runs last: everything below may still need NATS while stopping.
     stops.push(async () => {
       await Promise.all(Object.values(nats ?? {}).map((nc) => nc.drain().catch(() => undefined)));
@@ -119,7 +120,7 @@ export async function startSystem(
       metrics,
       transport: observedTransport(
         nats
-          ? createNatsTransport(nats[name], { ...callerTransportOptions(config, metrics), signer: keys[name].signer })
+          ? createNatsTransport!(nats[name], { ...callerTransportOptions(config, metrics), signer: keys[name].signer })
           : lazyTransport(() => {
               const transport = inProcess[name];
               if (!transport) throw new Error('services are still starting');
@@ -198,7 +199,7 @@ export async function startSystem(
       stops.push(async () => {
         await Promise.all([...serving.values()].map((handle) => handle.drain()));
       });
-      transport = createNatsTransport(nats.gateway, { ...callerTransportOptions(config, metrics), signer: keys.gateway.signer });
+      transport = createNatsTransport!(nats.gateway, { ...callerTransportOptions(config, metrics), signer: keys.gateway.signer });
       gatewayBroadcast = createNatsBroadcast(nats.gateway);
       brokerRoundTrip = () => nats.gateway.rtt();
     } else {

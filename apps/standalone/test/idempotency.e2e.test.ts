@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busAuth } from '@atrium/local-infra';
-import { metaToHeaders, procedureSubject } from '@atrium/nats-trpc';
+import { procedureSubject } from '@atrium/nats-trpc';
+import { metaToHeaders } from '@atrium/nats-trpc/nats-transport';
 import type { ProcedureCall } from '@atrium/nats-trpc';
 import { connectNats } from '@atrium/service-runtime';
 import { openDatabaseSession, queryDatabase } from '@atrium/test-kit';

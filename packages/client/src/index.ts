@@ -10,7 +10,7 @@ import {
   projectsContract,
 } from '@atrium/contract';
 import type { PublicContractClient, ServiceContract } from '@atrium/contract';
-import { createNatsTransport } from '@atrium/nats-trpc';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { toAtriumError } from './errors.js';
 

@@ -1,7 +1,8 @@
+// The NATS calling side is its own entry point, `@atrium/nats-trpc/nats-transport`: it loads the
+// NATS client, which the one-process mode without a broker never needs.
 export * from './call.js';
 export * from './dispatch.js';
 export * from './subjects.js';
-export * from './nats-transport.js';
 export * from './turn.js';
 export * from './nats-server.js';
 export * from './local-transport.js';

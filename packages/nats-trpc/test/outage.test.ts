@@ -4,7 +4,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { initTRPC } from '@trpc/server';
 import { startNatsServer } from '@atrium/local-infra';
 import type { RunningNats } from '@atrium/local-infra';
-import { ServiceUnavailableError, createNatsTransport, serveRouterOverNats } from '../src/index.js';
+import { ServiceUnavailableError, serveRouterOverNats } from '../src/index.js';
+import { createNatsTransport } from '../src/nats-transport.js';
 import type { CallMeta, RouterEndpoint, ServiceTransport } from '../src/index.js';
 
 // A procedure that answers only when the test lets it: a call to it is in flight for as long as needed.

@@ -7,12 +7,12 @@ import { initTRPC } from '@trpc/server';
 import {
   createCallSigner,
   createCallVerifier,
-  createNatsTransport,
   generateSigningKey,
   queueGroup,
   serveRouterOverNats,
   serviceSubjectPrefix,
 } from '../src/index.js';
+import { createNatsTransport } from '../src/nats-transport.js';
 import type { CallMeta, ProcedureCall, ProcedureKind, RetryReason, ServiceTransport } from '../src/index.js';
 
 // An instance that "dies" with the call it took: it takes one call in the queue group, never

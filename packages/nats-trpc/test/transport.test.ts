@@ -12,10 +12,10 @@ import {
   RemoteProcedureError,
   ServiceUnavailableError,
   createLocalTransport,
-  createNatsTransport,
   serveRouterOverNats,
   transportLink,
 } from '../src/index.js';
+import { createNatsTransport } from '../src/nats-transport.js';
 import type { CallMeta, RouterEndpoint, ServiceTransport } from '../src/index.js';
 
 const t = initTRPC.context<{ meta: CallMeta }>().create({

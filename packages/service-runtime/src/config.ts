@@ -3,7 +3,7 @@ import { LOG_LEVELS } from './logger.js';
 import { StartupError } from './startup.js';
 import { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
 import { natsAuthEnvShape } from './nats-env.js';
-import type { NatsTransportOptions } from '@atrium/nats-trpc';
+import type { NatsTransportOptions } from '@atrium/nats-trpc/nats-transport';
 import type { Metrics } from './metrics.js';
 // Only a type: the gateway loads this module and never the ORM.
 import type { PoolOptions } from './orm.js';

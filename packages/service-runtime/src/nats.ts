@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { inboxPrefix } from '@atrium/contract';
 import type { natsAuthEnvShape } from './nats-env.js';
@@ -8,7 +7,13 @@ export { natsAuthEnvShape } from './nats-env.js';
 
 export type NatsAuthConfig = { [K in keyof typeof natsAuthEnvShape]?: string };
 
-function authOptions(config: NatsAuthConfig): Partial<ConnectionOptions> {
+/**
+ * The NATS client is loaded by the first connection, not with this module: the one-process mode
+ * without a broker imports this package and never connects (see apps/standalone's README).
+ */
+const natsClient = () => import('@nats-io/transport-node');
+
+function authOptions(config: NatsAuthConfig, { credsAuthenticator, nkeyAuthenticator }: Awaited<ReturnType<typeof natsClient>>): Partial<ConnectionOptions> {
   const options: Partial<ConnectionOptions> = {};
   if (config.NATS_USER) Object.assign(options, { user: config.NATS_USER, pass: config.NATS_PASSWORD });
   else if (config.NATS_CREDS_FILE) options.authenticator = credsAuthenticator(readFileSync(config.NATS_CREDS_FILE));
@@ -19,11 +24,12 @@ function authOptions(config: NatsAuthConfig): Partial<ConnectionOptions> {
   return options;
 }
 
-export function connectNats(url: string, name: string, auth: NatsAuthConfig = {}): Promise<NatsConnection> {
-  return connect({
+export async function connectNats(url: string, name: string, auth: NatsAuthConfig = {}): Promise<NatsConnection> {
+  const client = await natsClient();
+  return client.connect({
     servers: url.split(',').map((server) => server.trim()),
     name,
-    ...authOptions(auth),
+    ...authOptions(auth, client),
     // Replies come back on this app's own prefix, the only inboxes its bus permissions let it read.
     inboxPrefix: inboxPrefix(name),
     // Reconnect forever: a NATS cluster restart must not take the service down.

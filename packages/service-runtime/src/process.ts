@@ -1,4 +1,4 @@
-import { createNatsBroadcast, createNatsTransport } from '@atrium/nats-trpc';
+import { createNatsBroadcast } from '@atrium/nats-trpc';
 import type { ServiceName } from '@atrium/contract';
 import type { ServiceBus } from './bus.js';
 import { loadAppKeys } from './keys.js';
@@ -41,6 +41,9 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
     const log = useLogger(createLogger(name, config.LOG_LEVEL));
     const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name, config);
+    // Imported here: this module is part of the package's main entry point, which the one-process
+    // mode without a broker loads too (see apps/standalone's README).
+    const { createNatsTransport } = await import('@atrium/nats-trpc/nats-transport');
     const metrics = createMetrics({ processMetrics: true });
     const transport = createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer: keys.signer });
     const bus = { keys, transport: observedTransport(transport, metrics), metrics };

@@ -1,7 +1,8 @@
 import '@atrium/local-infra/provided-context';
 import { inject } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { createNatsBroadcast, createNatsTransport, serveRouterOverNats } from '@atrium/nats-trpc';
+import { createNatsBroadcast, serveRouterOverNats } from '@atrium/nats-trpc';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { Broadcast, CallMeta, ProcedureKind, RouterEndpoint, ServiceTransport } from '@atrium/nats-trpc';
 import { randomUUID } from 'node:crypto';
 import { busAuth, createTestDatabase, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';

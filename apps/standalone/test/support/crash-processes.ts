@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { busAuth } from '@atrium/local-infra';
 import type { BusCredentials } from '@atrium/local-infra';
-import { createNatsTransport } from '@atrium/nats-trpc';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import type { ServiceName } from '@atrium/contract';
 import { generateKeyEnvironment, loadAppKeys } from '@atrium/service-runtime';

@@ -1,4 +1,3 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { ConsumerConfig, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Broadcast } from '@atrium/nats-trpc';
@@ -63,6 +62,8 @@ function filterOf(namespace: string, types: readonly string[]): string {
 export function jetStreamEventSource(nc: NatsConnection, stream: EventStreamOptions, log: Logger): EventSource {
   return {
     async consume(name, types, handle) {
+      // Loaded here, not with the module: the one-process mode without a broker never consumes from JetStream.
+      const { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
       const manager = await jetstreamManager(nc);
       const filter = filterOf(stream.namespace, types);
       const config: Partial<ConsumerConfig> = {

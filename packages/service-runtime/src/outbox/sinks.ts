@@ -1,4 +1,3 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Broadcast } from '@atrium/nats-trpc';
 
@@ -29,7 +28,12 @@ const nanos = (ms: number) => ms * 1_000_000;
  * Creates the stream unless it exists, or adds the namespace's subjects to an existing one;
  * every service may call this at start, in any order.
  */
+// JetStream's client is loaded by the first use, not with this module: the one-process mode
+// without a broker imports it (for createLocalSink) and never uses JetStream.
+const jetStreamClient = () => import('@nats-io/jetstream');
+
 export async function ensureEventStream(nc: NatsConnection, options: EventStreamOptions & EventStreamLimits): Promise<void> {
+  const { jetstreamManager } = await jetStreamClient();
   const manager = await jetstreamManager(nc);
   const subject = `${options.namespace}.>`;
   const existing = await manager.streams.info(options.stream).catch(() => undefined);
@@ -57,10 +61,11 @@ export async function ensureEventStream(nc: NatsConnection, options: EventStream
 
 /** Publishes to JetStream and waits for the stream's acknowledgement; the event id dedupes re-sends. */
 export function createJetStreamSink(nc: NatsConnection, options: EventStreamOptions): EventSink {
-  const js = jetstream(nc);
+  let js: Promise<ReturnType<Awaited<ReturnType<typeof jetStreamClient>>['jetstream']>> | undefined;
   return {
     async publish(event) {
-      await js.publish(`${options.namespace}.${event.type}`, JSON.stringify(event.payload), { msgID: event.id });
+      js ??= jetStreamClient().then(({ jetstream }) => jetstream(nc));
+      await (await js).publish(`${options.namespace}.${event.type}`, JSON.stringify(event.payload), { msgID: event.id });
     },
   };
 }

@@ -1,5 +1,4 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Objm, StorageType } from '@nats-io/obj';
 import { assertUploadName } from './store.js';
 import type { UploadStore } from './store.js';
 
@@ -16,6 +15,8 @@ export interface NatsUploadStoreOptions {
  * tombstone (a few hundred bytes) and purges its chunks.
  */
 export async function natsUploadStore(nc: NatsConnection, options: NatsUploadStoreOptions): Promise<UploadStore> {
+  // Loaded here, not with the module: the one-process mode without a broker keeps uploads in a folder.
+  const { Objm, StorageType } = await import('@nats-io/obj');
   const bucket = await new Objm(nc).create(options.bucket, { storage: StorageType.File, replicas: options.replicas ?? 1 });
   return {
     async put(name, bytes) {
