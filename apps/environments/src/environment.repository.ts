@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict, decodeCursor, notFound } from '@atrium/service-runtime';
+import { BATCH_INDEX, conflict, decodeCursor, notFound, rowsByKey } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 import { Environment } from './entities/index.js';
@@ -46,7 +46,7 @@ const ENVIRONMENT_COLUMNS =
  * lateral subquery, and its rows carry the pair's position. Pages after a cursor are read alone.
  */
 const FIRST_PAGES: BatchedRead<{ projectId: string; rows: number }, Record<string, unknown>[]> = {
-  sql: `select k.i as batch_index, e.*
+  sql: `select k.i as ${BATCH_INDEX}, e.*
           from unnest(?::uuid[], ?::int[]) with ordinality as k(project_id, row_limit, i)
           cross join lateral (
             select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
@@ -55,11 +55,7 @@ const FIRST_PAGES: BatchedRead<{ projectId: string; rows: number }, Record<strin
              limit k.row_limit) e
          order by k.i, e.created_at, e.id`,
   params: (keys) => [keys.map((key) => key.projectId), keys.map((key) => key.rows)],
-  values(rows, keys) {
-    const pages: Record<string, unknown>[][] = keys.map(() => []);
-    for (const { batch_index: index, ...row } of rows) pages[Number(index) - 1]!.push(row);
-    return pages;
-  },
+  values: (rows, keys) => rowsByKey(rows, keys.length),
 };
 
 /**

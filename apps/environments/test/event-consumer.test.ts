@@ -43,23 +43,26 @@ let deliverTogether: DeliveriesHandler = async () => {
   throw new Error('the batch consumer has not started');
 };
 
+/** A consumer of `projects.v1.created` that counts with countingHandler, under its own purpose (so its own durable name). */
+const countingConsumer = (purpose: string) => ({
+  service: 'environments' as const,
+  purpose,
+  types: ['projects.v1.created'] as const,
+  handle: countingHandler,
+  orm: harness.orm,
+  schema: ENVIRONMENTS_SCHEMA,
+  log,
+  metrics,
+  maxDeliveries: 3,
+});
+
 beforeAll(async () => {
   harness = await startOrmHarness(initEnvironmentsOrm);
   await sql('create schema consumer_test');
   await sql('create table consumer_test.counters (project_id uuid primary key, n int not null)');
   metrics.observeDeadLetters('environments', () => deadLetterCounts(harness.orm.em.fork(), ENVIRONMENTS_SCHEMA));
   subscriptions.push(
-    await startEventConsumer(localEventSource(broadcast, 'evt', log), {
-      service: 'environments',
-      purpose: 'counting',
-      types: ['projects.v1.created'],
-      handle: countingHandler,
-      orm: harness.orm,
-      schema: ENVIRONMENTS_SCHEMA,
-      log,
-      metrics,
-      maxDeliveries: 3,
-    }),
+    await startEventConsumer(localEventSource(broadcast, 'evt', log), countingConsumer('counting')),
     await startEventConsumer(
       {
         async consume(_name, _types, handle) {
@@ -67,17 +70,7 @@ beforeAll(async () => {
           return { async stop() {} };
         },
       },
-      {
-        service: 'environments',
-        purpose: 'batch_counting',
-        types: ['projects.v1.created'],
-        handle: countingHandler,
-        orm: harness.orm,
-        schema: ENVIRONMENTS_SCHEMA,
-        log,
-        metrics,
-        maxDeliveries: 3,
-      },
+      countingConsumer('batch_counting'),
     ),
   );
 });

@@ -1,4 +1,4 @@
-import { callerId, decodeCursor } from '@atrium/service-runtime';
+import { BATCH_INDEX, callerId, decodeCursor, rowsByKey } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { Project } from './entities/index.js';
 import type { IProject } from './entities/index.js';
@@ -44,16 +44,13 @@ type MembershipRow = Record<string, unknown> & { member_role: ProjectRole };
  * its pair's position. Under load the calls of one socket read share it; a lone call reads alone.
  */
 const MEMBERSHIPS_BY_KEY: BatchedRead<{ projectId: string; userId: string }, MembershipRow | undefined> = {
-  sql: `select k.i as batch_index, ${PROJECT_COLUMNS}, m.role as member_role
+  sql: `select k.i as ${BATCH_INDEX}, ${PROJECT_COLUMNS}, m.role as member_role
           from unnest(?::uuid[], ?::uuid[]) with ordinality as k(project_id, user_id, i)
           join "${PROJECTS_SCHEMA}".members m on m.project_id = k.project_id and m.user_id = k.user_id
           join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id`,
   params: (keys) => [keys.map((key) => key.projectId), keys.map((key) => key.userId)],
-  values(rows, keys) {
-    const byPosition: (MembershipRow | undefined)[] = new Array(keys.length).fill(undefined);
-    for (const row of rows) byPosition[Number(row.batch_index) - 1] = row as MembershipRow;
-    return byPosition;
-  },
+  // A (project, user) pair has one membership at most.
+  values: (rows, keys) => rowsByKey(rows, keys.length).map(([row]) => row as MembershipRow | undefined),
 };
 
 /**
@@ -71,7 +68,7 @@ export async function findMembership(ctx: ServiceContext, projectId: string, use
   if (!ctx.inTransaction) {
     const row = await ctx.readBatched(MEMBERSHIPS_BY_KEY, { projectId, userId });
     if (!row) return null;
-    const { member_role: role, batch_index: _index, ...projectRow } = row;
+    const { member_role: role, ...projectRow } = row;
     return { role, project: projectOfRow(projectRow) };
   }
   const [row] = await ctx.read<MembershipRow>(

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { CallMeta, CallReply, ServiceTransport } from '@atrium/nats-trpc';
-import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore, serviceClients } from '@atrium/service-runtime';
+import { serviceClients } from '@atrium/service-runtime';
 import type { AppName } from '@atrium/contract';
-import { startProjectsService } from '../src/service.js';
+import { startProjectsHarness } from './support/projects-harness.js';
 
 let harness: ServiceHarness;
 let raw: NatsConnection;
@@ -23,18 +22,7 @@ let as: (app: AppName) => ServiceTransport;
 let fromEnvironments: () => ServiceTransport;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus, broadcast }) => {
-    await ensureEventStream(nc, events);
-    return startProjectsService({
-      databaseUrl,
-      eventSink: createJetStreamSink(nc, events),
-      events: jetStreamEventSource(nc, events, createLogger('projects', 'silent')),
-      broadcast,
-      uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
-      log: createLogger('projects', 'silent'),
-      bus,
-    });
-  });
+  harness = await startProjectsHarness();
   // Valid bus credentials (the gateway's), but no signing key of its own: only what it signs with the test's keys counts.
   raw = await harness.connectBus('gateway');
   anyone = await harness.connectBus('test');

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabaseSession, queryDatabase, startServiceHarness } from '@atrium/test-kit';
+import { openDatabaseSession, queryDatabase } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { RemoteProcedureError } from '@atrium/nats-trpc';
-import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore } from '@atrium/service-runtime';
-import { startProjectsService } from '../src/service.js';
+import { startProjectsHarness } from './support/projects-harness.js';
 
 const POOL_MAX = 2;
 const ACQUIRE_TIMEOUT_MS = 300;
@@ -12,19 +11,7 @@ const ACQUIRE_TIMEOUT_MS = 300;
 let harness: ServiceHarness;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc, events, bus, broadcast }) => {
-    await ensureEventStream(nc, events);
-    return startProjectsService({
-      databaseUrl,
-      pool: { poolMax: POOL_MAX, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS },
-      eventSink: createJetStreamSink(nc, events),
-      events: jetStreamEventSource(nc, events, createLogger('projects', 'silent')),
-      broadcast,
-      uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
-      log: createLogger('projects', 'silent'),
-      bus,
-    });
-  });
+  harness = await startProjectsHarness({ pool: { poolMax: POOL_MAX, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS } });
 });
 afterAll(() => harness?.stop());
 

@@ -1,29 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDatabase, startServiceHarness } from '@atrium/test-kit';
+import { queryDatabase } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { CREDENTIAL_REVOKED_SUBJECT, createProjectExample } from '@atrium/contract';
-import { createJetStreamSink, createLogger, ensureEventStream, eventEnvelope, jetStreamEventSource, natsUploadStore } from '@atrium/service-runtime';
+import { eventEnvelope } from '@atrium/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startProjectsService } from '../src/service.js';
+import { startProjectsHarness } from './support/projects-harness.js';
 
 let harness: ServiceHarness;
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  harness = await startServiceHarness('projects', async ({ databaseUrl, nc: serverConnection, events, bus, broadcast }) => {
-    await ensureEventStream(serverConnection, events);
-    return startProjectsService({
-      databaseUrl,
-      eventSink: createJetStreamSink(serverConnection, events),
-      events: jetStreamEventSource(serverConnection, events, createLogger('projects', 'silent')),
-      broadcast,
-      uploads: await natsUploadStore(serverConnection, { bucket: `uploads-${randomUUID()}` }),
-      log: createLogger('projects', 'silent'),
-      bus,
-    });
-  });
+  harness = await startProjectsHarness();
   nc = await harness.connectBus('test');
 });
 afterAll(async () => {

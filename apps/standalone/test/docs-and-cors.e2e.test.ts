@@ -50,6 +50,9 @@ describe('with the defaults (no PUBLIC_URL, no CORS_ORIGINS)', () => {
     const script = await fetch(`${system.url}/docs/js/scalar.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toMatch(/javascript/);
+    // Read to the end: a 5 MB answer left unread holds its connection busy, and the system's
+    // stop (which lets every request in flight finish) would wait on it.
+    expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
   });
 
   it('gives the document a relative server URL, so "Try it" calls whichever host served the page', async () => {

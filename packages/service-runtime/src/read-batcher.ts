@@ -46,6 +46,22 @@ export interface BatchedRead<Key, Value> {
   values(rows: Record<string, unknown>[], keys: readonly Key[]): Value[];
 }
 
+/**
+ * The column a batched statement tags each row with: its key's position among the batch's keys,
+ * from 1 (`unnest(…) with ordinality as k(…, i)`, selected as `k.i as batch_index`).
+ */
+export const BATCH_INDEX = 'batch_index';
+
+/**
+ * The rows of a batched statement grouped by key, in the keys' order, each without its
+ * BATCH_INDEX tag: what a `BatchedRead`'s `values` builds its answers from.
+ */
+export function rowsByKey(rows: readonly Record<string, unknown>[], keyCount: number): Record<string, unknown>[][] {
+  const groups: Record<string, unknown>[][] = Array.from({ length: keyCount }, () => []);
+  for (const { [BATCH_INDEX]: index, ...row } of rows) groups[Number(index) - 1]!.push(row);
+  return groups;
+}
+
 /** `load(keys)` answers one value per key, in the keys' order. */
 export function batchReadsPerTurn<Key, Value>(load: BatchLoad<Key, Value>): (key: Key) => Promise<Value> {
   let waiting: Waiting<Key, Value>[] = [];

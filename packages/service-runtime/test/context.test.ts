@@ -51,6 +51,28 @@ const contextOn = (em: EntityManager) =>
   });
 
 describe('a call\'s context', () => {
+  it('makes its logger on the first line it logs, once, and not at all for a call that logs none', () => {
+    const { em } = fakeEntityManager();
+    let made = 0;
+    const parts = {
+      meta: { requestId: 'test' },
+      em,
+      log: () => {
+        made += 1;
+        return createLogger('test', 'silent').child({ requestId: 'test' });
+      },
+      services: () => {
+        throw new Error('no services here');
+      },
+    };
+    createServiceContext(parts);
+    expect(made).toBe(0);
+    const ctx = createServiceContext(parts);
+    expect(ctx.log.bindings()).toMatchObject({ requestId: 'test' });
+    expect(ctx.log).toBe(ctx.log);
+    expect(made).toBe(1);
+  });
+
   it('forks no EntityManager for a query that only reads hand-written SQL, prepared once by its text', async () => {
     const { em, seen } = fakeEntityManager();
     const ctx = contextOn(em);

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_KEYS, batchReadsPerTurn } from '../src/read-batcher.js';
+import { BATCH_INDEX, MAX_BATCH_KEYS, batchReadsPerTurn, rowsByKey } from '../src/read-batcher.js';
 
 /** A load that records each batch it was given and answers `key * 10`, refusing negative keys. */
 function recordingLoad() {
@@ -72,5 +72,16 @@ describe('reads batched per turn', () => {
     const keys = Array.from({ length: MAX_BATCH_KEYS + 5 }, (_, i) => i);
     await expect(Promise.all(keys.map(read))).resolves.toEqual(keys.map((key) => key * 10));
     expect(batches.map((batch) => batch.length)).toEqual([MAX_BATCH_KEYS, 5]);
+  });
+});
+
+describe('the rows of a batched statement', () => {
+  it('are grouped by their key\'s position, in the keys\' order, without the position tag', () => {
+    const rows = [
+      { [BATCH_INDEX]: '3', id: 'c1' },
+      { [BATCH_INDEX]: '1', id: 'a1' },
+      { [BATCH_INDEX]: '3', id: 'c2' },
+    ];
+    expect(rowsByKey(rows, 3)).toEqual([[{ id: 'a1' }], [], [{ id: 'c1' }, { id: 'c2' }]]);
   });
 });

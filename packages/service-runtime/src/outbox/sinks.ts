@@ -24,14 +24,14 @@ export interface EventStreamLimits {
 const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 const nanos = (ms: number) => ms * 1_000_000;
 
-/**
- * Creates the stream unless it exists, or adds the namespace's subjects to an existing one;
- * every service may call this at start, in any order.
- */
 // JetStream's client is loaded by the first use, not with this module: the one-process mode
 // without a broker imports it (for createLocalSink) and never uses JetStream.
 const jetStreamClient = () => import('@nats-io/jetstream');
 
+/**
+ * Creates the stream unless it exists, or adds the namespace's subjects to an existing one;
+ * every service may call this at start, in any order.
+ */
 export async function ensureEventStream(nc: NatsConnection, options: EventStreamOptions & EventStreamLimits): Promise<void> {
   const { jetstreamManager } = await jetStreamClient();
   const manager = await jetstreamManager(nc);
