@@ -8,4 +8,5 @@ export const migrations = lazyMigrations({
   Migration20261128000000_initial: () => import('./Migration20261128000000_initial.js'),
   Migration20261128020000_environments: () => import('./Migration20261128020000_environments.js'),
   Migration20261128060000_events: () => import('./Migration20261128060000_events.js'),
+  Migration20261203000000_event_attempts: () => import('./Migration20261203000000_event_attempts.js'),
 });

@@ -53,7 +53,7 @@ const countingConsumer = (purpose: string) => ({
   schema: ENVIRONMENTS_SCHEMA,
   log,
   metrics,
-  maxDeliveries: 3,
+  maxAttempts: 3,
 });
 
 beforeAll(async () => {

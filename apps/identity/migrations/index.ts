@@ -11,4 +11,5 @@ export const migrations = lazyMigrations({
   Migration20261128050000_idempotency_keys: () => import('./Migration20261128050000_idempotency_keys.js'),
   Migration20261128060000_events: () => import('./Migration20261128060000_events.js'),
   Migration20261128070000_mail_outbox: () => import('./Migration20261128070000_mail_outbox.js'),
+  Migration20261203000000_event_attempts: () => import('./Migration20261203000000_event_attempts.js'),
 });

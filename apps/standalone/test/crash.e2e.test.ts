@@ -10,7 +10,7 @@ import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization 
 import type { RunningNats } from '@atrium/local-infra';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import type { ServiceName } from '@atrium/contract';
-import { connectNats, eventConsumerTablesSql, eventEnvelope } from '@atrium/service-runtime';
+import { connectNats, eventAttemptsTableSql, eventConsumerTablesSql, eventEnvelope } from '@atrium/service-runtime';
 import { createTestDatabase, freePort, openDatabaseSession, queryDatabase } from '@atrium/test-kit';
 import type { TestDatabase } from '@atrium/test-kit';
 import { COUNTING_SCHEMA, HANDLER_LOCK } from './support/crash-constants.js';
@@ -151,7 +151,7 @@ describe('crash tests', () => {
       return consumer;
     };
     // The tables the consumer needs, as a migration would make them.
-    for (const statement of eventConsumerTablesSql(COUNTING_SCHEMA)) await sql(statement.replace('create table', 'create table if not exists').replace('create index', 'create index if not exists'));
+    for (const statement of [...eventConsumerTablesSql(COUNTING_SCHEMA), ...eventAttemptsTableSql(COUNTING_SCHEMA)]) await sql(statement.replace('create table', 'create table if not exists').replace('create index', 'create index if not exists'));
 
     const projectId = randomUUID();
     await sql(`insert into ${COUNTING_SCHEMA}.counters (project_id, n) values ($1, 0)`, [projectId]);

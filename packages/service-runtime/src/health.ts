@@ -1,5 +1,5 @@
 import type { ServiceContext } from './context.js';
-import { deadLetterCounts } from './events/consumer.js';
+import { deadLetterCounts } from './events/consumer.entities.js';
 
 /**
  * Every service's `health.check`: answers only when its database does. A service consuming

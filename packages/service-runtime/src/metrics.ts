@@ -35,7 +35,7 @@ export interface Metrics {
   callRetries: Counter<'service' | 'operation' | 'reason'>;
   /** Reports a service's outbox on every scrape. */
   observeOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
-  /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `dead_letter`). */
+  /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `deferred`: no database connection came free, `dead_letter`). */
   eventsHandled: Counter<'service' | 'consumer' | 'outcome'>;
   /** Reports a service's dead letters per consumer on every scrape (they stay until a person acts). */
   observeDeadLetters(service: string, counts: () => Promise<Record<string, number>>): void;
@@ -126,7 +126,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
     eventsHandled: new Counter({
       name: 'atrium_events_handled_total',
-      help: 'Event deliveries handled by a consumer, by outcome (ok, duplicate, retry, dead_letter)',
+      help: 'Event deliveries handled by a consumer, by outcome (ok, duplicate, retry, deferred, dead_letter)',
       labelNames: ['service', 'consumer', 'outcome'],
       registers: [registry],
     }),

@@ -6,7 +6,7 @@ import { DomainError } from './errors.js';
  * KnexTimeoutError where the pool is used directly (hot reads), a DriverException keeping its
  * message where MikroORM wrapped it. Its message is knex's fixed text.
  */
-function isPoolTimeout(error: unknown): boolean {
+export function isPoolTimeout(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('Knex: Timeout acquiring a connection');
 }
 

@@ -1,4 +1,4 @@
-import { DeadLetter, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
+import { DeadLetter, EventAttempt, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
 import { Environment } from './environment.entity.js';
 import { Variable } from './variable.entity.js';
 
@@ -7,4 +7,4 @@ export type { IEnvironment } from './environment.entity.js';
 export type { IVariable } from './variable.entity.js';
 
 /** The outbox and the event consumer's tables (from service-runtime) live in this service's schema too. */
-export const entities = [Environment, Variable, OutboxEvent, ProcessedEvent, DeadLetter];
+export const entities = [Environment, Variable, OutboxEvent, ProcessedEvent, EventAttempt, DeadLetter];

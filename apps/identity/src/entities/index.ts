@@ -1,4 +1,4 @@
-import { DeadLetter, IdempotencyRecord, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
+import { DeadLetter, EventAttempt, IdempotencyRecord, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
 import { ApiKey } from './api-key.entity.js';
 import { Invite } from './invite.entity.js';
 import { PasswordAttempts } from './password-attempts.entity.js';
@@ -13,4 +13,4 @@ export type { ISession } from './session.entity.js';
 export type { IUser } from './user.entity.js';
 
 /** The idempotency records, the outbox and the event consumer's tables (from service-runtime) live in this service's schema too. */
-export const entities = [User, Session, ApiKey, Invite, PasswordAttempts, QueuedMail, IdempotencyRecord, OutboxEvent, ProcessedEvent, DeadLetter];
+export const entities = [User, Session, ApiKey, Invite, PasswordAttempts, QueuedMail, IdempotencyRecord, OutboxEvent, ProcessedEvent, EventAttempt, DeadLetter];

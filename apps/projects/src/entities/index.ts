@@ -1,4 +1,4 @@
-import { DeadLetter, IdempotencyRecord, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
+import { DeadLetter, EventAttempt, IdempotencyRecord, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
 import { AuditEvent } from './audit-event.entity.js';
 import { Member } from './member.entity.js';
 import { Project } from './project.entity.js';
@@ -9,4 +9,4 @@ export type { IMember } from './member.entity.js';
 export type { IProject } from './project.entity.js';
 
 /** The outbox, the idempotency records and the event consumer's tables (from service-runtime) live in this service's schema too. */
-export const entities = [Project, Member, AuditEvent, OutboxEvent, IdempotencyRecord, ProcessedEvent, DeadLetter];
+export const entities = [Project, Member, AuditEvent, OutboxEvent, IdempotencyRecord, ProcessedEvent, EventAttempt, DeadLetter];

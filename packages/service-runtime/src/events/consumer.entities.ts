@@ -1,4 +1,5 @@
 import { defineEntity } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
  * The events a consumer has handled, written in the same transaction as the handler's own
@@ -37,6 +38,24 @@ export const DeadLetter = defineEntity({
   indexes: [{ properties: ['consumer'] }],
 });
 
+/**
+ * The attempts at handling an event that have not succeeded yet: failed, or begun and never
+ * finished (their process died). Counted here, not from JetStream's delivery count, because
+ * JetStream counts every delivery — those deferred for want of a database connection and those
+ * that only timed out waiting in a busy consumer too — and the consumer gives up on an event
+ * only after `maxAttempts` attempts whose handler ran. Deleted with its event's success or dead letter.
+ */
+export const EventAttempt = defineEntity({
+  name: 'EventAttempt',
+  tableName: 'event_attempts',
+  properties: (p) => ({
+    consumer: p.string().length(100).primary(),
+    eventId: p.uuid().primary(),
+    attempts: p.integer(),
+    lastAttemptAt: p.datetime(3),
+  }),
+});
+
 /** The two tables, for a service's migration (one pair per service schema, like the outbox). */
 export function eventConsumerTablesSql(schema: string): string[] {
   return [
@@ -50,4 +69,21 @@ export function eventConsumerTablesSql(schema: string): string[] {
       constraint "event_dead_letters_pkey" primary key ("id"));`,
     `create index "event_dead_letters_consumer_index" on "${schema}"."event_dead_letters" ("consumer");`,
   ];
+}
+
+/** The attempts table (`EventAttempt`), for a service's migration after those of `eventConsumerTablesSql`. */
+export function eventAttemptsTableSql(schema: string): string[] {
+  return [
+    `create table "${schema}"."event_attempts" (
+      "consumer" varchar(100) not null, "event_id" uuid not null, "attempts" int not null, "last_attempt_at" timestamptz(3) not null,
+      constraint "event_attempts_pkey" primary key ("consumer", "event_id"));`,
+  ];
+}
+
+/** Dead letters per consumer of a service's schema (for /metrics and the health check). */
+export async function deadLetterCounts(em: EntityManager, schema: string): Promise<Record<string, number>> {
+  const rows = await em.execute<{ consumer: string; count: string }[]>(
+    `select consumer, count(*) as count from "${schema}"."event_dead_letters" group by consumer`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.consumer, Number(row.count)]));
 }

@@ -4,6 +4,8 @@ import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { isPoolTimeout } from '../orm-errors.js';
+import { eventAttempts } from './attempts.js';
 import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from './source.js';
 
 /** Runs inside the consumer's transaction: write through `em` and the change and the "handled" mark commit together. */
@@ -16,18 +18,33 @@ export interface EventConsumerOptions {
   types: readonly EventType[];
   handle: DomainEventHandler;
   orm: MikroORM;
-  /** The service's schema, where `processed_events` and `event_dead_letters` are (`eventConsumerTablesSql`). */
+  /** The service's schema, where `processed_events`, `event_attempts` and `event_dead_letters` are. */
   schema: string;
   log: Logger;
   metrics?: Metrics;
-  /** Deliveries before an event is dead-lettered (8: about a minute and a half of retries). */
-  maxDeliveries?: number;
+  /**
+   * Attempts whose handler ran — and failed, or never finished — before an event is
+   * dead-lettered (8: about a minute and a half of retries). A delivery deferred because no
+   * database connection came free is no attempt.
+   */
+  maxAttempts?: number;
 }
 
-/** The wait before delivery n+1 after n failed: 1 s, 2 s, 4 s … up to 30 s. */
+/** The wait before delivery n+1 after n failed (or were deferred): 1 s, 2 s, 4 s … up to 30 s. */
 export function redeliveryDelayMs(deliveryCount: number): number {
   return Math.min(1000 * 2 ** (deliveryCount - 1), 30_000);
 }
+
+/** An attempt that found no database connection in time: the service is overloaded, the event is not at fault. */
+const OVERLOAD = Symbol('overload');
+type Attempted = DeliveryOutcome | typeof OVERLOAD;
+interface Pending {
+  index: number;
+  delivery: Delivery;
+  event: DomainEvent;
+}
+/** A delivery deferred for overload (its event unknown when even its dead letter found no connection). */
+type Deferred = Pick<Pending, 'index' | 'delivery'> & { event?: DomainEvent };
 
 /**
  * A service's durable consumer of other services' events, the one way every service consumes:
@@ -38,108 +55,162 @@ export function redeliveryDelayMs(deliveryCount: number): number {
  *   events that arrived together share that transaction (one commit for the lot), and should
  *   one of them fail, each is applied again in a transaction of its own;
  * - the delivery is acknowledged only after that commit (a crash before it redelivers);
- * - a failure is retried with a growing delay (`redeliveryDelayMs`) up to `maxDeliveries`, and
+ * - a failure is retried with a growing delay (`redeliveryDelayMs`) until `maxAttempts`
+ *   attempts have failed or never finished (counted in `event_attempts`, see attempts.ts), and
  *   then — or at once for a body that is not an event — the event is dead-lettered: logged at
- *   error, written to `event_dead_letters` (counted in /metrics and /readyz) and never retried.
+ *   error, written to `event_dead_letters` (counted in /metrics and /readyz) and never retried;
+ * - a delivery that finds no free database connection within the pool's wait is overload: it and
+ *   every delivery of its batch not yet applied are deferred (delivered again after the same
+ *   growing delay) without trying them, logged at warn as overload and never counted as attempts,
+ *   however long the overload lasts.
  */
 export async function startEventConsumer(source: EventSource, options: EventConsumerOptions): Promise<EventSubscription> {
   const consumer = consumerName(options.service, options.purpose);
-  const maxDeliveries = options.maxDeliveries ?? 8;
+  const maxAttempts = options.maxAttempts ?? 8;
   const wanted = new Set<string>(options.types);
   const log = options.log.child({ consumer });
   const count = (outcome: string) => options.metrics?.eventsHandled.inc({ service: options.service, consumer, outcome });
+  const attempts = eventAttempts(options.orm, options.schema, consumer);
 
-  const deadLetter = async (delivery: Delivery, error: unknown, eventId: string | null): Promise<DeliveryOutcome> => {
+  /** Gives up on a delivery for good — unless no connection comes free to write its dead letter: then it is deferred. */
+  const deadLetter = async (delivery: Delivery, error: unknown, eventId: string | null): Promise<Attempted> => {
     const message = error instanceof Error ? error.message : String(error);
+    try {
+      await options.orm.em.fork().execute(
+        `with forgotten as (${attempts.forgetSql})
+         insert into "${options.schema}"."event_dead_letters" (id, consumer, event_id, subject, body, error, deliveries, failed_at)
+         values (?, ?, ?, ?, ?, ?, ?, now())`,
+        [consumer, eventId, randomUUID(), consumer, eventId, delivery.subject, JSON.stringify(delivery.body), message.slice(0, 1000), delivery.deliveryCount],
+      );
+    } catch (writing) {
+      if (isPoolTimeout(writing)) return OVERLOAD;
+      throw writing;
+    }
     log.error({ err: error, subject: delivery.subject, eventId, deliveries: delivery.deliveryCount }, 'event dead-lettered: it will not be retried');
-    await options.orm.em.fork().execute(
-      `insert into "${options.schema}"."event_dead_letters" (id, consumer, event_id, subject, body, error, deliveries, failed_at)
-       values (?, ?, ?, ?, ?, ?, ?, now())`,
-      [randomUUID(), consumer, eventId, delivery.subject, JSON.stringify(delivery.body), message.slice(0, 1000), delivery.deliveryCount],
-    );
     count('dead_letter');
     return { drop: true };
   };
 
-  const table = `"${options.schema}"."processed_events"`;
-
   /** What a delivery is before any transaction: nothing to do, a dead letter, or an event to apply. */
-  const screen = async (delivery: Delivery): Promise<DeliveryOutcome | DomainEvent> => {
+  const screen = async (delivery: Delivery): Promise<Attempted | DomainEvent> => {
     if (!wanted.has(delivery.type)) return { ack: true };
-    let event: DomainEvent;
     try {
-      event = parseDomainEvent(delivery.body);
+      return parseDomainEvent(delivery.body);
     } catch (error) {
       return deadLetter(delivery, error, null);
     }
-    // Past its last delivery (its handler kept failing, or killed its process): give up on it.
-    if (delivery.deliveryCount > maxDeliveries) return deadLetter(delivery, new Error('too many deliveries'), event.id);
-    return event;
   };
 
   /**
-   * Applies events in one transaction: marks them all handled in one statement, then runs the
+   * Applies events in `em`'s transaction: marks them all handled in one statement, then runs the
    * handler for each one the mark found new, in order. Resolves with how many were new.
    */
-  const apply = (events: readonly DomainEvent[]) =>
-    options.orm.em.fork().transactional(async (em) => {
-      const marked = await em.execute<{ event_id: string }[]>(
-        `insert into ${table} (consumer, event_id, processed_at) values ${events.map(() => '(?, ?, now())').join(', ')}
-         on conflict do nothing returning event_id`,
-        events.flatMap((event) => [consumer, event.id]),
-      );
-      const fresh = new Set(marked.map((row) => row.event_id.toLowerCase()));
-      // An event delivered twice in one batch is marked (and handled) once.
-      for (const event of events) if (fresh.delete(event.id.toLowerCase())) await options.handle(event, em);
-      return marked.length;
-    });
+  const applyIn = async (em: EntityManager, events: readonly DomainEvent[]): Promise<number> => {
+    const marked = await em.execute<{ event_id: string }[]>(
+      `insert into "${options.schema}"."processed_events" (consumer, event_id, processed_at) values ${events.map(() => '(?, ?, now())').join(', ')}
+       on conflict do nothing returning event_id`,
+      events.flatMap((event) => [consumer, event.id]),
+    );
+    const fresh = new Set(marked.map((row) => row.event_id.toLowerCase()));
+    // An event delivered twice in one batch is marked (and handled) once.
+    for (const event of events) if (fresh.delete(event.id.toLowerCase())) await options.handle(event, em);
+    return marked.length;
+  };
+  const apply = (events: readonly DomainEvent[]) => options.orm.em.fork().transactional((em) => applyIn(em, events));
 
-  const applyOne = async (delivery: Delivery, event: DomainEvent): Promise<DeliveryOutcome> => {
+  /** After attempt number `attempt` failed: retried after a growing delay, or dead-lettered if it was the last allowed. */
+  const failed = (delivery: Delivery, event: DomainEvent, error: unknown, attempt: number): Attempted | Promise<Attempted> => {
+    if (attempt >= maxAttempts) return deadLetter(delivery, error, event.id);
+    const retryInMs = redeliveryDelayMs(attempt);
+    log.warn({ err: error, eventId: event.id, type: event.type, attempt, deliveries: delivery.deliveryCount, retryInMs }, 'event handling failed: will retry');
+    count('retry');
+    return { retryInMs };
+  };
+
+  /** A first delivery on its own: its attempt is counted only if it fails (the usual path writes nothing more). */
+  const applyFirst = async (delivery: Delivery, event: DomainEvent): Promise<Attempted> => {
     try {
       count((await apply([event])) === 1 ? 'ok' : 'duplicate');
       return { ack: true };
     } catch (error) {
-      if (delivery.deliveryCount >= maxDeliveries) return deadLetter(delivery, error, event.id);
-      const retryInMs = redeliveryDelayMs(delivery.deliveryCount);
-      log.warn({ err: error, eventId: event.id, type: event.type, deliveries: delivery.deliveryCount, retryInMs }, 'event handling failed: will retry');
-      count('retry');
-      return { retryInMs };
+      if (isPoolTimeout(error)) return OVERLOAD;
+      let attempt: number;
+      try {
+        attempt = await attempts.countFailure(event.id);
+      } catch (countingError) {
+        if (!isPoolTimeout(countingError)) throw countingError;
+        log.warn({ err: error, eventId: event.id, type: event.type }, 'event handling failed, and no database connection came free to count the attempt');
+        return OVERLOAD;
+      }
+      return failed(delivery, event, error, attempt);
     }
   };
 
+  /** A redelivery: its attempt counted before its handler runs (see `EventAttempts.run`), forgotten when it succeeds. */
+  const applyAgain = async (delivery: Delivery, event: DomainEvent): Promise<Attempted> => {
+    const result = await attempts.run(event.id, maxAttempts, async (em) => {
+      const fresh = await applyIn(em, [event]);
+      await em.execute(attempts.forgetSql, [consumer, event.id]);
+      return fresh;
+    });
+    if ('overload' in result) return OVERLOAD;
+    if ('abandoned' in result) return deadLetter(delivery, new Error(`its last ${result.abandoned} attempts began and never finished`), event.id);
+    if ('failed' in result) return failed(delivery, event, result.failed, result.attempt);
+    count(result.done === 1 ? 'ok' : 'duplicate');
+    return { ack: true };
+  };
+
   /**
-   * Deliveries that arrived together share one transaction (one commit for the lot, still one
-   * `processed_events` row per event); if any of them fails, that transaction rolls back as a
-   * whole and each is applied again on its own, so one failing event is retried or
-   * dead-lettered alone and never holds back the others.
+   * Redeliveries first, each on its own: each was delivered before any event here delivered for
+   * the first time (JetStream delivers in stream order). First deliveries that arrived together
+   * share one transaction (still one `processed_events` row each); if it fails, it rolls back as
+   * a whole and each is applied again on its own, so one failing event is retried or
+   * dead-lettered alone and never holds back the others. Once one attempt finds no connection,
+   * the rest are deferred untried: each would wait the pool's whole time-out in vain.
    */
   const handle = async (deliveries: readonly Delivery[]): Promise<DeliveryOutcome[]> => {
     const outcomes: DeliveryOutcome[] = [];
-    const toApply: { index: number; delivery: Delivery; event: DomainEvent }[] = [];
+    const deferred: Deferred[] = [];
+    const again: Pending[] = [];
+    let first: Pending[] = [];
     for (const [index, delivery] of deliveries.entries()) {
       const screened = await screen(delivery);
-      if ('id' in screened) toApply.push({ index, delivery, event: screened });
-      else outcomes[index] = screened;
+      if (screened === OVERLOAD) deferred.push({ index, delivery });
+      else if (!('id' in screened)) outcomes[index] = screened;
+      else (delivery.deliveryCount > 1 ? again : first).push({ index, delivery, event: screened });
     }
-    if (toApply.length > 1) {
-      const applied = await apply(toApply.map(({ event }) => event)).catch(() => undefined);
-      if (applied !== undefined) {
-        for (let i = 0; i < toApply.length; i++) count(i < applied ? 'ok' : 'duplicate');
-        for (const { index } of toApply) outcomes[index] = { ack: true };
-        return outcomes;
+    const settle = async (pending: readonly Pending[], attempt: (delivery: Delivery, event: DomainEvent) => Promise<Attempted>) => {
+      for (const item of pending) {
+        const outcome = deferred.length > 0 ? OVERLOAD : await attempt(item.delivery, item.event);
+        if (outcome === OVERLOAD) deferred.push(item);
+        else outcomes[item.index] = outcome;
+      }
+    };
+    await settle(again, applyAgain);
+    if (deferred.length === 0 && first.length > 1) {
+      try {
+        const applied = await apply(first.map(({ event }) => event));
+        for (let i = 0; i < first.length; i++) count(i < applied ? 'ok' : 'duplicate');
+        for (const { index } of first) outcomes[index] = { ack: true };
+        first = [];
+      } catch (error) {
+        // Overload defers them all; after any other failure each is applied again on its own, below.
+        if (isPoolTimeout(error)) deferred.push(...first.splice(0));
       }
     }
-    for (const { index, delivery, event } of toApply) outcomes[index] = await applyOne(delivery, event);
+    await settle(first, applyFirst);
+    if (deferred.length > 0) {
+      for (const { index, delivery } of deferred) {
+        outcomes[index] = { retryInMs: redeliveryDelayMs(delivery.deliveryCount) };
+        count('deferred');
+      }
+      log.warn(
+        { events: deferred.length, eventIds: deferred.map(({ event }) => event?.id ?? null), retryInMs: redeliveryDelayMs(deferred[0]!.delivery.deliveryCount) },
+        'no database connection came free in time: events deferred, not counted as failed attempts',
+      );
+    }
     return outcomes;
   };
 
   return source.consume(consumer, options.types, handle);
-}
-
-/** Dead letters per consumer of a service's schema (for /metrics and the health check). */
-export async function deadLetterCounts(em: EntityManager, schema: string): Promise<Record<string, number>> {
-  const rows = await em.execute<{ consumer: string; count: string }[]>(
-    `select consumer, count(*) as count from "${schema}"."event_dead_letters" group by consumer`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.consumer, Number(row.count)]));
 }

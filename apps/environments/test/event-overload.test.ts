@@ -1,0 +1,255 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import '@atrium/local-infra/provided-context';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DomainEvent } from '@atrium/contract';
+import { busAuth } from '@atrium/local-infra';
+import {
+  connectNats,
+  createJetStreamSink,
+  createLogger,
+  createMetrics,
+  ensureEventStream,
+  eventEnvelope,
+  jetStreamEventSource,
+  redeliveryDelayMs,
+  startEventConsumer,
+} from '@atrium/service-runtime';
+import type { DeliveriesHandler, Delivery, EventSubscription } from '@atrium/service-runtime';
+import { queryDatabase, startOrmHarness, testEventStream } from '@atrium/test-kit';
+import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from '../src/db.js';
+
+/**
+ * The event consumer when its service's connection pool is exhausted (real PostgreSQL, and real
+ * JetStream for the whole path): a pool time-out is overload, not a bad event — the event is
+ * delivered again later, and neither that delivery nor JetStream's growing delivery count is
+ * counted against it; only attempts whose handler ran are.
+ */
+const POOL_MAX = 2;
+const MAX_ATTEMPTS = 3;
+
+let harness: Awaited<ReturnType<typeof startOrmHarness<Awaited<ReturnType<typeof initEnvironmentsOrm>>>>>;
+let nc: NatsConnection;
+const metrics = createMetrics();
+const logLines: Record<string, unknown>[] = [];
+const log = createLogger(
+  'environments',
+  'info',
+  'json',
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logLines.push(JSON.parse(line));
+      done();
+    },
+  }),
+);
+const subscriptions: EventSubscription[] = [];
+/** How many attempts should fail, per project id, before the handler succeeds. */
+const failuresLeft = new Map<string, number>();
+/** Project ids whose handler also reads on a connection of its own, outside its transaction. */
+const readsOnTheSide = new Set<string>();
+
+const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => queryDatabase<T>(harness.databaseUrl, text, values);
+const countOf = async (projectId: string) =>
+  (await sql<{ n: number }>('select n from overload_test.counters where project_id = $1', [projectId]))[0]?.n ?? 0;
+const deadLettered = (eventId: string) => sql<{ deliveries: number }>('select deliveries from environments.event_dead_letters where event_id = $1', [eventId]);
+
+async function countingHandler(event: DomainEvent, em: EntityManager) {
+  const projectId = event.data.project_id as string;
+  await em.execute(
+    'insert into overload_test.counters (project_id, n) values (?, 1) on conflict (project_id) do update set n = counters.n + 1',
+    [projectId],
+  );
+  if (readsOnTheSide.has(projectId)) await harness.orm.em.fork().execute('select 1');
+  const left = failuresLeft.get(projectId) ?? 0;
+  if (left > 0) {
+    failuresLeft.set(projectId, left - 1);
+    throw new Error('failing on purpose');
+  }
+}
+
+interface Pool {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/** Takes `n` connections of the service's pool (all of them by default), as calls holding them would; resolves to what gives them back. */
+async function exhaustPool(n = POOL_MAX): Promise<() => Promise<void>> {
+  const pool = harness.orm.em.getConnection().getKnex().client as Pool;
+  const held = await Promise.all(Array.from({ length: n }, () => pool.acquireConnection()));
+  return async () => {
+    for (const connection of held) await pool.releaseConnection(connection);
+  };
+}
+
+const consumerOptions = (purpose: string) => ({
+  service: 'environments' as const,
+  purpose,
+  types: ['projects.v1.created'] as const,
+  handle: countingHandler,
+  orm: harness.orm,
+  schema: ENVIRONMENTS_SCHEMA,
+  log,
+  metrics,
+  maxAttempts: MAX_ATTEMPTS,
+});
+
+/** Hands the consumer deliveries as a source would, with the delivery count the test says. */
+let deliver: DeliveriesHandler = async () => {
+  throw new Error('the consumer has not started');
+};
+
+beforeAll(async () => {
+  harness = await startOrmHarness((url) => initEnvironmentsOrm(url, { poolMax: POOL_MAX, acquireTimeoutMs: 300 }));
+  await sql('create schema overload_test');
+  await sql('create table overload_test.counters (project_id uuid primary key, n int not null)');
+  nc = await connectNats(inject('natsUrl'), 'test', busAuth(inject('natsCredentials'), 'test'));
+  subscriptions.push(
+    await startEventConsumer(
+      {
+        async consume(_name, _types, handle) {
+          deliver = handle;
+          return { async stop() {} };
+        },
+      },
+      consumerOptions('overload'),
+    ),
+  );
+});
+afterAll(async () => {
+  for (const subscription of subscriptions) await subscription.stop();
+  await nc?.close();
+  await harness?.stop();
+});
+
+const created = (projectId: string) => eventEnvelope('projects.v1.created', { project_id: projectId, name: 'counted' });
+const delivery = (body: unknown, deliveryCount: number): Delivery => ({ type: 'projects.v1.created', subject: 'evt.projects.v1.created', body, deliveryCount });
+const handled = async (consumer: string, outcome: string) =>
+  (await metrics.eventsHandled.get()).values.find((value) => value.labels.outcome === outcome && value.labels.consumer === consumer)?.value ?? 0;
+const logged = (message: string) => logLines.filter((line) => line.msg === message);
+
+const OVERLOAD_LINE = 'no database connection came free in time: events deferred, not counted as failed attempts';
+const FAILURE_LINE = 'event handling failed: will retry';
+
+describe('the event consumer, with its connection pool exhausted', () => {
+  it('defers an event however often it is delivered meanwhile, logged as overload, and then gives it every attempt', async () => {
+    const event = created(crypto.randomUUID());
+    const deferredBefore = await handled('environments_overload', 'deferred');
+    const failuresLoggedBefore = logged(FAILURE_LINE).length;
+    const release = await exhaustPool();
+    try {
+      // Twice as many deliveries as attempts allowed: JetStream counts each one.
+      for (let deliveryCount = 1; deliveryCount <= 2 * MAX_ATTEMPTS; deliveryCount++) {
+        expect(await deliver([delivery(event, deliveryCount)])).toEqual([{ retryInMs: redeliveryDelayMs(deliveryCount) }]);
+      }
+    } finally {
+      await release();
+    }
+    expect(await handled('environments_overload', 'deferred')).toBe(deferredBefore + 2 * MAX_ATTEMPTS);
+    expect(logged(OVERLOAD_LINE).at(-1)).toMatchObject({ level: 40, consumer: 'environments_overload', events: 1 });
+    expect(logged(FAILURE_LINE)).toHaveLength(failuresLoggedBefore);
+    expect(await deadLettered(event.id)).toEqual([]);
+    expect(await countOf(event.data.project_id)).toBe(0);
+
+    // Connections free again: its handler fails twice, then succeeds — the first, second and third attempt.
+    failuresLeft.set(event.data.project_id, 2);
+    expect(await deliver([delivery(event, 2 * MAX_ATTEMPTS + 1)])).toEqual([{ retryInMs: redeliveryDelayMs(1) }]);
+    expect(await deliver([delivery(event, 2 * MAX_ATTEMPTS + 2)])).toEqual([{ retryInMs: redeliveryDelayMs(2) }]);
+    expect(await deliver([delivery(event, 2 * MAX_ATTEMPTS + 3)])).toEqual([{ ack: true }]);
+    expect(await countOf(event.data.project_id)).toBe(1);
+    expect(await deadLettered(event.id)).toEqual([]);
+    expect(await sql('select 1 from environments.event_attempts where event_id = $1', [event.id])).toEqual([]);
+  });
+
+  it('still dead-letters an event whose handler keeps failing, after as many attempts as allowed, deferrals aside', async () => {
+    const event = created(crypto.randomUUID());
+    failuresLeft.set(event.data.project_id, 100);
+    const release = await exhaustPool();
+    try {
+      for (const deliveryCount of [1, 2]) expect(await deliver([delivery(event, deliveryCount)])).toEqual([{ retryInMs: redeliveryDelayMs(deliveryCount) }]);
+    } finally {
+      await release();
+    }
+    expect(await deliver([delivery(event, 3)])).toEqual([{ retryInMs: redeliveryDelayMs(1) }]);
+    expect(await deliver([delivery(event, 4)])).toEqual([{ retryInMs: redeliveryDelayMs(2) }]);
+    expect(await deliver([delivery(event, 5)])).toEqual([{ drop: true }]);
+    expect(await deadLettered(event.id)).toEqual([{ deliveries: 5 }]);
+    // All three attempts rolled back; its attempt count went with the dead letter.
+    expect(await countOf(event.data.project_id)).toBe(0);
+    expect(await sql('select 1 from environments.event_attempts where event_id = $1', [event.id])).toEqual([]);
+  });
+
+  it('dead-letters, without running it again, an event whose attempts all began and never finished (their process died)', async () => {
+    const event = created(crypto.randomUUID());
+    await sql('insert into environments.event_attempts (consumer, event_id, attempts, last_attempt_at) values ($1, $2, $3, now())', [
+      'environments_overload',
+      event.id,
+      MAX_ATTEMPTS,
+    ]);
+    expect(await deliver([delivery(event, MAX_ATTEMPTS + 1)])).toEqual([{ drop: true }]);
+    expect(await countOf(event.data.project_id)).toBe(0);
+    expect(await deadLettered(event.id)).toEqual([{ deliveries: MAX_ATTEMPTS + 1 }]);
+  });
+
+  it('defers, uncounted, an event whose handler itself finds no connection for a statement of its own', async () => {
+    const event = created(crypto.randomUUID());
+    readsOnTheSide.add(event.data.project_id);
+    const retriesBefore = await handled('environments_overload', 'retry');
+    // One connection left: the attempt's transaction takes it, the handler's own read waits in vain.
+    const release = await exhaustPool(POOL_MAX - 1);
+    try {
+      for (const deliveryCount of [1, 2, 3, 4]) expect(await deliver([delivery(event, deliveryCount)])).toEqual([{ retryInMs: redeliveryDelayMs(deliveryCount) }]);
+    } finally {
+      await release();
+    }
+    expect(await handled('environments_overload', 'retry')).toBe(retriesBefore);
+    expect(await sql('select attempts from environments.event_attempts where event_id = $1', [event.id])).toEqual([{ attempts: 0 }]);
+    // With both connections free it runs as its first attempt: a failure now is retried, not dead-lettered.
+    failuresLeft.set(event.data.project_id, 1);
+    expect(await deliver([delivery(event, 5)])).toEqual([{ retryInMs: redeliveryDelayMs(1) }]);
+    expect(await deliver([delivery(event, 6)])).toEqual([{ ack: true }]);
+    expect(await countOf(event.data.project_id)).toBe(1);
+    expect(await deadLettered(event.id)).toEqual([]);
+  });
+
+  it('defers every delivery that arrived together, once the first of them found no connection', async () => {
+    const events = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+    const release = await exhaustPool();
+    let outcomes: unknown;
+    try {
+      // A body that is not an event (its dead letter finds no connection either), a redelivery
+      // (handled first: it precedes the others in the stream) and two first deliveries.
+      outcomes = await deliver([delivery({ not: 'an event' }, 1), delivery(events[0], 2), delivery(events[1], 1), delivery(events[2], 1)]);
+    } finally {
+      await release();
+    }
+    expect(outcomes).toEqual([1, 2, 1, 1].map((deliveryCount) => ({ retryInMs: redeliveryDelayMs(deliveryCount) })));
+    expect(logged(OVERLOAD_LINE).at(-1)).toMatchObject({ events: 4 });
+    expect(await deliver([delivery({ not: 'an event' }, 2), ...events.map((event) => delivery(event, 2))])).toEqual([
+      { drop: true },
+      { ack: true },
+      { ack: true },
+      { ack: true },
+    ]);
+    for (const event of events) expect(await countOf(event.data.project_id)).toBe(1);
+  });
+
+  it('over JetStream: an event redelivered more often than attempts are allowed, all for overload, is applied once connections are free', async () => {
+    const stream = testEventStream();
+    await ensureEventStream(nc, stream);
+    subscriptions.push(await startEventConsumer(jetStreamEventSource(nc, stream, log), { ...consumerOptions('overload_js'), maxAttempts: 2 }));
+    const event = created(crypto.randomUUID());
+    const release = await exhaustPool();
+    try {
+      await createJetStreamSink(nc, stream).publish({ id: event.id, type: event.type, payload: event });
+      // JetStream's delivery count passes the two attempts allowed.
+      await expect.poll(() => handled('environments_overload_js', 'deferred'), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    } finally {
+      await release();
+    }
+    await expect.poll(() => countOf(event.data.project_id), { timeout: 30_000 }).toBe(1);
+    expect(await deadLettered(event.id)).toEqual([]);
+    expect(await handled('environments_overload_js', 'ok')).toBe(1);
+  });
+});
