@@ -1,5 +1,5 @@
 import { initOrm } from '@atrium/service-runtime';
-import type { OrmOptions } from '@atrium/service-runtime';
+import type { ServiceOrmOptions } from '@atrium/service-runtime';
 import { entities } from './entities/index.js';
 import { migrations } from '../migrations/index.js';
 
@@ -7,6 +7,6 @@ import { PROJECTS_SCHEMA } from './schema.js';
 
 export { PROJECTS_SCHEMA };
 
-export function initProjectsOrm(clientUrl: string, options: Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs' | 'onQuery'> = {}) {
+export function initProjectsOrm(clientUrl: string, options: ServiceOrmOptions = {}) {
   return initOrm({ clientUrl, schema: PROJECTS_SCHEMA, entities, migrations, ...options });
 }

@@ -29,6 +29,14 @@ const acquireTimeoutWithin = (requestTimeoutMs: number) => Math.max(1, Math.floo
 /** The wait for a pooled connection when nothing sets one: within the default deadline of a call (4 s). */
 export const DEFAULT_ACQUIRE_TIMEOUT_MS = acquireTimeoutWithin(DEFAULT_REQUEST_TIMEOUT_MS);
 
+/**
+ * How long start-up waits for the database by default (its first connection and its
+ * migrations' connections): a PostgreSQL starting beside the service (a restarted node, a
+ * compose project coming up) needs seconds to tens of seconds; Kubernetes' start-up probes in
+ * infra/k8s allow 120 s.
+ */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
+
 /** Settings of every process that calls services: the deadline of each call, and of each attempt. */
 export const callerEnvShape = {
   NATS_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
@@ -59,6 +67,8 @@ export const serviceEnvShape = {
   DB_POOL_MAX: z.coerce.number().int().min(2).default(10),
   /** How long a call waits for a free connection before it answers 503; below NATS_REQUEST_TIMEOUT_MS (see `databasePool`). */
   DB_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** How long start-up waits for the database to take connections (see `OrmOptions.startupTimeoutMs`). */
+  DB_STARTUP_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_STARTUP_TIMEOUT_MS),
   /** Where the service answers `GET /metrics` (it has no other HTTP listener); 0 turns it off. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 };
@@ -69,14 +79,19 @@ export const serviceEnvShape = {
  * again). Calls come with the caller's deadline, which a service cannot know at start-up; its
  * own NATS_REQUEST_TIMEOUT_MS (the same 5 s by default as the gateway's) stands for it.
  */
-export function databasePool(config: { DB_POOL_MAX: number; DB_ACQUIRE_TIMEOUT_MS?: number; NATS_REQUEST_TIMEOUT_MS: number }): PoolOptions {
+export function databasePool(config: {
+  DB_POOL_MAX: number;
+  DB_ACQUIRE_TIMEOUT_MS?: number;
+  DB_STARTUP_TIMEOUT_MS?: number;
+  NATS_REQUEST_TIMEOUT_MS: number;
+}): PoolOptions {
   const acquireTimeoutMs = config.DB_ACQUIRE_TIMEOUT_MS ?? acquireTimeoutWithin(config.NATS_REQUEST_TIMEOUT_MS);
   if (acquireTimeoutMs >= config.NATS_REQUEST_TIMEOUT_MS) {
     throw new StartupError(
       `Invalid configuration: DB_ACQUIRE_TIMEOUT_MS (${acquireTimeoutMs}) must be below NATS_REQUEST_TIMEOUT_MS (${config.NATS_REQUEST_TIMEOUT_MS})`,
     );
   }
-  return { poolMax: config.DB_POOL_MAX, acquireTimeoutMs };
+  return { poolMax: config.DB_POOL_MAX, acquireTimeoutMs, startupTimeoutMs: config.DB_STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS };
 }
 
 const PORT_RULE = 'must be a whole number from 0 to 65535';

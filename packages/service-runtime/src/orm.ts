@@ -2,8 +2,12 @@ import { stripVTControlCharacters } from 'node:util';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS } from './config.js';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from './config.js';
 import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
+import type { Logger } from './logger.js';
+import { isPoolTimeout } from './orm-errors.js';
+import { databaseNotReady, setAcquireTimeout, waitForDatabase } from './orm-startup.js';
+import { StartupError } from './startup.js';
 
 export interface OrmOptions {
   clientUrl: string;
@@ -20,12 +24,25 @@ export interface OrmOptions {
    * queue for connections long after their callers gave up.
    */
   acquireTimeoutMs?: number;
+  /**
+   * How long start-up may wait for the database (60 s; never less than `acquireTimeoutMs`): its
+   * first connection — tried again while PostgreSQL refuses connections, says it is starting up
+   * or does not answer — and every connection its migrations wait for, on one deadline. A call's
+   * wait suits a call, not a database that is still starting: with it, start-up failed at once
+   * on a refusal and after `acquireTimeoutMs` on a slow handshake, with knex's "pool is probably full".
+   */
+  startupTimeoutMs?: number;
+  /** Where start-up says that it waits for the database. */
+  log?: Logger;
   /** Sees every SQL statement (tests use it to hold hot paths to their query budget). */
   onQuery?: (sql: string) => void;
 }
 
 /** The pool settings a service takes from its configuration (see `databasePool`). */
-export type PoolOptions = Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs'>;
+export type PoolOptions = Pick<OrmOptions, 'poolMax' | 'acquireTimeoutMs' | 'startupTimeoutMs'>;
+
+/** What a service's `init…Orm(url, options)` takes besides the URL: its pool settings, log and test hooks. */
+export type ServiceOrmOptions = Omit<OrmOptions, 'clientUrl' | 'schema' | 'entities' | 'migrations'>;
 
 /**
  * A service's migrations by name, each loaded on demand. The migration classes extend
@@ -57,14 +74,20 @@ function loadedMigrations(list: MigrationObject[]): LazyMigrations {
 }
 
 /**
- * Connects MikroORM for one service and brings its schema up to date. The database must
- * exist: a mistyped name is a start-up error naming it, never a new empty database.
+ * Connects MikroORM for one service and brings its schema up to date, waiting for a database
+ * not ready yet within `startupTimeoutMs`. The database must exist: a mistyped name is a
+ * start-up error naming it, never a new empty database.
  */
 export async function initOrm(options: OrmOptions): Promise<MikroORM> {
   const ssl = tlsOptionsFromUrl(options.clientUrl);
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  const startupTimeoutMs = Math.max(options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, acquireTimeoutMs);
+  const deadline = Date.now() + startupTimeoutMs;
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: options.clientUrl,
+    // Its own check would run one `select 1` with a call's wait and keep quiet about a failure: start-up checks, below.
+    connect: false,
     // MikroORM would create a missing database; only the embedded mode creates one, explicitly.
     ensureDatabase: false,
     ...(ssl === undefined ? {} : { driverOptions: { connection: { ssl } } }),
@@ -83,7 +106,7 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
       silent: true,
     },
     // knex waits the shorter of this (tarn's setting) and its own acquireConnectionTimeout (60 s unset).
-    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS },
+    pool: { min: 0, max: options.poolMax ?? 10, acquireTimeoutMillis: acquireTimeoutMs },
     forceUtcTimezone: true,
     // A service may start before its first table exists (environments, for now).
     discovery: { warnWhenNoEntities: false },
@@ -100,19 +123,26 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
       : { debug: false }),
   });
   try {
-    await orm.em.getConnection().execute('select 1');
+    await waitForDatabase(orm, { clientUrl: options.clientUrl, startupTimeoutMs, deadline, log: options.log });
+    const migrations = Array.isArray(options.migrations) ? loadedMigrations(options.migrations) : options.migrations;
+    setAcquireTimeout(orm, deadline - Date.now());
+    if (!(await schemaIsCurrent(orm, options.schema, migrations.names))) await migrate(orm, options.schema, migrations);
   } catch (error) {
-    await orm.close();
+    const gaveUp = isPoolTimeout(error) ? databaseNotReady(options.clientUrl, startupTimeoutMs, 'no connection came free for the migrations') : error;
+    // Given up on the database: a connection attempt that never answers may still be pending, and
+    // closing waits for it. The failure is reported now; the pool closes when that attempt ends.
+    if (gaveUp instanceof StartupError) void orm.close().catch(() => undefined);
+    else await orm.close();
     // 3D000: invalid_catalog_name.
     if ((error as { code?: string }).code === '3D000') {
       throw new Error(
         `The database "${databaseNameOf(options.clientUrl)}" named by DATABASE_URL does not exist: create it, or fix the URL`,
       );
     }
-    throw error;
+    throw gaveUp;
   }
-  const migrations = Array.isArray(options.migrations) ? loadedMigrations(options.migrations) : options.migrations;
-  if (!(await schemaIsCurrent(orm, options.schema, migrations.names))) await migrate(orm, options.schema, migrations);
+  // From now on a call waits for a connection no longer than it can afford.
+  setAcquireTimeout(orm, acquireTimeoutMs);
   return orm;
 }
 

@@ -32,11 +32,16 @@ describe('start-up failures', () => {
   });
 
   it('refuse a wait for a database connection that is not below the deadline of a call', () => {
-    const { DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS, NATS_REQUEST_TIMEOUT_MS } = serviceEnvShape;
-    const poolShape = { DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS, NATS_REQUEST_TIMEOUT_MS };
-    expect(databasePool(loadConfig(poolShape, {}))).toEqual({ poolMax: 10, acquireTimeoutMs: 4000 });
+    const { DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS, DB_STARTUP_TIMEOUT_MS, NATS_REQUEST_TIMEOUT_MS } = serviceEnvShape;
+    const poolShape = { DB_POOL_MAX, DB_ACQUIRE_TIMEOUT_MS, DB_STARTUP_TIMEOUT_MS, NATS_REQUEST_TIMEOUT_MS };
+    // Start-up waits for the database with a bound of its own, not a call's.
+    expect(databasePool(loadConfig(poolShape, {}))).toEqual({ poolMax: 10, acquireTimeoutMs: 4000, startupTimeoutMs: 60_000 });
     // Unset, it follows the deadline.
-    expect(databasePool(loadConfig(poolShape, { NATS_REQUEST_TIMEOUT_MS: '2000' }))).toEqual({ poolMax: 10, acquireTimeoutMs: 1600 });
+    expect(databasePool(loadConfig(poolShape, { NATS_REQUEST_TIMEOUT_MS: '2000', DB_STARTUP_TIMEOUT_MS: '90000' }))).toEqual({
+      poolMax: 10,
+      acquireTimeoutMs: 1600,
+      startupTimeoutMs: 90_000,
+    });
     const tooLong = loadConfig(poolShape, { DB_ACQUIRE_TIMEOUT_MS: '5000' });
     expect(() => databasePool(tooLong)).toThrow(StartupError);
     expect(startupFailureLine(catchError(() => databasePool(tooLong)))).toBe(
