@@ -14,6 +14,7 @@ import {
   eventEnvelope,
   jetStreamEventSource,
   redeliveryDelayMs,
+  serveMetrics,
   startEventConsumer,
 } from '@atrium/service-runtime';
 import type { DeliveriesHandler, Delivery, EventSubscription } from '@atrium/service-runtime';
@@ -44,6 +45,7 @@ const log = createLogger(
     },
   }),
 );
+let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
 const subscriptions: EventSubscription[] = [];
 /** How many attempts should fail, per project id, before the handler succeeds. */
 const failuresLeft = new Map<string, number>();
@@ -105,6 +107,8 @@ beforeAll(async () => {
   await sql('create schema overload_test');
   await sql('create table overload_test.counters (project_id uuid primary key, n int not null)');
   nc = await connectNats(inject('natsUrl'), 'test', busAuth(inject('natsCredentials'), 'test'));
+  // The service's metrics endpoint, as a deployed service answers it on METRICS_PORT.
+  metricsServer = await serveMetrics(metrics, 0, '127.0.0.1');
   subscriptions.push(
     await startEventConsumer(
       {
@@ -120,6 +124,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const subscription of subscriptions) await subscription.stop();
   await nc?.close();
+  await metricsServer?.close();
   await harness?.stop();
 });
 
@@ -128,6 +133,11 @@ const delivery = (body: unknown, deliveryCount: number): Delivery => ({ type: 'p
 const handled = async (consumer: string, outcome: string) =>
   (await metrics.eventsHandled.get()).values.find((value) => value.labels.outcome === outcome && value.labels.consumer === consumer)?.value ?? 0;
 const logged = (message: string) => logLines.filter((line) => line.msg === message);
+/** The pool time-outs environments' /metrics reports (0 before the first). */
+async function poolTimeouts(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsServer.port}/metrics`)).text();
+  return Number(/^atrium_db_pool_timeouts_total\{service="environments"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
 
 const OVERLOAD_LINE = 'no database connection came free in time: events deferred, not counted as failed attempts';
 const FAILURE_LINE = 'event handling failed: will retry';
@@ -137,6 +147,7 @@ describe('the event consumer, with its connection pool exhausted', () => {
     const event = created(crypto.randomUUID());
     const deferredBefore = await handled('environments_overload', 'deferred');
     const failuresLoggedBefore = logged(FAILURE_LINE).length;
+    const timeoutsBefore = await poolTimeouts();
     const release = await exhaustPool();
     try {
       // Twice as many deliveries as attempts allowed: JetStream counts each one.
@@ -147,6 +158,8 @@ describe('the event consumer, with its connection pool exhausted', () => {
       await release();
     }
     expect(await handled('environments_overload', 'deferred')).toBe(deferredBefore + 2 * MAX_ATTEMPTS);
+    // Each delivery waited for a connection in vain once: counted in /metrics.
+    expect(await poolTimeouts()).toBe(timeoutsBefore + 2 * MAX_ATTEMPTS);
     expect(logged(OVERLOAD_LINE).at(-1)).toMatchObject({ level: 40, consumer: 'environments_overload', events: 1 });
     expect(logged(FAILURE_LINE)).toHaveLength(failuresLoggedBefore);
     expect(await deadLettered(event.id)).toEqual([]);
@@ -215,6 +228,7 @@ describe('the event consumer, with its connection pool exhausted', () => {
 
   it('defers every delivery that arrived together, once the first of them found no connection', async () => {
     const events = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+    const timeoutsBefore = await poolTimeouts();
     const release = await exhaustPool();
     let outcomes: unknown;
     try {
@@ -226,6 +240,8 @@ describe('the event consumer, with its connection pool exhausted', () => {
     }
     expect(outcomes).toEqual([1, 2, 1, 1].map((deliveryCount) => ({ retryInMs: redeliveryDelayMs(deliveryCount) })));
     expect(logged(OVERLOAD_LINE).at(-1)).toMatchObject({ events: 4 });
+    // One wait ran out (the first); the others were deferred without waiting.
+    expect(await poolTimeouts()).toBe(timeoutsBefore + 1);
     expect(await deliver([delivery({ not: 'an event' }, 2), ...events.map((event) => delivery(event, 2))])).toEqual([
       { drop: true },
       { ack: true },

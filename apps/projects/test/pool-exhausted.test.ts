@@ -3,17 +3,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabaseSession, queryDatabase } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { RemoteProcedureError } from '@atrium/nats-trpc';
+import { createMetrics, serveMetrics } from '@atrium/service-runtime';
 import { startProjectsHarness } from './support/projects-harness.js';
 
 const POOL_MAX = 2;
 const ACQUIRE_TIMEOUT_MS = 300;
 
 let harness: ServiceHarness;
+const metrics = createMetrics();
+let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
 
 beforeAll(async () => {
-  harness = await startProjectsHarness({ pool: { poolMax: POOL_MAX, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS } });
+  harness = await startProjectsHarness({ pool: { poolMax: POOL_MAX, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS }, metrics });
+  // The service's metrics endpoint, as a deployed service answers it on METRICS_PORT.
+  metricsServer = await serveMetrics(metrics, 0, '127.0.0.1');
 });
-afterAll(() => harness?.stop());
+afterAll(async () => {
+  await metricsServer?.close();
+  await harness?.stop();
+});
+
+/** The pool time-outs the service's /metrics reports (0 before the first). */
+async function poolTimeouts(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsServer.port}/metrics`)).text();
+  return Number(/^atrium_db_pool_timeouts_total\{service="projects"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
 
 /** The service's connections stuck behind a lock: the statements of calls holding every connection of the pool. */
 const blockedBackends = async () =>
@@ -25,8 +39,9 @@ const blockedBackends = async () =>
   )[0]!.n;
 
 describe('a service whose connection pool is exhausted', () => {
-  it('answers a further call 503 SERVICE_UNAVAILABLE within its deadline, and serves again once connections are free', async () => {
+  it('answers a further call 503 SERVICE_UNAVAILABLE within its deadline, counts it in /metrics, and serves again once connections are free', async () => {
     const owner = { userId: randomUUID(), credentialId: randomUUID() };
+    expect(await poolTimeouts()).toBe(0);
     // Slow statements: creations wait on a lock, each holding one of the pool's connections in its transaction.
     const session = await openDatabaseSession(harness.databaseUrl);
     let creations: Promise<unknown>[] = [];
@@ -55,6 +70,8 @@ describe('a service whose connection pool is exhausted', () => {
         expect(error).toBeInstanceOf(RemoteProcedureError);
         expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', data: { apiCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 } });
       }
+      // One pool time-out per 503.
+      expect(await poolTimeouts()).toBe(2);
     } finally {
       await session.query('commit').finally(() => session.close());
     }
@@ -62,5 +79,6 @@ describe('a service whose connection pool is exhausted', () => {
     // The held calls finish, and the pool serves the next one; the refused creation did nothing.
     await expect(Promise.all(creations)).resolves.toHaveLength(POOL_MAX);
     expect((await harness.call('projects.list', 'query', {}, owner)).data).toHaveLength(POOL_MAX);
+    expect(await poolTimeouts()).toBe(2);
   });
 });

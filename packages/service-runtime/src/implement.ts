@@ -72,8 +72,11 @@ function observeAndCheckCaller(service: string, operation: string, name: string,
     const error = fromDatabaseError(result.error);
     record(error.code);
     if (error === result.error) return result;
-    // Logged here, as the 503 answers it: the pool is too small for the load, or statements too slow.
-    if (error.code === 'SERVICE_UNAVAILABLE') ctx.log.warn({ operation }, 'no database connection came free in time: answered 503');
+    // Logged and counted here, as the 503 answers it: the pool is too small for the load, or statements too slow.
+    if (error.code === 'SERVICE_UNAVAILABLE') {
+      ctx.log.warn({ operation }, 'no database connection came free in time: answered 503');
+      ctx.metrics?.poolTimeouts.inc({ service });
+    }
     throw error;
   });
 }

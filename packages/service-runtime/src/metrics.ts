@@ -37,6 +37,12 @@ export interface Metrics {
   observeOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
   /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `deferred`: no database connection came free, `dead_letter`). */
   eventsHandled: Counter<'service' | 'consumer' | 'outcome'>;
+  /**
+   * Services: waits for a pooled database connection that ran out (`DB_ACQUIRE_TIMEOUT_MS`) and
+   * were turned into a 503 (a call) or a later delivery (events deferred together: one wait, one
+   * count). Overload: raise `DB_POOL_MAX` or find the slow statements.
+   */
+  poolTimeouts: Counter<'service'>;
   /** Reports a service's dead letters per consumer on every scrape (they stay until a person acts). */
   observeDeadLetters(service: string, counts: () => Promise<Record<string, number>>): void;
   /** Mail senders: attempts to hand a queued mail to SMTP, by outcome (`sent`, `failed`: tried again later, `set_aside`: given up). */
@@ -133,6 +139,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     observeDeadLetters(service, counts) {
       deadLetters.set(service, counts);
     },
+    poolTimeouts: new Counter({
+      name: 'atrium_db_pool_timeouts_total',
+      help: 'Waits for a database connection that ran out (DB_ACQUIRE_TIMEOUT_MS), answered 503 or deferring events, by service',
+      labelNames: ['service'],
+      registers: [registry],
+    }),
     httpRequests: new Histogram({
       name: 'atrium_http_request_duration_seconds',
       help: 'HTTP requests served by the gateway, by operation, method and status',

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { busAuth, createTestDatabase, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
 import type { BusIdentity } from '@atrium/local-infra';
 import { connectNats, generateAppKeys } from '@atrium/service-runtime';
-import type { AppKeys, EventStreamLimits, EventStreamOptions, ServiceBus } from '@atrium/service-runtime';
+import type { AppKeys, EventStreamLimits, EventStreamOptions, Metrics, ServiceBus } from '@atrium/service-runtime';
 import type { AppName, ServiceName } from '@atrium/contract';
 
 interface StartableService {
@@ -55,6 +55,7 @@ export async function startServiceHarness(
     /** The service's keys, and a transport for its own calls signed with them. */
     bus: ServiceBus;
   }) => Promise<StartableService>,
+  options: { metrics?: Metrics } = {},
 ): Promise<ServiceHarness> {
   const credentials = generateBusCredentials();
   const [database, nats] = await Promise.all([
@@ -69,7 +70,8 @@ export async function startServiceHarness(
   const keys = generateAppKeys();
   // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
   const timeoutMs = 20_000;
-  const bus = { keys: keys[name], transport: createNatsTransport(serverConnection, { timeoutMs, signer: keys[name].signer }) };
+  // `metrics`, when the test reads them: where the service counts what it does.
+  const bus = { keys: keys[name], transport: createNatsTransport(serverConnection, { timeoutMs, signer: keys[name].signer }), metrics: options.metrics };
   const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection), nc: serverConnection, events, bus });
   const served = serveRouterOverNats(serverConnection, service.name, service.endpoint);
   await serverConnection.flush();
