@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BATCH_INDEX, conflict, decodeCursor, notFound, rowsByKey } from '@atrium/service-runtime';
+import { BATCH_INDEX, conflict, decodeCursor, LIST_START, notFound, rowsByKey, unnestKeys } from '@atrium/service-runtime';
+import type { PagePosition } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 import { Environment } from './entities/index.js';
@@ -40,40 +41,43 @@ function environmentOfRow(row: Record<string, unknown>): IEnvironment {
 const ENVIRONMENT_COLUMNS =
   'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
 
+interface EnvironmentPageKey {
+  projectId: string;
+  after: PagePosition;
+  rows: number;
+}
+
 /**
- * First pages of the lists asked for in one turn, in one statement (see service-runtime's
- * read-batcher): each (project, row limit) pair walks the (project_id, created_at, id) index in a
- * lateral subquery, and its rows carry the pair's position. Pages after a cursor are read alone.
+ * Pages of the lists asked for in one turn, in one statement (see service-runtime's
+ * read-batcher): each (project, position, row count) walks the (project_id, created_at, id)
+ * index from its position in a lateral subquery, and its rows carry the key's position. A first
+ * page starts at LIST_START, so first and later pages are one statement, one plan.
  */
-const FIRST_PAGES: BatchedRead<{ projectId: string; rows: number }, Record<string, unknown>[]> = {
+export const ENVIRONMENT_PAGES: BatchedRead<EnvironmentPageKey, Record<string, unknown>[]> = {
   sql: `select k.i as ${BATCH_INDEX}, e.*
-          from unnest(?::uuid[], ?::int[]) with ordinality as k(project_id, row_limit, i)
+          from ${unnestKeys('uuid', 'timestamptz', 'uuid', 'int')} with ordinality as k(project_id, after_created_at, after_id, row_limit, i)
           cross join lateral (
             select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
-             where project_id = k.project_id
+             where project_id = k.project_id and (created_at, id) > (k.after_created_at, k.after_id)
              order by created_at, id
              limit k.row_limit) e
          order by k.i, e.created_at, e.id`,
-  params: (keys) => [keys.map((key) => key.projectId), keys.map((key) => key.rows)],
+  params: (keys) => [
+    keys.map((key) => key.projectId),
+    keys.map((key) => key.after.createdAt),
+    keys.map((key) => key.after.id),
+    keys.map((key) => key.rows),
+  ],
   values: (rows, keys) => rowsByKey(rows, keys.length),
 };
 
 /**
  * One page (plus one row, to tell whether more follow) of a project's environments in
- * (created_at, id) order, along the (project_id, created_at, id) index. Hand-written: it is every
- * environment list's one statement, and MikroORM's find (query builder, entity mapping) cost
- * several times the rest of the call. A first page outside a transaction is read with the
- * other first pages of its turn (FIRST_PAGES).
+ * (created_at, id) order, along the (project_id, created_at, id) index (ENVIRONMENT_PAGES).
+ * Hand-written: it is every environment list's one statement, and MikroORM's find (query
+ * builder, entity mapping) cost several times the rest of the call.
  */
 export async function listProjectEnvironments(ctx: ServiceContext, projectId: string, cursor: string | undefined, limit: number) {
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  if (!after && !ctx.inTransaction) return (await ctx.readBatched(FIRST_PAGES, { projectId, rows: limit + 1 })).map(environmentOfRow);
-  const rows = await ctx.read<Record<string, unknown>>(
-    `select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
-      where project_id = ?${after ? ' and (created_at, id) > (?, ?)' : ''}
-      order by created_at, id
-      limit ?`,
-    after ? [projectId, after.createdAt, after.id, limit + 1] : [projectId, limit + 1],
-  );
-  return rows.map(environmentOfRow);
+  const after = cursor ? decodeCursor(cursor) : LIST_START;
+  return (await ctx.readBatched(ENVIRONMENT_PAGES, { projectId, after, rows: limit + 1 })).map(environmentOfRow);
 }

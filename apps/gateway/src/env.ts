@@ -30,6 +30,12 @@ export const gatewayEnvShape = {
    * listening, for load balancers that learn of it by probing. 0 under Kubernetes (preStop waits).
    */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /**
+   * Once it has stopped listening, how long the gateway lets the requests in flight finish before
+   * it closes the connections still open (clients not reading their answers, or trickling a body).
+   * Unset: twice NATS_REQUEST_TIMEOUT_MS (see `stopTimings`).
+   */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().max(120_000).optional(),
   /** Trust X-Forwarded-For from a reverse proxy: `true`, or a comma-separated list of proxy addresses. */
   TRUST_PROXY: z
     .string()

@@ -4,4 +4,4 @@ export { cachedReadiness, checkReadiness, READINESS_CACHE_MS } from './readiness
 export type { Readiness } from './readiness.js';
 export { gatewayEnvShape, loadGatewayConfig } from './env.js';
 export { MAX_JSON_DEPTH } from './http/json-body.js';
-export { stopGateway } from './http/stopping.js';
+export { stopGateway, stopTimings } from './http/stopping.js';

@@ -14,7 +14,7 @@ import {
 import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
-import { stopGateway } from './http/stopping.js';
+import { stopGateway, stopTimings } from './http/stopping.js';
 
 await runProcess('gateway', async (useLogger) => {
   const config = loadGatewayConfig();
@@ -43,8 +43,9 @@ await runProcess('gateway', async (useLogger) => {
   return {
     log,
     async stop() {
-      // Unready first, then stop accepting connections and finish in-flight requests, then let go of NATS.
-      await stopGateway(app, config.SHUTDOWN_DELAY_MS);
+      // Unready first, then stop accepting connections and finish in-flight requests (closing the
+      // connections still open past SHUTDOWN_TIMEOUT_MS), then let go of NATS.
+      await stopGateway(app, stopTimings(config));
       await nc.drain();
     },
   };

@@ -1,4 +1,5 @@
-import { BATCH_INDEX, callerId, decodeCursor, rowsByKey } from '@atrium/service-runtime';
+import { BATCH_INDEX, callerId, decodeCursor, LIST_START, rowsByKey, unnestKeys } from '@atrium/service-runtime';
+import type { PagePosition } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { Project } from './entities/index.js';
 import type { IProject } from './entities/index.js';
@@ -43,9 +44,9 @@ type MembershipRow = Record<string, unknown> & { member_role: ProjectRole };
  * read-batcher): one statement joining the turn's (project, user) pairs, each row tagged with
  * its pair's position. Under load the calls of one socket read share it; a lone call reads alone.
  */
-const MEMBERSHIPS_BY_KEY: BatchedRead<{ projectId: string; userId: string }, MembershipRow | undefined> = {
+export const MEMBERSHIPS_BY_KEY: BatchedRead<{ projectId: string; userId: string }, MembershipRow | undefined> = {
   sql: `select k.i as ${BATCH_INDEX}, ${PROJECT_COLUMNS}, m.role as member_role
-          from unnest(?::uuid[], ?::uuid[]) with ordinality as k(project_id, user_id, i)
+          from ${unnestKeys('uuid', 'uuid')} with ordinality as k(project_id, user_id, i)
           join "${PROJECTS_SCHEMA}".members m on m.project_id = k.project_id and m.user_id = k.user_id
           join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id`,
   params: (keys) => [keys.map((key) => key.projectId), keys.map((key) => key.userId)],
@@ -90,11 +91,41 @@ export async function findMembership(ctx: ServiceContext, projectId: string, use
 export const projectMembership = (ctx: ServiceContext, projectId: string): Promise<Membership | null> =>
   findMembership(ctx, projectId, callerId(ctx));
 
+interface MemberPageKey {
+  userId: string;
+  after: PagePosition;
+  rows: number;
+}
+
+/**
+ * Pages of users' project lists asked for in one turn, in one statement (see service-runtime's
+ * read-batcher): each (user, position, row count) walks the (user_id, project_created_at,
+ * project_id) index from its position in a lateral subquery and reads each project by its key.
+ * A first page starts at LIST_START, so first and later pages are one statement, one plan.
+ */
+export const MEMBER_PAGES: BatchedRead<MemberPageKey, Record<string, unknown>[]> = {
+  sql: `select k.i as ${BATCH_INDEX}, page.*
+          from ${unnestKeys('uuid', 'timestamptz', 'uuid', 'int')} with ordinality as k(user_id, after_created_at, after_id, row_limit, i)
+          cross join lateral (
+            select ${PROJECT_COLUMNS}
+              from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
+             where m.user_id = k.user_id and (m.project_created_at, m.project_id) > (k.after_created_at, k.after_id)
+             order by m.project_created_at, m.project_id
+             limit k.row_limit) page
+         order by k.i, page.created_at, page.id`,
+  params: (keys) => [
+    keys.map((key) => key.userId),
+    keys.map((key) => key.after.createdAt),
+    keys.map((key) => key.after.id),
+    keys.map((key) => key.rows),
+  ],
+  values: (rows, keys) => rowsByKey(rows, keys.length),
+};
+
 /**
  * One page (plus one row, to tell whether more follow) of the user's projects in (created_at, id)
- * order. It walks the (user_id, project_created_at, project_id) index from the cursor on and
- * reads each project by its key: a page costs the same whether it is the first or the 9,000th
- * row in, and whether the user has 10 projects or 10,000 (no join of every membership, no sort).
+ * order (MEMBER_PAGES). A page costs the same whether it is the first or the 9,000th row in, and
+ * whether the user has 10 projects or 10,000 (no join of every membership, no sort).
  * `project_created_at` is the project's `created_at` (kept so by triggers), so the order and the
  * cursors are exactly those of the project's own pair. The projects are plain copies (a query).
  */
@@ -104,14 +135,7 @@ export async function listMemberProjects(
   cursor: string | undefined,
   limit: number,
 ): Promise<IProject[]> {
-  const after = cursor ? decodeCursor(cursor) : undefined;
-  const rows = await ctx.read<Record<string, unknown>>(
-    `select ${PROJECT_COLUMNS}
-       from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
-      where m.user_id = ?${after ? ' and (m.project_created_at, m.project_id) > (?, ?)' : ''}
-      order by m.project_created_at, m.project_id
-      limit ?`,
-    after ? [userId, after.createdAt, after.id, limit + 1] : [userId, limit + 1],
-  );
+  const after = cursor ? decodeCursor(cursor) : LIST_START;
+  const rows = await ctx.readBatched(MEMBER_PAGES, { userId, after, rows: limit + 1 });
   return rows.map(projectOfRow);
 }

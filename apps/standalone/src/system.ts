@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
 import type { ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
-import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway } from '@atrium/gateway';
+import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway, stopTimings } from '@atrium/gateway';
 import { smtpTransport, startIdentityService } from '@atrium/identity';
 import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
 import {
@@ -224,7 +224,7 @@ export async function startSystem(
     });
     await app.listen({ host: config.HOST, port: config.PORT });
     // The gateway closes first, so in-flight requests finish before the services go.
-    stops.push(() => stopGateway(app, config.SHUTDOWN_DELAY_MS));
+    stops.push(() => stopGateway(app, stopTimings(config)));
     const { port } = app.server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,

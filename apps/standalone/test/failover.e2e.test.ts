@@ -4,6 +4,7 @@ import { Balancer, describeLatency, retriesOf, startLoad, until } from './suppor
 import type { Outcome } from './support/load.js';
 import { startDeployment } from './support/processes.js';
 import type { AppProcess, Deployment } from './support/processes.js';
+import { heldRequest } from './support/stalled-clients.js';
 
 // Real processes, as deployed: identity, environments, three projects instances and two gateways,
 // each its own Node process over one nats-server. Starting them is slow on a busy machine.
@@ -44,7 +45,11 @@ beforeAll(async () => {
   // The gateways keep serving, unready, for a while after SIGTERM: long enough for the balancer
   // (every 50 ms) and for this test to see the stopping state and send a request into it — on a
   // loaded 2-core machine a poll can take over a second, and a 1 s window was once missed.
-  gateways = await Promise.all(['a', 'b'].map((n) => deployment.start('gateway', `gateway-${n}`, { SHUTDOWN_DELAY_MS: '8000' })));
+  // After it stops listening, a gateway gives the requests in flight 10 s before it cuts the
+  // connections still open: ample for the one held across the stop, little for this test to wait.
+  gateways = await Promise.all(
+    ['a', 'b'].map((n) => deployment.start('gateway', `gateway-${n}`, { SHUTDOWN_DELAY_MS: '8000', SHUTDOWN_TIMEOUT_MS: '10000' })),
+  );
   token = await register(gateways[0]!.url, 'failover');
   otherToken = await register(gateways[1]!.url, 'failover-other');
   const created = await fetch(`${gateways[0]!.url}/api/v1/projects`, {
@@ -119,13 +124,16 @@ describe('failover under load, real processes', () => {
     }
   });
 
-  it('loses no request when a gateway is stopped, and finishes the one it has in flight', async () => {
+  it('loses no request when a gateway is stopped, finishes the one it has in flight and exits despite a client that never sends its body', async () => {
     const balancer = new Balancer(gateways.map((gateway) => gateway.url));
     const load = startLoad({ balancer, token, projectId, workers: 8, writeEvery: 4 });
     const [stopped, staying] = gateways as [AppProcess, AppProcess];
     try {
       await until(() => load.outcomes.length >= 200, 'a steady load');
       const eventsAt = Date.now();
+      // A client that sends half its request body and no more would hold the stop open forever.
+      const trickled = await heldRequest(stopped.url, '/api/v1/auth/register', { email: 'trickled@example.com', password: 'correct horse battery' });
+      trickled.sendSome();
       // A request the stopping gateway holds across its stop: identity is frozen, so authenticating
       // a credential it has not cached yet waits until identity resumes.
       identity.signal('SIGSTOP');
@@ -144,6 +152,9 @@ describe('failover under load, real processes', () => {
       expect(held.status).toBe(200);
       expect(held.headers.get('connection')).toBe('close');
       expect(await stopped.exit).toBe(0);
+      // Its connection was closed (and the log says so) once the requests in flight had had their time.
+      expect(stopped.output()).toMatch(/closed 1 connection still open/);
+      expect(await trickled.outcome).toBeInstanceOf(Error);
       const afterStop = Date.now();
       await until(() => load.completedSince(afterStop) >= 100, 'requests after the stop');
 

@@ -6,6 +6,15 @@ export interface CursorPosition {
   id: string;
 }
 
+/**
+ * The position before every row of a (created_at, id) list: a first page read from here is read
+ * by the same statement as a page after a cursor (no row is created at -infinity).
+ */
+export const LIST_START = { createdAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' } as const;
+
+/** Where a page starts: a cursor's position, or LIST_START. */
+export type PagePosition = CursorPosition | typeof LIST_START;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Exactly what `Date#toISOString` writes for years 0001–9999: what this server issues. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

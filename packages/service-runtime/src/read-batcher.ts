@@ -47,6 +47,22 @@ export interface BatchedRead<Key, Value> {
 }
 
 /**
+ * The FROM item of a batched read's keys, one `?` per key array of these SQL types, in order:
+ * `from ${unnestKeys('uuid', 'uuid')} with ordinality as k(project_id, user_id, i)`.
+ *
+ * Each array is passed through a scalar subquery, `(select ?::uuid[])`, so that PostgreSQL
+ * cannot see how many keys a call brings when it plans. Seeing them (an array parameter is a
+ * constant to a plan made for the call's values), it costs a plan for one key far below its
+ * generic plan, costed for an unknown count, and so plans the statement afresh on every call,
+ * for good: measured on the membership read, ~0.13–0.2 ms of PostgreSQL CPU per call against
+ * ~0.04 ms with the plan it keeps (`pg_prepared_statements.generic_plans` stayed 0). Not seeing
+ * them, every plan costs the same, and after five calls it keeps the generic one.
+ */
+export function unnestKeys(...types: readonly string[]): string {
+  return `unnest(${types.map((type) => `(select ?::${type}[])`).join(', ')})`;
+}
+
+/**
  * The column a batched statement tags each row with: its key's position among the batch's keys,
  * from 1 (`unnest(…) with ordinality as k(…, i)`, selected as `k.i as batch_index`).
  */

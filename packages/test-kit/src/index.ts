@@ -4,3 +4,4 @@ export type { TestDatabase, TestInfra } from '@atrium/local-infra';
 export * from './service-harness.js';
 export * from './orm-harness.js';
 export * from './smtp-server.js';
+export * from './statement-plans.js';
