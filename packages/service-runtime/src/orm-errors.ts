@@ -4,10 +4,16 @@ import { DomainError } from './errors.js';
 /**
  * knex's error when no pooled connection came free in time (`DB_ACQUIRE_TIMEOUT_MS`): a
  * KnexTimeoutError where the pool is used directly (hot reads), a DriverException keeping its
- * message where MikroORM wrapped it. Its message is knex's fixed text.
+ * message where MikroORM wrapped it, or either as the `cause` of another error (a few links deep
+ * at most). Its message is knex's fixed text.
  */
 export function isPoolTimeout(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('Knex: Timeout acquiring a connection');
+  const seen = new Set<unknown>();
+  for (let link = error; link instanceof Error && !seen.has(link) && seen.size < 8; link = link.cause) {
+    if (link.message.startsWith('Knex: Timeout acquiring a connection')) return true;
+    seen.add(link);
+  }
+  return false;
 }
 
 /**
