@@ -24,13 +24,23 @@ const NOT_READY_YET = new Set(['57P01', '57P02', '57P03', '53300']);
  * Why a failed connection may well succeed a little later, or undefined when waiting cannot
  * mend it (a wrong password, a missing database, a TLS misconfiguration).
  */
-function transientReason(error: unknown): string | undefined {
+export function transientReason(error: unknown): string | undefined {
   if (isPoolTimeout(error)) return 'no answer';
   const { code, message } = error as { code?: string; message?: string };
-  if (code !== undefined && (NOT_UP_YET.has(code) || NOT_READY_YET.has(code))) return message ?? code;
+  if (code !== undefined && (NOT_UP_YET.has(code) || NOT_READY_YET.has(code))) return message || messagesOf(error) || code;
   // The server closed the connection in its handshake: the postgres image's init-time server stopping, say.
   if (message === 'Connection terminated unexpectedly') return message;
   return undefined;
+}
+
+/**
+ * The messages of an AggregateError's errors: Node's, when every address of a host name (::1 and
+ * 127.0.0.1 for localhost) failed, has an empty message of its own.
+ */
+function messagesOf(error: unknown): string {
+  const errors = (error as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return '';
+  return errors.flatMap((inner) => (inner instanceof Error && inner.message ? [inner.message] : [])).join('; ');
 }
 
 /** Host and port of a database URL, for messages. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPoolTimeout } from '../src/orm-errors.js';
+import { transientReason } from '../src/orm-startup.js';
 
 /** knex's error when no pooled connection came free in time (its message is fixed). */
 const poolTimeout = () => new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?');
@@ -16,5 +17,19 @@ describe('a pool time-out', () => {
     const loop = new Error('loop');
     loop.cause = loop;
     expect(isPoolTimeout(loop)).toBe(false);
+  });
+});
+
+describe('why start-up waits for the database', () => {
+  it('names the reasons of a host with several addresses, whose AggregateError has no message of its own', () => {
+    // What Node 20 gives when every address of a name (localhost: ::1 and 127.0.0.1) refused:
+    // an AggregateError with an empty message and the first error's code.
+    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}:5432`), { code: 'ECONNREFUSED' });
+    const aggregate = Object.assign(new AggregateError([refused('::1'), refused('127.0.0.1')], ''), { code: 'ECONNREFUSED' });
+    expect(transientReason(aggregate)).toBe('connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
+    // With no messages at all, the code.
+    expect(transientReason(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }))).toBe('ECONNREFUSED');
+    expect(transientReason(Object.assign(new Error('getaddrinfo ENOTFOUND db'), { code: 'ENOTFOUND' }))).toBe('getaddrinfo ENOTFOUND db');
+    expect(transientReason(Object.assign(new Error('password authentication failed'), { code: '28P01' }))).toBeUndefined();
   });
 });
