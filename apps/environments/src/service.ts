@@ -29,7 +29,7 @@ export interface EnvironmentsServiceOptions {
 /** Connects the database, runs migrations, subscribes to projects' events and builds the router: everything but the transport. */
 export async function startEnvironmentsService(options: EnvironmentsServiceOptions): Promise<ServiceInstance> {
   const { log } = options;
-  const orm = await initEnvironmentsOrm(options.databaseUrl, { ...options.pool, log: options.log });
+  const orm = await initEnvironmentsOrm(options.databaseUrl, { ...options.pool, log: options.log, metrics: options.bus.metrics });
   const cipher = createSecretCipher(options.encryptionKey, options.previousEncryptionKeys);
   const projectRoles = createProjectRoles({ broadcast: options.broadcast, ...(options.roleCache ?? { ttlMs: 10_000, max: 10_000 }) });
   const router = createEnvironmentsRouter({ cipher, projectRoles: projectRoles.resolve });

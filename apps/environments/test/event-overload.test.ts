@@ -103,7 +103,7 @@ let deliver: DeliveriesHandler = async () => {
 };
 
 beforeAll(async () => {
-  harness = await startOrmHarness((url) => initEnvironmentsOrm(url, { poolMax: POOL_MAX, acquireTimeoutMs: 300 }));
+  harness = await startOrmHarness((url) => initEnvironmentsOrm(url, { poolMax: POOL_MAX, acquireTimeoutMs: 300, metrics }));
   await sql('create schema overload_test');
   await sql('create table overload_test.counters (project_id uuid primary key, n int not null)');
   nc = await connectNats(inject('natsUrl'), 'test', busAuth(inject('natsCredentials'), 'test'));

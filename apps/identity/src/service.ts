@@ -37,7 +37,7 @@ export interface IdentityServiceOptions {
 
 /** Connects the database, runs migrations and builds the router: everything but the transport. */
 export async function startIdentityService(options: IdentityServiceOptions): Promise<ServiceInstance> {
-  const orm = await initIdentityOrm(options.databaseUrl, { ...options.pool, log: options.log });
+  const orm = await initIdentityOrm(options.databaseUrl, { ...options.pool, log: options.log, metrics: options.bus.metrics });
   const inviteMail = startInviteMail(orm, IDENTITY_SCHEMA, options.mail, { log: options.log, metrics: options.bus.metrics });
   const router = createIdentityRouter({
     broadcast: options.broadcast,

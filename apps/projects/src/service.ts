@@ -26,7 +26,7 @@ export interface ProjectsServiceOptions {
 
 /** Connects the database, runs migrations, starts the outbox relay and builds the router: everything but the transport. */
 export async function startProjectsService(options: ProjectsServiceOptions): Promise<ServiceInstance> {
-  const orm = await initProjectsOrm(options.databaseUrl, { ...options.pool, log: options.log });
+  const orm = await initProjectsOrm(options.databaseUrl, { ...options.pool, log: options.log, metrics: options.bus.metrics });
   const relay = new OutboxRelay(orm, options.eventSink, options.log, { schema: PROJECTS_SCHEMA });
   relay.start();
   options.bus.metrics?.observeDeadLetters('projects', () => deadLetterCounts(orm.em.fork(), PROJECTS_SCHEMA));

@@ -72,11 +72,9 @@ function observeAndCheckCaller(service: string, operation: string, name: string,
     const error = fromDatabaseError(result.error);
     record(error.code);
     if (error === result.error) return result;
-    // Logged and counted here, as the 503 answers it: the pool is too small for the load, or statements too slow.
-    if (error.code === 'SERVICE_UNAVAILABLE') {
-      ctx.log.warn({ operation }, 'no database connection came free in time: answered 503');
-      ctx.metrics?.poolTimeouts.inc({ service });
-    }
+    // Logged here, as the 503 answers it: the pool is too small for the load, or statements too slow.
+    // (The wait that ran out is counted at the pool, once, however many calls it failed: orm-pool.ts.)
+    if (error.code === 'SERVICE_UNAVAILABLE') ctx.log.warn({ operation }, 'no database connection came free in time: answered 503');
     throw error;
   });
 }

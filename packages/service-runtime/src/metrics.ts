@@ -38,9 +38,10 @@ export interface Metrics {
   /** Consumers: events handled, by outcome (`ok`, `duplicate`, `retry`, `deferred`: no database connection came free, `dead_letter`). */
   eventsHandled: Counter<'service' | 'consumer' | 'outcome'>;
   /**
-   * Services: waits for a pooled database connection that ran out (`DB_ACQUIRE_TIMEOUT_MS`) and
-   * were turned into a 503 (a call) or a later delivery (events deferred together: one wait, one
-   * count). Overload: raise `DB_POOL_MAX` or find the slow statements.
+   * Services: waits for a connection of the service's pool that ran out (`DB_ACQUIRE_TIMEOUT_MS`),
+   * counted at the pool once start-up is done: one per wait, whoever waited — a call (a batched
+   * read's one wait fails every call it serves), an event consumer, the relay, the mail sender, a
+   * prune. Overload: raise `DB_POOL_MAX` or find the slow statements.
    */
   poolTimeouts: Counter<'service'>;
   /** Reports a service's dead letters per consumer on every scrape (they stay until a person acts). */
@@ -141,7 +142,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
     poolTimeouts: new Counter({
       name: 'atrium_db_pool_timeouts_total',
-      help: 'Waits for a database connection that ran out (DB_ACQUIRE_TIMEOUT_MS), answered 503 or deferring events, by service',
+      help: 'Waits for a connection of the service\'s database pool that ran out (DB_ACQUIRE_TIMEOUT_MS), once each, whoever waited (calls, consumers, relay, mail, prunes), by service',
       labelNames: ['service'],
       registers: [registry],
     }),

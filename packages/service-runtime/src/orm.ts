@@ -5,7 +5,9 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from './config.js';
 import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { isPoolTimeout } from './orm-errors.js';
+import { onPoolTimeout } from './orm-pool.js';
 import { databaseNotReady, setAcquireTimeout, waitForDatabase } from './orm-startup.js';
 import { StartupError } from './startup.js';
 
@@ -34,6 +36,11 @@ export interface OrmOptions {
   startupTimeoutMs?: number;
   /** Where start-up says that it waits for the database. */
   log?: Logger;
+  /**
+   * Where the pool's time-outs are counted once start-up is done (`poolTimeouts`, labelled with
+   * the schema, which is the service's name): every wait that ran out, once, whoever waited.
+   */
+  metrics?: Metrics;
   /** Sees every SQL statement (tests use it to hold hot paths to their query budget). */
   onQuery?: (sql: string) => void;
 }
@@ -143,6 +150,8 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
   }
   // From now on a call waits for a connection no longer than it can afford.
   setAcquireTimeout(orm, acquireTimeoutMs);
+  const { metrics } = options;
+  if (metrics) onPoolTimeout(orm, () => metrics.poolTimeouts.inc({ service: options.schema }));
   return orm;
 }
 

@@ -2,16 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore } from '@atrium/service-runtime';
-import type { Metrics } from '@atrium/service-runtime';
+import type { Logger, Metrics } from '@atrium/service-runtime';
 import { startProjectsService } from '../../src/service.js';
 import type { ProjectsServiceOptions } from '../../src/service.js';
 
 /**
  * The projects service as deployed, served over the harness's NATS and PostgreSQL: its events on
- * JetStream, icons in a bucket of its own, logs silent. `pool` sizes its connection pool;
- * `metrics` is where it counts, for a test that reads them.
+ * JetStream, icons in a bucket of its own, logs silent unless a test reads them (`log`). `pool`
+ * sizes its connection pool; `metrics` is where it counts, for a test that reads them.
  */
-export function startProjectsHarness({ metrics, ...options }: Pick<ProjectsServiceOptions, 'pool'> & { metrics?: Metrics } = {}): Promise<ServiceHarness> {
+export function startProjectsHarness({
+  metrics,
+  log = createLogger('projects', 'silent'),
+  ...options
+}: Pick<ProjectsServiceOptions, 'pool'> & { metrics?: Metrics; log?: Logger } = {}): Promise<ServiceHarness> {
   return startServiceHarness(
     'projects',
     async ({ databaseUrl, nc, events, bus, broadcast }) => {
@@ -23,7 +27,7 @@ export function startProjectsHarness({ metrics, ...options }: Pick<ProjectsServi
         events: jetStreamEventSource(nc, events, createLogger('projects', 'silent')),
         broadcast,
         uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
-        log: createLogger('projects', 'silent'),
+        log,
         bus,
       });
     },

@@ -200,8 +200,6 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     }
     await settle(first, applyFirst);
     if (deferred.length > 0) {
-      // One wait for a connection ran out: the first; the rest were deferred without waiting.
-      options.metrics?.poolTimeouts.inc({ service: options.service });
       for (const { index, delivery } of deferred) {
         outcomes[index] = { retryInMs: redeliveryDelayMs(delivery.deliveryCount) };
         count('deferred');
