@@ -205,25 +205,40 @@ describe('the event consumer, with its connection pool exhausted', () => {
     expect(await deadLettered(event.id)).toEqual([{ deliveries: MAX_ATTEMPTS + 1 }]);
   });
 
-  it('defers, uncounted, an event whose handler itself finds no connection for a statement of its own', async () => {
-    const event = created(crypto.randomUUID());
-    readsOnTheSide.add(event.data.project_id);
-    const retriesBefore = await handled('environments_overload', 'retry');
-    // One connection left: the attempt's transaction takes it, the handler's own read waits in vain.
+  it('counts as a failure an event whose own handler waits in vain for a further connection, dead-letters it in time, and never holds up its batch-mates', async () => {
+    const bad = created(crypto.randomUUID());
+    const others = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+    readsOnTheSide.add(bad.data.project_id);
+    const deferredBefore = await handled('environments_overload', 'deferred');
+    const overloadLinesBefore = logged(OVERLOAD_LINE).length;
+    // One connection left: each attempt gets it — its first, the one it runs on — and the
+    // handler's own read on the side waits for a second in vain, as a handler that needs more
+    // connections than the pool has (or leaks one) does whatever the load.
     const release = await exhaustPool(POOL_MAX - 1);
+    const outcomes: unknown[] = [];
     try {
-      for (const deliveryCount of [1, 2, 3, 4]) expect(await deliver([delivery(event, deliveryCount)])).toEqual([{ retryInMs: redeliveryDelayMs(deliveryCount) }]);
+      // A first delivery with a batch-mate, then redeliveries (handled first in their batch) with one each.
+      outcomes.push(await deliver([delivery(bad, 1), delivery(others[0], 1)]));
+      outcomes.push(await deliver([delivery(bad, 2), delivery(others[1], 1)]));
+      outcomes.push(await deliver([delivery(bad, 3), delivery(others[2], 1)]));
     } finally {
       await release();
     }
-    expect(await handled('environments_overload', 'retry')).toBe(retriesBefore);
-    expect(await sql('select attempts from environments.event_attempts where event_id = $1', [event.id])).toEqual([{ attempts: 0 }]);
-    // With both connections free it runs as its first attempt: a failure now is retried, not dead-lettered.
-    failuresLeft.set(event.data.project_id, 1);
-    expect(await deliver([delivery(event, 5)])).toEqual([{ retryInMs: redeliveryDelayMs(1) }]);
-    expect(await deliver([delivery(event, 6)])).toEqual([{ ack: true }]);
-    expect(await countOf(event.data.project_id)).toBe(1);
-    expect(await deadLettered(event.id)).toEqual([]);
+    expect(outcomes).toEqual([
+      [{ retryInMs: redeliveryDelayMs(1) }, { ack: true }],
+      [{ retryInMs: redeliveryDelayMs(2) }, { ack: true }],
+      [{ drop: true }, { ack: true }],
+    ]);
+    // Three real attempts, dead-lettered after the third; nothing deferred, nothing logged as overload.
+    expect(await deadLettered(bad.id)).toEqual([{ deliveries: 3 }]);
+    expect((await sql<{ error: string }>('select error from environments.event_dead_letters where event_id = $1', [bad.id]))[0]?.error).toMatch(
+      /^Knex: Timeout acquiring a connection/,
+    );
+    expect(await countOf(bad.data.project_id)).toBe(0);
+    for (const event of others) expect(await countOf(event.data.project_id)).toBe(1);
+    expect(await handled('environments_overload', 'deferred')).toBe(deferredBefore);
+    expect(logged(OVERLOAD_LINE)).toHaveLength(overloadLinesBefore);
+    expect(await sql('select 1 from environments.event_attempts where event_id = $1', [bad.id])).toEqual([]);
   });
 
   it('defers every delivery that arrived together, once the first of them found no connection', async () => {

@@ -9,26 +9,29 @@ interface ConnectionPool {
   releaseConnection(connection: PooledConnection): Promise<unknown>;
 }
 
-/** What became of an attempt begun with `EventAttempts.run`. */
+/** No connection came free for the attempt to run on: overload, nothing tried, nothing counted. */
+export interface Overload {
+  overload: true;
+}
+const OVERLOAD: Overload = { overload: true };
+
+/** What became of an attempt at one event, begun with `EventAttempts.first` or `again`. */
 export type CountedAttempt<T> =
-  /** Its handler ran and committed; `attempt` is its number. */
-  | { done: T; attempt: number }
-  /** Its handler ran and failed: a real failure, counted. */
+  /** Its handler ran and committed. */
+  | { done: T }
+  /** Its handler ran and failed — whatever it failed on, a wait for a further connection included: counted. */
   | { failed: unknown; attempt: number }
-  /** No database connection came free in time (before the handler, or within it): nothing counted. */
-  | { overload: true }
+  | Overload
   /** Its previous attempts, as many as allowed, all began and never finished: not run again. */
   | { abandoned: number };
 
 export interface EventAttempts {
-  /** After a first delivery's handler failed: counts that attempt, resolving with its number (1, unless a counted attempt died before). */
-  countFailure(eventId: string): Promise<number>;
-  /**
-   * A redelivery's attempt: counted before `work` runs — so a process dying in the handler leaves
-   * it counted — and on the connection `work`'s transaction then uses, so an attempt that finds no
-   * free connection is never counted, and a counted one never waits for a second connection.
-   */
-  run<T>(eventId: string, maxAttempts: number, work: (em: EntityManager) => Promise<T>): Promise<CountedAttempt<T>>;
+  /** Events that arrived together, in one transaction; a failure is not counted (each is then tried on its own). */
+  together<T>(work: (em: EntityManager) => Promise<T>): Promise<{ done: T } | { failed: unknown } | Overload>;
+  /** A first delivery's attempt: counted only if it fails (the usual path writes nothing more). */
+  first<T>(eventId: string, work: (em: EntityManager) => Promise<T>): Promise<CountedAttempt<T>>;
+  /** A redelivery's attempt: counted before `work` runs, so a process dying in the handler leaves it counted. */
+  again<T>(eventId: string, maxAttempts: number, work: (em: EntityManager) => Promise<T>): Promise<CountedAttempt<T>>;
   /** Forgets an event's attempts; run in the transaction that handles it (or with its dead letter). */
   readonly forgetSql: string;
 }
@@ -38,54 +41,88 @@ export interface EventAttempts {
  * `event_attempts` table): what a consumer counts an event's failures by. JetStream's delivery
  * count cannot serve: it counts every delivery, the ones deferred because the service's pool was
  * exhausted and the ones that only waited out their acknowledgement time behind a busy consumer.
+ *
+ * An attempt first takes the connection it runs on. Only a wait for that one that runs out is
+ * overload (nothing ran, nothing is counted); from then on the attempt is the event's: its
+ * count, its transaction and its failure's count all go through that connection, so a handler
+ * that waits in vain for a further one — it needs more than the pool has, or leaked one — fails
+ * like any other and is dead-lettered in time, instead of being deferred for ever.
  */
 export function eventAttempts(orm: MikroORM, schema: string, consumer: string): EventAttempts {
   const table = `"${schema}"."event_attempts"`;
-  const count = (placeholder: (n: number) => string) =>
-    `insert into ${table} (consumer, event_id, attempts, last_attempt_at) values (${placeholder(1)}, ${placeholder(2)}, 1, now())
+  const countSql = `insert into ${table} (consumer, event_id, attempts, last_attempt_at) values ($1, $2, 1, now())
      on conflict (consumer, event_id) do update set attempts = event_attempts.attempts + 1, last_attempt_at = now() returning attempts`;
-  const countOnPool = count(() => '?');
-  const countOnConnection = count((n) => `$${n}`);
-  const refund = `update ${table} set attempts = attempts - 1 where consumer = $1 and event_id = $2`;
   const pool = () => orm.em.getConnection().getKnex().client as ConnectionPool;
 
-  /** `work` in a transaction on a connection the caller holds, as `em.transactional` runs it on a pooled one. */
+  /** `use` with a connection of the pool, or overload when none came free within the pool's wait. */
+  const withConnection = async <R>(use: (connection: PooledConnection) => Promise<R>): Promise<R | Overload> => {
+    let connection: PooledConnection;
+    try {
+      connection = await pool().acquireConnection();
+    } catch (error) {
+      if (isPoolTimeout(error)) return OVERLOAD;
+      throw error;
+    }
+    try {
+      return await use(connection);
+    } finally {
+      await pool().releaseConnection(connection);
+    }
+  };
+
+  /**
+   * `work` in a transaction on a connection the caller holds, flushed before the commit, as
+   * `em.transactional` runs it on a pooled one (whose nesting in a knex transaction would cost a
+   * savepoint).
+   */
   const transactionOn = <T>(connection: PooledConnection, work: (em: EntityManager) => Promise<T>): Promise<T> =>
     orm.em
       .getConnection()
       .getKnex()
-      .transaction((trx) => orm.em.fork().transactional(work, { ctx: trx }), { connection });
+      .transaction(
+        async (trx) => {
+          const em = orm.em.fork();
+          em.setTransactionContext(trx);
+          const result = await work(em);
+          await em.flush();
+          return result;
+        },
+        { connection },
+      );
+
+  const count = async (connection: PooledConnection, eventId: string) => (await connection.query(countSql, [consumer, eventId])).rows[0]!.attempts;
 
   return {
     forgetSql: `delete from ${table} where consumer = ? and event_id = ?`,
 
-    async countFailure(eventId) {
-      const [row] = await orm.em.fork().execute<{ attempts: number }[]>(countOnPool, [consumer, eventId]);
-      return row!.attempts;
-    },
+    together: (work) =>
+      withConnection(async (connection) => {
+        try {
+          return { done: await transactionOn(connection, work) };
+        } catch (error) {
+          return { failed: error };
+        }
+      }),
 
-    async run(eventId, maxAttempts, work) {
-      let connection: PooledConnection;
-      try {
-        connection = await pool().acquireConnection();
-      } catch (error) {
-        if (isPoolTimeout(error)) return { overload: true };
-        throw error;
-      }
-      try {
-        const attempt = (await connection.query(countOnConnection, [consumer, eventId])).rows[0]!.attempts;
+    first: (eventId, work) =>
+      withConnection(async (connection) => {
+        try {
+          return { done: await transactionOn(connection, work) };
+        } catch (error) {
+          // Counted after the rollback, on the attempt's own connection: no second wait.
+          return { failed: error, attempt: await count(connection, eventId) };
+        }
+      }),
+
+    again: (eventId, maxAttempts, work) =>
+      withConnection(async (connection) => {
+        const attempt = await count(connection, eventId);
         if (attempt > maxAttempts) return { abandoned: attempt - 1 };
         try {
-          return { done: await transactionOn(connection, work), attempt };
+          return { done: await transactionOn(connection, work) };
         } catch (error) {
-          if (!isPoolTimeout(error)) return { failed: error, attempt };
-          // The handler itself waited in vain for a connection (a second one): overload, not its failure.
-          await connection.query(refund, [consumer, eventId]);
-          return { overload: true };
+          return { failed: error, attempt };
         }
-      } finally {
-        await pool().releaseConnection(connection);
-      }
-    },
+      }),
   };
 }

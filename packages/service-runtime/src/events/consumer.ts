@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { isPoolTimeout } from '../orm-errors.js';
 import { eventAttempts } from './attempts.js';
+import type { CountedAttempt } from './attempts.js';
 import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from './source.js';
 
 /** Runs inside the consumer's transaction: write through `em` and the change and the "handled" mark commit together. */
@@ -25,7 +26,8 @@ export interface EventConsumerOptions {
   /**
    * Attempts whose handler ran — and failed, or never finished — before an event is
    * dead-lettered (8: about a minute and a half of retries). A delivery deferred because no
-   * database connection came free is no attempt.
+   * database connection came free for the attempt to run on is no attempt; a handler that itself
+   * waits in vain for a further connection has failed its attempt.
    */
   maxAttempts?: number;
 }
@@ -59,10 +61,11 @@ type Deferred = Pick<Pending, 'index' | 'delivery'> & { event?: DomainEvent };
  *   attempts have failed or never finished (counted in `event_attempts`, see attempts.ts), and
  *   then — or at once for a body that is not an event — the event is dead-lettered: logged at
  *   error, written to `event_dead_letters` (counted in /metrics and /readyz) and never retried;
- * - a delivery that finds no free database connection within the pool's wait is overload: it and
- *   every delivery of its batch not yet applied are deferred (delivered again after the same
- *   growing delay) without trying them, logged at warn as overload and never counted as attempts,
- *   however long the overload lasts.
+ * - a delivery whose attempt finds no free database connection to run on within the pool's wait
+ *   is overload: it and every delivery of its batch not yet applied are deferred (delivered again
+ *   after the same growing delay) without trying them, logged at warn as overload and never
+ *   counted as attempts. Once the attempt has its connection, whatever fails is the event's —
+ *   a wait of its handler's for a further connection included.
  */
 export async function startEventConsumer(source: EventSource, options: EventConsumerOptions): Promise<EventSubscription> {
   const consumer = consumerName(options.service, options.purpose);
@@ -116,7 +119,6 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     for (const event of events) if (fresh.delete(event.id.toLowerCase())) await options.handle(event, em);
     return marked.length;
   };
-  const apply = (events: readonly DomainEvent[]) => options.orm.em.fork().transactional((em) => applyIn(em, events));
 
   /** After attempt number `attempt` failed: retried after a growing delay, or dead-lettered if it was the last allowed. */
   const failed = (delivery: Delivery, event: DomainEvent, error: unknown, attempt: number): Attempted | Promise<Attempted> => {
@@ -127,38 +129,30 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     return { retryInMs };
   };
 
-  /** A first delivery on its own: its attempt is counted only if it fails (the usual path writes nothing more). */
-  const applyFirst = async (delivery: Delivery, event: DomainEvent): Promise<Attempted> => {
-    try {
-      count((await apply([event])) === 1 ? 'ok' : 'duplicate');
-      return { ack: true };
-    } catch (error) {
-      if (isPoolTimeout(error)) return OVERLOAD;
-      let attempt: number;
-      try {
-        attempt = await attempts.countFailure(event.id);
-      } catch (countingError) {
-        if (!isPoolTimeout(countingError)) throw countingError;
-        log.warn({ err: error, eventId: event.id, type: event.type }, 'event handling failed, and no database connection came free to count the attempt');
-        return OVERLOAD;
-      }
-      return failed(delivery, event, error, attempt);
-    }
-  };
-
-  /** A redelivery: its attempt counted before its handler runs (see `EventAttempts.run`), forgotten when it succeeds. */
-  const applyAgain = async (delivery: Delivery, event: DomainEvent): Promise<Attempted> => {
-    const result = await attempts.run(event.id, maxAttempts, async (em) => {
-      const fresh = await applyIn(em, [event]);
-      await em.execute(attempts.forgetSql, [consumer, event.id]);
-      return fresh;
-    });
+  /** What an attempt at one event comes to. */
+  const settled = (delivery: Delivery, event: DomainEvent, result: CountedAttempt<number>): Attempted | Promise<Attempted> => {
     if ('overload' in result) return OVERLOAD;
     if ('abandoned' in result) return deadLetter(delivery, new Error(`its last ${result.abandoned} attempts began and never finished`), event.id);
     if ('failed' in result) return failed(delivery, event, result.failed, result.attempt);
     count(result.done === 1 ? 'ok' : 'duplicate');
     return { ack: true };
   };
+
+  /** A first delivery on its own: its attempt is counted only if it fails (the usual path writes nothing more). */
+  const applyFirst = async (delivery: Delivery, event: DomainEvent): Promise<Attempted> =>
+    settled(delivery, event, await attempts.first(event.id, (em) => applyIn(em, [event])));
+
+  /** A redelivery: its attempt counted before its handler runs (see `EventAttempts.again`), forgotten when it succeeds. */
+  const applyAgain = async (delivery: Delivery, event: DomainEvent): Promise<Attempted> =>
+    settled(
+      delivery,
+      event,
+      await attempts.again(event.id, maxAttempts, async (em) => {
+        const fresh = await applyIn(em, [event]);
+        await em.execute(attempts.forgetSql, [consumer, event.id]);
+        return fresh;
+      }),
+    );
 
   /**
    * Redeliveries first, each on its own: each was delivered before any event here delivered for
@@ -188,15 +182,15 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     };
     await settle(again, applyAgain);
     if (deferred.length === 0 && first.length > 1) {
-      try {
-        const applied = await apply(first.map(({ event }) => event));
-        for (let i = 0; i < first.length; i++) count(i < applied ? 'ok' : 'duplicate');
+      const together = await attempts.together((em) => applyIn(em, first.map(({ event }) => event)));
+      if ('done' in together) {
+        for (let i = 0; i < first.length; i++) count(i < together.done ? 'ok' : 'duplicate');
         for (const { index } of first) outcomes[index] = { ack: true };
         first = [];
-      } catch (error) {
-        // Overload defers them all; after any other failure each is applied again on its own, below.
-        if (isPoolTimeout(error)) deferred.push(...first.splice(0));
+      } else if ('overload' in together) {
+        deferred.push(...first.splice(0));
       }
+      // After any other failure each is applied again on its own, below.
     }
     await settle(first, applyFirst);
     if (deferred.length > 0) {
