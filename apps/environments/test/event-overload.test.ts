@@ -29,6 +29,10 @@ import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from '../src/db.js';
  */
 const POOL_MAX = 2;
 const MAX_ATTEMPTS = 3;
+/** Deliveries deferred, beyond the attempts, before an event that again finds no connection is dead-lettered. */
+const MAX_DEFERRALS = 10;
+/** The first delivery past that bound. */
+const PAST_THE_BOUND = MAX_ATTEMPTS + MAX_DEFERRALS + 1;
 
 let harness: Awaited<ReturnType<typeof startOrmHarness<Awaited<ReturnType<typeof initEnvironmentsOrm>>>>>;
 let nc: NatsConnection;
@@ -95,6 +99,7 @@ const consumerOptions = (purpose: string) => ({
   log,
   metrics,
   maxAttempts: MAX_ATTEMPTS,
+  maxDeferrals: MAX_DEFERRALS,
 });
 
 /** Hands the consumer deliveries as a source would, with the delivery count the test says. */
@@ -140,6 +145,8 @@ async function poolTimeouts(): Promise<number> {
 }
 
 const OVERLOAD_LINE = 'no database connection came free in time: events deferred, not counted as failed attempts';
+const DEAD_LETTER_LINE = 'event dead-lettered: it will not be retried';
+const UNWRITTEN_LINE = 'events deferred past their bound, and no database connection came free for their dead letters: deferred again';
 const FAILURE_LINE = 'event handling failed: will retry';
 
 describe('the event consumer, with its connection pool exhausted', () => {
@@ -264,6 +271,56 @@ describe('the event consumer, with its connection pool exhausted', () => {
       { ack: true },
     ]);
     for (const event of events) expect(await countOf(event.data.project_id)).toBe(1);
+  });
+
+  it('dead-letters, saying why and logged at error, an event that finds no connection once deferred to its bound', async () => {
+    const event = created(crypto.randomUUID());
+    const release = await exhaustPool();
+    // The attempt's wait runs out with every connection held; then they come free, for its dead letter.
+    interface Listened {
+      on(event: 'acquireFail', listener: () => void): void;
+      removeListener(event: 'acquireFail', listener: () => void): void;
+    }
+    const pool = (harness.orm.em.getConnection().getKnex().client as { pool: Listened }).pool;
+    let released: Promise<void> | undefined;
+    const releaseOnce = () => {
+      released ??= release();
+    };
+    pool.on('acquireFail', releaseOnce);
+    let outcomes: unknown;
+    try {
+      outcomes = await deliver([delivery(event, PAST_THE_BOUND - 1), delivery(event, PAST_THE_BOUND)]);
+    } finally {
+      pool.removeListener('acquireFail', releaseOnce);
+      releaseOnce();
+      await released;
+    }
+    // The delivery within the bound is deferred; the one past it is dead-lettered, not deferred again.
+    expect(outcomes).toEqual([{ retryInMs: redeliveryDelayMs(PAST_THE_BOUND - 1) }, { drop: true }]);
+    expect(await deadLettered(event.id)).toEqual([{ deliveries: PAST_THE_BOUND }]);
+    const [letter] = await sql<{ error: string }>('select error from environments.event_dead_letters where event_id = $1', [event.id]);
+    expect(letter?.error).toBe(
+      `no database connection came free for it in ${PAST_THE_BOUND} deliveries, more than its ${MAX_ATTEMPTS} attempts and ${MAX_DEFERRALS} deferrals allowed`,
+    );
+    expect(logged(DEAD_LETTER_LINE).at(-1)).toMatchObject({ level: 50, eventId: event.id, deliveries: PAST_THE_BOUND });
+    expect(await countOf(event.data.project_id)).toBe(0);
+  });
+
+  it('past the bound, defers an event again, logged at error, when even its dead letter finds no connection', async () => {
+    const event = created(crypto.randomUUID());
+    const release = await exhaustPool();
+    let outcomes: unknown;
+    try {
+      outcomes = await deliver([delivery(event, PAST_THE_BOUND + 5)]);
+    } finally {
+      await release();
+    }
+    expect(outcomes).toEqual([{ retryInMs: redeliveryDelayMs(PAST_THE_BOUND + 5) }]);
+    expect(logged(UNWRITTEN_LINE).at(-1)).toMatchObject({ level: 50, eventIds: [event.id] });
+    expect(await deadLettered(event.id)).toEqual([]);
+    // Once connections are free it is applied: the bound only ever turns a deferral into a dead letter.
+    expect(await deliver([delivery(event, PAST_THE_BOUND + 6)])).toEqual([{ ack: true }]);
+    expect(await countOf(event.data.project_id)).toBe(1);
   });
 
   it('over JetStream: an event redelivered more often than attempts are allowed, all for overload, is applied once connections are free', async () => {

@@ -30,6 +30,13 @@ export interface EventConsumerOptions {
    * waits in vain for a further connection has failed its attempt.
    */
   maxAttempts?: number;
+  /**
+   * Deliveries deferred for want of a connection before an event is given up on (2,880: a day at
+   * the 30 s delay): one delivered more than `maxAttempts + maxDeferrals` times that again finds
+   * no connection is dead-lettered, saying so, rather than deferred once more — nothing is
+   * retried for ever, silently.
+   */
+  maxDeferrals?: number;
 }
 
 /** The wait before delivery n+1 after n failed (or were deferred): 1 s, 2 s, 4 s … up to 30 s. */
@@ -65,11 +72,15 @@ type Deferred = Pick<Pending, 'index' | 'delivery'> & { event?: DomainEvent };
  *   is overload: it and every delivery of its batch not yet applied are deferred (delivered again
  *   after the same growing delay) without trying them, logged at warn as overload and never
  *   counted as attempts. Once the attempt has its connection, whatever fails is the event's —
- *   a wait of its handler's for a further connection included.
+ *   a wait of its handler's for a further connection included. Deferrals have a bound too
+ *   (`maxDeferrals`): past it, the event is dead-lettered instead, with the reason.
  */
 export async function startEventConsumer(source: EventSource, options: EventConsumerOptions): Promise<EventSubscription> {
   const consumer = consumerName(options.service, options.purpose);
   const maxAttempts = options.maxAttempts ?? 8;
+  const maxDeferrals = options.maxDeferrals ?? 2880;
+  /** JetStream counts every delivery; past this many, at least `maxDeferrals` were deferrals (or ran out their acknowledgement time). */
+  const pastTheBound = (delivery: Delivery) => delivery.deliveryCount > maxAttempts + maxDeferrals;
   const wanted = new Set<string>(options.types);
   const log = options.log.child({ consumer });
   const count = (outcome: string) => options.metrics?.eventsHandled.inc({ service: options.service, consumer, outcome });
@@ -155,6 +166,47 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     );
 
   /**
+   * Settles the deliveries deferred for want of a connection: each delivered again after the
+   * growing delay — unless it is past its bound, then dead-lettered saying why (for as long as
+   * a connection comes free for the dead letters; the rest are deferred again, logged at error).
+   */
+  const defer = async (deferred: readonly Deferred[], outcomes: DeliveryOutcome[]): Promise<void> => {
+    const stillDeferred: Deferred[] = [];
+    let writable = true;
+    for (const item of deferred) {
+      if (writable && pastTheBound(item.delivery)) {
+        const reason = new Error(
+          `no database connection came free for it in ${item.delivery.deliveryCount} deliveries, more than its ${maxAttempts} attempts and ${maxDeferrals} deferrals allowed`,
+        );
+        const outcome = await deadLetter(item.delivery, reason, item.event?.id ?? null);
+        if (outcome !== OVERLOAD) {
+          outcomes[item.index] = outcome;
+          continue;
+        }
+        writable = false;
+      }
+      stillDeferred.push(item);
+    }
+    if (stillDeferred.length === 0) return;
+    for (const { index, delivery } of stillDeferred) {
+      outcomes[index] = { retryInMs: redeliveryDelayMs(delivery.deliveryCount) };
+      count('deferred');
+    }
+    const eventIds = (items: readonly Deferred[]) => items.map(({ event }) => event?.id ?? null);
+    log.warn(
+      { events: stillDeferred.length, eventIds: eventIds(stillDeferred), retryInMs: redeliveryDelayMs(stillDeferred[0]!.delivery.deliveryCount) },
+      'no database connection came free in time: events deferred, not counted as failed attempts',
+    );
+    const unwritten = stillDeferred.filter(({ delivery }) => pastTheBound(delivery));
+    if (unwritten.length > 0) {
+      log.error(
+        { events: unwritten.length, eventIds: eventIds(unwritten), deliveries: unwritten.map(({ delivery }) => delivery.deliveryCount) },
+        'events deferred past their bound, and no database connection came free for their dead letters: deferred again',
+      );
+    }
+  };
+
+  /**
    * Redeliveries first, each on its own: each was delivered before any event here delivered for
    * the first time (JetStream delivers in stream order). First deliveries that arrived together
    * share one transaction (still one `processed_events` row each); if it fails, it rolls back as
@@ -193,16 +245,7 @@ export async function startEventConsumer(source: EventSource, options: EventCons
       // After any other failure each is applied again on its own, below.
     }
     await settle(first, applyFirst);
-    if (deferred.length > 0) {
-      for (const { index, delivery } of deferred) {
-        outcomes[index] = { retryInMs: redeliveryDelayMs(delivery.deliveryCount) };
-        count('deferred');
-      }
-      log.warn(
-        { events: deferred.length, eventIds: deferred.map(({ event }) => event?.id ?? null), retryInMs: redeliveryDelayMs(deferred[0]!.delivery.deliveryCount) },
-        'no database connection came free in time: events deferred, not counted as failed attempts',
-      );
-    }
+    if (deferred.length > 0) await defer(deferred, outcomes);
     return outcomes;
   };
 
