@@ -55,10 +55,14 @@ const subscriptions: EventSubscription[] = [];
 const failuresLeft = new Map<string, number>();
 /** Project ids whose handler also reads on a connection of its own, outside its transaction. */
 const readsOnTheSide = new Set<string>();
+/** Project ids whose handler, as it fails, has a connection of the pool taken: the next to come free. */
+const takesTheNextConnection = new Map<string, (connection: Promise<unknown>) => void>();
 
 const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) => queryDatabase<T>(harness.databaseUrl, text, values);
 const countOf = async (projectId: string) =>
   (await sql<{ n: number }>('select n from overload_test.counters where project_id = $1', [projectId]))[0]?.n ?? 0;
+const deadLetterError = async (eventId: string) =>
+  (await queryDatabase<{ error: string }>(harness.databaseUrl, 'select error from environments.event_dead_letters where event_id = $1', [eventId]))[0]?.error;
 const deadLettered = (eventId: string) => sql<{ deliveries: number }>('select deliveries from environments.event_dead_letters where event_id = $1', [eventId]);
 
 async function countingHandler(event: DomainEvent, em: EntityManager) {
@@ -68,6 +72,7 @@ async function countingHandler(event: DomainEvent, em: EntityManager) {
     [projectId],
   );
   if (readsOnTheSide.has(projectId)) await harness.orm.em.fork().execute('select 1');
+  takesTheNextConnection.get(projectId)?.((harness.orm.em.getConnection().getKnex().client as Pool).acquireConnection());
   const left = failuresLeft.get(projectId) ?? 0;
   if (left > 0) {
     failuresLeft.set(projectId, left - 1);
@@ -210,6 +215,33 @@ describe('the event consumer, with its connection pool exhausted', () => {
     expect(await deliver([delivery(event, MAX_ATTEMPTS + 1)])).toEqual([{ drop: true }]);
     expect(await countOf(event.data.project_id)).toBe(0);
     expect(await deadLettered(event.id)).toEqual([{ deliveries: MAX_ATTEMPTS + 1 }]);
+    expect(await deadLetterError(event.id)).toBe(`${MAX_ATTEMPTS} attempts in all; the last began and never finished`);
+  });
+
+  it('dead-letters with its real error an event whose last failure could not write its dead letter', async () => {
+    const event = created(crypto.randomUUID());
+    failuresLeft.set(event.data.project_id, 100);
+    expect(await deliver([delivery(event, 1)])).toEqual([{ retryInMs: redeliveryDelayMs(1) }]);
+    expect(await deliver([delivery(event, 2)])).toEqual([{ retryInMs: redeliveryDelayMs(2) }]);
+    // The last attempt fails, and as it does the connection it gives back is taken, with the
+    // other held: its dead letter finds none, so the delivery is deferred.
+    const release = await exhaustPool(POOL_MAX - 1);
+    let taken: Promise<unknown> | undefined;
+    takesTheNextConnection.set(event.data.project_id, (connection) => {
+      taken = connection;
+    });
+    try {
+      expect(await deliver([delivery(event, 3)])).toEqual([{ retryInMs: redeliveryDelayMs(3) }]);
+    } finally {
+      takesTheNextConnection.delete(event.data.project_id);
+      await release();
+      await (harness.orm.em.getConnection().getKnex().client as Pool).releaseConnection(await taken);
+    }
+    expect(await deadLettered(event.id)).toEqual([]);
+    // The next delivery finds its attempts used up: the dead letter says what the last one failed on.
+    expect(await deliver([delivery(event, 4)])).toEqual([{ drop: true }]);
+    expect(await deadLetterError(event.id)).toBe('failing on purpose');
+    expect(await countOf(event.data.project_id)).toBe(0);
   });
 
   it('counts as a failure an event whose own handler waits in vain for a further connection, dead-letters it in time, and never holds up its batch-mates', async () => {

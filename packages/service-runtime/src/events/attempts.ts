@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { isPoolTimeout } from '../orm-errors.js';
 
 interface PooledConnection {
-  query(text: string, values: readonly unknown[]): Promise<{ rows: { attempts: number }[] }>;
+  query(text: string, values: readonly unknown[]): Promise<{ rows: { attempts: number; last_error: string | null }[] }>;
 }
 interface ConnectionPool {
   acquireConnection(): Promise<PooledConnection>;
@@ -22,8 +22,11 @@ export type CountedAttempt<T> =
   /** Its handler ran and failed — whatever it failed on, a wait for a further connection included: counted. */
   | { failed: unknown; attempt: number }
   | Overload
-  /** Its previous attempts, as many as allowed, all began and never finished: not run again. */
-  | { abandoned: number };
+  /**
+   * Its attempts were used up before this one: not run again. `lastError` is what the latest
+   * failed on — its dead letter did not get through — or null if it never finished.
+   */
+  | { abandoned: number; lastError: string | null };
 
 export interface EventAttempts {
   /** Events that arrived together, in one transaction; a failure is not counted (each is then tried on its own). */
@@ -50,8 +53,18 @@ export interface EventAttempts {
  */
 export function eventAttempts(orm: MikroORM, schema: string, consumer: string): EventAttempts {
   const table = `"${schema}"."event_attempts"`;
-  const countSql = `insert into ${table} (consumer, event_id, attempts, last_attempt_at) values ($1, $2, 1, now())
-     on conflict (consumer, event_id) do update set attempts = event_attempts.attempts + 1, last_attempt_at = now() returning attempts`;
+  // A redelivery's attempt, counted as it begins: its failure is not known yet (null), unless it
+  // will not run ($3: the attempts allowed are used up), when the latest failure stays for the dead letter.
+  const beginSql = `insert into ${table} (consumer, event_id, attempts, last_attempt_at) values ($1, $2, 1, now())
+     on conflict (consumer, event_id) do update set attempts = event_attempts.attempts + 1, last_attempt_at = now(),
+       last_error = case when event_attempts.attempts >= $3 then event_attempts.last_error end
+     returning attempts, last_error`;
+  // A first delivery's attempt, counted once it has failed, with its error.
+  const failedSql = `insert into ${table} (consumer, event_id, attempts, last_attempt_at, last_error) values ($1, $2, 1, now(), $3)
+     on conflict (consumer, event_id) do update set attempts = event_attempts.attempts + 1, last_attempt_at = now(), last_error = $3
+     returning attempts`;
+  // A redelivery's attempt (counted as it began) has failed: with what.
+  const failureSql = `update ${table} set last_error = $3 where consumer = $1 and event_id = $2`;
   const pool = () => orm.em.getConnection().getKnex().client as ConnectionPool;
 
   /** `use` with a connection of the pool, or overload when none came free within the pool's wait. */
@@ -90,7 +103,7 @@ export function eventAttempts(orm: MikroORM, schema: string, consumer: string): 
         { connection },
       );
 
-  const count = async (connection: PooledConnection, eventId: string) => (await connection.query(countSql, [consumer, eventId])).rows[0]!.attempts;
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 
   return {
     forgetSql: `delete from ${table} where consumer = ? and event_id = ?`,
@@ -110,17 +123,21 @@ export function eventAttempts(orm: MikroORM, schema: string, consumer: string): 
           return { done: await transactionOn(connection, work) };
         } catch (error) {
           // Counted after the rollback, on the attempt's own connection: no second wait.
-          return { failed: error, attempt: await count(connection, eventId) };
+          const [row] = (await connection.query(failedSql, [consumer, eventId, messageOf(error)])).rows;
+          return { failed: error, attempt: row!.attempts };
         }
       }),
 
     again: (eventId, maxAttempts, work) =>
       withConnection(async (connection) => {
-        const attempt = await count(connection, eventId);
-        if (attempt > maxAttempts) return { abandoned: attempt - 1 };
+        const [row] = (await connection.query(beginSql, [consumer, eventId, maxAttempts])).rows;
+        const attempt = row!.attempts;
+        if (attempt > maxAttempts) return { abandoned: attempt - 1, lastError: row!.last_error };
         try {
           return { done: await transactionOn(connection, work) };
         } catch (error) {
+          // Recorded after the rollback, for the dead letter should the one written now not get through.
+          await connection.query(failureSql, [consumer, eventId, messageOf(error)]);
           return { failed: error, attempt };
         }
       }),

@@ -43,7 +43,9 @@ export const DeadLetter = defineEntity({
  * finished (their process died). Counted here, not from JetStream's delivery count, because
  * JetStream counts every delivery — those deferred for want of a database connection and those
  * that only timed out waiting in a busy consumer too — and the consumer gives up on an event
- * only after `maxAttempts` attempts whose handler ran. Deleted with its event's success or dead letter.
+ * only after `maxAttempts` attempts whose handler ran. `lastError` is what the latest attempt
+ * failed on (null while it runs, or if it never finished), for the dead letter should the one
+ * written at its failure not get through. Deleted with its event's success or dead letter.
  */
 export const EventAttempt = defineEntity({
   name: 'EventAttempt',
@@ -53,6 +55,7 @@ export const EventAttempt = defineEntity({
     eventId: p.uuid().primary(),
     attempts: p.integer(),
     lastAttemptAt: p.datetime(3),
+    lastError: p.string().length(1000).nullable(),
   }),
 });
 
@@ -76,6 +79,7 @@ export function eventAttemptsTableSql(schema: string): string[] {
   return [
     `create table "${schema}"."event_attempts" (
       "consumer" varchar(100) not null, "event_id" uuid not null, "attempts" int not null, "last_attempt_at" timestamptz(3) not null,
+      "last_error" varchar(1000) null,
       constraint "event_attempts_pkey" primary key ("consumer", "event_id"));`,
   ];
 }

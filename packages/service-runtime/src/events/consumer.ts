@@ -143,7 +143,11 @@ export async function startEventConsumer(source: EventSource, options: EventCons
   /** What an attempt at one event comes to. */
   const settled = (delivery: Delivery, event: DomainEvent, result: CountedAttempt<number>): Attempted | Promise<Attempted> => {
     if ('overload' in result) return OVERLOAD;
-    if ('abandoned' in result) return deadLetter(delivery, new Error(`its last ${result.abandoned} attempts began and never finished`), event.id);
+    if ('abandoned' in result) {
+      // The latest attempt failed and its dead letter did not get through (no connection for it, say), or it never finished.
+      const error = result.lastError ?? `${result.abandoned} attempts in all; the last began and never finished`;
+      return deadLetter(delivery, new Error(error), event.id);
+    }
     if ('failed' in result) return failed(delivery, event, result.failed, result.attempt);
     count(result.done === 1 ? 'ok' : 'duplicate');
     return { ack: true };
