@@ -305,6 +305,22 @@ describe('the event consumer, with its connection pool exhausted', () => {
     for (const event of events) expect(await countOf(event.data.project_id)).toBe(1);
   });
 
+  it('once one delivery found no connection, defers the rest of its batch without a wait of their own, bodies to dead-letter included', async () => {
+    const event = created(crypto.randomUUID());
+    const timeoutsBefore = await poolTimeouts();
+    const release = await exhaustPool();
+    let outcomes: unknown;
+    try {
+      outcomes = await deliver([delivery({ not: 'an event' }, 1), delivery('nor this', 1), delivery(event, 1), delivery({ nor: 'this' }, 1)]);
+    } finally {
+      await release();
+    }
+    expect(outcomes).toEqual(Array(4).fill({ retryInMs: redeliveryDelayMs(1) }));
+    expect(logged(OVERLOAD_LINE).at(-1)).toMatchObject({ events: 4 });
+    // The first dead letter's wait ran out; the others were not tried.
+    expect(await poolTimeouts()).toBe(timeoutsBefore + 1);
+  });
+
   it('dead-letters, saying why and logged at error, an event that finds no connection once deferred to its bound', async () => {
     const event = created(crypto.randomUUID());
     const release = await exhaustPool();

@@ -105,13 +105,17 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     return { drop: true };
   };
 
-  /** What a delivery is before any transaction: nothing to do, a dead letter, or an event to apply. */
-  const screen = async (delivery: Delivery): Promise<Attempted | DomainEvent> => {
+  /**
+   * What a delivery is before any transaction: nothing to do, a dead letter, or an event to
+   * apply. Once its batch has met overload (`deferring`), a body to dead-letter is deferred
+   * instead: its dead letter would only wait out the pool's time-out in vain.
+   */
+  const screen = async (delivery: Delivery, deferring: boolean): Promise<Attempted | DomainEvent> => {
     if (!wanted.has(delivery.type)) return { ack: true };
     try {
       return parseDomainEvent(delivery.body);
     } catch (error) {
-      return deadLetter(delivery, error, null);
+      return deferring ? OVERLOAD : deadLetter(delivery, error, null);
     }
   };
 
@@ -215,8 +219,9 @@ export async function startEventConsumer(source: EventSource, options: EventCons
    * the first time (JetStream delivers in stream order). First deliveries that arrived together
    * share one transaction (still one `processed_events` row each); if it fails, it rolls back as
    * a whole and each is applied again on its own, so one failing event is retried or
-   * dead-lettered alone and never holds back the others. Once one attempt finds no connection,
-   * the rest are deferred untried: each would wait the pool's whole time-out in vain.
+   * dead-lettered alone and never holds back the others. Once one attempt (or dead letter) finds
+   * no connection, the rest are deferred untried — each would wait the pool's whole time-out in
+   * vain — but for types this consumer does not take, acknowledged as ever (no connection needed).
    */
   const handle = async (deliveries: readonly Delivery[]): Promise<DeliveryOutcome[]> => {
     const outcomes: DeliveryOutcome[] = [];
@@ -224,7 +229,7 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     const again: Pending[] = [];
     let first: Pending[] = [];
     for (const [index, delivery] of deliveries.entries()) {
-      const screened = await screen(delivery);
+      const screened = await screen(delivery, deferred.length > 0);
       if (screened === OVERLOAD) deferred.push({ index, delivery });
       else if (!('id' in screened)) outcomes[index] = screened;
       else (delivery.deliveryCount > 1 ? again : first).push({ index, delivery, event: screened });
