@@ -1,5 +1,9 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../logger.js';
 import { isPoolTimeout } from '../orm-errors.js';
+
+/** How often the attempts at events the stream no longer keeps are forgotten. */
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 interface PooledConnection {
   query(text: string, values: readonly unknown[]): Promise<{ rows: { attempts: number; last_error: string | null }[] }>;
@@ -37,6 +41,11 @@ export interface EventAttempts {
   again<T>(eventId: string, maxAttempts: number, work: (em: EntityManager) => Promise<T>): Promise<CountedAttempt<T>>;
   /** Forgets an event's attempts; run in the transaction that handles it (or with its dead letter). */
   readonly forgetSql: string;
+  /**
+   * Forgets, now and every hour, the attempts last made longer ago than the source keeps events
+   * (`retainMs`): such an event is never delivered again, so its row would stay for good.
+   */
+  pruneEvery(retainMs: number, log: Logger): { stop(): Promise<void> };
 }
 
 /**
@@ -107,6 +116,28 @@ export function eventAttempts(orm: MikroORM, schema: string, consumer: string): 
 
   return {
     forgetSql: `delete from ${table} where consumer = ? and event_id = ?`,
+
+    pruneEvery(retainMs, log) {
+      const prune = () =>
+        orm.em
+          .fork()
+          .execute(`delete from ${table} where consumer = ? and last_attempt_at < ?`, [consumer, new Date(Date.now() - retainMs)])
+          .then(
+            () => undefined,
+            (error: unknown) => log.warn({ err: error }, 'event attempts: prune failed'),
+          );
+      let running = prune();
+      const timer = setInterval(() => {
+        running = prune();
+      }, PRUNE_EVERY_MS);
+      timer.unref();
+      return {
+        async stop() {
+          clearInterval(timer);
+          await running;
+        },
+      };
+    },
 
     together: (work) =>
       withConnection(async (connection) => {

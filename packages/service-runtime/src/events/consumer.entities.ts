@@ -57,6 +57,8 @@ export const EventAttempt = defineEntity({
     lastAttemptAt: p.datetime(3),
     lastError: p.string().length(1000).nullable(),
   }),
+  // For the prune of attempts at events the stream no longer keeps.
+  indexes: [{ properties: ['lastAttemptAt'] }],
 });
 
 /** The two tables, for a service's migration (one pair per service schema, like the outbox). */
@@ -81,6 +83,7 @@ export function eventAttemptsTableSql(schema: string): string[] {
       "consumer" varchar(100) not null, "event_id" uuid not null, "attempts" int not null, "last_attempt_at" timestamptz(3) not null,
       "last_error" varchar(1000) null,
       constraint "event_attempts_pkey" primary key ("consumer", "event_id"));`,
+    `create index "event_attempts_last_attempt_at_index" on "${schema}"."event_attempts" ("last_attempt_at");`,
   ];
 }
 

@@ -39,6 +39,9 @@ export interface EventConsumerOptions {
   maxDeferrals?: number;
 }
 
+/** How long a source keeps events unless it says (`EventSource.retainMs`): EVENTS_MAX_AGE_DAYS' default. */
+const DEFAULT_RETAIN_MS = 30 * 24 * 60 * 60 * 1000;
+
 /** The wait before delivery n+1 after n failed (or were deferred): 1 s, 2 s, 4 s … up to 30 s. */
 export function redeliveryDelayMs(deliveryCount: number): number {
   return Math.min(1000 * 2 ** (deliveryCount - 1), 30_000);
@@ -258,5 +261,12 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     return outcomes;
   };
 
-  return source.consume(consumer, options.types, handle);
+  const subscription = await source.consume(consumer, options.types, handle);
+  const pruning = attempts.pruneEvery(source.retainMs ?? DEFAULT_RETAIN_MS, log);
+  return {
+    async stop() {
+      await pruning.stop();
+      await subscription.stop();
+    },
+  };
 }

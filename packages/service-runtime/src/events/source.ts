@@ -2,7 +2,7 @@ import type { ConsumerConfig, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { Logger } from '../logger.js';
-import type { EventStreamOptions } from '../outbox/sinks.js';
+import type { EventStreamLimits, EventStreamOptions } from '../outbox/sinks.js';
 
 /** One delivery of one message: its subject's event type, its body, and which delivery this is (1 first). */
 export interface Delivery {
@@ -27,6 +27,11 @@ export type DeliveriesHandler = (deliveries: readonly Delivery[]) => Promise<Del
 
 /** Where a service receives events from: JetStream, or the in-process bus in the embedded mode. */
 export interface EventSource {
+  /**
+   * How long it keeps an event (the stream's `EVENTS_MAX_AGE_DAYS`): none older is delivered
+   * again, so what a consumer keeps about older ones can go. Unset: 30 days.
+   */
+  readonly retainMs?: number;
   /**
    * Delivers the events of `types` (`projects.v1.created`, …) to `handle`, one batch at a time:
    * what has arrived by then, in order (often one). `name` names the durable consumer: every
@@ -59,8 +64,13 @@ function filterOf(namespace: string, types: readonly string[]): string {
  * acknowledged after the handler's commit; a retry is a `nak` with the delay asked for, so a
  * failing event never holds up the others, and a dropped one is terminated.
  */
-export function jetStreamEventSource(nc: NatsConnection, stream: EventStreamOptions, log: Logger): EventSource {
+export function jetStreamEventSource(
+  nc: NatsConnection,
+  stream: EventStreamOptions & Partial<Pick<EventStreamLimits, 'maxAgeMs'>>,
+  log: Logger,
+): EventSource {
   return {
+    retainMs: stream.maxAgeMs,
     async consume(name, types, handle) {
       // Loaded here, not with the module: the one-process mode without a broker never consumes from JetStream.
       const { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } = await import('@nats-io/jetstream');
