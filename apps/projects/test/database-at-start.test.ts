@@ -6,6 +6,7 @@ import '@atrium/local-infra/provided-context';
 import { StartupError, createLogger, startupFailureLine } from '@atrium/service-runtime';
 import { createTestDatabase, freePort, queryDatabase } from '@atrium/test-kit';
 import type { TestDatabase } from '@atrium/test-kit';
+import { migrations } from '../migrations/index.js';
 import { PROJECTS_SCHEMA, initProjectsOrm } from '../src/db.js';
 
 /**
@@ -33,9 +34,8 @@ function startingUp(): Buffer {
 
 type Behaviour = 'starting' | 'forward' | { latencyMs: number } | 'silent';
 
-/** A stand-in for the database server: each connection (numbered from 1) gets what `behaviour` says. */
-async function standIn(behaviour: (connection: number) => Behaviour, port?: number) {
-  const target = new URL(database.url);
+/** A stand-in for the database server (of `target`, this file's database unless said): each connection (numbered from 1) gets what `behaviour` says. */
+async function standIn(behaviour: (connection: number) => Behaviour, port?: number, target = new URL(database.url)) {
   const sockets = new Set<Socket>();
   let connections = 0;
   const server: Server = createServer((client) => {
@@ -67,7 +67,7 @@ async function standIn(behaviour: (connection: number) => Behaviour, port?: numb
     }
   });
   const listenPort = port ?? (await freePort());
-  const url = new URL(database.url);
+  const url = new URL(target);
   url.hostname = '127.0.0.1';
   url.port = String(listenPort);
   return {
@@ -141,13 +141,19 @@ describe('start-up against a database that is not ready', () => {
     expect(await queryDatabase(database.url, `select 1 from "${PROJECTS_SCHEMA}"."mikro_orm_migrations" limit 1`)).toHaveLength(1);
   });
 
-  it('waits longer than a call would for a connection that is slow to open', async () => {
-    const server = await standIn(() => ({ latencyMs: 4 * CALL_ACQUIRE_TIMEOUT_MS }));
+  it('waits longer than a call would for connections that are slow to open, its migrations\' too', async () => {
+    // A database of its own, never migrated: the migrations hold one connection (their lock) and
+    // need a second, which opens as slowly as the first. With a call's wait (300 ms) either would fail.
+    const fresh = await createTestDatabase(inject('databaseUrl'), 'slow_to_open');
+    const server = await standIn(() => ({ latencyMs: 4 * CALL_ACQUIRE_TIMEOUT_MS }), undefined, new URL(fresh.url));
     await server.listen();
     try {
       await startAndCheck(server.url);
+      expect(server.connections()).toBeGreaterThanOrEqual(2);
+      expect(await queryDatabase(fresh.url, `select name from "${PROJECTS_SCHEMA}"."mikro_orm_migrations"`)).toHaveLength(migrations.names.length);
     } finally {
       await server.close();
+      await fresh.drop();
     }
   });
 

@@ -15,6 +15,24 @@ function tarnPool(orm: MikroORM): TarnPool {
 }
 
 /**
+ * Sets how long an acquisition from the ORM's pool waits for a connection (opening one
+ * included). tarn reads its `acquireTimeoutMillis` at every acquisition, so start-up can wait
+ * with its own bound on the very pool the service then uses with a call's: a second pool only
+ * for start-up would open its connections twice.
+ */
+export function setAcquireTimeout(orm: MikroORM, ms: number): void {
+  const pool = tarnPool(orm);
+  // A property of tarn's own, not its API: should a version name it otherwise, writing it would
+  // do nothing, and start-up would wait a call's time, calls start-up's.
+  if (typeof pool.acquireTimeoutMillis !== 'number') {
+    throw new Error(
+      `The connection pool (tarn, under knex) has no numeric acquireTimeoutMillis (it is ${typeof pool.acquireTimeoutMillis}): its wait for a connection cannot be set. Has tarn changed?`,
+    );
+  }
+  pool.acquireTimeoutMillis = Math.max(1, Math.ceil(ms));
+}
+
+/**
  * Counts each wait for a connection of the ORM's pool that ran out, once, whoever waited: a
  * call's statement, a batched read serving many calls, a transaction, a consumer, the relay, a
  * prune. Failures to open a connection (refused, a wrong password) are no wait that ran out.

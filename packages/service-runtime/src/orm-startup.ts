@@ -2,18 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { databaseNameOf } from './database-url.js';
 import type { Logger } from './logger.js';
 import { isPoolTimeout } from './orm-errors.js';
+import { setAcquireTimeout } from './orm-pool.js';
 import { StartupError } from './startup.js';
-
-/**
- * Sets how long an acquisition from the ORM's pool waits for a connection (opening one
- * included). tarn reads its `acquireTimeoutMillis` at every acquisition, so start-up can wait
- * with its own bound on the very pool the service then uses with a call's: a second pool only
- * for start-up would open its connections twice.
- */
-export function setAcquireTimeout(orm: MikroORM, ms: number): void {
-  const pool = (orm.em.getConnection().getKnex().client as { pool: { acquireTimeoutMillis: number } }).pool;
-  pool.acquireTimeoutMillis = Math.max(1, Math.ceil(ms));
-}
 
 /** Socket errors of a server not up yet (or not reachable yet: DNS of a pod that does not exist yet). */
 const NOT_UP_YET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);

@@ -7,8 +7,8 @@ import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isPoolTimeout } from './orm-errors.js';
-import { onPoolTimeout } from './orm-pool.js';
-import { databaseNotReady, setAcquireTimeout, waitForDatabase } from './orm-startup.js';
+import { onPoolTimeout, setAcquireTimeout } from './orm-pool.js';
+import { databaseNotReady, waitForDatabase } from './orm-startup.js';
 import { StartupError } from './startup.js';
 
 export interface OrmOptions {
