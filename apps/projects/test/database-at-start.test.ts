@@ -178,6 +178,24 @@ describe('start-up against a database that is not ready', () => {
     }
   });
 
+  it('gives up on its one deadline when a connection its migrations need never opens', async () => {
+    const fresh = await createTestDatabase(inject('databaseUrl'), 'migrations_stuck');
+    // The first connection (start-up's first statement, then the migrations' lock) opens; every later one never answers.
+    const server = await standIn((n) => (n === 1 ? 'forward' : 'silent'), undefined, new URL(fresh.url));
+    await server.listen();
+    let thrown: unknown;
+    try {
+      await startAndCheck(server.url, { startupTimeoutMs: 1500 });
+    } catch (error) {
+      thrown = error;
+    } finally {
+      await server.close();
+      await fresh.drop();
+    }
+    expect(thrown).toBeInstanceOf(StartupError);
+    expect(startupFailureLine(thrown)).toContain('did not take a connection within 1.5 s (DB_STARTUP_TIMEOUT_MS); last: no connection came free for the migrations');
+  });
+
   it('does not wait on what waiting cannot mend: a wrong password fails at once', async () => {
     const url = new URL(database.url);
     url.password = 'not-the-password';

@@ -2,12 +2,14 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 
 /**
  * The tarn pool under knex under MikroORM: what of it Atrium relies on, in one place. tarn reads
- * `acquireTimeoutMillis` at every acquisition, and emits `acquireFail` once per acquisition that
- * failed — with its TimeoutError when the wait ran out.
+ * `acquireTimeoutMillis` at every acquisition, just after it emits `acquireRequest`, and emits
+ * `acquireFail` once per acquisition that failed — with its TimeoutError when the wait ran out.
  */
 interface TarnPool {
   acquireTimeoutMillis: unknown;
+  on(event: 'acquireRequest', listener: () => void): void;
   on(event: 'acquireFail', listener: (eventId: number, error: unknown) => void): void;
+  removeListener(event: 'acquireRequest', listener: () => void): void;
 }
 
 function tarnPool(orm: MikroORM): TarnPool {
@@ -30,6 +32,18 @@ export function setAcquireTimeout(orm: MikroORM, ms: number): void {
     );
   }
   pool.acquireTimeoutMillis = Math.max(1, Math.ceil(ms));
+}
+
+/**
+ * Until the function it returns is called, each acquisition from the ORM's pool waits at most
+ * until `deadline` (the time left is set as each one begins): start-up's first connection and
+ * its migrations' connections end on one deadline, however many there are one after the other.
+ */
+export function boundWaitsBy(orm: MikroORM, deadline: number): () => void {
+  const bound = () => setAcquireTimeout(orm, deadline - Date.now());
+  bound();
+  tarnPool(orm).on('acquireRequest', bound);
+  return () => tarnPool(orm).removeListener('acquireRequest', bound);
 }
 
 /**

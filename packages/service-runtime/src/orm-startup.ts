@@ -2,7 +2,6 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { databaseNameOf } from './database-url.js';
 import type { Logger } from './logger.js';
 import { isPoolTimeout } from './orm-errors.js';
-import { setAcquireTimeout } from './orm-pool.js';
 import { StartupError } from './startup.js';
 
 /** Socket errors of a server not up yet (or not reachable yet: DNS of a pod that does not exist yet). */
@@ -51,8 +50,9 @@ export function databaseNotReady(url: string, startupTimeoutMs: number, reason: 
 
 /**
  * Runs start-up's first statement, trying again while PostgreSQL refuses connections, says it
- * is starting up or does not answer — until `deadline`, each try's wait for a connection bounded
- * by the time left. Says so once at warn when it has to wait; gives up with `databaseNotReady`.
+ * is starting up or does not answer — until `deadline` (each try's wait for a connection ends by
+ * it: the caller bounds the pool's waits, `boundWaitsBy`). Says so once at warn when it has to
+ * wait; gives up with `databaseNotReady`.
  */
 export async function waitForDatabase(
   orm: MikroORM,
@@ -60,7 +60,6 @@ export async function waitForDatabase(
 ): Promise<void> {
   let waitedSince: number | undefined;
   for (let tries = 0; ; tries++) {
-    setAcquireTimeout(orm, options.deadline - Date.now());
     try {
       await orm.em.getConnection().execute('select 1');
       if (waitedSince !== undefined) {

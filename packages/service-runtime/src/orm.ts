@@ -7,7 +7,7 @@ import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isPoolTimeout } from './orm-errors.js';
-import { onPoolTimeout, setAcquireTimeout } from './orm-pool.js';
+import { boundWaitsBy, onPoolTimeout, setAcquireTimeout } from './orm-pool.js';
 import { databaseNotReady, waitForDatabase } from './orm-startup.js';
 import { StartupError } from './startup.js';
 
@@ -29,7 +29,8 @@ export interface OrmOptions {
   /**
    * How long start-up may wait for the database (60 s; never less than `acquireTimeoutMs`): its
    * first connection — tried again while PostgreSQL refuses connections, says it is starting up
-   * or does not answer — and every connection its migrations wait for, on one deadline. A call's
+   * or does not answer — and every connection its migrations wait for, each wait ending by one
+   * deadline (`boundWaitsBy`). A call's
    * wait suits a call, not a database that is still starting: with it, start-up failed at once
    * on a refusal and after `acquireTimeoutMs` on a slow handshake, with knex's "pool is probably full".
    */
@@ -129,12 +130,15 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
         }
       : { debug: false }),
   });
+  // Every wait for a connection until start-up is done ends by its deadline, however many there are.
+  let unbound: (() => void) | undefined;
   try {
+    unbound = boundWaitsBy(orm, deadline);
     await waitForDatabase(orm, { clientUrl: options.clientUrl, startupTimeoutMs, deadline, log: options.log });
     const migrations = Array.isArray(options.migrations) ? loadedMigrations(options.migrations) : options.migrations;
-    setAcquireTimeout(orm, deadline - Date.now());
     if (!(await schemaIsCurrent(orm, options.schema, migrations.names))) await migrate(orm, options.schema, migrations);
   } catch (error) {
+    unbound?.();
     const gaveUp = isPoolTimeout(error) ? databaseNotReady(options.clientUrl, startupTimeoutMs, 'no connection came free for the migrations') : error;
     // Given up on the database: a connection attempt that never answers may still be pending, and
     // closing waits for it. The failure is reported now; the pool closes when that attempt ends.
@@ -149,6 +153,7 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     throw gaveUp;
   }
   // From now on a call waits for a connection no longer than it can afford.
+  unbound();
   setAcquireTimeout(orm, acquireTimeoutMs);
   const { metrics } = options;
   if (metrics) onPoolTimeout(orm, () => metrics.poolTimeouts.inc({ service: options.schema }));
