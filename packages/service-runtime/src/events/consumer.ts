@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { isPoolTimeout } from '../orm-errors.js';
 import { eventAttempts } from './attempts.js';
 import type { CountedAttempt } from './attempts.js';
+import { OVERLOAD, givingUp, redeliveryDelayMs } from './giving-up.js';
+import type { Attempted, Deferred } from './giving-up.js';
 import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from './source.js';
 
 /** Runs inside the consumer's transaction: write through `em` and the change and the "handled" mark commit together. */
@@ -42,21 +42,9 @@ export interface EventConsumerOptions {
 /** How long a source keeps events unless it says (`EventSource.retainMs`): EVENTS_MAX_AGE_DAYS' default. */
 const DEFAULT_RETAIN_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** The wait before delivery n+1 after n failed (or were deferred): 1 s, 2 s, 4 s … up to 30 s. */
-export function redeliveryDelayMs(deliveryCount: number): number {
-  return Math.min(1000 * 2 ** (deliveryCount - 1), 30_000);
-}
-
-/** An attempt that found no database connection in time: the service is overloaded, the event is not at fault. */
-const OVERLOAD = Symbol('overload');
-type Attempted = DeliveryOutcome | typeof OVERLOAD;
-interface Pending {
-  index: number;
-  delivery: Delivery;
+interface Pending extends Deferred {
   event: DomainEvent;
 }
-/** A delivery deferred for overload (its event unknown when even its dead letter found no connection). */
-type Deferred = Pick<Pending, 'index' | 'delivery'> & { event?: DomainEvent };
 
 /**
  * A service's durable consumer of other services' events, the one way every service consumes:
@@ -82,31 +70,20 @@ export async function startEventConsumer(source: EventSource, options: EventCons
   const consumer = consumerName(options.service, options.purpose);
   const maxAttempts = options.maxAttempts ?? 8;
   const maxDeferrals = options.maxDeferrals ?? 2880;
-  /** JetStream counts every delivery; past this many, at least `maxDeferrals` were deferrals (or ran out their acknowledgement time). */
-  const pastTheBound = (delivery: Delivery) => delivery.deliveryCount > maxAttempts + maxDeferrals;
   const wanted = new Set<string>(options.types);
   const log = options.log.child({ consumer });
   const count = (outcome: string) => options.metrics?.eventsHandled.inc({ service: options.service, consumer, outcome });
   const attempts = eventAttempts(options.orm, options.schema, consumer);
-
-  /** Gives up on a delivery for good — unless no connection comes free to write its dead letter: then it is deferred. */
-  const deadLetter = async (delivery: Delivery, error: unknown, eventId: string | null): Promise<Attempted> => {
-    const message = error instanceof Error ? error.message : String(error);
-    try {
-      await options.orm.em.fork().execute(
-        `with forgotten as (${attempts.forgetSql})
-         insert into "${options.schema}"."event_dead_letters" (id, consumer, event_id, subject, body, error, deliveries, failed_at)
-         values (?, ?, ?, ?, ?, ?, ?, now())`,
-        [consumer, eventId, randomUUID(), consumer, eventId, delivery.subject, JSON.stringify(delivery.body), message.slice(0, 1000), delivery.deliveryCount],
-      );
-    } catch (writing) {
-      if (isPoolTimeout(writing)) return OVERLOAD;
-      throw writing;
-    }
-    log.error({ err: error, subject: delivery.subject, eventId, deliveries: delivery.deliveryCount }, 'event dead-lettered: it will not be retried');
-    count('dead_letter');
-    return { drop: true };
-  };
+  const { deadLetter, defer } = givingUp({
+    orm: options.orm,
+    schema: options.schema,
+    consumer,
+    log,
+    count,
+    forgetSql: attempts.forgetSql,
+    maxAttempts,
+    maxDeferrals,
+  });
 
   /**
    * What a delivery is before any transaction: nothing to do, a dead letter, or an event to
@@ -175,47 +152,6 @@ export async function startEventConsumer(source: EventSource, options: EventCons
         return fresh;
       }),
     );
-
-  /**
-   * Settles the deliveries deferred for want of a connection: each delivered again after the
-   * growing delay — unless it is past its bound, then dead-lettered saying why (for as long as
-   * a connection comes free for the dead letters; the rest are deferred again, logged at error).
-   */
-  const defer = async (deferred: readonly Deferred[], outcomes: DeliveryOutcome[]): Promise<void> => {
-    const stillDeferred: Deferred[] = [];
-    let writable = true;
-    for (const item of deferred) {
-      if (writable && pastTheBound(item.delivery)) {
-        const reason = new Error(
-          `no database connection came free for it in ${item.delivery.deliveryCount} deliveries, more than its ${maxAttempts} attempts and ${maxDeferrals} deferrals allowed`,
-        );
-        const outcome = await deadLetter(item.delivery, reason, item.event?.id ?? null);
-        if (outcome !== OVERLOAD) {
-          outcomes[item.index] = outcome;
-          continue;
-        }
-        writable = false;
-      }
-      stillDeferred.push(item);
-    }
-    if (stillDeferred.length === 0) return;
-    for (const { index, delivery } of stillDeferred) {
-      outcomes[index] = { retryInMs: redeliveryDelayMs(delivery.deliveryCount) };
-      count('deferred');
-    }
-    const eventIds = (items: readonly Deferred[]) => items.map(({ event }) => event?.id ?? null);
-    log.warn(
-      { events: stillDeferred.length, eventIds: eventIds(stillDeferred), retryInMs: redeliveryDelayMs(stillDeferred[0]!.delivery.deliveryCount) },
-      'no database connection came free in time: events deferred, not counted as failed attempts',
-    );
-    const unwritten = stillDeferred.filter(({ delivery }) => pastTheBound(delivery));
-    if (unwritten.length > 0) {
-      log.error(
-        { events: unwritten.length, eventIds: eventIds(unwritten), deliveries: unwritten.map(({ delivery }) => delivery.deliveryCount) },
-        'events deferred past their bound, and no database connection came free for their dead letters: deferred again',
-      );
-    }
-  };
 
   /**
    * Redeliveries first, each on its own: each was delivered before any event here delivered for
