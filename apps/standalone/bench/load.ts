@@ -135,7 +135,12 @@ try {
 
   // Idle first, while nothing has run yet but the seeding: the background cost of each process.
   const idle: Record<string, Record<string, number>> = {};
-  if (IDLE_SECONDS > 0) for (const system of systems) idle[system.name] = await measureIdle(system, IDLE_SECONDS);
+  if (IDLE_SECONDS > 0) {
+    for (const system of systems) {
+      idle[system.name] = await measureIdle(system, IDLE_SECONDS);
+      system.idleMsPerSecond = Object.values(idle[system.name]!).reduce((sum, ms) => sum + ms, 0);
+    }
+  }
 
   const figures: Figures[] = [];
   for (const operation of operations) {
@@ -149,7 +154,8 @@ try {
         figures.push(result);
         console.log(
           `${operation.name.padEnd(16)} ${String(connections).padStart(3)} conn ${system.name.padEnd(9)} ${String(result.rps).padStart(6)} req/s` +
-            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}  ${result.totalCpuUsPerRequest} µs/req  (others: ${result.otherLoadCores} cores)`,
+            `  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}  ${result.totalCpuUsPerRequest} µs/req  (others: ${result.otherLoadCores} cores)` +
+            (result.settleMs > 1000 ? `  idle again ${(result.settleMs / 1000).toFixed(1)} s after` : ''),
         );
       }
     }

@@ -12,6 +12,8 @@ export interface System {
   url: string;
   seeded: Seeded;
   processes: ProcessGroup[];
+  /** What its processes burn together with no request at all, ms of CPU per second (measureIdle). */
+  idleMsPerSecond?: number;
 }
 
 export interface Operation {
@@ -58,6 +60,11 @@ export interface Figures {
   /** CPU time per answered request, µs, by process (group) of the system. */
   cpuUsPerRequest: Record<string, number>;
   totalCpuUsPerRequest: number;
+  /**
+   * How long after the load stopped the system took to fall back to idle (see `settle`): its
+   * CPU meanwhile — a write's events relayed and consumed — is in the per-request figures.
+   */
+  settleMs: number;
   /** CPU time of the load generator (this process) per request, µs: shared by every system alike. */
   loadGeneratorUsPerRequest: number;
   /** What everything else on the machine used meanwhile, in cores (2 = both cores of a 2-core machine busy). */
@@ -107,8 +114,9 @@ export async function measure(system: System, operation: Operation, connections:
     requests: [request as never],
     ...(rate > 0 ? { overallRate: rate } : {}),
   });
-  const self = process.cpuUsage(selfBefore);
   const elapsed = (performance.now() - started) / 1000;
+  const settleMs = await settle(system);
+  const self = process.cpuUsage(selfBefore);
   const busy = machineBusyUs() - busyBefore;
   const spent = system.processes.map((group, i) => group.cpuUs() - before[i]!);
   const requests = result.requests.total;
@@ -128,6 +136,33 @@ export async function measure(system: System, operation: Operation, connections:
     cpuUsPerRequest,
     totalCpuUsPerRequest: perRequest(spent.reduce((sum, us) => sum + us, 0)),
     loadGeneratorUsPerRequest: perRequest(self.user + self.system),
-    otherLoadCores: Math.max(0, Math.round(((busy - ours) / (elapsed * 1e6)) * 100) / 100),
+    otherLoadCores: Math.max(0, Math.round(((busy - ours) / ((elapsed + settleMs / 1000) * 1e6)) * 100) / 100),
+    settleMs,
   };
+}
+
+const SETTLE_WINDOW_MS = 250;
+/** Past this, the next run starts anyway (settleMs tells). */
+const SETTLE_LIMIT_MS = 60_000;
+
+/**
+ * Waits until the system's processes are back to their idle CPU rate for two windows in a row.
+ * A write sets work going that outlives its request — the outbox relay publishes its events,
+ * every consumer handles them — and under load that work falls behind: it is the write's cost,
+ * so it is counted in the run that caused it, and the next run starts from quiet instead of
+ * paying for it (the environment list, measured after the writes, used to).
+ */
+async function settle(system: System): Promise<number> {
+  const quietMsPerSecond = 1.5 * (system.idleMsPerSecond ?? 40) + 20;
+  const cpuMs = () => system.processes.reduce((sum, group) => sum + group.cpuUs(), 0) / 1000;
+  const started = performance.now();
+  let last = cpuMs();
+  let calmWindows = 0;
+  while (calmWindows < 2 && performance.now() - started < SETTLE_LIMIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS));
+    const now = cpuMs();
+    calmWindows = ((now - last) * 1000) / SETTLE_WINDOW_MS <= quietMsPerSecond ? calmWindows + 1 : 0;
+    last = now;
+  }
+  return Math.round(performance.now() - started);
 }
