@@ -371,36 +371,52 @@ describe('the event consumer, with its connection pool exhausted', () => {
     expect(await countOf(event.data.project_id)).toBe(1);
   });
 
-  it('forgets, at start and every hour, the attempts last made longer ago than its source keeps events', async () => {
+  it('forgets, at start and every hour, the attempts and handled events older than its source keeps events', async () => {
     const insert = (consumer: string, eventId: string, ago: string) =>
       sql(`insert into environments.event_attempts (consumer, event_id, attempts, last_attempt_at) values ($1, $2, 1, now() - $3::interval)`, [
         consumer,
         eventId,
         ago,
       ]);
+    const mark = (consumer: string, eventId: string, ago: string) =>
+      sql(`insert into environments.processed_events (consumer, event_id, processed_at) values ($1, $2, now() - $3::interval)`, [consumer, eventId, ago]);
     const [stale, recent, others] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
     await insert('environments_pruning', stale, '2 hours');
     await insert('environments_pruning', recent, '30 minutes');
     await insert('environments_someone_else', others, '2 hours');
+    const [staleEvent, recentEvent, othersEvent] = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+    await mark('environments_pruning', staleEvent.id, '2 hours');
+    await mark('environments_pruning', recentEvent.id, '30 minutes');
+    await mark('environments_someone_else', othersEvent.id, '2 hours');
     const attemptsOf = (eventId: string) => sql('select 1 from environments.event_attempts where event_id = $1', [eventId]);
-    // A source that keeps events an hour: an attempt last made before that is of an event it can no longer deliver.
+    const markOf = (eventId: string) => sql('select 1 from environments.processed_events where event_id = $1', [eventId]);
+    let deliverToPruning: DeliveriesHandler | undefined;
+    // A source that keeps events an hour: an attempt last made, or an event handled, before that is of an event it can no longer deliver.
     const subscription = await startEventConsumer(
       {
         retainMs: 60 * 60 * 1000,
-        async consume() {
+        async consume(_name, _types, handle) {
+          deliverToPruning = handle;
           return { async stop() {} };
         },
       },
       consumerOptions('pruning'),
     );
     try {
-      await expect.poll(() => attemptsOf(stale)).toEqual([]);
+      await expect.poll(async () => [...(await attemptsOf(stale)), ...(await markOf(staleEvent.id))]).toEqual([]);
+      expect(await attemptsOf(recent)).toHaveLength(1);
+      expect(await markOf(recentEvent.id)).toHaveLength(1);
+      // The recent event, delivered again, is still known as handled: acknowledged, its handler not run again.
+      const duplicatesBefore = await handled('environments_pruning', 'duplicate');
+      expect(await deliverToPruning!([delivery(recentEvent, 2)])).toEqual([{ ack: true }]);
+      expect(await handled('environments_pruning', 'duplicate')).toBe(duplicatesBefore + 1);
+      expect(await countOf(recentEvent.data.project_id)).toBe(0);
     } finally {
       await subscription.stop();
     }
-    expect(await attemptsOf(recent)).toHaveLength(1);
     // Another consumer's rows are its own to prune, by its own source's retention.
     expect(await attemptsOf(others)).toHaveLength(1);
+    expect(await markOf(othersEvent.id)).toHaveLength(1);
   });
 
   it('over JetStream: an event redelivered more often than attempts are allowed, all for overload, is applied once connections are free', async () => {

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger.js';
 import { isPoolTimeout } from '../orm-errors.js';
 
-/** How often the attempts at events the stream no longer keeps are forgotten. */
+/** How often what a consumer keeps about events the stream no longer keeps is forgotten. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 interface PooledConnection {
@@ -42,8 +42,9 @@ export interface EventAttempts {
   /** Forgets an event's attempts; run in the transaction that handles it (or with its dead letter). */
   readonly forgetSql: string;
   /**
-   * Forgets, now and every hour, the attempts last made longer ago than the source keeps events
-   * (`retainMs`): such an event is never delivered again, so its row would stay for good.
+   * Forgets, now and every hour, the attempts last made and the events handled (`processed_events`)
+   * longer ago than the source keeps events (`retainMs`): such an event is never delivered again,
+   * so its rows would stay for good. The consumer's own rows, each table by its indexed time.
    */
   pruneEvery(retainMs: number, log: Logger): { stop(): Promise<void> };
 }
@@ -118,14 +119,17 @@ export function eventAttempts(orm: MikroORM, schema: string, consumer: string): 
     forgetSql: `delete from ${table} where consumer = ? and event_id = ?`,
 
     pruneEvery(retainMs, log) {
-      const prune = () =>
-        orm.em
-          .fork()
-          .execute(`delete from ${table} where consumer = ? and last_attempt_at < ?`, [consumer, new Date(Date.now() - retainMs)])
-          .then(
-            () => undefined,
-            (error: unknown) => log.warn({ err: error }, 'event attempts: prune failed'),
-          );
+      const prune = async () => {
+        const before = new Date(Date.now() - retainMs);
+        const em = orm.em.fork();
+        try {
+          await em.execute(`delete from ${table} where consumer = ? and last_attempt_at < ?`, [consumer, before]);
+          // Handled longer ago than the stream keeps events: no redelivery can come for its row to catch.
+          await em.execute(`delete from "${schema}"."processed_events" where consumer = ? and processed_at < ?`, [consumer, before]);
+        } catch (error) {
+          log.warn({ err: error }, 'event consumer: prune failed');
+        }
+      };
       let running = prune();
       const timer = setInterval(() => {
         running = prune();

@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * The events a consumer has handled, written in the same transaction as the handler's own
  * changes: a redelivered event (an acknowledgement lost, a process killed mid-handler) finds
  * its row and is acknowledged without running again, so a change is never applied twice.
+ * Pruned (by `processedAt`) once older than the stream keeps events: none older is redelivered.
  */
 export const ProcessedEvent = defineEntity({
   name: 'ProcessedEvent',
