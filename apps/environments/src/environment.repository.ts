@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BATCH_INDEX, conflict, decodeCursor, LIST_START, notFound, rowsByKey, unnestKeys } from '@atrium/service-runtime';
-import type { PagePosition } from '@atrium/service-runtime';
+import { BATCH_INDEX, conflict, decodeCursor, LIST_START, notFound, PAGE_KEYS, pageKeyParams, rowsByKey } from '@atrium/service-runtime';
+import type { PageKey } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 import { Environment } from './entities/index.js';
@@ -41,33 +41,22 @@ function environmentOfRow(row: Record<string, unknown>): IEnvironment {
 const ENVIRONMENT_COLUMNS =
   'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
 
-interface EnvironmentPageKey {
-  projectId: string;
-  after: PagePosition;
-  rows: number;
-}
-
 /**
  * Pages of the lists asked for in one turn, in one statement (see service-runtime's
  * read-batcher): each (project, position, row count) walks the (project_id, created_at, id)
  * index from its position in a lateral subquery, and its rows carry the key's position. A first
  * page starts at LIST_START, so first and later pages are one statement, one plan.
  */
-export const ENVIRONMENT_PAGES: BatchedRead<EnvironmentPageKey, Record<string, unknown>[]> = {
+export const ENVIRONMENT_PAGES: BatchedRead<PageKey, Record<string, unknown>[]> = {
   sql: `select k.i as ${BATCH_INDEX}, e.*
-          from ${unnestKeys('uuid', 'timestamptz', 'uuid', 'int')} with ordinality as k(project_id, after_created_at, after_id, row_limit, i)
+          from ${PAGE_KEYS} with ordinality as k(project_id, after_created_at, after_id, row_limit, i)
           cross join lateral (
             select ${ENVIRONMENT_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".environments
              where project_id = k.project_id and (created_at, id) > (k.after_created_at, k.after_id)
              order by created_at, id
              limit k.row_limit) e
          order by k.i, e.created_at, e.id`,
-  params: (keys) => [
-    keys.map((key) => key.projectId),
-    keys.map((key) => key.after.createdAt),
-    keys.map((key) => key.after.id),
-    keys.map((key) => key.rows),
-  ],
+  params: pageKeyParams,
   values: (rows, keys) => rowsByKey(rows, keys.length),
 };
 
@@ -79,5 +68,5 @@ export const ENVIRONMENT_PAGES: BatchedRead<EnvironmentPageKey, Record<string, u
  */
 export async function listProjectEnvironments(ctx: ServiceContext, projectId: string, cursor: string | undefined, limit: number) {
   const after = cursor ? decodeCursor(cursor) : LIST_START;
-  return (await ctx.readBatched(ENVIRONMENT_PAGES, { projectId, after, rows: limit + 1 })).map(environmentOfRow);
+  return (await ctx.readBatched(ENVIRONMENT_PAGES, { owner: projectId, after, rows: limit + 1 })).map(environmentOfRow);
 }

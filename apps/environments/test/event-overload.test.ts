@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '@atrium/local-infra/provided-context';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -8,7 +7,6 @@ import { busAuth } from '@atrium/local-infra';
 import {
   connectNats,
   createJetStreamSink,
-  createLogger,
   createMetrics,
   ensureEventStream,
   eventEnvelope,
@@ -18,7 +16,7 @@ import {
   startEventConsumer,
 } from '@atrium/service-runtime';
 import type { DeliveriesHandler, Delivery, EventSubscription } from '@atrium/service-runtime';
-import { queryDatabase, startOrmHarness, testEventStream } from '@atrium/test-kit';
+import { capturedLog, queryDatabase, startOrmHarness, testEventStream } from '@atrium/test-kit';
 import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from '../src/db.js';
 
 /**
@@ -37,18 +35,7 @@ const PAST_THE_BOUND = MAX_ATTEMPTS + MAX_DEFERRALS + 1;
 let harness: Awaited<ReturnType<typeof startOrmHarness<Awaited<ReturnType<typeof initEnvironmentsOrm>>>>>;
 let nc: NatsConnection;
 const metrics = createMetrics();
-const logLines: Record<string, unknown>[] = [];
-const log = createLogger(
-  'environments',
-  'info',
-  'json',
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logLines.push(JSON.parse(line));
-      done();
-    },
-  }),
-);
+const { log, lines: logLines } = capturedLog('environments');
 let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
 const subscriptions: EventSubscription[] = [];
 /** How many attempts should fail, per project id, before the handler succeeds. */

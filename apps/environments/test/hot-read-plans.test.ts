@@ -36,8 +36,8 @@ afterAll(async () => {
 describe('the environment list', () => {
   it('keeps one plan for every page, first or after a cursor, after the first few calls', async () => {
     const keys = [
-      { projectId, after: LIST_START, rows: 11 },
-      { projectId, after: { createdAt: new Date('2026-01-01T00:00:20Z'), id: '00000000-0000-0000-0000-000000000000' }, rows: 51 },
+      { owner: projectId, after: LIST_START, rows: 11 },
+      { owner: projectId, after: { createdAt: new Date('2026-01-01T00:00:20Z'), id: '00000000-0000-0000-0000-000000000000' }, rows: 51 },
     ];
     const { custom, generic, rows } = await statementPlans(database.url, ENVIRONMENT_PAGES.sql, ENVIRONMENT_PAGES.params(keys));
     const pages = ENVIRONMENT_PAGES.values(rows, keys);

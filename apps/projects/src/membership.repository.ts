@@ -1,5 +1,5 @@
-import { BATCH_INDEX, callerId, decodeCursor, LIST_START, rowsByKey, unnestKeys } from '@atrium/service-runtime';
-import type { PagePosition } from '@atrium/service-runtime';
+import { BATCH_INDEX, callerId, decodeCursor, LIST_START, PAGE_KEYS, pageKeyParams, rowsByKey, unnestKeys } from '@atrium/service-runtime';
+import type { PageKey } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { Project } from './entities/index.js';
 import type { IProject } from './entities/index.js';
@@ -91,21 +91,15 @@ export async function findMembership(ctx: ServiceContext, projectId: string, use
 export const projectMembership = (ctx: ServiceContext, projectId: string): Promise<Membership | null> =>
   findMembership(ctx, projectId, callerId(ctx));
 
-interface MemberPageKey {
-  userId: string;
-  after: PagePosition;
-  rows: number;
-}
-
 /**
  * Pages of users' project lists asked for in one turn, in one statement (see service-runtime's
  * read-batcher): each (user, position, row count) walks the (user_id, project_created_at,
  * project_id) index from its position in a lateral subquery and reads each project by its key.
  * A first page starts at LIST_START, so first and later pages are one statement, one plan.
  */
-export const MEMBER_PAGES: BatchedRead<MemberPageKey, Record<string, unknown>[]> = {
+export const MEMBER_PAGES: BatchedRead<PageKey, Record<string, unknown>[]> = {
   sql: `select k.i as ${BATCH_INDEX}, page.*
-          from ${unnestKeys('uuid', 'timestamptz', 'uuid', 'int')} with ordinality as k(user_id, after_created_at, after_id, row_limit, i)
+          from ${PAGE_KEYS} with ordinality as k(user_id, after_created_at, after_id, row_limit, i)
           cross join lateral (
             select ${PROJECT_COLUMNS}
               from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
@@ -113,12 +107,7 @@ export const MEMBER_PAGES: BatchedRead<MemberPageKey, Record<string, unknown>[]>
              order by m.project_created_at, m.project_id
              limit k.row_limit) page
          order by k.i, page.created_at, page.id`,
-  params: (keys) => [
-    keys.map((key) => key.userId),
-    keys.map((key) => key.after.createdAt),
-    keys.map((key) => key.after.id),
-    keys.map((key) => key.rows),
-  ],
+  params: pageKeyParams,
   values: (rows, keys) => rowsByKey(rows, keys.length),
 };
 
@@ -136,6 +125,6 @@ export async function listMemberProjects(
   limit: number,
 ): Promise<IProject[]> {
   const after = cursor ? decodeCursor(cursor) : LIST_START;
-  const rows = await ctx.readBatched(MEMBER_PAGES, { userId, after, rows: limit + 1 });
+  const rows = await ctx.readBatched(MEMBER_PAGES, { owner: userId, after, rows: limit + 1 });
   return rows.map(projectOfRow);
 }

@@ -1,10 +1,10 @@
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { StartupError, createLogger, startupFailureLine } from '@atrium/service-runtime';
-import { createTestDatabase, freePort, queryDatabase } from '@atrium/test-kit';
+import { StartupError, startupFailureLine } from '@atrium/service-runtime';
+import type { Logger } from '@atrium/service-runtime';
+import { capturedLog, createTestDatabase, freePort, queryDatabase } from '@atrium/test-kit';
 import type { TestDatabase } from '@atrium/test-kit';
 import { migrations } from '../migrations/index.js';
 import { PROJECTS_SCHEMA, initProjectsOrm } from '../src/db.js';
@@ -82,26 +82,11 @@ async function standIn(behaviour: (connection: number) => Behaviour, port?: numb
   };
 }
 
-function capturedLog() {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger(
-    'projects',
-    'info',
-    'json',
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
-  return { log, lines };
-}
 
 const WAITING_LINE = 'PostgreSQL does not take connections yet: start-up waits for it';
 
 /** Starts the ORM as a service does, and checks its schema was migrated through the stand-in. */
-async function startAndCheck(url: string, options: { startupTimeoutMs?: number; log?: ReturnType<typeof createLogger> } = {}) {
+async function startAndCheck(url: string, options: { startupTimeoutMs?: number; log?: Logger } = {}) {
   const orm = await initProjectsOrm(url, { poolMax: 2, acquireTimeoutMs: CALL_ACQUIRE_TIMEOUT_MS, ...options });
   try {
     expect(await orm.em.fork().execute(`select count(*)::int as n from "${PROJECTS_SCHEMA}"."projects"`)).toEqual([{ n: 0 }]);
@@ -114,7 +99,7 @@ describe('start-up against a database that is not ready', () => {
   it('waits while PostgreSQL is still starting, then migrates', async () => {
     const server = await standIn((n) => (n <= 3 ? 'starting' : 'forward'));
     await server.listen();
-    const { log, lines } = capturedLog();
+    const { log, lines } = capturedLog('projects');
     try {
       await startAndCheck(server.url, { log });
     } finally {
@@ -127,7 +112,7 @@ describe('start-up against a database that is not ready', () => {
 
   it('waits while nothing listens yet, then migrates', async () => {
     const server = await standIn(() => 'forward');
-    const { log, lines } = capturedLog();
+    const { log, lines } = capturedLog('projects');
     const started = startAndCheck(server.url, { log });
     try {
       // Refused (ECONNREFUSED) until the server listens: it listens once start-up says it waits.

@@ -64,15 +64,15 @@ describe('the hot reads', () => {
   });
 
   it('keep one plan for every page of a project list, whoever asks and wherever the page starts', async () => {
-    const first = await plansOf(MEMBER_PAGES, [{ userId: bigUser, after: LIST_START, rows: 51 }]);
+    const first = await plansOf(MEMBER_PAGES, [{ owner: bigUser, after: LIST_START, rows: 51 }]);
     expect(first.values[0]).toHaveLength(51);
     expect(first).toMatchObject({ custom: 5, generic: 3 });
 
     const last = first.values[0]!.at(-1) as { id: string; created_at: string };
     const after = { createdAt: new Date(last.created_at), id: last.id };
     const batch = await plansOf(MEMBER_PAGES, [
-      { userId: bigUser, after, rows: 11 },
-      { userId: smallUser, after: LIST_START, rows: 51 },
+      { owner: bigUser, after, rows: 11 },
+      { owner: smallUser, after: LIST_START, rows: 51 },
     ]);
     expect(batch.values.map((rows) => rows.length)).toEqual([11, 3]);
     expect(batch).toMatchObject({ custom: 5, generic: 3 });

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabaseSession, queryDatabase } from '@atrium/test-kit';
+import { capturedLog, openDatabaseSession, queryDatabase } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { RemoteProcedureError } from '@atrium/nats-trpc';
-import { createLogger, createMetrics, serveMetrics } from '@atrium/service-runtime';
+import { createMetrics, serveMetrics } from '@atrium/service-runtime';
 import { startProjectsHarness } from './support/projects-harness.js';
 
 const POOL_MAX = 2;
@@ -13,18 +12,7 @@ const ACQUIRE_TIMEOUT_MS = 300;
 let harness: ServiceHarness;
 const metrics = createMetrics();
 let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
-const logLines: { msg?: string; err?: { message?: string } }[] = [];
-const log = createLogger(
-  'projects',
-  'info',
-  'json',
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logLines.push(JSON.parse(line));
-      done();
-    },
-  }),
-);
+const { log, lines: logLines } = capturedLog<{ msg?: string; err?: { message?: string } }>('projects');
 
 beforeAll(async () => {
   harness = await startProjectsHarness({ pool: { poolMax: POOL_MAX, acquireTimeoutMs: ACQUIRE_TIMEOUT_MS }, metrics, log });

@@ -1,4 +1,5 @@
 import { DomainError } from './errors.js';
+import { unnestKeys } from './read-batcher.js';
 
 /** Lists are ordered by (created_at, id); the cursor is the last row's pair, opaque to clients. */
 export interface CursorPosition {
@@ -14,6 +15,24 @@ export const LIST_START = { createdAt: '-infinity', id: '00000000-0000-0000-0000
 
 /** Where a page starts: a cursor's position, or LIST_START. */
 export type PagePosition = CursorPosition | typeof LIST_START;
+
+/** One page of a list read in a batch: whose list (`owner`: a user, a project), where the page starts, how many rows it reads. */
+export interface PageKey {
+  owner: string;
+  after: PagePosition;
+  rows: number;
+}
+
+/**
+ * The FROM item of a batched page read's keys, with `pageKeyParams` for its parameters:
+ * `from ${PAGE_KEYS} with ordinality as k(owner_id, after_created_at, after_id, row_limit, i)`,
+ * each page then read in a lateral subquery from (after_created_at, after_id), `limit k.row_limit`.
+ */
+export const PAGE_KEYS = unnestKeys('uuid', 'timestamptz', 'uuid', 'int');
+
+export function pageKeyParams(keys: readonly PageKey[]): unknown[] {
+  return [keys.map((key) => key.owner), keys.map((key) => key.after.createdAt), keys.map((key) => key.after.id), keys.map((key) => key.rows)];
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Exactly what `Date#toISOString` writes for years 0001–9999: what this server issues. */

@@ -5,3 +5,4 @@ export * from './service-harness.js';
 export * from './orm-harness.js';
 export * from './smtp-server.js';
 export * from './statement-plans.js';
+export * from './captured-log.js';
