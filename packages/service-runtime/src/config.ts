@@ -82,7 +82,7 @@ export const serviceEnvShape = {
 export function databasePool(config: {
   DB_POOL_MAX: number;
   DB_ACQUIRE_TIMEOUT_MS?: number;
-  DB_STARTUP_TIMEOUT_MS?: number;
+  DB_STARTUP_TIMEOUT_MS: number;
   NATS_REQUEST_TIMEOUT_MS: number;
 }): PoolOptions {
   const acquireTimeoutMs = config.DB_ACQUIRE_TIMEOUT_MS ?? acquireTimeoutWithin(config.NATS_REQUEST_TIMEOUT_MS);
@@ -91,7 +91,7 @@ export function databasePool(config: {
       `Invalid configuration: DB_ACQUIRE_TIMEOUT_MS (${acquireTimeoutMs}) must be below NATS_REQUEST_TIMEOUT_MS (${config.NATS_REQUEST_TIMEOUT_MS})`,
     );
   }
-  return { poolMax: config.DB_POOL_MAX, acquireTimeoutMs, startupTimeoutMs: config.DB_STARTUP_TIMEOUT_MS ?? DEFAULT_STARTUP_TIMEOUT_MS };
+  return { poolMax: config.DB_POOL_MAX, acquireTimeoutMs, startupTimeoutMs: config.DB_STARTUP_TIMEOUT_MS };
 }
 
 const PORT_RULE = 'must be a whole number from 0 to 65535';

@@ -8,10 +8,9 @@ import { DomainError } from './errors.js';
  * at most). Its message is knex's fixed text.
  */
 export function isPoolTimeout(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let link = error; link instanceof Error && !seen.has(link) && seen.size < 8; link = link.cause) {
+  // At most eight links: a chain of causes that loops ends there too.
+  for (let link = error, depth = 0; link instanceof Error && depth < 8; link = link.cause, depth += 1) {
     if (link.message.startsWith('Knex: Timeout acquiring a connection')) return true;
-    seen.add(link);
   }
   return false;
 }

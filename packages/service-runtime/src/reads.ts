@@ -27,11 +27,16 @@ const statements = new Map<string, Statement>();
  * The statements name their columns rather than `*`, so a column added by a later migration does
  * not change a prepared statement's result (PostgreSQL refuses such a statement until reconnected).
  */
+/** A hot read's `?` placeholders (MikroORM's style) as pg's `$1…$n`: the text PostgreSQL prepares. */
+export function numberedPlaceholders(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
+}
+
 function statementOf(sql: string): Statement {
   let statement = statements.get(sql);
   if (statement === undefined) {
-    let index = 0;
-    const text = sql.replace(/\?/g, () => `$${++index}`);
+    const text = numberedPlaceholders(sql);
     statement = statements.size < MAX_PREPARED ? { name: `atrium_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text } : { text };
     if (statement.name) statements.set(sql, statement);
   }

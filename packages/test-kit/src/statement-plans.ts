@@ -1,4 +1,5 @@
 import { openDatabaseSession } from '@atrium/local-infra';
+import { numberedPlaceholders } from '@atrium/service-runtime';
 
 export interface StatementPlans {
   /** How many of the calls PostgreSQL planned for their own values, and how many ran its kept generic plan. */
@@ -14,8 +15,7 @@ export interface StatementPlans {
  * the calls (`pg_prepared_statements`): whether it settled on one plan or plans every call afresh.
  */
 export async function statementPlans(databaseUrl: string, sql: string, params: readonly unknown[], calls = 8): Promise<StatementPlans> {
-  let index = 0;
-  const text = sql.replace(/\?/g, () => `$${++index}`);
+  const text = numberedPlaceholders(sql);
   const session = await openDatabaseSession(databaseUrl);
   try {
     let rows: Record<string, unknown>[] = [];

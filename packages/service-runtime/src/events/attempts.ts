@@ -13,11 +13,9 @@ interface ConnectionPool {
   releaseConnection(connection: PooledConnection): Promise<unknown>;
 }
 
-/** No connection came free for the attempt to run on: overload, nothing tried, nothing counted. */
-export interface Overload {
-  overload: true;
-}
-const OVERLOAD: Overload = { overload: true };
+/** No connection came free for the attempt to run on: overload, nothing tried, nothing counted (the event is not at fault). */
+export const OVERLOAD = Symbol('overload');
+export type Overload = typeof OVERLOAD;
 
 /** What became of an attempt at one event, begun with `EventAttempts.first` or `again`. */
 export type CountedAttempt<T> =

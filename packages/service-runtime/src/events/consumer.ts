@@ -3,9 +3,9 @@ import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { eventAttempts } from './attempts.js';
+import { OVERLOAD, eventAttempts } from './attempts.js';
 import type { CountedAttempt } from './attempts.js';
-import { OVERLOAD, givingUp, redeliveryDelayMs } from './giving-up.js';
+import { givingUp, redeliveryDelayMs } from './giving-up.js';
 import type { Attempted, Deferred } from './giving-up.js';
 import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from './source.js';
 
@@ -126,7 +126,7 @@ export async function startEventConsumer(source: EventSource, options: EventCons
 
   /** What an attempt at one event comes to. */
   const settled = (delivery: Delivery, event: DomainEvent, result: CountedAttempt<number>): Attempted | Promise<Attempted> => {
-    if ('overload' in result) return OVERLOAD;
+    if (result === OVERLOAD) return OVERLOAD;
     if ('abandoned' in result) {
       // The latest attempt failed and its dead letter did not get through (no connection for it, say), or it never finished.
       const error = result.lastError ?? `${result.abandoned} attempts in all; the last began and never finished`;
@@ -183,12 +183,12 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     await settle(again, applyAgain);
     if (deferred.length === 0 && first.length > 1) {
       const together = await attempts.together((em) => applyIn(em, first.map(({ event }) => event)));
-      if ('done' in together) {
+      if (together === OVERLOAD) {
+        deferred.push(...first.splice(0));
+      } else if ('done' in together) {
         for (let i = 0; i < first.length; i++) count(i < together.done ? 'ok' : 'duplicate');
         for (const { index } of first) outcomes[index] = { ack: true };
         first = [];
-      } else if ('overload' in together) {
-        deferred.push(...first.splice(0));
       }
       // After any other failure each is applied again on its own, below.
     }

@@ -3,6 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DomainEvent } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import { isPoolTimeout } from '../orm-errors.js';
+import { OVERLOAD } from './attempts.js';
+import type { Overload } from './attempts.js';
 import type { Delivery, DeliveryOutcome } from './source.js';
 
 /** The wait before delivery n+1 after n failed (or were deferred): 1 s, 2 s, 4 s … up to 30 s. */
@@ -10,9 +12,7 @@ export function redeliveryDelayMs(deliveryCount: number): number {
   return Math.min(1000 * 2 ** (deliveryCount - 1), 30_000);
 }
 
-/** An attempt that found no database connection in time: the service is overloaded, the event is not at fault. */
-export const OVERLOAD = Symbol('overload');
-export type Attempted = DeliveryOutcome | typeof OVERLOAD;
+export type Attempted = DeliveryOutcome | Overload;
 /** A delivery deferred for overload (its event unknown when even its dead letter found no connection). */
 export interface Deferred {
   index: number;
