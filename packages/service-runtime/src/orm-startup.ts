@@ -48,6 +48,9 @@ export function databaseNotReady(url: string, startupTimeoutMs: number, reason: 
   );
 }
 
+/** What the last try before the deadline is left for connecting and hearing the answer. */
+const LAST_TRY_MS = 100;
+
 /**
  * Runs start-up's first statement, trying again while PostgreSQL refuses connections, says it
  * is starting up or does not answer — until `deadline` (each try's wait for a connection ends by
@@ -69,8 +72,10 @@ export async function waitForDatabase(
     } catch (error) {
       const reason = transientReason(error);
       if (reason === undefined) throw error;
-      const pause = Math.min(100 * 2 ** tries, 1000);
-      if (Date.now() + pause >= options.deadline) throw databaseNotReady(options.clientUrl, options.startupTimeoutMs, reason);
+      // The pause grows to a second; the last one ends LAST_TRY_MS before the deadline, so one
+      // more try still has the time to connect and hear why (not only that nothing answered).
+      const left = options.deadline - Date.now() - LAST_TRY_MS;
+      if (left <= 0) throw databaseNotReady(options.clientUrl, options.startupTimeoutMs, reason);
       if (waitedSince === undefined) {
         waitedSince = Date.now();
         options.log?.warn(
@@ -78,7 +83,7 @@ export async function waitForDatabase(
           'PostgreSQL does not take connections yet: start-up waits for it',
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** tries, 1000, left)));
     }
   }
 }
