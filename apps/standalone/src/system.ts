@@ -191,7 +191,7 @@ export async function startSystem(
     // In process there is no broker: its round trip always succeeds.
     let brokerRoundTrip: () => Promise<unknown> = async () => undefined;
     if (nats) {
-      const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name as ServiceName], service)));
+      const served = await Promise.all(services.map((service) => serveOverNats(nats[service.name], service, logs[service.name])));
       services.forEach((service, i) => {
         serving.set(service.name, served[i]!);
       });
@@ -239,7 +239,7 @@ export async function startSystem(
       async resumeService(name) {
         const service = services.find((candidate) => candidate.name === name);
         if (!nats || !service || serving.has(name)) throw new Error(`${name} is not stopped on NATS`);
-        serving.set(name, await serveOverNats(nats[name], service));
+        serving.set(name, await serveOverNats(nats[name], service, logs[name]));
       },
       stop: stopAll,
     };

@@ -10,6 +10,7 @@ import { busAuth, generateBusCredentials, natsServerBinary, startNatsServer, tes
 import type { RunningNats } from '@atrium/local-infra';
 import { connectNats } from '@atrium/service-runtime';
 import type { AppName } from '@atrium/contract';
+import { refusal } from './support/bus.js';
 
 const credentials = generateBusCredentials();
 let nats: RunningNats;
@@ -27,22 +28,6 @@ afterAll(async () => {
   await Promise.all(open.map((nc) => nc.close()));
   await nats?.stop();
 });
-
-/** Resolves with the server's refusal of what `act` did on `nc`, or undefined if none came. */
-async function refusal(nc: NatsConnection, act: () => void): Promise<string | undefined> {
-  const statuses = nc.status();
-  const seen = (async () => {
-    for await (const status of statuses) {
-      if (status.type === 'error' && /permission/i.test(String(status.error))) return String(status.error);
-    }
-    return undefined;
-  })();
-  act();
-  await nc.flush();
-  // The refusal is sent before the reply to flush's ping: it has arrived by now if it ever will.
-  const result = await Promise.race([seen, new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined)))]);
-  return result;
-}
 
 describe('the authenticated bus', () => {
   it('refuses a client without credentials, or with another app\'s user and a wrong password', async () => {

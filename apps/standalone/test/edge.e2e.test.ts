@@ -2,7 +2,6 @@ import { connect as connectTcp } from 'node:net';
 import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { buildGateway, checkReadiness, MAX_JSON_DEPTH } from '@atrium/gateway';
@@ -10,7 +9,7 @@ import { startNatsServer } from '@atrium/local-infra';
 import type { RunningNats } from '@atrium/local-infra';
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
-import { natsUploadStore } from '@atrium/service-runtime';
+import { connectNats, natsUploadStore } from '@atrium/service-runtime';
 import { apiClient, newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, TestSystem } from './support/system.js';
 
@@ -30,7 +29,8 @@ const logLines: Record<string, unknown>[] = [];
 beforeAll(async () => {
   nats = await startNatsServer();
   system = await startTestSystem({ NATS_URL: nats.url });
-  nc = await connect({ servers: nats.url });
+  // A second gateway replica: the gateway's own connection, inbox prefix included.
+  nc = await connectNats(nats.url, 'gateway');
   const transport = createNatsTransport(nc, { timeoutMs: 20_000, signer: system.keys.gateway.signer });
   const sink = new Writable({
     write(chunk, _encoding, done) {

@@ -1,6 +1,6 @@
 import { CREDENTIAL_REVOKED_SUBJECT, SERVICE_SUBSCRIPTIONS, consumerName } from './events.js';
 import { CALLER_NAMES, CLIENT_APP, SERVICE_NAMES, listOperations } from './operation.js';
-import type { CallerName, ServiceContract } from './operation.js';
+import type { CallerName, ServiceContract, ServiceName } from './operation.js';
 import { environmentsContract } from './services/environments.js';
 import { identityContract } from './services/identity.js';
 import { projectsContract } from './services/projects.js';
@@ -37,13 +37,13 @@ const allContracts: readonly ServiceContract[] = [identityContract, projectsCont
  *   and notifications `SERVICE_SUBSCRIPTIONS` names for it, through its own durable consumer;
  * - a client (`@atrium/client`) publishes the public operations and the credential exchange;
  * - every app receives replies only on its own inbox prefix (`_INBOX_<app>.>`, see `inboxPrefix`),
- *   so no app can read another's answers; services answer requests (`allow_responses`).
+ *   so no app can read another's answers; a service answers only onto the inboxes of the apps
+ *   that may call it. No app has `allow_responses`: nats-server lets a response through to any
+ *   reply subject the requester names, so a forged `$JS.API.…` reply would run as the service.
  */
 export interface AppPermissions {
   publish: string[];
   subscribe: string[];
-  /** Whether it may answer the requests it receives (on their one-off reply subjects). */
-  respond: boolean;
 }
 
 export interface BusPermissionOptions {
@@ -90,8 +90,23 @@ export function inboxPrefix(app: string): string {
   return `_INBOX_${app}`;
 }
 
+const allOperations = () => allContracts.flatMap((contract) => listOperations(contract));
+
+/** The apps that may call some operation of `service`: its answers go to their inboxes only. */
+export function callersOf(service: ServiceName): CallerName[] {
+  const callers = allOperations()
+    .filter((entry) => entry.service === service)
+    .flatMap(({ operation }) => (operation.internal ? operation.internal.callers : (['gateway', CLIENT_APP] as const)));
+  return CALLER_NAMES.filter((caller) => callers.includes(caller));
+}
+
+/** The reply subject prefixes `service` may answer on (`_INBOX_<caller>.`), one per caller. */
+export function replyPrefixesOf(service: ServiceName): string[] {
+  return callersOf(service).map((caller) => `${inboxPrefix(caller)}.`);
+}
+
 export function busPermissions(options: BusPermissionOptions): Record<CallerName, AppPermissions> {
-  const operations = allContracts.flatMap((contract) => listOperations(contract));
+  const operations = allOperations();
   // Public operations: the gateway, and clients with a user's session.
   const callableBy = (app: CallerName) =>
     operations
@@ -105,12 +120,10 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
       // The gateway writes and serves uploads; it removes only an upload projects refused.
       publish: [...callableBy('gateway'), ...uploadSubjects(options.uploadsBucket, 'write')],
       subscribe: [`${inboxPrefix('gateway')}.>`, CREDENTIAL_REVOKED_SUBJECT],
-      respond: false,
     },
     [CLIENT_APP]: {
       publish: callableBy(CLIENT_APP),
       subscribe: [`${inboxPrefix(CLIENT_APP)}.>`],
-      respond: false,
     },
   } as Record<CallerName, AppPermissions>;
   for (const service of SERVICE_NAMES) {
@@ -131,6 +144,8 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
     permissions[service] = {
       publish: [
         ...callableBy(service),
+        // Its answers, onto its callers' inboxes and nowhere else.
+        ...replyPrefixesOf(service).map((prefix) => `${prefix}>`),
         `${options.namespace}.${service}.>`,
         `ntf.${service}.>`,
         // What ensureEventStream and publishing to the stream need, for this stream only.
@@ -143,7 +158,6 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
         ...(service === 'projects' ? uploadSubjects(options.uploadsBucket, 'remove') : []),
       ],
       subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`, ...listens.notifications],
-      respond: true,
     };
   }
   for (const entry of Object.values(permissions)) entry.publish = [...new Set(entry.publish)];
@@ -164,11 +178,10 @@ export function renderAuthorization(users: BusUser[]): string {
   const lines = users.map(({ user, password, permissions }) => {
     const secret = password.startsWith('$') ? password : JSON.stringify(password);
     if (!permissions) return `    { user: ${JSON.stringify(user)}, password: ${secret} }`;
-    const respond = permissions.respond ? ', allow_responses: true' : '';
     return [
       `    { user: ${JSON.stringify(user)}, password: ${secret}, permissions: {`,
       `        publish: { allow: ${list(permissions.publish)} }`,
-      `        subscribe: { allow: ${list(permissions.subscribe)} }${respond}`,
+      `        subscribe: { allow: ${list(permissions.subscribe)} }`,
       '    } }',
     ].join('\n');
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CALLER_NAMES, busPermissions, renderAuthorization } from '@atrium/contract';
-import type { CallerName } from '@atrium/contract';
+import type { BusPermissionOptions, CallerName } from '@atrium/contract';
 
 /** Who may connect to a test run's nats-server: every app, a client, and `test`, which may do anything (to inspect streams). */
 export type BusIdentity = CallerName | 'test';
@@ -16,11 +16,11 @@ export function generateBusCredentials(): Required<BusCredentials> {
 
 /**
  * The nats-server authorization of a test run: the permissions `infra/` ships (one definition,
- * in the contract), for any stream and namespace since each test file makes its own, plus the
- * unrestricted `test` user.
+ * in the contract) plus the unrestricted `test` user. For the stream, namespace and bucket of
+ * one system when given, else for any (a broker shared by test files that each make their own).
  */
-export function testBusAuthorization(credentials: Required<BusCredentials>): string {
-  const permissions = busPermissions({ stream: '*', namespace: '*', uploadsBucket: '*' });
+export function testBusAuthorization(credentials: Required<BusCredentials>, names: BusPermissionOptions = { stream: '*', namespace: '*', uploadsBucket: '*' }): string {
+  const permissions = busPermissions(names);
   return renderAuthorization([
     ...CALLER_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })),
     credentials.test,

@@ -83,17 +83,38 @@ export interface ServedRouter {
   drain(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /**
+   * The reply subject prefixes a call may name (its caller's inbox, `_INBOX_<app>.`). The reply
+   * subject is input like any other: answered as given, `$JS.API.STREAM.PURGE.…` would make the
+   * service purge a stream with its own permissions. A call naming any other is not answered.
+   */
+  replyPrefixes: readonly string[];
+  /** Told of each call left unanswered for its reply subject. */
+  onRefusedReply?: (subject: string, reply: string) => void;
+}
+
+/** Whether `reply` is one inbox under one of `prefixes`: a prefix, then subject tokens. */
+export function isAllowedReply(reply: string, prefixes: readonly string[]): boolean {
+  const prefix = prefixes.find((candidate) => reply.startsWith(candidate));
+  return prefix !== undefined && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(reply.slice(prefix.length));
+}
+
 /**
  * Serves a tRPC router on `svc.<service>.v1.>` in the service's queue group: every
  * instance subscribes, NATS hands each request to one of them.
  */
-export function serveRouterOverNats<Ctx>(nc: NatsConnection, service: string, endpoint: RouterEndpoint<Ctx>): ServedRouter {
+export function serveRouterOverNats<Ctx>(nc: NatsConnection, service: string, endpoint: RouterEndpoint<Ctx>, options: ServeOptions): ServedRouter {
   const prefix = serviceSubjectPrefix(service);
   const inFlight = new Set<Promise<void>>();
   const subscription = nc.subscribe(`${prefix}>`, {
     queue: queueGroup(service),
     callback: (error, msg) => {
       if (error || !msg.reply) return;
+      if (!isAllowedReply(msg.reply, options.replyPrefixes)) {
+        options.onRefusedReply?.(msg.subject, msg.reply);
+        return;
+      }
       const answering = answer(msg).finally(() => inFlight.delete(answering));
       inFlight.add(answering);
     },

@@ -38,7 +38,7 @@ beforeAll(async () => {
   port = Number(new URL(nats.url).port);
   server = await connect({ servers: nats.url, ...forever });
   client = await connect({ servers: nats.url, ...forever });
-  serveRouterOverNats(server, 'outage', endpoint);
+  serveRouterOverNats(server, 'outage', endpoint, { replyPrefixes: ['_INBOX.'] });
   await server.flush();
   // A deadline far beyond the test's own timeout: waiting it out would fail the test.
   transport = createNatsTransport(client, { timeoutMs: 10 * 60_000 });

@@ -78,7 +78,7 @@ async function serveLive(service: string): Promise<void> {
       const verified = verifier.verify(meta.assertion!, { service, path, requestId: meta.requestId, deadline: meta.deadline });
       return { seen: { path, attempt: meta.attempt, idempotencyKey: meta.idempotencyKey, caller: verified.caller?.userId } };
     },
-  });
+  }, { replyPrefixes: ['_INBOX.'] });
   await nc.flush();
 }
 

@@ -12,6 +12,7 @@ import {
   RemoteProcedureError,
   ServiceUnavailableError,
   createLocalTransport,
+  isAllowedReply,
   serveRouterOverNats,
   transportLink,
 } from '../src/index.js';
@@ -40,6 +41,8 @@ const router = t.router({
   }),
 });
 const endpoint: RouterEndpoint<{ meta: CallMeta }> = { router, createContext: (meta) => ({ meta }) };
+/** nats.js's default inbox prefix, which these tests' connections use. */
+const defaultInboxes = { replyPrefixes: ['_INBOX.'] };
 
 /** The test run's unrestricted user: these tests serve made-up services no app may use. */
 const anyone = () => ({ servers: inject('natsUrl'), user: inject('natsCredentials').test?.user, pass: inject('natsCredentials').test?.password });
@@ -52,7 +55,7 @@ const service = `echo${Date.now()}`;
 beforeAll(async () => {
   server = await connect(anyone());
   client = await connect(anyone());
-  serveRouterOverNats(server, service, endpoint);
+  serveRouterOverNats(server, service, endpoint, defaultInboxes);
   await server.flush();
   transport = createNatsTransport(client, { timeoutMs: 500, signer: createCallSigner(generateSigningKey('gateway').signing) });
 });
@@ -112,6 +115,34 @@ describe('tRPC over a real nats-server', () => {
     expect((await whoami(later)).deadline).toBeLessThan(later);
   });
 
+  it('answers only onto a caller\'s inbox: a call naming any other reply subject never runs', async () => {
+    const before = started;
+    const victim = `$JS.API.STREAM.PURGE.${service}`;
+    const delivered: string[] = [];
+    client.subscribe(victim, { callback: (_error, msg) => {
+      delivered.push(msg.string());
+    } });
+    for (const reply of [victim, `_INBOX`, `_INBOXX.${service}`]) {
+      const h = headers();
+      h.set('atrium-procedure-kind', 'mutation');
+      client.publish(`svc.${service}.v1.echo.counted`, '', { headers: h, reply });
+    }
+    // Taken in order: by the time a later call through the caller's own inbox has run, the
+    // forged ones have been seen and dropped.
+    await expect(transport.call({ service, path: 'echo.counted', kind: 'mutation', input: undefined, meta })).resolves.toBe(before + 1);
+    await client.flush();
+    expect(delivered).toEqual([]);
+  });
+
+  it('tells a caller\'s inbox from any other subject', () => {
+    const prefixes = ['_INBOX_gateway.', '_INBOX_client.'];
+    expect(isAllowedReply('_INBOX_gateway.x7Yq.12', prefixes)).toBe(true);
+    expect(isAllowedReply('_INBOX_client.abc', prefixes)).toBe(true);
+    for (const reply of ['$JS.API.STREAM.PURGE.ATRIUM', '_INBOX_gateway.', '_INBOX_gatewayx.abc', '_INBOX_projects.abc', '_INBOX_client.a..b', '_INBOX_client.a.>', '$O.atrium-uploads.M.x']) {
+      expect(isAllowedReply(reply, prefixes), reply).toBe(false);
+    }
+  });
+
   it('does not start a call whose deadline has passed, on either side of the hop', async () => {
     const before = started;
     for (const via of [transport, createLocalTransport({ [service]: endpoint })]) {
@@ -139,8 +170,8 @@ describe('tRPC over a real nats-server', () => {
       createContext: (m) => ({ meta: m }),
     });
     const group = `${service}-group`;
-    serveRouterOverNats(server, group, tagged('a'));
-    serveRouterOverNats(second, group, tagged('b'));
+    serveRouterOverNats(server, group, tagged('a'), defaultInboxes);
+    serveRouterOverNats(second, group, tagged('b'), defaultInboxes);
     // Subscriptions take effect once the server has seen them.
     await Promise.all([server.flush(), second.flush()]);
     for (let i = 0; i < 40; i += 1) seen.add((await transport.call({ service: group, path: 'who', kind: 'query', input: undefined, meta })) as string);
@@ -164,7 +195,7 @@ describe('tRPC over a real nats-server', () => {
         }),
       }),
       createContext: (m) => ({ meta: m }),
-    });
+    }, defaultInboxes);
     await own.flush();
     const patient = createNatsTransport(client, { timeoutMs: 5000 });
     const call = patient.call({ service: drained, path: 'slow', kind: 'query', input: undefined, meta });

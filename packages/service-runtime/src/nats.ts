@@ -24,14 +24,19 @@ function authOptions(config: NatsAuthConfig, { credsAuthenticator, nkeyAuthentic
   return options;
 }
 
-export async function connectNats(url: string, name: string, auth: NatsAuthConfig = {}): Promise<NatsConnection> {
+/**
+ * Connects as app `name`. Its replies come on `inboxOwner`'s inbox prefix, the app's own unless a
+ * test's unrestricted connection stands in for another app: services answer only onto the
+ * inboxes of the apps that may call them.
+ */
+export async function connectNats(url: string, name: string, auth: NatsAuthConfig = {}, inboxOwner: string = name): Promise<NatsConnection> {
   const client = await natsClient();
   return client.connect({
     servers: url.split(',').map((server) => server.trim()),
     name,
     ...authOptions(auth, client),
     // Replies come back on this app's own prefix, the only inboxes its bus permissions let it read.
-    inboxPrefix: inboxPrefix(name),
+    inboxPrefix: inboxPrefix(inboxOwner),
     // Reconnect forever: a NATS cluster restart must not take the service down.
     maxReconnectAttempts: -1,
     // Stack traces captured per request cost measurable time on the hot path.

@@ -54,7 +54,7 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
     // Ready (GET /readyz on METRICS_PORT) once the subscription is in place, until stopping begins.
     let ready = false;
     const metricsServer = config.METRICS_PORT ? await serveMetrics(metrics, config.METRICS_PORT, undefined, () => ready) : undefined;
-    const served = await serveOverNats(nc, service);
+    const served = await serveOverNats(nc, service, log);
     ready = true;
     log.info({ metricsPort: metricsServer?.port }, `${name} service ready`);
     return {

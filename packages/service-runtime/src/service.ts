@@ -1,3 +1,5 @@
+import { replyPrefixesOf } from '@atrium/contract';
+import type { ServiceName } from '@atrium/contract';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AssertionError, serveRouterOverNats } from '@atrium/nats-trpc';
@@ -13,7 +15,7 @@ import type { OutboxRelay } from './outbox/relay.js';
 
 /** A running service: its router endpoint (for NATS or in-process calls) and how to stop it. */
 export interface ServiceInstance {
-  name: string;
+  name: ServiceName;
   endpoint: RouterEndpoint<ServiceContext>;
   close(): Promise<void>;
 }
@@ -86,8 +88,11 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
  * Serves a service on NATS and resolves once the server has registered the subscription,
  * so "ready" means reachable. Shut down with the returned `drain()` before closing anything.
  */
-export async function serveOverNats(nc: NatsConnection, service: ServiceInstance): Promise<ServedRouter> {
-  const served = serveRouterOverNats(nc, service.name, service.endpoint);
+export async function serveOverNats(nc: NatsConnection, service: ServiceInstance, log: Logger): Promise<ServedRouter> {
+  const served = serveRouterOverNats(nc, service.name, service.endpoint, {
+    replyPrefixes: replyPrefixesOf(service.name),
+    onRefusedReply: (subject, reply) => log.warn({ subject, reply }, "call not answered: its reply subject is no caller's inbox"),
+  });
   await nc.flush();
   return served;
 }

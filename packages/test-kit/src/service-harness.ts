@@ -9,6 +9,7 @@ import { busAuth, createTestDatabase, generateBusCredentials, startNatsServer, t
 import type { BusIdentity } from '@atrium/local-infra';
 import { connectNats, generateAppKeys } from '@atrium/service-runtime';
 import type { AppKeys, EventStreamLimits, EventStreamOptions, Metrics, ServiceBus } from '@atrium/service-runtime';
+import { replyPrefixesOf } from '@atrium/contract';
 import type { AppName, ServiceName } from '@atrium/contract';
 
 interface StartableService {
@@ -31,7 +32,7 @@ export interface ServiceHarness {
   transport: ServiceTransport;
   /** The keys made for this test's apps, to sign calls as any of them. */
   keys: Record<AppName, AppKeys>;
-  /** A connection to the harness's nats-server as `identity`, with its bus permissions (`test`: may do anything). */
+  /** A connection to the harness's nats-server as `identity`, with its bus permissions (`test`: may do anything, replies on the gateway's inbox). */
   connectBus(identity: BusIdentity): Promise<NatsConnection>;
   // biome-ignore lint/suspicious/noExplicitAny: tests read answers of many shapes
   call(path: string, kind: ProcedureKind, input: unknown, caller?: CallMeta['caller']): Promise<any>;
@@ -62,7 +63,8 @@ export async function startServiceHarness(
     createTestDatabase(inject('databaseUrl')),
     startNatsServer({ config: testBusAuthorization(credentials) }),
   ]);
-  const connectBus = (identity: BusIdentity) => connectNats(nats.url, identity, busAuth(credentials, identity));
+  // `test`, which may publish anything, stands in for the gateway: its replies come on the gateway's inbox.
+  const connectBus = (identity: BusIdentity) => connectNats(nats.url, identity, busAuth(credentials, identity), identity === 'test' ? 'gateway' : identity);
   // Each side with its own bus identity: the service's, and the gateway's for the calls.
   const serverConnection = await connectBus(name);
   const clientConnection = await connectBus('gateway');
@@ -73,7 +75,7 @@ export async function startServiceHarness(
   // `metrics`, when the test reads them: where the service counts what it does.
   const bus = { keys: keys[name], transport: createNatsTransport(serverConnection, { timeoutMs, signer: keys[name].signer }), metrics: options.metrics };
   const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection), nc: serverConnection, events, bus });
-  const served = serveRouterOverNats(serverConnection, service.name, service.endpoint);
+  const served = serveRouterOverNats(serverConnection, service.name, service.endpoint, { replyPrefixes: replyPrefixesOf(name) });
   await serverConnection.flush();
   const transport = createNatsTransport(clientConnection, { timeoutMs, signer: keys.gateway.signer });
   return {

@@ -38,12 +38,14 @@ export interface TestSystem {
  */
 export async function startTestSystem(env: Record<string, string> = {}, tuning: SystemTuning = {}): Promise<TestSystem> {
   const credentials = env.NATS_URL ? undefined : generateBusCredentials();
+  const events = { ...testEventStream(), ...(env.EVENTS_STREAM && { stream: env.EVENTS_STREAM }), ...(env.EVENTS_NAMESPACE && { namespace: env.EVENTS_NAMESPACE }) };
+  // The broker's permissions name this system's own stream and bucket, as production's do.
+  const names = { stream: events.stream, namespace: events.namespace, uploadsBucket: env.UPLOADS_BUCKET ?? 'atrium-uploads' };
   const [database, nats] = await Promise.all([
     createTestDatabase(inject('databaseUrl'), 'e2e'),
-    credentials ? startNatsServer({ config: testBusAuthorization(credentials) }) : undefined,
+    credentials ? startNatsServer({ config: testBusAuthorization(credentials, names) }) : undefined,
   ]);
   const natsUrl = env.NATS_URL ?? nats!.url;
-  const events = testEventStream();
   const config = loadStandaloneConfig({
     DATABASE_URL: database.url,
     NATS_URL: natsUrl,
