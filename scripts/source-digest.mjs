@@ -31,7 +31,11 @@ function sources(folder) {
 export function sourceDigest(packageFolder) {
   const hash = createHash('sha256');
   const files = [...sources(join(packageFolder, 'src')), ...sources(join(packageFolder, 'migrations'))].sort();
-  for (const file of files) hash.update(`${relative(packageFolder, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const file of files)
+    hash
+      .update(`${relative(packageFolder, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   return hash.digest('hex');
 }
 

@@ -38,8 +38,7 @@ function environmentOfRow(row: Record<string, unknown>): IEnvironment {
 }
 
 /** Named, not `*`: the read is a prepared statement (see service-runtime's readRows). */
-const ENVIRONMENT_COLUMNS =
-  'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
+const ENVIRONMENT_COLUMNS = 'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
 
 /**
  * Pages of the lists asked for in one turn, in one statement (see service-runtime's

@@ -1,4 +1,12 @@
-import { createJetStreamSink, databasePool, encryptionKeys, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import {
+  createJetStreamSink,
+  databasePool,
+  encryptionKeys,
+  ensureEventStream,
+  eventStreamSettings,
+  jetStreamEventSource,
+  runServiceProcess,
+} from '@atrium/service-runtime';
 import { loadEnvironmentsConfig } from './env.js';
 import { startEnvironmentsService } from './service.js';
 

@@ -22,16 +22,22 @@ export function storedValue(cipher: SecretCipher, environmentId: string, key: st
  * one environment take turns, and it cannot be deleted under them.
  */
 export async function lockEnvironment(em: EntityManager, projectId: string, envId: string): Promise<{ name: string }> {
-  const [row] = await em.execute<{ name: string }[]>(`select id, name from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`, [
-    envId,
-    projectId,
-  ]);
+  const [row] = await em.execute<{ name: string }[]>(
+    `select id, name from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`,
+    [envId, projectId],
+  );
   if (!row) throw environmentNotFound();
   return row;
 }
 
 /** One page (plus one row) of an environment's variables in (created_at, id) order; sealed values are not even read. */
-export async function listEnvironmentVariables(em: EntityManager, projectId: string, envId: string, cursor: string | undefined, limit: number) {
+export async function listEnvironmentVariables(
+  em: EntityManager,
+  projectId: string,
+  envId: string,
+  cursor: string | undefined,
+  limit: number,
+) {
   const environment = await em.findOne(Environment, { id: envId, projectId }, { fields: ['id'] });
   if (!environment) throw environmentNotFound();
   return em.find(

@@ -31,7 +31,8 @@ beforeAll(async () => {
   // As projects: the one app that may ask for a default environment and publish projects' events.
   raw = await harness.connectBus('projects');
   const transport = createNatsTransport(raw, { timeoutMs: 20_000, signer: harness.keys.projects.signer });
-  asProjects = (path, input) => transport.call({ service: 'environments', path, kind: 'mutation', input, meta: { requestId: randomUUID() } });
+  asProjects = (path, input) =>
+    transport.call({ service: 'environments', path, kind: 'mutation', input, meta: { requestId: randomUUID() } });
 });
 afterAll(async () => {
   await raw?.close();
@@ -43,7 +44,11 @@ const defaultsOf = (projectId: string) =>
 
 describe('environments over NATS', () => {
   it('starts on its own schema and answers health checks', async () => {
-    await expect(harness.call('health.check', 'query', undefined)).resolves.toEqual({ service: 'environments', database: 'ok', dead_letters: {} });
+    await expect(harness.call('health.check', 'query', undefined)).resolves.toEqual({
+      service: 'environments',
+      database: 'ok',
+      dead_letters: {},
+    });
   });
 
   it('answers unknown procedures with NOT_FOUND rather than hanging', async () => {
@@ -57,7 +62,9 @@ describe('environments over NATS', () => {
 
   it('creates the default environment once, however often and concurrently projects asks', async () => {
     const projectId = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => asProjects('environments.createDefault', { project_id: projectId })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => asProjects('environments.createDefault', { project_id: projectId })),
+    );
     expect(new Set(answers.map((answer) => answer.id)).size).toBe(1);
     expect(answers[0]).toMatchObject({ project_id: projectId, name: 'production', type: 'production', is_default: true });
     expect(await defaultsOf(projectId)).toEqual([{ name: 'production', type: 'production', is_default: true }]);
@@ -69,7 +76,13 @@ describe('environments over NATS', () => {
     // Past the bus (a connection that may publish anything), the service still checks who signed.
     const nc = await harness.connectBus('test');
     const asGateway = createNatsTransport(nc, { timeoutMs: 20_000, signer: harness.keys.gateway.signer });
-    const call = asGateway.call({ service: 'environments', path: 'environments.createDefault', kind: 'mutation', input, meta: { requestId: 'r' } });
+    const call = asGateway.call({
+      service: 'environments',
+      path: 'environments.createDefault',
+      kind: 'mutation',
+      input,
+      meta: { requestId: 'r' },
+    });
     await expect(call).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await nc.close();
     expect(await defaultsOf(input.project_id)).toEqual([]);

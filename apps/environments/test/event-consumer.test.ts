@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLocalBroadcast } from '@atrium/nats-trpc';
 import type { DomainEvent } from '@atrium/contract';
-import { createLogger, createMetrics, deadLetterCounts, eventEnvelope, healthCheck, localEventSource, startEventConsumer } from '@atrium/service-runtime';
+import {
+  createLogger,
+  createMetrics,
+  deadLetterCounts,
+  eventEnvelope,
+  healthCheck,
+  localEventSource,
+  startEventConsumer,
+} from '@atrium/service-runtime';
 import type { Delivery, DeliveriesHandler, EventSubscription, ServiceContext } from '@atrium/service-runtime';
 import { queryDatabase, startOrmHarness } from '@atrium/test-kit';
 import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from '../src/db.js';
@@ -82,7 +90,9 @@ afterAll(async () => {
 const publish = (body: unknown) => broadcast.publish('evt.projects.v1.created', body);
 const created = (projectId: string) => eventEnvelope('projects.v1.created', { project_id: projectId, name: 'counted' });
 const handled = async (outcome: string) =>
-  (await metrics.eventsHandled.get()).values.find((value) => value.labels.outcome === outcome && value.labels.consumer === 'environments_counting')?.value ?? 0;
+  (await metrics.eventsHandled.get()).values.find(
+    (value) => value.labels.outcome === outcome && value.labels.consumer === 'environments_counting',
+  )?.value ?? 0;
 
 describe('the event consumer', () => {
   it('applies an event once however often it is delivered', async () => {
@@ -92,7 +102,9 @@ describe('the event consumer', () => {
     publish(event);
     await expect.poll(() => handled('duplicate')).toBe(duplicatesBefore + 1);
     await expect.poll(() => countOf(event.data.project_id)).toBe(1);
-    expect(await sql('select 1 from environments.processed_events where consumer = $1 and event_id = $2', ['environments_counting', event.id])).toHaveLength(1);
+    expect(
+      await sql('select 1 from environments.processed_events where consumer = $1 and event_id = $2', ['environments_counting', event.id]),
+    ).toHaveLength(1);
   });
 
   it('retries a failure with its changes rolled back, until it succeeds', async () => {
@@ -112,22 +124,38 @@ describe('the event consumer', () => {
     publish(event);
     publish({ not: 'an event' });
     await expect
-      .poll(() => sql('select event_id, subject, deliveries from environments.event_dead_letters order by event_id nulls first'), { timeout: 20_000 })
+      .poll(() => sql('select event_id, subject, deliveries from environments.event_dead_letters order by event_id nulls first'), {
+        timeout: 20_000,
+      })
       .toEqual([
         { event_id: null, subject: 'evt.projects.v1.created', deliveries: 1 },
         { event_id: event.id, subject: 'evt.projects.v1.created', deliveries: 3 },
       ]);
     // Its three attempts were all rolled back.
     expect(await countOf(event.data.project_id)).toBe(0);
-    expect(await metrics.registry.metrics()).toMatch(/atrium_event_dead_letters\{service="environments",consumer="environments_counting"\} 2/);
-    const health = await healthCheck('environments', { eventsSchema: ENVIRONMENTS_SCHEMA })(undefined, { em: harness.orm.em.fork() } as unknown as ServiceContext);
+    expect(await metrics.registry.metrics()).toMatch(
+      /atrium_event_dead_letters\{service="environments",consumer="environments_counting"\} 2/,
+    );
+    const health = await healthCheck('environments', { eventsSchema: ENVIRONMENTS_SCHEMA })(undefined, {
+      em: harness.orm.em.fork(),
+    } as unknown as ServiceContext);
     expect(health).toEqual({ service: 'environments', database: 'ok', dead_letters: { environments_counting: 2 } });
   });
 
   describe('given deliveries that arrived together', () => {
-    const delivery = (body: unknown, deliveryCount = 1): Delivery => ({ type: 'projects.v1.created', subject: 'evt.projects.v1.created', body, deliveryCount });
+    const delivery = (body: unknown, deliveryCount = 1): Delivery => ({
+      type: 'projects.v1.created',
+      subject: 'evt.projects.v1.created',
+      body,
+      deliveryCount,
+    });
     const processed = async (eventId: string) =>
-      (await sql('select 1 from environments.processed_events where consumer = $1 and event_id = $2', ['environments_batch_counting', eventId])).length;
+      (
+        await sql('select 1 from environments.processed_events where consumer = $1 and event_id = $2', [
+          'environments_batch_counting',
+          eventId,
+        ])
+      ).length;
 
     it('applies each once, in one transaction, and acknowledges them all after it', async () => {
       const events = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];

@@ -49,8 +49,13 @@ const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) 
 const countOf = async (projectId: string) =>
   (await sql<{ n: number }>('select n from overload_test.counters where project_id = $1', [projectId]))[0]?.n ?? 0;
 const deadLetterError = async (eventId: string) =>
-  (await queryDatabase<{ error: string }>(harness.databaseUrl, 'select error from environments.event_dead_letters where event_id = $1', [eventId]))[0]?.error;
-const deadLettered = (eventId: string) => sql<{ deliveries: number }>('select deliveries from environments.event_dead_letters where event_id = $1', [eventId]);
+  (
+    await queryDatabase<{ error: string }>(harness.databaseUrl, 'select error from environments.event_dead_letters where event_id = $1', [
+      eventId,
+    ])
+  )[0]?.error;
+const deadLettered = (eventId: string) =>
+  sql<{ deliveries: number }>('select deliveries from environments.event_dead_letters where event_id = $1', [eventId]);
 
 async function countingHandler(event: DomainEvent, em: EntityManager) {
   const projectId = event.data.project_id as string;
@@ -126,9 +131,15 @@ afterAll(async () => {
 });
 
 const created = (projectId: string) => eventEnvelope('projects.v1.created', { project_id: projectId, name: 'counted' });
-const delivery = (body: unknown, deliveryCount: number): Delivery => ({ type: 'projects.v1.created', subject: 'evt.projects.v1.created', body, deliveryCount });
+const delivery = (body: unknown, deliveryCount: number): Delivery => ({
+  type: 'projects.v1.created',
+  subject: 'evt.projects.v1.created',
+  body,
+  deliveryCount,
+});
 const handled = async (consumer: string, outcome: string) =>
-  (await metrics.eventsHandled.get()).values.find((value) => value.labels.outcome === outcome && value.labels.consumer === consumer)?.value ?? 0;
+  (await metrics.eventsHandled.get()).values.find((value) => value.labels.outcome === outcome && value.labels.consumer === consumer)
+    ?.value ?? 0;
 const logged = (message: string) => logLines.filter((line) => line.msg === message);
 /** The pool time-outs environments' /metrics reports (0 before the first). */
 async function poolTimeouts(): Promise<number> {
@@ -179,7 +190,8 @@ describe('the event consumer, with its connection pool exhausted', () => {
     failuresLeft.set(event.data.project_id, 100);
     const release = await exhaustPool();
     try {
-      for (const deliveryCount of [1, 2]) expect(await deliver([delivery(event, deliveryCount)])).toEqual([{ retryInMs: redeliveryDelayMs(deliveryCount) }]);
+      for (const deliveryCount of [1, 2])
+        expect(await deliver([delivery(event, deliveryCount)])).toEqual([{ retryInMs: redeliveryDelayMs(deliveryCount) }]);
     } finally {
       await release();
     }
@@ -257,9 +269,9 @@ describe('the event consumer, with its connection pool exhausted', () => {
     ]);
     // Three real attempts, dead-lettered after the third; nothing deferred, nothing logged as overload.
     expect(await deadLettered(bad.id)).toEqual([{ deliveries: 3 }]);
-    expect((await sql<{ error: string }>('select error from environments.event_dead_letters where event_id = $1', [bad.id]))[0]?.error).toMatch(
-      /^Knex: Timeout acquiring a connection/,
-    );
+    expect(
+      (await sql<{ error: string }>('select error from environments.event_dead_letters where event_id = $1', [bad.id]))[0]?.error,
+    ).toMatch(/^Knex: Timeout acquiring a connection/);
     expect(await countOf(bad.data.project_id)).toBe(0);
     for (const event of others) expect(await countOf(event.data.project_id)).toBe(1);
     expect(await handled('environments_overload', 'deferred')).toBe(deferredBefore);
@@ -298,7 +310,12 @@ describe('the event consumer, with its connection pool exhausted', () => {
     const release = await exhaustPool();
     let outcomes: unknown;
     try {
-      outcomes = await deliver([delivery({ not: 'an event' }, 1), delivery('nor this', 1), delivery(event, 1), delivery({ nor: 'this' }, 1)]);
+      outcomes = await deliver([
+        delivery({ not: 'an event' }, 1),
+        delivery('nor this', 1),
+        delivery(event, 1),
+        delivery({ nor: 'this' }, 1),
+      ]);
     } finally {
       await release();
     }
@@ -360,18 +377,25 @@ describe('the event consumer, with its connection pool exhausted', () => {
 
   it('forgets, at start and every hour, the attempts and handled events older than its source keeps events', async () => {
     const insert = (consumer: string, eventId: string, ago: string) =>
-      sql(`insert into environments.event_attempts (consumer, event_id, attempts, last_attempt_at) values ($1, $2, 1, now() - $3::interval)`, [
+      sql(
+        `insert into environments.event_attempts (consumer, event_id, attempts, last_attempt_at) values ($1, $2, 1, now() - $3::interval)`,
+        [consumer, eventId, ago],
+      );
+    const mark = (consumer: string, eventId: string, ago: string) =>
+      sql(`insert into environments.processed_events (consumer, event_id, processed_at) values ($1, $2, now() - $3::interval)`, [
         consumer,
         eventId,
         ago,
       ]);
-    const mark = (consumer: string, eventId: string, ago: string) =>
-      sql(`insert into environments.processed_events (consumer, event_id, processed_at) values ($1, $2, now() - $3::interval)`, [consumer, eventId, ago]);
     const [stale, recent, others] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
     await insert('environments_pruning', stale, '2 hours');
     await insert('environments_pruning', recent, '30 minutes');
     await insert('environments_someone_else', others, '2 hours');
-    const [staleEvent, recentEvent, othersEvent] = [created(crypto.randomUUID()), created(crypto.randomUUID()), created(crypto.randomUUID())];
+    const [staleEvent, recentEvent, othersEvent] = [
+      created(crypto.randomUUID()),
+      created(crypto.randomUUID()),
+      created(crypto.randomUUID()),
+    ];
     await mark('environments_pruning', staleEvent.id, '2 hours');
     await mark('environments_pruning', recentEvent.id, '30 minutes');
     await mark('environments_someone_else', othersEvent.id, '2 hours');
@@ -409,7 +433,9 @@ describe('the event consumer, with its connection pool exhausted', () => {
   it('over JetStream: an event redelivered more often than attempts are allowed, all for overload, is applied once connections are free', async () => {
     const stream = testEventStream();
     await ensureEventStream(nc, stream);
-    subscriptions.push(await startEventConsumer(jetStreamEventSource(nc, stream, log), { ...consumerOptions('overload_js'), maxAttempts: 2 }));
+    subscriptions.push(
+      await startEventConsumer(jetStreamEventSource(nc, stream, log), { ...consumerOptions('overload_js'), maxAttempts: 2 }),
+    );
     const event = created(crypto.randomUUID());
     const release = await exhaustPool();
     try {

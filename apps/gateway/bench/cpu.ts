@@ -28,7 +28,13 @@ const TOKEN = `ats_${'x'.repeat(43)}`;
 export const CANNED = {
   'svc.identity.v1.credentials.authenticate': {
     result: {
-      user: { id: USER_ID, email: 'bench@example.com', name: 'Bench', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+      user: {
+        id: USER_ID,
+        email: 'bench@example.com',
+        name: 'Bench',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:00.000Z',
+      },
       credential_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
       credential_kind: 'session',
       expires_at: null,

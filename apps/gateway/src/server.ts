@@ -117,7 +117,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   let documentJson: string | undefined;
   const openApiDocumentJson = () =>
     (documentJson ??= JSON.stringify(
-      buildOpenApiDocument(createGatewayRouter(options.transport, authenticator, { purpose: 'document' }), `${options.publicUrl ?? ''}${API_PREFIX}`),
+      buildOpenApiDocument(
+        createGatewayRouter(options.transport, authenticator, { purpose: 'document' }),
+        `${options.publicUrl ?? ''}${API_PREFIX}`,
+      ),
     ));
 
   const stop = registerStopping(app);

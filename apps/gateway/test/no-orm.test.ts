@@ -10,7 +10,16 @@ const refuseOrm =
 const register = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(refuseOrm)});`;
 
 function load(specifier: string) {
-  const args = ['--conditions=@atrium/source', '--import', 'tsx', '--import', register, '--input-type=module', '-e', `await import('${specifier}')`];
+  const args = [
+    '--conditions=@atrium/source',
+    '--import',
+    'tsx',
+    '--import',
+    register,
+    '--input-type=module',
+    '-e',
+    `await import('${specifier}')`,
+  ];
   return spawnSync(process.execPath, args, { cwd: GATEWAY, encoding: 'utf8' });
 }
 

@@ -8,7 +8,13 @@ import { buildGateway } from '../src/server.js';
 const TOKEN = `ats_${'t'.repeat(43)}`;
 const PROJECT_ID = '0b7e8f0c-5a43-4c1e-9d0e-2f1d6a3b9c11';
 const caller = {
-  user: { id: '4f1c2b3a-1d2e-4a5b-8c6d-7e8f9a0b1c2d', email: 'a@example.com', name: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+  user: {
+    id: '4f1c2b3a-1d2e-4a5b-8c6d-7e8f9a0b1c2d',
+    email: 'a@example.com',
+    name: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+  },
   credential_id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
   credential_kind: 'session',
   expires_at: null,
@@ -81,7 +87,9 @@ describe('answers made from the bytes of the service reply', () => {
 
   it('sends exactly the body the envelope serialised would be, with its length', async () => {
     for (const url of [`/api/v1/projects/${PROJECT_ID}`, '/api/v1/projects?limit=2']) {
-      const [a, b] = await Promise.all([splicing, serialising].map((app) => app.inject({ method: 'GET', url, headers: { authorization } })));
+      const [a, b] = await Promise.all(
+        [splicing, serialising].map((app) => app.inject({ method: 'GET', url, headers: { authorization } })),
+      );
       expect(a!.statusCode).toBe(200);
       expect(a!.body).toBe(b!.body);
       expect(a!.headers['content-length']).toBe(String(Buffer.byteLength(a!.body)));

@@ -14,6 +14,8 @@ export class Migration20261128020000_invites extends Migration {
     this.addSql(`create index "invites_project_id_created_at_id_index" on "identity"."invites" ("project_id", "created_at", "id");`);
     this.addSql(`create index "invites_email_created_at_id_index" on "identity"."invites" ("email", "created_at", "id");`);
     // One pending invite per e-mail and project, whatever the races.
-    this.addSql(`create unique index "invites_one_pending_per_email" on "identity"."invites" ("project_id", "email") where "status" = 'pending';`);
+    this.addSql(
+      `create unique index "invites_one_pending_per_email" on "identity"."invites" ("project_id", "email") where "status" = 'pending';`,
+    );
   }
 }

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { StartupError, encryptionEnvShape, encryptionKeys, eventsEnvShape, loadConfig, serviceEnvShape } from '@atrium/service-runtime/settings';
+import {
+  StartupError,
+  encryptionEnvShape,
+  encryptionKeys,
+  eventsEnvShape,
+  loadConfig,
+  serviceEnvShape,
+} from '@atrium/service-runtime/settings';
 
 export const identityEnvShape = {
   ...serviceEnvShape,
@@ -41,7 +48,12 @@ export interface MailSettings {
 }
 
 /** Mail delivery's settings when SMTP_URL is set (MAIL_FROM and ENCRYPTION_KEY then required); none without it. */
-export function mailSettings(config: { SMTP_URL?: string; MAIL_FROM?: string; ENCRYPTION_KEY?: string; ENCRYPTION_KEYS: string }): MailSettings | undefined {
+export function mailSettings(config: {
+  SMTP_URL?: string;
+  MAIL_FROM?: string;
+  ENCRYPTION_KEY?: string;
+  ENCRYPTION_KEYS: string;
+}): MailSettings | undefined {
   const { SMTP_URL, MAIL_FROM, ENCRYPTION_KEY } = config;
   if (!SMTP_URL) return undefined;
   if (!MAIL_FROM || !ENCRYPTION_KEY) {

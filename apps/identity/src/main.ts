@@ -1,4 +1,11 @@
-import { createJetStreamSink, databasePool, ensureEventStream, eventStreamSettings, jetStreamEventSource, runServiceProcess } from '@atrium/service-runtime';
+import {
+  createJetStreamSink,
+  databasePool,
+  ensureEventStream,
+  eventStreamSettings,
+  jetStreamEventSource,
+  runServiceProcess,
+} from '@atrium/service-runtime';
 import { loadIdentityConfig, mailSettings } from './env.js';
 import { smtpTransport } from './mail/smtp.js';
 import { startIdentityService } from './service.js';

@@ -16,21 +16,25 @@ import { register } from './procedures/register.handler.js';
 import { updateMe } from './procedures/update-me.handler.js';
 
 export function createIdentityRouter(deps: IdentityDeps) {
-  return implementService(identityContract, {
-    auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
-    apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
-    credentials: { authenticate: authenticate(), exchange: exchange(deps.signer) },
-    invites: {
-      list: listInvites(),
-      create: createInvite(deps),
-      delete: cancelInvite(),
-      get: getInvite(),
-      accept: acceptInvite(),
-      mine: myInvites(),
+  return implementService(
+    identityContract,
+    {
+      auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
+      apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
+      credentials: { authenticate: authenticate(), exchange: exchange(deps.signer) },
+      invites: {
+        list: listInvites(),
+        create: createInvite(deps),
+        delete: cancelInvite(),
+        get: getInvite(),
+        accept: acceptInvite(),
+        mine: myInvites(),
+      },
+      users: { lookup: lookupUsers() },
+      health: { check: healthCheck('identity', { eventsSchema: IDENTITY_SCHEMA }) },
     },
-    users: { lookup: lookupUsers() },
-    health: { check: healthCheck('identity', { eventsSchema: IDENTITY_SCHEMA }) },
-  }, { projectRoles: projectAccess });
+    { projectRoles: projectAccess },
+  );
 }
 
 export type IdentityRouter = ReturnType<typeof createIdentityRouter>;

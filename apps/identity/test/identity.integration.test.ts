@@ -87,8 +87,12 @@ describe('identity over NATS', () => {
     const second = await harness.call('auth.login', 'mutation', { email: 'logout@example.com', password: 'correct horse battery' });
     const caller = await harness.call('credentials.authenticate', 'query', { credential: first.token });
     await harness.call('auth.logout', 'mutation', {}, { userId: caller.user.id, credentialId: caller.credential_id });
-    await expect(harness.call('credentials.authenticate', 'query', { credential: first.token })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    await expect(harness.call('credentials.authenticate', 'query', { credential: second.token })).resolves.toMatchObject({ user: { id: first.user.id } });
+    await expect(harness.call('credentials.authenticate', 'query', { credential: first.token })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    await expect(harness.call('credentials.authenticate', 'query', { credential: second.token })).resolves.toMatchObject({
+      user: { id: first.user.id },
+    });
   });
 
   it('creates API keys whose secret is shown once and works until deleted', async () => {
@@ -105,9 +109,13 @@ describe('identity over NATS', () => {
     expect(listed.data).toEqual([expect.not.objectContaining({ key: expect.anything() })]);
     expect(listed.data[0].id).toBe(created.id);
 
-    await expect(harness.call('credentials.authenticate', 'query', { credential: created.key })).resolves.toMatchObject({ credential_kind: 'api_key' });
+    await expect(harness.call('credentials.authenticate', 'query', { credential: created.key })).resolves.toMatchObject({
+      credential_kind: 'api_key',
+    });
     await harness.call('apiKeys.delete', 'mutation', { id: created.id }, caller);
-    await expect(harness.call('credentials.authenticate', 'query', { credential: created.key })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(harness.call('credentials.authenticate', 'query', { credential: created.key })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
     await expect(harness.call('apiKeys.delete', 'mutation', { id: created.id }, caller)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -132,8 +140,12 @@ describe('identity over NATS', () => {
     );
     expect(updated.name).toBe('Ada L.');
     await expect(harness.call('credentials.authenticate', 'query', { credential: first.token })).resolves.toBeTruthy();
-    await expect(harness.call('credentials.authenticate', 'query', { credential: second.token })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    await expect(harness.call('auth.login', 'mutation', { email: 'change@example.com', password: 'new password 123' })).resolves.toBeTruthy();
+    await expect(harness.call('credentials.authenticate', 'query', { credential: second.token })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    await expect(
+      harness.call('auth.login', 'mutation', { email: 'change@example.com', password: 'new password 123' }),
+    ).resolves.toBeTruthy();
   });
 
   it('refuses user operations without an authenticated caller', async () => {

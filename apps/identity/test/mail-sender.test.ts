@@ -34,7 +34,11 @@ const sql = <T = Record<string, unknown>>(text: string, values: unknown[] = []) 
 /** Queues mails the way the invite handler does: in a transaction that commits. */
 async function queue(orm: MikroORM, ...recipients: string[]) {
   await orm.em.fork().transactional(async (em) => {
-    for (const to of recipients) queueMail(em, cipher, { to, content: { subject: `Hello ${to}`, text: `Your link: https://api.example.com/api/v1/invites/ati_${to.length}secret/accept` } });
+    for (const to of recipients)
+      queueMail(em, cipher, {
+        to,
+        content: { subject: `Hello ${to}`, text: `Your link: https://api.example.com/api/v1/invites/ati_${to.length}secret/accept` },
+      });
   });
 }
 
@@ -59,7 +63,9 @@ const metricValue = async (metrics: Metrics, name: string, labels: Record<string
 describe('the mail sender', () => {
   it('sends a committed mail through SMTP, with only its sealed text at rest, and drops the text once sent', async () => {
     await queue(harness.orm, 'first@example.com');
-    const [queued] = await sql<{ sealed: Buffer; key_id: string }>(`select sealed, key_id from identity.mail_outbox where recipient = 'first@example.com'`);
+    const [queued] = await sql<{ sealed: Buffer; key_id: string }>(
+      `select sealed, key_id from identity.mail_outbox where recipient = 'first@example.com'`,
+    );
     expect(queued!.key_id).toBe(cipher.currentKeyId);
     expect(queued!.sealed.includes(Buffer.from('secret'))).toBe(false);
     expect(queued!.sealed.includes(Buffer.from('Hello'))).toBe(false);
@@ -73,7 +79,11 @@ describe('the mail sender', () => {
     expect(mail!.parsed.subject).toBe('Hello first@example.com');
     expect(mail!.parsed.text).toContain('https://api.example.com/api/v1/invites/ati_17secret/accept');
 
-    await vi.waitUntil(async () => (await sql(`select 1 from identity.mail_outbox where recipient = 'first@example.com' and sent_at is not null`)).length === 1, { timeout: 20_000 });
+    await vi.waitUntil(
+      async () =>
+        (await sql(`select 1 from identity.mail_outbox where recipient = 'first@example.com' and sent_at is not null`)).length === 1,
+      { timeout: 20_000 },
+    );
     const [sent] = await sql(`select sealed, key_id, attempts, last_error from identity.mail_outbox where recipient = 'first@example.com'`);
     expect(sent).toEqual({ sealed: null, key_id: null, attempts: 0, last_error: null });
     await sender.stop();
@@ -87,8 +97,12 @@ describe('the mail sender', () => {
     sender.start();
     await queue(harness.orm, 'refused@example.com');
     sender.nudge();
-    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'failed' })) >= 3, { timeout: 20_000 });
-    const [waiting] = await sql<{ attempts: number; last_error: string }>(`select attempts, last_error from identity.mail_outbox where recipient = 'refused@example.com'`);
+    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'failed' })) >= 3, {
+      timeout: 20_000,
+    });
+    const [waiting] = await sql<{ attempts: number; last_error: string }>(
+      `select attempts, last_error from identity.mail_outbox where recipient = 'refused@example.com'`,
+    );
     expect(waiting!.attempts).toBeGreaterThanOrEqual(3);
     expect(waiting!.last_error).toMatch(/451/);
     expect(await metricValue(metrics, 'atrium_mail_outbox_backlog', { service: 'identity' })).toBe(1);
@@ -96,7 +110,9 @@ describe('the mail sender', () => {
     smtp.refuseWith(undefined);
     const [mail] = (await smtp.waitForMails(start + 1)).slice(start);
     expect(mail!.envelopeTo).toEqual(['refused@example.com']);
-    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'sent' })) === 1, { timeout: 20_000 });
+    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'sent' })) === 1, {
+      timeout: 20_000,
+    });
     expect(await metricValue(metrics, 'atrium_mail_outbox_backlog', { service: 'identity' })).toBe(0);
     await sender.stop();
     expect(smtp.received.length).toBe(start + 1);
@@ -108,11 +124,15 @@ describe('the mail sender', () => {
     const sender = newSender({ metrics, retry: { firstDelayMs: 10, maxDelayMs: 10, maxAttempts: 3 } });
     await queue(harness.orm, 'nobody@example.com');
     sender.start();
-    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_outbox_set_aside', { service: 'identity' })) === 1, { timeout: 20_000 });
+    await vi.waitUntil(async () => (await metricValue(metrics, 'atrium_mail_outbox_set_aside', { service: 'identity' })) === 1, {
+      timeout: 20_000,
+    });
     smtp.refuseWith(undefined);
     expect(await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'failed' })).toBe(2);
     expect(await metricValue(metrics, 'atrium_mail_deliveries_total', { outcome: 'set_aside' })).toBe(1);
-    const [row] = await sql<{ attempts: number; failed_at: Date | null }>(`select attempts, failed_at from identity.mail_outbox where recipient = 'nobody@example.com'`);
+    const [row] = await sql<{ attempts: number; failed_at: Date | null }>(
+      `select attempts, failed_at from identity.mail_outbox where recipient = 'nobody@example.com'`,
+    );
     expect(row!.attempts).toBe(3);
     expect(row!.failed_at).not.toBeNull();
     await sender.stop();
@@ -166,7 +186,9 @@ describe('the mail sender', () => {
       expect(sentBy.a).toBeGreaterThanOrEqual(1);
       expect(sentBy.b).toBeGreaterThanOrEqual(1);
       expect(sentBy.a + sentBy.b).toBe(recipients.length);
-      const [pending] = await sql<{ count: string }>(`select count(*) from identity.mail_outbox where recipient like 'pair-%' and sent_at is null`);
+      const [pending] = await sql<{ count: string }>(
+        `select count(*) from identity.mail_outbox where recipient like 'pair-%' and sent_at is null`,
+      );
       expect(pending!.count).toBe('0');
     } finally {
       await second.close();

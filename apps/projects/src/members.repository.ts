@@ -33,7 +33,10 @@ export async function memberPageOf(ctx: ServiceContext, projectId: string, curso
     { project: projectId, ...afterCursor(cursor) },
     { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], limit: limit + 1 },
   );
-  const profiles = await profilesOf(ctx, rows.slice(0, limit).map((row) => row.userId));
+  const profiles = await profilesOf(
+    ctx,
+    rows.slice(0, limit).map((row) => row.userId),
+  );
   return toPage(rows, limit, (row) => toMemberDto(row, profiles.get(row.userId)));
 }
 

@@ -34,8 +34,21 @@ function projectOfRow(row: Record<string, unknown>): IProject {
  * Every column `projectOfRow` and the entity read, named: the reads are prepared statements (see
  * service-runtime's readRows), whose result must not change when a migration adds a column.
  */
-const PROJECT_COLUMNS = ['id', 'name', 'display_name', 'description', 'color', 'icon_path', 'single_server_mode', 'default_server_id',
-  'auto_error_tracking_enabled', 'created_at', 'updated_at'].map((column) => `p.${column}`).join(', ');
+const PROJECT_COLUMNS = [
+  'id',
+  'name',
+  'display_name',
+  'description',
+  'color',
+  'icon_path',
+  'single_server_mode',
+  'default_server_id',
+  'auto_error_tracking_enabled',
+  'created_at',
+  'updated_at',
+]
+  .map((column) => `p.${column}`)
+  .join(', ');
 
 type MembershipRow = Record<string, unknown> & { member_role: ProjectRole };
 

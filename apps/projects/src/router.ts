@@ -22,21 +22,25 @@ import type { ProjectsDeps } from './deps.js';
 import { PROJECTS_SCHEMA } from './schema.js';
 
 export function createProjectsRouter(deps: ProjectsDeps) {
-  return implementService(projectsContract, {
-    projects: {
-      list: listProjects(),
-      create: createProject(),
-      get: getProject(),
-      update: updateProject(),
-      delete: deleteProject(deps),
-      transfer: transferOwnership(),
+  return implementService(
+    projectsContract,
+    {
+      projects: {
+        list: listProjects(),
+        create: createProject(),
+        get: getProject(),
+        update: updateProject(),
+        delete: deleteProject(deps),
+        transfer: transferOwnership(),
+      },
+      icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
+      events: { list: listProjectEvents() },
+      members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
+      memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
+      health: { check: healthCheck('projects', { eventsSchema: PROJECTS_SCHEMA }) },
     },
-    icons: { set: setIcon(deps), delete: deleteIcon(deps), authorize: authorizeIcon() },
-    events: { list: listProjectEvents() },
-    members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
-    memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
-    health: { check: healthCheck('projects', { eventsSchema: PROJECTS_SCHEMA }) },
-  }, { projectRoles: projectMembership });
+    { projectRoles: projectMembership },
+  );
 }
 
 export type ProjectsRouter = ReturnType<typeof createProjectsRouter>;

@@ -43,7 +43,15 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
   });
   return {
     name: 'projects',
-    endpoint: serviceEndpoint({ name: 'projects', router: createProjectsRouter({ uploads: options.uploads }), orm, log: options.log, bus: options.bus, relay, broadcast: options.broadcast }),
+    endpoint: serviceEndpoint({
+      name: 'projects',
+      router: createProjectsRouter({ uploads: options.uploads }),
+      orm,
+      log: options.log,
+      bus: options.bus,
+      relay,
+      broadcast: options.broadcast,
+    }),
     async close() {
       await audit.stop();
       await relay.stop();

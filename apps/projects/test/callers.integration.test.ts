@@ -52,7 +52,11 @@ describe('a caller no one can forge', () => {
   it('refuses a raw client that names a user in headers, with UNAUTHORIZED', async () => {
     const owner = user();
     const project = await harness.call('projects.create', 'mutation', { name: `forged-${Date.now()}` }, owner);
-    const forged = await rawRequest('projects.get', { id: project.id }, { 'atrium-user-id': owner.userId, 'atrium-credential-id': randomUUID() });
+    const forged = await rawRequest(
+      'projects.get',
+      { id: project.id },
+      { 'atrium-user-id': owner.userId, 'atrium-credential-id': randomUUID() },
+    );
     expect(forged).toMatchObject({ error: { data: { code: 'UNAUTHORIZED' } } });
     expect(JSON.stringify(forged)).not.toContain(project.name);
   });
@@ -73,9 +77,11 @@ describe('a caller no one can forge', () => {
     );
     const headersOfGet = { 'atrium-request-id': requestId, 'atrium-deadline': String(deadline), 'atrium-assertion': assertion };
     expect(await rawRequest('projects.get', { id: project.id }, headersOfGet)).toMatchObject({ result: { id: project.id } });
-    expect(await rawRequest('projects.delete', { id: project.id }, { ...headersOfGet, 'atrium-procedure-kind': 'mutation' })).toMatchObject({
-      error: { data: { code: 'UNAUTHORIZED' } },
-    });
+    expect(await rawRequest('projects.delete', { id: project.id }, { ...headersOfGet, 'atrium-procedure-kind': 'mutation' })).toMatchObject(
+      {
+        error: { data: { code: 'UNAUTHORIZED' } },
+      },
+    );
     // …nor with a later deadline than the one it was signed for.
     expect(
       await rawRequest('projects.get', { id: project.id }, { ...headersOfGet, 'atrium-deadline': String(deadline + 60_000) }),
@@ -99,7 +105,13 @@ describe('internal operations', () => {
     await expect(health('gateway')).resolves.toEqual({ service: 'projects', database: 'ok', dead_letters: {} });
     await expect(health('environments')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const role = await as('gateway')
-      .call({ service: 'projects', path: 'memberships.role', kind: 'query', input: { project_id: randomUUID() }, meta: { requestId: 'r', caller: user() } })
+      .call({
+        service: 'projects',
+        path: 'memberships.role',
+        kind: 'query',
+        input: { project_id: randomUUID() },
+        meta: { requestId: 'r', caller: user() },
+      })
       .catch((error: unknown) => error);
     expect(role).toMatchObject({ code: 'FORBIDDEN' });
   });
@@ -122,12 +134,14 @@ describe('typed calls from one service to another', () => {
     const services = serviceClients(fromEnvironments(), environmentsHandling(owner));
     const answer = await services.projects.memberships.role({ project_id: project.id });
     expect(answer).toEqual({ role: 'owner' });
-    await expect(serviceClients(as('environments'), environmentsHandling(user())).projects.memberships.role({ project_id: project.id })).resolves.toEqual({
+    await expect(
+      serviceClients(as('environments'), environmentsHandling(user())).projects.memberships.role({ project_id: project.id }),
+    ).resolves.toEqual({
       role: null,
     });
   });
 
-  it('cannot speak for a user without the assertion that user\'s call brought', async () => {
+  it("cannot speak for a user without the assertion that user's call brought", async () => {
     const owner = user();
     const project = await harness.call('projects.create', 'mutation', { name: `s2s-forge-${Date.now()}` }, owner);
     // Without a user: refused, the operation acts for one.
@@ -135,7 +149,13 @@ describe('typed calls from one service to another', () => {
     await expect(anonymous.projects.memberships.role({ project_id: project.id })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     // Naming the user itself: only the gateway may.
     const claimed = await as('environments')
-      .call({ service: 'projects', path: 'memberships.role', kind: 'query', input: { project_id: project.id }, meta: { requestId: 'r', caller: owner } })
+      .call({
+        service: 'projects',
+        path: 'memberships.role',
+        kind: 'query',
+        input: { project_id: project.id },
+        meta: { requestId: 'r', caller: owner },
+      })
       .catch((error: unknown) => error);
     expect(claimed).toMatchObject({ code: 'UNAUTHORIZED' });
   });
@@ -153,7 +173,9 @@ describe('typed calls from one service to another', () => {
 describe('reads made together', () => {
   it('answers each caller for itself when the calls of one turn share a statement', async () => {
     const [alice, bob] = [user(), user()];
-    const alices = await Promise.all([1, 2, 3].map((n) => harness.call('projects.create', 'mutation', { name: `together-a${n}-${Date.now()}` }, alice)));
+    const alices = await Promise.all(
+      [1, 2, 3].map((n) => harness.call('projects.create', 'mutation', { name: `together-a${n}-${Date.now()}` }, alice)),
+    );
     const bobs = await harness.call('projects.create', 'mutation', { name: `together-b-${Date.now()}` }, bob);
     // Made in one turn: they leave in one write, and projects reads their memberships in one statement.
     const outcomes = await Promise.allSettled([
@@ -163,7 +185,9 @@ describe('reads made together', () => {
       harness.call('projects.get', 'query', { id: bobs.id }, alice),
       harness.call('projects.get', 'query', { id: randomUUID() }, alice),
     ]);
-    const answers = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code?: string }).code));
+    const answers = outcomes.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code?: string }).code,
+    );
     expect(answers).toEqual([...alices.map((project) => project.name), 'NOT_FOUND', bobs.name, 'NOT_FOUND', 'NOT_FOUND']);
   });
 });

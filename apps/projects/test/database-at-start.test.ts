@@ -82,7 +82,6 @@ async function standIn(behaviour: (connection: number) => Behaviour, port?: numb
   };
 }
 
-
 /** What a start with a 1.5 s bound threw, or undefined when it started. */
 const startupFailure = (url: string) =>
   startAndCheck(url, { startupTimeoutMs: 1500 }).then(
@@ -114,7 +113,9 @@ describe('start-up against a database that is not ready', () => {
     }
     expect(server.connections()).toBeGreaterThan(3);
     // Said once, at warn, with the reason.
-    expect(lines.filter((line) => line.msg === WAITING_LINE)).toEqual([expect.objectContaining({ level: 40, reason: 'the database system is starting up' })]);
+    expect(lines.filter((line) => line.msg === WAITING_LINE)).toEqual([
+      expect.objectContaining({ level: 40, reason: 'the database system is starting up' }),
+    ]);
   });
 
   it('waits while nothing listens yet, then migrates', async () => {
@@ -133,7 +134,7 @@ describe('start-up against a database that is not ready', () => {
     expect(await queryDatabase(database.url, `select 1 from "${PROJECTS_SCHEMA}"."mikro_orm_migrations" limit 1`)).toHaveLength(1);
   });
 
-  it('waits longer than a call would for connections that are slow to open, its migrations\' too', async () => {
+  it("waits longer than a call would for connections that are slow to open, its migrations' too", async () => {
     // A database of its own, never migrated: the migrations hold one connection (their lock) and
     // need a second, which opens as slowly as the first. With a call's wait (300 ms) either would fail.
     const fresh = await createTestDatabase(inject('databaseUrl'), 'slow_to_open');
@@ -142,7 +143,9 @@ describe('start-up against a database that is not ready', () => {
     try {
       await startAndCheck(server.url);
       expect(server.connections()).toBeGreaterThanOrEqual(2);
-      expect(await queryDatabase(fresh.url, `select name from "${PROJECTS_SCHEMA}"."mikro_orm_migrations"`)).toHaveLength(migrations.names.length);
+      expect(await queryDatabase(fresh.url, `select name from "${PROJECTS_SCHEMA}"."mikro_orm_migrations"`)).toHaveLength(
+        migrations.names.length,
+      );
     } finally {
       await server.close();
       await fresh.drop();
@@ -159,7 +162,9 @@ describe('start-up against a database that is not ready', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
       expect(thrown).toBeInstanceOf(StartupError);
       const line = startupFailureLine(thrown);
-      expect(line).toContain(`PostgreSQL at 127.0.0.1:${server.port} (database "${new URL(database.url).pathname.slice(1)}") did not take a connection within 1.5 s`);
+      expect(line).toContain(
+        `PostgreSQL at 127.0.0.1:${server.port} (database "${new URL(database.url).pathname.slice(1)}") did not take a connection within 1.5 s`,
+      );
       expect(line).toContain('DB_STARTUP_TIMEOUT_MS');
       expect(line).toContain(behaviour === 'starting' ? 'the database system is starting up' : 'no answer');
       expect(line).not.toContain('pool is probably full');
@@ -176,7 +181,9 @@ describe('start-up against a database that is not ready', () => {
       await fresh.drop();
     });
     expect(thrown).toBeInstanceOf(StartupError);
-    expect(startupFailureLine(thrown)).toContain('did not take a connection within 1.5 s (DB_STARTUP_TIMEOUT_MS); last: no connection came free for the migrations');
+    expect(startupFailureLine(thrown)).toContain(
+      'did not take a connection within 1.5 s (DB_STARTUP_TIMEOUT_MS); last: no connection came free for the migrations',
+    );
   });
 
   it('does not wait on what waiting cannot mend: a wrong password fails at once', async () => {

@@ -54,9 +54,11 @@ afterAll(async () => {
 
 describe('the hot reads', () => {
   it('keep one plan for every call of a membership read, after the first few', async () => {
-    const [{ project_id: projectId }] = await queryDatabase<{ project_id: string }>(database.url, 'select project_id from projects.members where user_id = $1 limit 1', [
-      smallUser,
-    ]) as [{ project_id: string }];
+    const [{ project_id: projectId }] = (await queryDatabase<{ project_id: string }>(
+      database.url,
+      'select project_id from projects.members where user_id = $1 limit 1',
+      [smallUser],
+    )) as [{ project_id: string }];
     const plans = await plansOf(MEMBERSHIPS_BY_KEY, [{ projectId, userId: smallUser }]);
     expect(plans.values).toEqual([expect.objectContaining({ id: projectId, member_role: 'owner' })]);
     // PostgreSQL tries five custom plans, then keeps the generic one when it costs no more.

@@ -81,7 +81,12 @@ const before = randomUUID();
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'));
   // The database as it was before the migration, with memberships in it.
-  const old = await initOrm({ clientUrl: database.url, schema: PROJECTS_SCHEMA, entities: [], migrations: (await migrations.load()).slice(0, -1) });
+  const old = await initOrm({
+    clientUrl: database.url,
+    schema: PROJECTS_SCHEMA,
+    entities: [],
+    migrations: (await migrations.load()).slice(0, -1),
+  });
   await old.close();
   await seedProjects(before, 7, 'before-');
   orm = await initProjectsOrm(database.url);
@@ -91,7 +96,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe('the list index (memberships carry their project\'s created_at)', () => {
+describe("the list index (memberships carry their project's created_at)", () => {
   it('backfills memberships that existed before the migration', async () => {
     const rows = await sql<{ same: boolean }>(
       `select m.project_created_at = p.created_at as same from projects.members m join projects.projects p on p.id = m.project_id
@@ -103,16 +108,15 @@ describe('the list index (memberships carry their project\'s created_at)', () =>
     expect(await walk(before, 3)).toEqual(await expectedOrder(before));
   });
 
-  it('gives every new membership its project\'s created_at, whatever the insert said', async () => {
+  it("gives every new membership its project's created_at, whatever the insert said", async () => {
     const owner = randomUUID();
     const viaApi = await as(owner).projects.create({ name: 'index-api' });
     const other = randomUUID();
     // Hand-written SQL that knows nothing of the column, and SQL that lies about it.
-    await sql(`insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'viewer', now(), now())`, [
-      randomUUID(),
-      viaApi.id,
-      other,
-    ]);
+    await sql(
+      `insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'viewer', now(), now())`,
+      [randomUUID(), viaApi.id, other],
+    );
     await sql(`update projects.members set project_created_at = now() + interval '1 day' where user_id = $1`, [other]);
     const rows = await sql<{ user_id: string; project_created_at: Date }>(
       'select user_id, project_created_at from projects.members where project_id = $1',
@@ -129,15 +133,14 @@ describe('the list index (memberships carry their project\'s created_at)', () =>
 
   it('refuses a membership of a project that does not exist, as the foreign key would', async () => {
     await expect(
-      sql(`insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'viewer', now(), now())`, [
-        randomUUID(),
-        randomUUID(),
-        randomUUID(),
-      ]),
+      sql(
+        `insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'viewer', now(), now())`,
+        [randomUUID(), randomUUID(), randomUUID()],
+      ),
     ).rejects.toMatchObject({ code: '23503' });
   });
 
-  it('pages in (created_at, id) order across ties, and a project\'s changed created_at moves its memberships', async () => {
+  it("pages in (created_at, id) order across ties, and a project's changed created_at moves its memberships", async () => {
     const user = randomUUID();
     // Twelve at one instant (the id decides), eight a second apart.
     await seedProjects(user, 12, `tie-${user.slice(0, 8)}-`, 0);

@@ -20,10 +20,12 @@ class Migration2_second extends Migration {
 
 /** The migrations as a service lists them, noting each one whose module was loaded. */
 function listed(loaded: string[], withSecond = false) {
-  const noting = <T>(name: string, module: T) => async () => {
-    loaded.push(name);
-    return module;
-  };
+  const noting =
+    <T>(name: string, module: T) =>
+    async () => {
+      loaded.push(name);
+      return module;
+    };
   return lazyMigrations({
     Migration1_first: noting('first', { Migration1_first }),
     ...(withSecond ? { Migration2_second: noting('second', { Migration2_second }) } : {}),
@@ -53,11 +55,18 @@ describe('migrations at start-up', () => {
 
     const again = await start(database.url, listed(loaded));
     expect(loaded).toEqual(['first']);
-    expect(again.filter((sql) => !/select 1|select name from/.test(sql)), again.join('\n')).toEqual([]);
+    expect(
+      again.filter((sql) => !/select 1|select name from/.test(sql)),
+      again.join('\n'),
+    ).toEqual([]);
 
     await start(database.url, listed(loaded, true));
     expect(loaded).toEqual(['first', 'first', 'second']);
-    const tables = await queryDatabase<{ table_name: string }>(database.url, 'select table_name from information_schema.tables where table_schema = $1 order by 1', [SCHEMA]);
+    const tables = await queryDatabase<{ table_name: string }>(
+      database.url,
+      'select table_name from information_schema.tables where table_schema = $1 order by 1',
+      [SCHEMA],
+    );
     expect(tables.map((row) => row.table_name)).toEqual(['first', 'mikro_orm_migrations', 'second']);
   });
 });

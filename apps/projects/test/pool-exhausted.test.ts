@@ -30,7 +30,8 @@ async function poolTimeouts(): Promise<number> {
   return Number(/^atrium_db_pool_timeouts_total\{service="projects"\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
-const isPoolTimeoutLine = (line: (typeof logLines)[number]) => line.err?.message?.startsWith('Knex: Timeout acquiring a connection') === true;
+const isPoolTimeoutLine = (line: (typeof logLines)[number]) =>
+  line.err?.message?.startsWith('Knex: Timeout acquiring a connection') === true;
 /** 503s answered for want of a connection, each logged at warn. */
 const answered503 = () => logLines.filter((line) => line.msg === 'no database connection came free in time: answered 503').length;
 /** The outbox relay's polls (every second) that found no connection either, each logged at warn. */
@@ -55,7 +56,9 @@ describe('a service whose connection pool is exhausted', () => {
     try {
       await session.query('begin');
       await session.query('lock table projects.projects in exclusive mode');
-      creations = Array.from({ length: POOL_MAX }, (_, i) => harness.call('projects.create', 'mutation', { name: `held-${i}-${Date.now()}` }, owner));
+      creations = Array.from({ length: POOL_MAX }, (_, i) =>
+        harness.call('projects.create', 'mutation', { name: `held-${i}-${Date.now()}` }, owner),
+      );
       await expect.poll(blockedBackends, { timeout: 10_000 }).toBe(POOL_MAX);
 
       // A query (its read goes to the pool directly) and a mutation (MikroORM begins its transaction).
@@ -64,7 +67,13 @@ describe('a service whose connection pool is exhausted', () => {
       const refused = await Promise.all(
         [
           harness.transport.call({ service: 'projects', path: 'projects.list', kind: 'query', input: {}, meta: meta() }),
-          harness.transport.call({ service: 'projects', path: 'projects.create', kind: 'mutation', input: { name: `refused-${Date.now()}` }, meta: meta() }),
+          harness.transport.call({
+            service: 'projects',
+            path: 'projects.create',
+            kind: 'mutation',
+            input: { name: `refused-${Date.now()}` },
+            meta: meta(),
+          }),
         ].map((call) =>
           call.then(
             () => 'served',

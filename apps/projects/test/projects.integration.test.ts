@@ -46,7 +46,7 @@ describe('projects over NATS', () => {
     await expect(harness.call('projects.get', 'query', { id: created.id }, owner)).resolves.toEqual(created);
   });
 
-  it('lists only the caller\'s projects, a page at a time, in creation order', async () => {
+  it("lists only the caller's projects, a page at a time, in creation order", async () => {
     const alice = user();
     const bob = user();
     const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
@@ -78,9 +78,7 @@ describe('projects over NATS', () => {
     await expect(harness.call('projects.create', 'mutation', { name: 'hop-errors' }, user())).rejects.toMatchObject({
       code: 'CONFLICT',
     });
-    await expect(
-      harness.call('projects.create', 'mutation', { name: 'Bad Name', color: 'blue', extra: 1 }, owner),
-    ).rejects.toMatchObject({
+    await expect(harness.call('projects.create', 'mutation', { name: 'Bad Name', color: 'blue', extra: 1 }, owner)).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       data: {
         details: expect.arrayContaining([
@@ -113,10 +111,14 @@ describe('projects over NATS', () => {
     // The outbox row committed with the deletion, and the relay put it on the stream.
     await expect
       .poll(() => streamedEvents(`${harness.events.namespace}.projects.v1.deleted`), { timeout: 10_000 })
-      .toContainEqual(expect.objectContaining({ type: 'projects.v1.deleted', actor: owner.userId, data: { project_id: project.id, name: 'to-delete' } }));
-    await expect.poll(async () => (await sql(`select published_at from projects.outbox where payload->'data'->>'project_id' = $1`, [project.id]))[0]).toMatchObject({
-      published_at: expect.any(Date),
-    });
+      .toContainEqual(
+        expect.objectContaining({ type: 'projects.v1.deleted', actor: owner.userId, data: { project_id: project.id, name: 'to-delete' } }),
+      );
+    await expect
+      .poll(async () => (await sql(`select published_at from projects.outbox where payload->'data'->>'project_id' = $1`, [project.id]))[0])
+      .toMatchObject({
+        published_at: expect.any(Date),
+      });
   });
 
   it('the event commits with the change or not at all', async () => {
@@ -134,7 +136,9 @@ describe('projects over NATS', () => {
       await sql(`drop trigger refuse_delete on projects.projects`);
     }
     expect(await sql(`select 1 from projects.projects where id = $1`, [project.id])).toHaveLength(1);
-    expect(await sql(`select 1 from projects.outbox where type = 'projects.v1.deleted' and payload->'data'->>'project_id' = $1`, [project.id])).toHaveLength(0);
+    expect(
+      await sql(`select 1 from projects.outbox where type = 'projects.v1.deleted' and payload->'data'->>'project_id' = $1`, [project.id]),
+    ).toHaveLength(0);
   });
 
   it('keeps events in a stream with limits and de-duplication, and never stores notifications', async () => {
@@ -151,7 +155,9 @@ describe('projects over NATS', () => {
     const project = await harness.call('projects.create', 'mutation', { name: 'kept-project' }, owner);
     await expect(harness.call('projects.delete', 'mutation', { id: project.id }, user())).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // Only the creation was recorded.
-    expect(await sql(`select type from projects.outbox where payload->'data'->>'project_id' = $1`, [project.id])).toEqual([{ type: 'projects.v1.created' }]);
+    expect(await sql(`select type from projects.outbox where payload->'data'->>'project_id' = $1`, [project.id])).toEqual([
+      { type: 'projects.v1.created' },
+    ]);
   });
 
   it('the relay publishes events left behind by a crash', async () => {

@@ -136,8 +136,17 @@ app.post('/api/v1/projects', async (request, reply) => {
     const { rows } = await client.query(
       `insert into projects.projects (id, name, display_name, description, color, single_server_mode, default_server_id,
          auto_error_tracking_enabled, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning *`,
-      [randomUUID(), input.name, input.display_name ?? input.name, input.description ?? null, input.color ?? null,
-        input.single_server_mode ?? false, input.default_server_id ?? null, input.auto_error_tracking_enabled ?? false, now],
+      [
+        randomUUID(),
+        input.name,
+        input.display_name ?? input.name,
+        input.description ?? null,
+        input.color ?? null,
+        input.single_server_mode ?? false,
+        input.default_server_id ?? null,
+        input.auto_error_tracking_enabled ?? false,
+        now,
+      ],
     );
     const project = rows[0]!;
     await client.query(
@@ -173,9 +182,14 @@ app.put<{ Params: { id: string } }>('/api/v1/projects/:id', async (request) => {
     if (current.member_role !== 'owner' && current.member_role !== 'admin') throw new HttpError(403, 'FORBIDDEN', 'Not allowed');
     const { rows: updated } = await client.query(
       `update projects.projects set name = $2, display_name = $3, description = $4, color = $5, updated_at = $6 where id = $1 returning *`,
-      [input.id, input.name ?? current.name, input.display_name ?? current.display_name,
+      [
+        input.id,
+        input.name ?? current.name,
+        input.display_name ?? current.display_name,
         input.description === undefined ? current.description : input.description,
-        input.color === undefined ? current.color : input.color, new Date()],
+        input.color === undefined ? current.color : input.color,
+        new Date(),
+      ],
     );
     await client.query('commit');
     return { success: true, data: projectDto(updated[0]!) };
@@ -204,7 +218,10 @@ app.get<{ Params: { projectId: string } }>('/api/v1/projects/:projectId/environm
 app.get('/healthz', async () => ({ status: 'ok' }));
 
 const shutdown = () => {
-  void app.close().then(() => pool.end()).then(() => process.exit(0));
+  void app
+    .close()
+    .then(() => pool.end())
+    .then(() => process.exit(0));
 };
 process.once('SIGTERM', shutdown);
 process.once('SIGINT', shutdown);

@@ -69,7 +69,15 @@ interface Seen {
   status: number;
 }
 
-function load(url: string, token: string, projectId: string, seconds: number, began: number, seen: Seen[], prefix = 'trial-'): Promise<autocannon.Result> {
+function load(
+  url: string,
+  token: string,
+  projectId: string,
+  seconds: number,
+  began: number,
+  seen: Seen[],
+  prefix = 'trial-',
+): Promise<autocannon.Result> {
   const auth = { authorization: `Bearer ${token}` };
   let finish: (result: autocannon.Result) => void = () => undefined;
   let fail: (error: unknown) => void = () => undefined;
@@ -77,28 +85,31 @@ function load(url: string, token: string, projectId: string, seconds: number, be
     finish = resolve;
     fail = reject;
   });
-  const instance = autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    timeout: 30,
-    requests: [
-      { method: 'GET', path: `/api/v1/projects/${projectId}`, headers: auth },
-      { method: 'GET', path: `/api/v1/projects/${projectId}/environments`, headers: auth },
-      { method: 'GET', path: '/api/v1/auth/me', headers: auth },
-      {
-        method: 'POST',
-        path: '/api/v1/projects',
-        headers: { ...auth, 'content-type': 'application/json' },
-        // A fresh name and key per request: each is a new creation, safe to send again.
-        setupRequest: (request: Record<string, unknown>) => ({
-          ...request,
-          headers: { ...(request.headers as Record<string, string>), 'idempotency-key': randomUUID() },
-          body: JSON.stringify({ name: `${prefix}${randomUUID().slice(0, 18)}` }),
-        }),
-      },
-    ] as never,
-  }, (error, result) => (error ? fail(error) : finish(result)));
+  const instance = autocannon(
+    {
+      url,
+      connections: CONNECTIONS,
+      duration: seconds,
+      timeout: 30,
+      requests: [
+        { method: 'GET', path: `/api/v1/projects/${projectId}`, headers: auth },
+        { method: 'GET', path: `/api/v1/projects/${projectId}/environments`, headers: auth },
+        { method: 'GET', path: '/api/v1/auth/me', headers: auth },
+        {
+          method: 'POST',
+          path: '/api/v1/projects',
+          headers: { ...auth, 'content-type': 'application/json' },
+          // A fresh name and key per request: each is a new creation, safe to send again.
+          setupRequest: (request: Record<string, unknown>) => ({
+            ...request,
+            headers: { ...(request.headers as Record<string, string>), 'idempotency-key': randomUUID() },
+            body: JSON.stringify({ name: `${prefix}${randomUUID().slice(0, 18)}` }),
+          }),
+        },
+      ] as never,
+    },
+    (error, result) => (error ? fail(error) : finish(result)),
+  );
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     seen.push({ at: performance.now() - began - ms, ms, status });
   });
@@ -147,7 +158,9 @@ try {
   // Side by side per app, one app after the other: eleven Node processes at once overwhelm two cores.
   for (const app of services) await Promise.all([1, 2, 3].map((n) => fleet.start(app, `${app}-${n}`)));
   const gateways = await Promise.all(['a', 'b'].map((n) => fleet.start('gateway', `gateway-${n}`)));
-  console.log(`fleet ready in ${Math.round(performance.now() - starting)} ms: 3 × identity, projects, environments; 2 gateways (load average ${loadAverage()})`);
+  console.log(
+    `fleet ready in ${Math.round(performance.now() - starting)} ms: 3 × identity, projects, environments; 2 gateways (load average ${loadAverage()})`,
+  );
 
   const { token } = await api<{ token: string }>(gateways[0]!.url, 'POST', '/auth/register', {
     email: `trial-${randomUUID()}@example.com`,
@@ -200,7 +213,9 @@ try {
       'max ms': r.latency.max,
     })),
   );
-  const statuses = Object.fromEntries([...new Set(seen.map((s) => s.status))].map((status) => [status, seen.filter((s) => s.status === status).length]));
+  const statuses = Object.fromEntries(
+    [...new Set(seen.map((s) => s.status))].map((status) => [status, seen.filter((s) => s.status === status).length]),
+  );
   const windows = marks.map((mark, i) => {
     const end = marks[i + 1]?.at ?? Number.POSITIVE_INFINITY;
     const during = seen.filter((s) => s.at >= mark.at && s.at < end).map((s) => s.ms);

@@ -28,7 +28,11 @@ import { report } from './report.js';
 import { seed } from './seed.js';
 import { measureStartup } from './startup.js';
 
-const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined, fallback: string) =>
+  (value ?? fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, '1,32,128').map(Number);
 const OPERATION_NAMES = list(process.env.BENCH_OPERATIONS, OPERATIONS.map((op) => op.name).join(','));
@@ -36,7 +40,8 @@ const SYSTEMS = list(process.env.BENCH_SYSTEMS, 'atrium,baseline,embedded');
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const WARMUP_CONNECTIONS = 8;
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 5);
-const PROFILE_DIR = process.env.BENCH_PROFILE === '1' ? join(WORKSPACE_ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+const PROFILE_DIR =
+  process.env.BENCH_PROFILE === '1' ? join(WORKSPACE_ROOT, 'bench', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
 const operations = OPERATIONS.filter((op) => OPERATION_NAMES.includes(op.name));
 
 const startedAt = new Date();
@@ -72,8 +77,16 @@ try {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const deployedStart = performance.now();
   const apps = {
-    identity: launchNode('identity', [...deployedNodeFlags('identity'), 'dist/src/main.js'], { cwd: appDir('identity'), env: appEnv('identity'), profileDir: PROFILE_DIR }),
-    projects: launchNode('projects', [...deployedNodeFlags('projects'), 'dist/src/main.js'], { cwd: appDir('projects'), env: appEnv('projects'), profileDir: PROFILE_DIR }),
+    identity: launchNode('identity', [...deployedNodeFlags('identity'), 'dist/src/main.js'], {
+      cwd: appDir('identity'),
+      env: appEnv('identity'),
+      profileDir: PROFILE_DIR,
+    }),
+    projects: launchNode('projects', [...deployedNodeFlags('projects'), 'dist/src/main.js'], {
+      cwd: appDir('projects'),
+      env: appEnv('projects'),
+      profileDir: PROFILE_DIR,
+    }),
     environments: launchNode('environments', [...deployedNodeFlags('environments'), 'dist/src/main.js'], {
       cwd: appDir('environments'),
       env: { ...appEnv('environments'), ENCRYPTION_KEY: randomBytes(32).toString('base64') },
@@ -126,7 +139,12 @@ try {
     });
     launched.push(standalone);
     await waitFor('the one-process mode is ready', () => allReady(url), [standalone]);
-    systems.push({ name: 'embedded', url, seeded: await seed(url, embeddedDb.url), processes: [singleProcess('atrium', standalone.pid), postgres] });
+    systems.push({
+      name: 'embedded',
+      url,
+      seeded: await seed(url, embeddedDb.url),
+      processes: [singleProcess('atrium', standalone.pid), postgres],
+    });
   }
 
   console.log(

@@ -90,7 +90,9 @@ export function singleProcess(name: string, pid: number): ProcessGroup {
  */
 export function processTree(name: string, rootPid: number): ProcessGroup {
   const members = () => {
-    const stats = allPids().map(readStat).filter((stat): stat is Stat => stat !== undefined);
+    const stats = allPids()
+      .map(readStat)
+      .filter((stat): stat is Stat => stat !== undefined);
     return stats.filter((stat) => stat.pid === rootPid || stat.ppid === rootPid);
   };
   return {

@@ -115,7 +115,9 @@ export function report(results: Results): void {
       ]),
     ),
   );
-  console.log(`machine: ${results.machine.cores} cores, load average ${results.machine.loadAverageBefore} before, ${results.machine.loadAverageAfter} after`);
+  console.log(
+    `machine: ${results.machine.cores} cores, load average ${results.machine.loadAverageBefore} before, ${results.machine.loadAverageAfter} after`,
+  );
 
   for (const [file, summary] of Object.entries(results.profiles?.summaries ?? {})) {
     console.log(`\n${file}: ${summary.totalMs} ms of CPU, top self time`);

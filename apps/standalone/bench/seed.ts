@@ -63,7 +63,13 @@ export async function seed(base: string, databaseUrl: string): Promise<Seeded> {
   const users: Awaited<ReturnType<ReturnType<typeof register>>>[] = [];
   for (let i = 0; i < 6; i += 1) users.push(await register(base)());
   const [big, small, ...members] = users;
-  const project = await api<{ id: string }>(base, 'POST', '/projects', { name: `bench-${randomUUID().slice(0, 8)}`, color: '#3B82F6' }, big!.token);
+  const project = await api<{ id: string }>(
+    base,
+    'POST',
+    '/projects',
+    { name: `bench-${randomUUID().slice(0, 8)}`, color: '#3B82F6' },
+    big!.token,
+  );
   for (const name of ['staging', 'development', 'preview', 'testing']) {
     await api(base, 'POST', `/projects/${project.id}/environments`, { name, type: name }, big!.token);
   }

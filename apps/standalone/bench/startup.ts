@@ -66,7 +66,9 @@ export async function measureStartup(rounds = Number(process.env.BENCH_STARTUP_R
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
-    console.log(`pnpm start to a healthy /healthz: ${first.at(-1)} ms on first start, ${next.at(-1)} ms after (load average ${loadAverage()})`);
+    console.log(
+      `pnpm start to a healthy /healthz: ${first.at(-1)} ms on first start, ${next.at(-1)} ms after (load average ${loadAverage()})`,
+    );
   }
   return { firstStartMs: median(first), nextStartMs: median(next), firstStartRunsMs: first, nextStartRunsMs: next };
 }

@@ -47,7 +47,11 @@ try {
       AUTH_RATE_LIMIT_PER_MINUTE: '0',
       ...(app === 'gateway' ? { PORT: String(gatewayPort), HOST: '127.0.0.1' } : { METRICS_PORT: '0' }),
     };
-    const child = spawn(process.execPath, ['--trace-gc', ...(NODE_FLAGS ?? deployedNodeFlags(app)), 'dist/src/main.js'], { cwd: appDir(app), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--trace-gc', ...(NODE_FLAGS ?? deployedNodeFlags(app)), 'dist/src/main.js'], {
+      cwd: appDir(app),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out = createWriteStream(join(DIR, `${app}.log`));
     // Each line stamped with ms since t0, to line GC pauses up with the requests.
     const stamp = (chunk: Buffer) => out.write(chunk.toString().replace(/^(?=.)/gm, () => `${Date.now() - t0} `));
@@ -73,14 +77,30 @@ try {
   }
   const sorted = timings.map((t) => t.ms).sort((a, b) => a - b);
   const q = (p: number) => Math.round(sorted[Math.floor(p * (sorted.length - 1))]! * 100) / 100;
-  console.log(`GET /projects/:id, 1 connection, ${REQUESTS} requests: p50 ${q(0.5)} ms, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)} (load average ${loadAverage()})`);
+  console.log(
+    `GET /projects/:id, 1 connection, ${REQUESTS} requests: p50 ${q(0.5)} ms, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)} (load average ${loadAverage()})`,
+  );
   const apps = ['identity', 'projects', 'environments', 'gateway'];
-  const perApp = children.map((child, i) => `${apps[i]} ${Math.round(((readStat(child.pid!)?.cpuUs ?? 0) - cpuBefore[i]!) / REQUESTS)} µs/req, VmHWM ${Math.round(vmHwm(child.pid!) / 1024)} MiB`);
+  const perApp = children.map(
+    (child, i) =>
+      `${apps[i]} ${Math.round(((readStat(child.pid!)?.cpuUs ?? 0) - cpuBefore[i]!) / REQUESTS)} µs/req, VmHWM ${Math.round(vmHwm(child.pid!) / 1024)} MiB`,
+  );
   console.log(`node flags: ${(NODE_FLAGS ?? deployedNodeFlags('gateway')).join(' ') || '(none)'}; ${perApp.join('; ')}`);
-  console.log('slowest (ms since start, ms):', [...timings].sort((a, b) => b.ms - a.ms).slice(0, 30).map((t) => `${t.at}:${t.ms.toFixed(1)}`).join(' '));
-  console.log(`GC traces in ${DIR}; the measured requests ran from ${timings[0]!.at} to ${timings.at(-1)!.at} ms (the lines' first column)`);
+  console.log(
+    'slowest (ms since start, ms):',
+    [...timings]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 30)
+      .map((t) => `${t.at}:${t.ms.toFixed(1)}`)
+      .join(' '),
+  );
+  console.log(
+    `GC traces in ${DIR}; the measured requests ran from ${timings[0]!.at} to ${timings.at(-1)!.at} ms (the lines' first column)`,
+  );
 } finally {
   for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  await Promise.all(
+    children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))),
+  );
   await infra.stop();
 }

@@ -7,7 +7,6 @@ import { identityEnvShape } from '@atrium/identity/env';
 import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime/settings';
 import { DEFAULT_DATA_DIR } from './data-dir.js';
 
-
 /**
  * Everything in one process. DATABASE_URL and NATS_URL become optional: without them the
  * system runs on an embedded PostgreSQL (data in DATA_DIR) and links the routers in process.

@@ -12,7 +12,10 @@ await runProcess('atrium', async (useLogger) => {
   const early = await preflight(config, log);
   const { startSystem } = await import('./system.js').catch(async (error: unknown) => {
     // Nothing else will stop the PostgreSQL that preflight started.
-    await early.database?.then((database) => database.postgres.stop(), () => undefined);
+    await early.database?.then(
+      (database) => database.postgres.stop(),
+      () => undefined,
+    );
     throw error;
   });
   const system = await startSystem(config, log, undefined, undefined, early);

@@ -7,11 +7,7 @@ import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway, stopTimings } from '@atrium/gateway';
 import { smtpTransport, startIdentityService } from '@atrium/identity';
 import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
-import {
-  createLocalBroadcast,
-  createLocalTransport,
-  createNatsBroadcast,
-} from '@atrium/nats-trpc';
+import { createLocalBroadcast, createLocalTransport, createNatsBroadcast } from '@atrium/nats-trpc';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService } from '@atrium/projects';
 import {
@@ -34,7 +30,16 @@ import {
   observedTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
-import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance, UploadStore } from '@atrium/service-runtime';
+import type {
+  AppKeys,
+  EventSink,
+  EventSource,
+  Logger,
+  NatsAuthConfig,
+  ServiceBus,
+  ServiceInstance,
+  UploadStore,
+} from '@atrium/service-runtime';
 import type { StandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
 import type { Preflight } from './preflight.js';
@@ -134,12 +139,18 @@ export async function startSystem(
     const uploadsOf = async (app: 'projects' | 'gateway'): Promise<UploadStore> =>
       nats ? natsUploadStore(nats[app], bucket) : folderUploadStore(join(config.DATA_DIR, 'uploads'));
     if (nats) await ensureEventStream(nats.projects, stream);
-    const logs = Object.fromEntries(SERVICE_NAMES.map((name) => [name, createLogger(name, config.LOG_LEVEL)])) as Record<ServiceName, Logger>;
+    const logs = Object.fromEntries(SERVICE_NAMES.map((name) => [name, createLogger(name, config.LOG_LEVEL)])) as Record<
+      ServiceName,
+      Logger
+    >;
     // Each service publishes its own events and consumes others' on its own connection (JetStream), or on the in-process bus.
     const eventsOf = (name: ServiceName): { eventSink: EventSink; events: EventSource } =>
       nats
         ? { eventSink: createJetStreamSink(nats[name], stream), events: jetStreamEventSource(nats[name], stream, logs[name]) }
-        : { eventSink: createLocalSink(localBroadcast!, stream.namespace), events: localEventSource(localBroadcast!, stream.namespace, logs[name]) };
+        : {
+            eventSink: createLocalSink(localBroadcast!, stream.namespace),
+            events: localEventSource(localBroadcast!, stream.namespace, logs[name]),
+          };
 
     const started = await Promise.allSettled([
       startIdentityService({

@@ -11,7 +11,9 @@ afterAll(() => system?.stop());
 describe('sign-in and credentials over HTTP', () => {
   it('register → 201 {user, token}; login → 200; me → the user', async () => {
     const { api } = system;
-    const registered = await api('POST', '/auth/register', { body: { email: 'Grace@Example.com', password: 'hopper-1906', name: 'Grace' } });
+    const registered = await api('POST', '/auth/register', {
+      body: { email: 'Grace@Example.com', password: 'hopper-1906', name: 'Grace' },
+    });
     expect(registered.status).toBe(201);
     expect(registered.body.data.user).toMatchObject({ email: 'grace@example.com', name: 'Grace' });
     expect(registered.body.data.user).not.toHaveProperty('password_hash');

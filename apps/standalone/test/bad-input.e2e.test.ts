@@ -49,7 +49,11 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
   });
 
   it('400 for malformed JSON, without a stack trace', async () => {
-    const response = await system.api('POST', '/projects', { token, rawBody: '{"name": "x",', headers: { 'content-type': 'application/json' } });
+    const response = await system.api('POST', '/projects', {
+      token,
+      rawBody: '{"name": "x",',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ success: false, error: { code: 'BAD_REQUEST', message: 'The request body is not valid JSON' } });
   });

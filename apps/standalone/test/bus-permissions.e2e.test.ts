@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('the authenticated bus', () => {
-  it('refuses a client without credentials, or with another app\'s user and a wrong password', async () => {
+  it("refuses a client without credentials, or with another app's user and a wrong password", async () => {
     await expect(connect({ servers: nats.url, reconnect: false })).rejects.toThrow(/authorization/i);
     await expect(connect({ servers: nats.url, reconnect: false, user: 'projects', pass: 'guess' })).rejects.toThrow(/authorization/i);
   });
@@ -68,10 +68,12 @@ describe('the authenticated bus', () => {
 
   it('answers a permitted call end to end, reply included', async () => {
     const projects = await as('projects');
-    projects.subscribe('svc.projects.v1.projects.get', { queue: 'svc-projects', callback: (_error, msg) => {
-      msg.respond('pong');
-    },
-  });
+    projects.subscribe('svc.projects.v1.projects.get', {
+      queue: 'svc-projects',
+      callback: (_error, msg) => {
+        msg.respond('pong');
+      },
+    });
     await projects.flush();
     const gateway = await as('gateway');
     expect((await gateway.request('svc.projects.v1.projects.get', '{}', { timeout: 10_000 })).string()).toBe('pong');
@@ -79,7 +81,7 @@ describe('the authenticated bus', () => {
 });
 
 describe("infra's nats-server configuration", () => {
-  it('is the contract\'s bus permissions, as generated', () => {
+  it("is the contract's bus permissions, as generated", () => {
     const committed = readFileSync(new URL('../../../infra/k8s/nats-authorization.conf', import.meta.url), 'utf8');
     expect(committed).toBe(productionAuthorization());
   });
@@ -88,7 +90,10 @@ describe("infra's nats-server configuration", () => {
     const dir = mkdtempSync(join(tmpdir(), 'atrium-nats-conf-'));
     writeFileSync(join(dir, 'nats.conf'), `port: 4222\n${productionAuthorization()}`);
     const env = Object.fromEntries(CALLER_NAMES.map((app) => [`ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`, 'x']));
-    const check = spawnSync(natsServerBinary(), ['-c', join(dir, 'nats.conf'), '-t'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const check = spawnSync(natsServerBinary(), ['-c', join(dir, 'nats.conf'), '-t'], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     expect(check.status, check.stderr + check.stdout).toBe(0);
   });
 });

@@ -71,7 +71,12 @@ describe('the typed client for TypeScript services', () => {
       await run('pnpm', ['exec', 'tsc', '-p', 'tsconfig.json', '--outDir', out], { cwd: EXAMPLE });
       const { stdout } = await run('pnpm', ['exec', 'tsx', '--conditions=@atrium/source', join(out, 'main.js')], {
         cwd: EXAMPLE,
-        env: { ...process.env, NATS_URL: system.natsUrl, ATRIUM_CLIENT_NATS_PASSWORD: system.natsCredentials.client?.password, ATRIUM_API_KEY: apiKey },
+        env: {
+          ...process.env,
+          NATS_URL: system.natsUrl,
+          ATRIUM_CLIENT_NATS_PASSWORD: system.natsCredentials.client?.password,
+          ATRIUM_API_KEY: apiKey,
+        },
       });
       expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toMatchObject({
         created: expect.stringMatching(/^example-/),

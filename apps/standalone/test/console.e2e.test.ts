@@ -20,7 +20,20 @@ const APPS = fileURLToPath(new URL('../../', import.meta.url));
 // processes are independent, so the tests run side by side rather than one after the other.
 vi.setConfig({ testTimeout: 120_000 });
 /** Settings of the machine running the tests that must not leak into the processes started here. */
-const OURS = ['DATABASE_URL', 'NATS_URL', 'ENCRYPTION_KEY', 'ENCRYPTION_KEYS', 'SMTP_URL', 'MAIL_FROM', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
+const OURS = [
+  'DATABASE_URL',
+  'NATS_URL',
+  'ENCRYPTION_KEY',
+  'ENCRYPTION_KEYS',
+  'SMTP_URL',
+  'MAIL_FROM',
+  'LOG_LEVEL',
+  'HOST',
+  'PORT',
+  'DATA_DIR',
+  'PUBLIC_URL',
+  'CORS_ORIGINS',
+];
 
 interface Launched {
   /** Every line the process wrote, stdout and stderr together. */
@@ -32,7 +45,11 @@ interface Launched {
 }
 
 /** The app's real entry point, as `pnpm start` runs it, in its own process. */
-function launch(app: string, env: Record<string, string>, command: string[] = [process.execPath, '--import', 'tsx', '--conditions=@atrium/source', 'src/main.ts']): Launched {
+function launch(
+  app: string,
+  env: Record<string, string>,
+  command: string[] = [process.execPath, '--import', 'tsx', '--conditions=@atrium/source', 'src/main.ts'],
+): Launched {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OURS.includes(name)));
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { cwd: join(APPS, app), env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -99,9 +116,7 @@ describe.concurrent('start-up failures are one line and exit code 1', () => {
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
   it('pnpm start with a bad PORT and a bad setting names both', async () => {
-    const message = await expectOneLineFailure(
-      launch('standalone', { PORT: 'abc', CORS_ORIGINS: 'localhost:8080', DATA_DIR: dataDir }),
-    );
+    const message = await expectOneLineFailure(launch('standalone', { PORT: 'abc', CORS_ORIGINS: 'localhost:8080', DATA_DIR: dataDir }));
     expect(message).toMatch(/^Invalid configuration: /);
     expect(message).toContain('PORT must be a whole number from 0 to 65535');
     expect(message).toContain('CORS_ORIGINS');
@@ -199,7 +214,12 @@ describe('a started system', () => {
 describe('at a terminal', () => {
   it('the same failure reads as a line of text', async () => {
     // `script` (util-linux) gives the process a pseudo-terminal, as a person's shell would.
-    const launched = launch('identity', {}, ['script', '-qfec', `${process.execPath} --import tsx --conditions=@atrium/source src/main.ts`, '/dev/null']);
+    const launched = launch('identity', {}, [
+      'script',
+      '-qfec',
+      `${process.execPath} --import tsx --conditions=@atrium/source src/main.ts`,
+      '/dev/null',
+    ]);
     expect(await launched.exit).toBe(1);
     const lines = launched.lines();
     expect(lines, lines.join('\n')).toHaveLength(1);

@@ -87,14 +87,22 @@ async function handledCounts(eventIds: string[]) {
 }
 
 const createdEventOf = async (projectId: string) =>
-  (await sql<{ id: string }>(`select id from projects.outbox where type = 'projects.v1.created' and payload->'data'->>'project_id' = $1`, [projectId]))[0]!.id;
+  (
+    await sql<{ id: string }>(`select id from projects.outbox where type = 'projects.v1.created' and payload->'data'->>'project_id' = $1`, [
+      projectId,
+    ])
+  )[0]!.id;
 
 describe('crash tests', () => {
   it('(a) a project deleted while environments is stopped loses its environments and variables once it is back', async () => {
     const project = await createProject(`crash-a-${randomUUID().slice(0, 8)}`);
     const staging = await call('environments', 'environments.create', 'mutation', { projectId: project.id, name: 'staging' });
     await call('environments', 'variables.put', 'mutation', { projectId: project.id, envId: staging.id, key: 'API_URL', value: 'x' });
-    await call('identity', 'invites.create', 'mutation', { id: project.id, email: `a-${randomUUID().slice(0, 8)}@example.com`, role: 'member' });
+    await call('identity', 'invites.create', 'mutation', {
+      id: project.id,
+      email: `a-${randomUUID().slice(0, 8)}@example.com`,
+      role: 'member',
+    });
     expect(await leftovers(project.id)).toEqual({ environments: 2, variables: 1, invites: 1 });
 
     await running.environments!.stop();
@@ -112,16 +120,28 @@ describe('crash tests', () => {
     // Holds the relay between the publish and the commit of its mark: an update of the outbox waits for this lock.
     const session = await openDatabaseSession(database.url);
     await session.query('select pg_advisory_lock($1)', [4242]);
-    await sql(`create function projects.crash_hold() returns trigger language plpgsql as $$ begin perform pg_advisory_xact_lock(4242); return new; end $$`);
+    await sql(
+      `create function projects.crash_hold() returns trigger language plpgsql as $$ begin perform pg_advisory_xact_lock(4242); return new; end $$`,
+    );
     await sql('create trigger crash_hold before update on projects.outbox for each row execute function projects.crash_hold()');
     let eventId: string;
     try {
       const project = await createProject(`crash-b-${randomUUID().slice(0, 8)}`);
       eventId = await createdEventOf(project.id);
       // Published (the stream holds it) and the relay waiting on the lock to mark it: now it dies.
-      await expect.poll(async () => (await streamedEnvelopes(nc, deploy.stream)).some((event) => event.id === eventId), { timeout: 30_000 }).toBe(true);
       await expect
-        .poll(async () => (await sql<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 4242 and not granted`))[0]!.n, { timeout: 30_000 })
+        .poll(async () => (await streamedEnvelopes(nc, deploy.stream)).some((event) => event.id === eventId), { timeout: 30_000 })
+        .toBe(true);
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql<{ n: number }>(
+                `select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = 4242 and not granted`,
+              )
+            )[0]!.n,
+          { timeout: 30_000 },
+        )
         .toBeGreaterThan(0);
       await running.projects!.crash();
     } finally {
@@ -133,9 +153,11 @@ describe('crash tests', () => {
     // The killed relay's mark never committed: the row is still pending, and is relayed again after the restart.
     expect(await sql(`select published_at from projects.outbox where id = $1`, [eventId!])).toEqual([{ published_at: null }]);
     running.projects = await deploy.start('projects');
-    await expect.poll(async () => (await sql(`select published_at from projects.outbox where id = $1`, [eventId!]))[0], { timeout: 30_000 }).toEqual({
-      published_at: expect.any(Date),
-    });
+    await expect
+      .poll(async () => (await sql(`select published_at from projects.outbox where id = $1`, [eventId!]))[0], { timeout: 30_000 })
+      .toEqual({
+        published_at: expect.any(Date),
+      });
     await expect.poll(() => handledCounts([eventId!]), { timeout: 30_000 }).toEqual({ environments: 1, projects: 1, audit: 1 });
     // Published twice, stored once: the stream dropped the repeat by its message id.
     expect((await streamedEnvelopes(nc, deploy.stream)).filter((event) => event.id === eventId).length).toBe(1);
@@ -144,14 +166,22 @@ describe('crash tests', () => {
   it('(d) a consumer killed mid-handler: the redelivery does not apply the change twice', async () => {
     await sql(`create schema if not exists ${COUNTING_SCHEMA}`);
     await sql(`create table if not exists ${COUNTING_SCHEMA}.counters (project_id uuid primary key, n int not null)`);
-    const env = { DATABASE_URL: database.url, NATS_URL: nats.url, ...(busAuth(credentials, 'test') as Record<string, string>), EVENTS_STREAM: deploy.stream, EVENTS_NAMESPACE: deploy.namespace, LOG_LEVEL: 'info' };
+    const env = {
+      DATABASE_URL: database.url,
+      NATS_URL: nats.url,
+      ...(busAuth(credentials, 'test') as Record<string, string>),
+      EVENTS_STREAM: deploy.stream,
+      EVENTS_NAMESPACE: deploy.namespace,
+      LOG_LEVEL: 'info',
+    };
     const start = async () => {
       const consumer = launchApp('standalone', 'test/support/counting-consumer.ts', env);
       await consumer.waitFor(/consumer ready/);
       return consumer;
     };
     // The tables the consumer needs, as a migration would make them.
-    for (const statement of [...eventConsumerTablesSql(COUNTING_SCHEMA), ...eventAttemptsTableSql(COUNTING_SCHEMA)]) await sql(statement.replace('create table', 'create table if not exists').replace('create index', 'create index if not exists'));
+    for (const statement of [...eventConsumerTablesSql(COUNTING_SCHEMA), ...eventAttemptsTableSql(COUNTING_SCHEMA)])
+      await sql(statement.replace('create table', 'create table if not exists').replace('create index', 'create index if not exists'));
 
     const projectId = randomUUID();
     await sql(`insert into ${COUNTING_SCHEMA}.counters (project_id, n) values ($1, 0)`, [projectId]);
@@ -165,7 +195,16 @@ describe('crash tests', () => {
       // In the handler: the counter incremented (not committed), waiting on the lock. Kill it there.
       await first.waitFor(new RegExp(`handling ${event.id}`));
       await expect
-        .poll(async () => (await sql<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1 and not granted`, [HANDLER_LOCK]))[0]!.n, { timeout: 30_000 })
+        .poll(
+          async () =>
+            (
+              await sql<{ n: number }>(
+                `select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = $1 and not granted`,
+                [HANDLER_LOCK],
+              )
+            )[0]!.n,
+          { timeout: 30_000 },
+        )
         .toBeGreaterThan(0);
       await first.crash();
     } finally {
@@ -177,19 +216,27 @@ describe('crash tests', () => {
       // Redelivered once the first delivery's acknowledgement wait ran out, handled, committed once.
       await second.waitFor(new RegExp(`handling ${event.id}`));
       await expect
-        .poll(async () => (await sql(`select count(*)::int as n from ${COUNTING_SCHEMA}.processed_events where event_id = $1`, [event.id]))[0], { timeout: 30_000 })
+        .poll(
+          async () => (await sql(`select count(*)::int as n from ${COUNTING_SCHEMA}.processed_events where event_id = $1`, [event.id]))[0],
+          { timeout: 30_000 },
+        )
         .toEqual({ n: 1 });
       expect(await sql(`select n from ${COUNTING_SCHEMA}.counters where project_id = $1`, [projectId])).toEqual([{ n: 1 }]);
     } finally {
       await second.stop();
     }
   });
-  it('(c) nats-server restarted during a burst of writes: every committed change\'s event is delivered', async () => {
+  it("(c) nats-server restarted during a burst of writes: every committed change's event is delivered", async () => {
     const prefix = `crash-c-${randomUUID().slice(0, 6)}`;
     let restarted: Promise<void> | undefined;
     const outcomes: string[] = [];
     const write = async (i: number) =>
-      outcomes.push(await createProject(`${prefix}-${i}`).then(() => 'ok', (error: { code?: string }) => String(error.code)));
+      outcomes.push(
+        await createProject(`${prefix}-${i}`).then(
+          () => 'ok',
+          (error: { code?: string }) => String(error.code),
+        ),
+      );
     // Writes before, during and after the restart; during the outage calls fail (503): only committed changes count.
     for (let i = 0; i < 18; i++) {
       if (i === 6) {
@@ -202,7 +249,16 @@ describe('crash tests', () => {
     }
     await restarted;
     // Once the broker is back and projects answers again, more writes.
-    await expect.poll(() => createProject(`${prefix}-back-${randomUUID().slice(0, 6)}`).then(() => true, () => false), { timeout: 60_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          createProject(`${prefix}-back-${randomUUID().slice(0, 6)}`).then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
     outcomes.push('ok');
     for (let i = 18; i < 24; i++) await write(i);
     console.log(`(c) outcomes: ${outcomes.join(' ')}`);
@@ -225,5 +281,4 @@ describe('crash tests', () => {
     )) as [{ n: number }];
     expect(n).toBe(committed.length);
   });
-
 });

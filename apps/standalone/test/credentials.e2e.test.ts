@@ -14,7 +14,10 @@ describe('credential lifetimes', { timeout: 120_000 }, () => {
   it('an API key stops working at its expires_at, however long the gateway caches', async () => {
     const { token } = await newUser(system.api, 'expiring');
     const expiresAt = Date.now() + 4_000;
-    const created = await system.api('POST', '/auth/api-keys', { token, body: { name: 'short-lived', expires_at: new Date(expiresAt).toISOString() } });
+    const created = await system.api('POST', '/auth/api-keys', {
+      token,
+      body: { name: 'short-lived', expires_at: new Date(expiresAt).toISOString() },
+    });
     expect(created.status).toBe(201);
     const key = created.body.data.key as string;
     const before = await system.api('GET', '/auth/me', { headers: { 'x-api-key': key } });
@@ -29,12 +32,16 @@ describe('credential lifetimes', { timeout: 120_000 }, () => {
   it('a password change revokes every API key and every other session, at once', async () => {
     const { token, email } = await newUser(system.api, 'rotating');
     const other = await system.api('POST', '/auth/login', { body: { email, password: 'correct horse battery' } });
-    const key = (await system.api('POST', '/auth/api-keys', { token: other.body.data.token, body: { name: 'made with a stolen session' } })).body.data.key;
+    const key = (await system.api('POST', '/auth/api-keys', { token: other.body.data.token, body: { name: 'made with a stolen session' } }))
+      .body.data.key;
     // Both are cached by the gateway now.
     expect((await system.api('GET', '/auth/me', { headers: { 'x-api-key': key } })).status).toBe(200);
     expect((await system.api('GET', '/auth/me', { token: other.body.data.token })).status).toBe(200);
 
-    const changed = await system.api('PUT', '/auth/me', { token, body: { password: 'a brand new secret', current_password: 'correct horse battery' } });
+    const changed = await system.api('PUT', '/auth/me', {
+      token,
+      body: { password: 'a brand new secret', current_password: 'correct horse battery' },
+    });
     expect(changed.status).toBe(200);
 
     expect((await system.api('GET', '/auth/me', { headers: { 'x-api-key': key } })).status).toBe(401);

@@ -12,7 +12,10 @@ beforeAll(async () => {
   system = await startTestSystem();
   token = (await newUser(system.api)).token;
   projectId = (await system.api('POST', '/projects', { token, body: { name: 'integrity' } })).body.data.id;
-  const environment = await system.api('POST', `/projects/${projectId}/environments`, { token, body: { name: 'staging', type: 'staging' } });
+  const environment = await system.api('POST', `/projects/${projectId}/environments`, {
+    token,
+    body: { name: 'staging', type: 'staging' },
+  });
   environmentId = environment.body.data.id;
 });
 afterAll(() => system?.stop());
@@ -72,7 +75,12 @@ describe('free text: refused when PostgreSQL cannot keep it, exact when accepted
         ['PUT', '/auth/me', { name: value }, 'name'],
         ['POST', '/auth/api-keys', { name: value }, 'name'],
         ['POST', '/auth/register', { email: `${uniqueName('t')}@example.com`, password: 'long enough', name: value }, 'name'],
-        ['POST', `/projects/${projectId}/environments`, { name: uniqueName('env'), type: 'development', display_name: value }, 'display_name'],
+        [
+          'POST',
+          `/projects/${projectId}/environments`,
+          { name: uniqueName('env'), type: 'development', display_name: value },
+          'display_name',
+        ],
         ['PUT', `/projects/${projectId}/environments/${environmentId}`, { description: value }, 'description'],
         ['PUT', `/projects/${projectId}/environments/${environmentId}/variables/TEXT`, { value }, 'value'],
         ['PUT', `/projects/${projectId}/environments/${environmentId}/variables/SECRET_TEXT`, { value, secret: true }, 'value'],
@@ -88,7 +96,10 @@ describe('free text: refused when PostgreSQL cannot keep it, exact when accepted
 
   it('what is accepted reads back exactly: astral characters, combining marks, RTL, controls other than NUL', async () => {
     const text = '😀 e\u0301 \u05e9\u05dc\u05d5\u05dd \t\u0001\u007f \uFFFD \uD83D\uDE00';
-    const created = await system.api('POST', '/projects', { token, body: { name: uniqueName('exact'), display_name: text, description: text } });
+    const created = await system.api('POST', '/projects', {
+      token,
+      body: { name: uniqueName('exact'), display_name: text, description: text },
+    });
     expect(created.status).toBe(201);
     expect(created.body.data.display_name).toBe(text);
     const read = await system.api('GET', `/projects/${created.body.data.id}`, { token });

@@ -12,10 +12,27 @@ import { initOrm } from '@atrium/service-runtime';
 function selfSigned(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert, key };
 }
 
@@ -74,11 +91,11 @@ describe('DATABASE_URL against a PostgreSQL with TLS on', () => {
     expect(await connectionIsEncrypted(withParams(postgres.url, { sslmode: 'require' }))).toBe(true);
   });
 
-  it('verify-full accepts the server\'s own CA and refuses a wrong one', async () => {
+  it("verify-full accepts the server's own CA and refuses a wrong one", async () => {
     expect(await connectionIsEncrypted(withParams(postgres.url, { sslmode: 'verify-full', sslrootcert: server.cert }))).toBe(true);
-    await expect(
-      connectionIsEncrypted(withParams(postgres.url, { sslmode: 'verify-full', sslrootcert: otherCa.cert })),
-    ).rejects.toThrow(/certificate/i);
+    await expect(connectionIsEncrypted(withParams(postgres.url, { sslmode: 'verify-full', sslrootcert: otherCa.cert }))).rejects.toThrow(
+      /certificate/i,
+    );
   });
 
   it('refuses an unknown sslmode at start-up', async () => {

@@ -100,7 +100,11 @@ describe('encodings', () => {
   it('415 for a charset other than UTF-8, and UTF-8 however it is spelled is fine', async () => {
     const latin1 = Buffer.from('{"name":"latin","description":"caf\u00e9"}', 'latin1');
     for (const charset of ['iso-8859-1', 'latin1', 'utf-16', 'us-ascii']) {
-      const response = await api('POST', '/projects', { token, rawBody: latin1, headers: { 'content-type': `application/json; charset=${charset}` } });
+      const response = await api('POST', '/projects', {
+        token,
+        rawBody: latin1,
+        headers: { 'content-type': `application/json; charset=${charset}` },
+      });
       expect(response.status, charset).toBe(415);
       expect(response.body.error).toEqual({
         code: 'UNSUPPORTED_MEDIA_TYPE',
@@ -112,7 +116,11 @@ describe('encodings', () => {
       ['utf-upper', 'application/json;charset=UTF-8'],
       ['utf-quoted', 'application/json; charset="utf-8"'],
     ]) {
-      const response = await api('POST', '/projects', { token, body: { name, description: 'café' }, headers: { 'content-type': contentType! } });
+      const response = await api('POST', '/projects', {
+        token,
+        body: { name, description: 'café' },
+        headers: { 'content-type': contentType! },
+      });
       expect(response.status, contentType).toBe(201);
       expect(response.body.data.description).toBe('café');
     }
@@ -221,7 +229,11 @@ describe('the log of refused requests', () => {
       api('POST', '/projects', { token, rawBody: secret, headers: { ...json, 'content-encoding': 'gzip' } }),
       fetch(`${url}/api/v1/projects/%E0%A4%A?x=${secret}`),
       api('POST', '/projects', { token, rawBody: JSON.stringify({ name: 'huge', description: secret.repeat(70_000) }), headers: json }),
-      api('POST', '/projects', { token, rawBody: `{"name":"x","description":"${secret}"}`, headers: { 'content-type': 'application/json; charset=latin1' } }),
+      api('POST', '/projects', {
+        token,
+        rawBody: `{"name":"x","description":"${secret}"}`,
+        headers: { 'content-type': 'application/json; charset=latin1' },
+      }),
       api('GET', `/no-such-route/${secret}?q=${secret}`, { token }),
       fetch(`${url}/api/v1/projects`, { method: 'HEAD', headers: { authorization: `Bearer ats_${secret}` } }),
       rawHttp(`GET /api/v1/projects?x=${secret} HTTP/1.1\r\nHost: x\r\n${secret}\r\n\r\n`).then(() => ({ status: 400 })),

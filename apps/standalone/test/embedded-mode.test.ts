@@ -37,7 +37,10 @@ describe('pnpm start with no database and no broker', () => {
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`pnpm start exited early:\n${output}`);
-      const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      const ready = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       // The start-up line is written just after the server listens: under load /readyz can answer first.
       if (ready && /"transport":/.test(output)) break;
       if (Date.now() > deadline) throw new Error(`not ready after 90 s:\n${output}`);
@@ -75,7 +78,11 @@ describe('pnpm start with no database and no broker', () => {
     const project = (await api('GET', '/projects', { token })).body.data[0];
     const form = new FormData();
     form.append('file', new Blob([png()]), 'icon.png');
-    const uploaded = await fetch(`${url}/api/v1/projects/${project.id}/icon`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const uploaded = await fetch(`${url}/api/v1/projects/${project.id}/icon`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
     expect(uploaded.status).toBe(200);
     const { icon_path: iconPath } = ((await uploaded.json()) as { data: { icon_path: string } }).data;
     const served = await fetch(`${url}${iconPath}`);

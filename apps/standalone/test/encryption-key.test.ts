@@ -21,6 +21,8 @@ describe('the key sealing secret variables', () => {
 
   it('is the one given, and must be given with an external database', () => {
     expect(resolveEncryptionKey({ DATA_DIR: dir, ENCRYPTION_KEY: 'given', DATABASE_URL: 'postgres://x' })).toBe('given');
-    expect(() => resolveEncryptionKey({ DATA_DIR: dir, DATABASE_URL: 'postgres://x' })).toThrow(/ENCRYPTION_KEY is required with DATABASE_URL/);
+    expect(() => resolveEncryptionKey({ DATA_DIR: dir, DATABASE_URL: 'postgres://x' })).toThrow(
+      /ENCRYPTION_KEY is required with DATABASE_URL/,
+    );
   });
 });

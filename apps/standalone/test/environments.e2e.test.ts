@@ -45,7 +45,13 @@ describe('Environments API, as a new user would try it', () => {
     expect(initial.status).toBe(200);
     expect(initial.body).toMatchObject({ success: true, next_cursor: null });
     expect(initial.body.data).toEqual([
-      expect.objectContaining({ project_id: projectId, name: 'production', display_name: 'production', type: 'production', is_default: true }),
+      expect.objectContaining({
+        project_id: projectId,
+        name: 'production',
+        display_name: 'production',
+        type: 'production',
+        is_default: true,
+      }),
     ]);
     const production = initial.body.data[0];
 
@@ -74,8 +80,17 @@ describe('Environments API, as a new user would try it', () => {
     // Variables, one secret: never returned.
     const plain = await api('PUT', `${base}/${staging.id}/variables/LOG_LEVEL`, { token, body: { value: 'debug' } });
     expect(plain.status).toBe(200);
-    expect(plain.body.data).toEqual({ key: 'LOG_LEVEL', value: 'debug', secret: false, created_at: expect.any(String), updated_at: expect.any(String) });
-    const secret = await api('PUT', `${base}/${staging.id}/variables/API_TOKEN`, { token, body: { value: 'tok-very-secret-1', secret: true } });
+    expect(plain.body.data).toEqual({
+      key: 'LOG_LEVEL',
+      value: 'debug',
+      secret: false,
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    const secret = await api('PUT', `${base}/${staging.id}/variables/API_TOKEN`, {
+      token,
+      body: { value: 'tok-very-secret-1', secret: true },
+    });
     expect(secret.status).toBe(200);
     expect(secret.body.data).toMatchObject({ key: 'API_TOKEN', value: null, secret: true });
     // Rewriting a secret without saying `secret` keeps it secret.
@@ -124,7 +139,9 @@ describe('Environments API, as a new user would try it', () => {
     expect((await api('DELETE', `${base}/${copy.id}?force=true`, { token })).status).toBe(204);
     expect((await api('GET', `${base}/${copy.id}`, { token })).status).toBe(404);
     expect((await api('DELETE', `${base}/${production.id}`, { token })).status).toBe(204);
-    expect(await queryDatabase(system.databaseUrl, 'select 1 from environments.variables where environment_id = $1', [copy.id])).toEqual([]);
+    expect(await queryDatabase(system.databaseUrl, 'select 1 from environments.variables where environment_id = $1', [copy.id])).toEqual(
+      [],
+    );
 
     // An outsider gets 404 for everything in the project, exactly as for a project that does not exist.
     const outsider = await newUser(api, 'outsider');
@@ -193,7 +210,7 @@ describe('Environments API, as a new user would try it', () => {
     expect(theirList.body.data).toEqual([expect.objectContaining({ id: foreign, is_default: true })]);
   });
 
-  it('lists every project\'s own environments when lists of several projects arrive together', async () => {
+  it("lists every project's own environments when lists of several projects arrive together", async () => {
     const { api } = system;
     const { token } = await newUser(api, 'lists-together');
     const projects = await Promise.all([1, 2, 3].map(() => newProject(api, token)));
@@ -229,9 +246,15 @@ describe('Environments API, as a new user would try it', () => {
     const base = `/projects/${projectId}/environments`;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await api('POST', base, { token, body: { name: `env-${i}` } })).body.data.id);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api('POST', `${base}/${ids[i % ids.length]}/set-default`, { token })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api('POST', `${base}/${ids[i % ids.length]}/set-default`, { token })),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
-    const defaults = await queryDatabase(system.databaseUrl, 'select id from environments.environments where project_id = $1 and is_default', [projectId]);
+    const defaults = await queryDatabase(
+      system.databaseUrl,
+      'select id from environments.environments where project_id = $1 and is_default',
+      [projectId],
+    );
     expect(defaults).toHaveLength(1);
     const listed = await api('GET', `${base}?limit=100`, { token });
     expect(listed.body.data.filter((env: { is_default: boolean }) => env.is_default)).toHaveLength(1);
@@ -259,7 +282,10 @@ describe('Environments API, as a new user would try it', () => {
     await system.api('PUT', `${base}/${envId}/variables/DB_PASSWORD`, { token, body: { value: 'clear-text-canary-42', secret: true } });
     await system.api('PUT', `${base}/${envId}/variables/REGION`, { token, body: { value: 'eu-west-1' } });
 
-    const dump = await queryDatabase(system.databaseUrl, "select coalesce(value, '') || encode(coalesce(ciphertext, ''), 'escape') as stored from environments.variables");
+    const dump = await queryDatabase(
+      system.databaseUrl,
+      "select coalesce(value, '') || encode(coalesce(ciphertext, ''), 'escape') as stored from environments.variables",
+    );
     expect(JSON.stringify(dump)).not.toContain('clear-text-canary-42');
 
     await system.restart();

@@ -45,13 +45,25 @@ async function ok(response: Promise<{ status: number; text: string; body: any }>
 async function fullProject(owner: User, member: User) {
   const { api } = system;
   const project = await ok(api('POST', '/projects', { token: owner.token, body: { name: `evt-${randomUUID().slice(0, 8)}` } }), 201);
-  const staging = await ok(api('POST', `/projects/${project.id}/environments`, { token: owner.token, body: { name: 'staging', type: 'staging' } }), 201);
+  const staging = await ok(
+    api('POST', `/projects/${project.id}/environments`, { token: owner.token, body: { name: 'staging', type: 'staging' } }),
+    201,
+  );
   const variables = `/projects/${project.id}/environments/${staging.id}/variables`;
   await ok(api('PUT', `${variables}/API_URL`, { token: owner.token, body: { value: 'https://plain-value.internal' } }));
   await ok(api('PUT', `${variables}/DB_PASSWORD`, { token: owner.token, body: { value: 'hunter2-very-secret', secret: true } }));
-  const membership = await ok(api('POST', `/projects/${project.id}/members`, { token: owner.token, body: { user_id: member.id, role: 'viewer' } }), 201);
+  const membership = await ok(
+    api('POST', `/projects/${project.id}/members`, { token: owner.token, body: { user_id: member.id, role: 'viewer' } }),
+    201,
+  );
   await ok(api('PUT', `/projects/${project.id}/members/${membership.id}`, { token: owner.token, body: { role: 'member' } }));
-  await ok(api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: `invitee-${randomUUID().slice(0, 8)}@example.com`, role: 'member' } }), 201);
+  await ok(
+    api('POST', `/projects/${project.id}/invites`, {
+      token: owner.token,
+      body: { email: `invitee-${randomUUID().slice(0, 8)}@example.com`, role: 'member' },
+    }),
+    201,
+  );
   return { project, staging, membership };
 }
 
@@ -89,11 +101,17 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('%s', (mode) => {
         'identity.v1.invite_created',
       ];
       // The trail is built from the events, so it catches up a moment after the answers.
-      await expect.poll(async () => (await trail(project.id, owner.token)).map((e) => e.type).sort(), { timeout: 20_000 }).toEqual([...expected].sort());
+      await expect
+        .poll(async () => (await trail(project.id, owner.token)).map((e) => e.type).sort(), { timeout: 20_000 })
+        .toEqual([...expected].sort());
       const events = await trail(project.id, owner.token);
       expect(events.map((event) => event.type)).toEqual([...expected].reverse());
       for (const event of events) {
-        expect(event).toMatchObject({ actor_id: owner.id, request_id: expect.any(String), data: expect.objectContaining({ project_id: project.id }) });
+        expect(event).toMatchObject({
+          actor_id: owner.id,
+          request_id: expect.any(String),
+          data: expect.objectContaining({ project_id: project.id }),
+        });
       }
       const sorted = [...events].sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : a.occurred_at > b.occurred_at ? -1 : 0));
       expect(events.map((event) => event.occurred_at)).toEqual(sorted.map((event) => event.occurred_at));
@@ -106,19 +124,35 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('%s', (mode) => {
       });
       // Key names only: no variable's value ever reaches an event.
       const secret = events.find((event) => event.data.key === 'DB_PASSWORD');
-      expect(secret.data).toEqual({ project_id: project.id, environment_id: staging.id, name: 'staging', key: 'DB_PASSWORD', secret: true, created: true });
+      expect(secret.data).toEqual({
+        project_id: project.id,
+        environment_id: staging.id,
+        name: 'staging',
+        key: 'DB_PASSWORD',
+        secret: true,
+        created: true,
+      });
       expect(JSON.stringify(events)).not.toMatch(/hunter2|plain-value/);
       const outboxes = await sql(`select payload from environments.outbox union all select payload from projects.outbox`);
       expect(JSON.stringify(outboxes)).not.toContain('hunter2');
 
       // One kind only; a request id names the request that made the change.
-      expect((await trail(project.id, owner.token, '&type=environments.v1.variable_set')).map((event) => event.data.key)).toEqual(['DB_PASSWORD', 'API_URL']);
-      const renamed = await system.api('PUT', `/projects/${project.id}`, { token: owner.token, body: { description: 'now described' }, headers: { 'x-request-id': 'audit-trail-test-1' } });
-      expect(renamed.status).toBe(200);
-      await expect.poll(async () => (await trail(project.id, owner.token, '&type=projects.v1.updated'))[0], { timeout: 20_000 }).toMatchObject({
-        request_id: 'audit-trail-test-1',
-        data: { fields: ['description'] },
+      expect((await trail(project.id, owner.token, '&type=environments.v1.variable_set')).map((event) => event.data.key)).toEqual([
+        'DB_PASSWORD',
+        'API_URL',
+      ]);
+      const renamed = await system.api('PUT', `/projects/${project.id}`, {
+        token: owner.token,
+        body: { description: 'now described' },
+        headers: { 'x-request-id': 'audit-trail-test-1' },
       });
+      expect(renamed.status).toBe(200);
+      await expect
+        .poll(async () => (await trail(project.id, owner.token, '&type=projects.v1.updated'))[0], { timeout: 20_000 })
+        .toMatchObject({
+          request_id: 'audit-trail-test-1',
+          data: { fields: ['description'] },
+        });
     });
 
     it('is for admins and the owner; a forged cursor or an unknown type is a 400', async () => {
@@ -126,10 +160,16 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('%s', (mode) => {
       const member = await newUser(system.api, 'member');
       const { project } = await fullProject(owner, member);
       expect((await system.api('GET', `/projects/${project.id}/events`, { token: member.token })).status).toBe(403);
-      const forged = await system.api('GET', `/projects/${project.id}/events?cursor=${Buffer.from('["2024-01-01T00:00:00Z","x"]').toString('base64url')}`, { token: owner.token });
+      const forged = await system.api(
+        'GET',
+        `/projects/${project.id}/events?cursor=${Buffer.from('["2024-01-01T00:00:00Z","x"]').toString('base64url')}`,
+        { token: owner.token },
+      );
       expect(forged.status).toBe(400);
       expect(forged.body.error.details).toEqual([expect.objectContaining({ path: 'cursor' })]);
-      expect((await system.api('GET', `/projects/${project.id}/events?type=projects.v1.exploded`, { token: owner.token })).status).toBe(400);
+      expect((await system.api('GET', `/projects/${project.id}/events?type=projects.v1.exploded`, { token: owner.token })).status).toBe(
+        400,
+      );
     });
   });
 
@@ -146,22 +186,45 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])('%s', (mode) => {
       await expect.poll(() => leftovers(project.id), { timeout: 20_000 }).toEqual(nothing);
       // Each consumer handled the deletion once; the trail keeps its history, the deletion last.
       await expect
-        .poll(async () => (await sql(`select count(*)::int as n from projects.audit_events where project_id = $1 and type = 'projects.v1.deleted'`, [project.id]))[0], { timeout: 20_000 })
+        .poll(
+          async () =>
+            (
+              await sql(`select count(*)::int as n from projects.audit_events where project_id = $1 and type = 'projects.v1.deleted'`, [
+                project.id,
+              ])
+            )[0],
+          { timeout: 20_000 },
+        )
         .toEqual({ n: 1 });
-      const kept = await sql<{ type: string }>(`select type from projects.audit_events where project_id = $1 order by created_at desc, id desc`, [project.id]);
+      const kept = await sql<{ type: string }>(
+        `select type from projects.audit_events where project_id = $1 order by created_at desc, id desc`,
+        [project.id],
+      );
       expect(kept[0]!.type).toBe('projects.v1.deleted');
       expect(kept.length).toBeGreaterThanOrEqual(8);
-    // Every consumer handled each event on its first delivery: the creation's default
-    // environment was ensured by environments (not retried), and nothing was dead-lettered.
-    const [created] = await sql<{ id: string }>(`select id from projects.audit_events where project_id = $1 and type = 'projects.v1.created'`, [project.id]);
-    await expect
-      .poll(async () => (await sql(`select count(*)::int as n from environments.processed_events where consumer = 'environments_cascade' and event_id = $1`, [created!.id]))[0], { timeout: 20_000 })
-      .toEqual({ n: 1 });
-    const deadLetters = await sql(
-      `select consumer from projects.event_dead_letters union all select consumer from environments.event_dead_letters
+      // Every consumer handled each event on its first delivery: the creation's default
+      // environment was ensured by environments (not retried), and nothing was dead-lettered.
+      const [created] = await sql<{ id: string }>(
+        `select id from projects.audit_events where project_id = $1 and type = 'projects.v1.created'`,
+        [project.id],
+      );
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql(
+                `select count(*)::int as n from environments.processed_events where consumer = 'environments_cascade' and event_id = $1`,
+                [created!.id],
+              )
+            )[0],
+          { timeout: 20_000 },
+        )
+        .toEqual({ n: 1 });
+      const deadLetters = await sql(
+        `select consumer from projects.event_dead_letters union all select consumer from environments.event_dead_letters
        union all select consumer from identity.event_dead_letters`,
-    );
-    expect(deadLetters).toEqual([]);
+      );
+      expect(deadLetters).toEqual([]);
     });
   });
 });

@@ -65,9 +65,11 @@ afterAll(() => deployment?.stop());
 async function expectEachWriteOnce(outcomes: Outcome[]): Promise<void> {
   const writes = outcomes.filter((outcome) => outcome.kind === 'write');
   expect(writes.length).toBeGreaterThan(0);
-  const rows = await queryDatabase<{ id: string; name: string }>(deployment.databaseUrl, 'select id, name from projects.projects where name = any($1)', [
-    writes.map((write) => write.name),
-  ]);
+  const rows = await queryDatabase<{ id: string; name: string }>(
+    deployment.databaseUrl,
+    'select id, name from projects.projects where name = any($1)',
+    [writes.map((write) => write.name)],
+  );
   const byName = new Map(rows.map((row) => [row.name, row.id]));
   expect(rows).toHaveLength(writes.length);
   for (const write of writes) expect(byName.get(write.name!)).toBe(write.id);
@@ -115,7 +117,12 @@ describe('failover under load, real processes', () => {
       await until(() => load.completedSince(afterJoin) >= 100, 'requests after the replacement joined');
 
       const outcomes = await load.stop();
-      report('projects instance killed and another stopped', outcomes, eventsAt, await Promise.all(gateways.map((gateway) => retriesOf(gateway.url))));
+      report(
+        'projects instance killed and another stopped',
+        outcomes,
+        eventsAt,
+        await Promise.all(gateways.map((gateway) => retriesOf(gateway.url))),
+      );
       expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
       await expectEachWriteOnce(outcomes);
     } finally {
@@ -132,19 +139,30 @@ describe('failover under load, real processes', () => {
       await until(() => load.outcomes.length >= 200, 'a steady load');
       const eventsAt = Date.now();
       // A client that sends half its request body and no more would hold the stop open forever.
-      const trickled = await heldRequest(stopped.url, '/api/v1/auth/register', { email: 'trickled@example.com', password: 'correct horse battery' });
+      const trickled = await heldRequest(stopped.url, '/api/v1/auth/register', {
+        email: 'trickled@example.com',
+        password: 'correct horse battery',
+      });
       trickled.sendSome();
       // A request the stopping gateway holds across its stop: identity is frozen, so authenticating
       // a credential it has not cached yet waits until identity resumes.
       identity.signal('SIGSTOP');
       stopped.signal('SIGTERM');
       await until(
-        () => fetch(`${stopped.url}/readyz`).then((response) => response.status === 503, () => false),
+        () =>
+          fetch(`${stopped.url}/readyz`).then(
+            (response) => response.status === 503,
+            () => false,
+          ),
         'the stopping gateway to turn unready',
       );
       const inFlight = fetch(`${stopped.url}/api/v1/projects`, { headers: { authorization: `Bearer ${otherToken}` } });
       await until(
-        () => fetch(`${stopped.url}/healthz`).then(() => false, (error: { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED'),
+        () =>
+          fetch(`${stopped.url}/healthz`).then(
+            () => false,
+            (error: { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED',
+          ),
         'the stopping gateway to stop listening',
       );
       identity.signal('SIGCONT');

@@ -38,10 +38,17 @@ interface FilePart {
 }
 
 /** A real multipart/form-data request, as a browser's form or `curl -F` sends it. */
-async function upload(projectId: string, token: string | undefined, parts: FilePart[], fields: Record<string, string> = {}, base = system.url) {
+async function upload(
+  projectId: string,
+  token: string | undefined,
+  parts: FilePart[],
+  fields: Record<string, string> = {},
+  base = system.url,
+) {
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  for (const part of parts) form.append(part.field ?? 'file', new Blob([part.bytes], { type: part.type ?? 'application/octet-stream' }), part.filename ?? 'icon');
+  for (const part of parts)
+    form.append(part.field ?? 'file', new Blob([part.bytes], { type: part.type ?? 'application/octet-stream' }), part.filename ?? 'icon');
   const response = await fetch(`${base}/api/v1/projects/${projectId}/icon`, {
     method: 'POST',
     headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -57,7 +64,8 @@ async function newProject(token: string) {
   return created.body.data.id as string;
 }
 
-const iconPathOf = async (id: string, token: string) => (await system.api('GET', `/projects/${id}`, { token })).body.data.icon_path as string | null;
+const iconPathOf = async (id: string, token: string) =>
+  (await system.api('GET', `/projects/${id}`, { token })).body.data.icon_path as string | null;
 const objectsOf = async (id: string) => (await bucket.list()).filter((name) => name.startsWith(`projects/${id}/`));
 const served = (path: string, headers: Record<string, string> = {}, base = system.url) => fetch(`${base}${path}`, { headers });
 
@@ -107,7 +115,10 @@ describe('project icons', () => {
   it('accepts WebP and GIF, typed by their bytes whatever the name and declared type', async () => {
     const { token } = await newUser(system.api);
     const id = await newProject(token);
-    for (const [bytes, ext, type] of [[webp(), 'webp', 'image/webp'], [gif(), 'gif', 'image/gif']] as const) {
+    for (const [bytes, ext, type] of [
+      [webp(), 'webp', 'image/webp'],
+      [gif(), 'gif', 'image/gif'],
+    ] as const) {
       const answer = await upload(id, token, [{ bytes, filename: 'icon.png', type: 'text/plain' }]);
       expect(answer.status, answer.body?.error?.message).toBe(200);
       expect(answer.body.data.icon_path).toMatch(new RegExp(`\\.${ext}$`));
@@ -127,22 +138,45 @@ describe('project icons', () => {
     });
 
     const cases: [string, () => Promise<Awaited<ReturnType<typeof upload>>>, number, string][] = [
-      ['HTML named .png', () => upload(id, token, [{ bytes: html(), filename: 'icon.png', type: 'image/png' }]), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [
+        'HTML named .png',
+        () => upload(id, token, [{ bytes: html(), filename: 'icon.png', type: 'image/png' }]),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
       ['SVG', () => upload(id, token, [{ bytes: svg(), filename: 'icon.svg', type: 'image/svg+xml' }]), 415, 'UNSUPPORTED_MEDIA_TYPE'],
-      ['a 5 MiB image', () => upload(id, token, [{ bytes: Buffer.concat([png(), Buffer.alloc(5 * 1024 * 1024)]), type: 'image/png' }]), 413, 'PAYLOAD_TOO_LARGE'],
-      ['one byte over 1 MiB', () => upload(id, token, [{ bytes: Buffer.concat([png(), Buffer.alloc(ICON_MAX_BYTES + 1 - png().length)]) }]), 413, 'PAYLOAD_TOO_LARGE'],
+      [
+        'a 5 MiB image',
+        () => upload(id, token, [{ bytes: Buffer.concat([png(), Buffer.alloc(5 * 1024 * 1024)]), type: 'image/png' }]),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
+      [
+        'one byte over 1 MiB',
+        () => upload(id, token, [{ bytes: Buffer.concat([png(), Buffer.alloc(ICON_MAX_BYTES + 1 - png().length)]) }]),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      ],
       ['an empty file', () => upload(id, token, [{ bytes: Buffer.alloc(0), filename: 'icon.png' }]), 400, 'BAD_REQUEST'],
       ['two files', () => upload(id, token, [{ bytes: png() }, { bytes: png() }]), 400, 'BAD_REQUEST'],
       ['a file and another field', () => upload(id, token, [{ bytes: png() }], { name: 'x' }), 400, 'BAD_REQUEST'],
       ['a file in another field', () => upload(id, token, [{ bytes: png(), field: 'icon' }]), 400, 'BAD_REQUEST'],
       ['no file at all', () => upload(id, token, [], {}), 400, 'BAD_REQUEST'],
-      ['a decompression bomb (a tiny PNG declaring 100000×100000)', () => upload(id, token, [{ bytes: png(1, 1, { width: 100_000, height: 100_000 }) }]), 400, 'BAD_REQUEST'],
+      [
+        'a decompression bomb (a tiny PNG declaring 100000×100000)',
+        () => upload(id, token, [{ bytes: png(1, 1, { width: 100_000, height: 100_000 }) }]),
+        400,
+        'BAD_REQUEST',
+      ],
       ['a PNG wider than 4096 pixels', () => upload(id, token, [{ bytes: png(1, 1, { width: 4097, height: 1 }) }]), 400, 'BAD_REQUEST'],
       ['a PNG signature over damaged bytes', () => upload(id, token, [{ bytes: png().subarray(0, 12) }]), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [
         'JSON instead of a form',
         async () => {
-          const response = await system.api('POST', `/projects/${id}/icon`, { token, body: { icon_path: `/uploads/projects/${id}/${'a'.repeat(22)}.png` } });
+          const response = await system.api('POST', `/projects/${id}/icon`, {
+            token,
+            body: { icon_path: `/uploads/projects/${id}/${'a'.repeat(22)}.png` },
+          });
           return { status: response.status, body: response.body, headers: response.headers };
         },
         415,
@@ -166,7 +200,10 @@ describe('project icons', () => {
     const admin = await newUser(system.api, 'admin');
     const outsider = await newUser(system.api, 'outsider');
     const id = await newProject(owner.token);
-    for (const [user, role] of [[viewer, 'viewer'], [admin, 'admin']] as const) {
+    for (const [user, role] of [
+      [viewer, 'viewer'],
+      [admin, 'admin'],
+    ] as const) {
       await queryDatabase(
         system.databaseUrl,
         'insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, $4, now(), now())',
@@ -253,7 +290,9 @@ describe('the upload in the OpenAPI document', () => {
     const operation = document.paths['/projects/{id}/icon'].post;
     expect(operation.operationId).toBe('icons_set');
     expect(operation.requestBody.content['multipart/form-data'].schema).toBeDefined();
-    expect(JSON.stringify(document.components.schemas.IconUpload ?? operation.requestBody.content['multipart/form-data'].schema)).toContain('binary');
+    expect(JSON.stringify(document.components.schemas.IconUpload ?? operation.requestBody.content['multipart/form-data'].schema)).toContain(
+      'binary',
+    );
     expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
     expect(operation.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
     expect(document.paths['/projects/{id}/icon'].delete.responses['204']).toBeDefined();

@@ -99,7 +99,9 @@ describe('Idempotency-Key on creating POSTs', { timeout: 120_000 }, () => {
       });
       // It waits on the lock (not refused)...
       for (;;) {
-        const [waiting] = await session.query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted");
+        const [waiting] = await session.query<{ n: number }>(
+          "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
+        );
         if (waiting!.n > 0) break;
       }
       // ...while a client's own repeat is told the call is still running.
@@ -111,7 +113,9 @@ describe('Idempotency-Key on creating POSTs', { timeout: 120_000 }, () => {
       const replayed = await system.api('POST', '/auth/api-keys', { token: user.token, headers: withKey(key), body });
       expect(replayed.status).toBe(201);
       expect(replayed.body.data.id).toBe(answered.result.id);
-      const names = (await system.api('GET', '/auth/api-keys?limit=100', { token: user.token })).body.data.map((k: { name: string }) => k.name);
+      const names = (await system.api('GET', '/auth/api-keys?limit=100', { token: user.token })).body.data.map(
+        (k: { name: string }) => k.name,
+      );
       expect(names.filter((name: string) => name === body.name)).toHaveLength(1);
     } finally {
       await session.close();

@@ -47,7 +47,10 @@ async function mailTo(server: TestSmtpServer, email: string): Promise<ReceivedMa
 }
 
 async function projectOf(owner: Awaited<ReturnType<typeof newUser>>) {
-  const created = await system.api('POST', '/projects', { token: owner.token, body: { name: `mail-${randomUUID().slice(0, 8)}`, display_name: 'Mail Target' } });
+  const created = await system.api('POST', '/projects', {
+    token: owner.token,
+    body: { name: `mail-${randomUUID().slice(0, 8)}`, display_name: 'Mail Target' },
+  });
   expect(created.status).toBe(201);
   return created.body.data as { id: string; name: string };
 }
@@ -57,7 +60,10 @@ describe('invite mails with SMTP_URL', () => {
     const owner = await newUser(system.api, 'owner');
     const project = await projectOf(owner);
     const email = `colleague-${randomUUID().slice(0, 8)}@example.com`;
-    const created = await system.api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: email.toUpperCase(), role: 'member' } });
+    const created = await system.api('POST', `/projects/${project.id}/invites`, {
+      token: owner.token,
+      body: { email: email.toUpperCase(), role: 'member' },
+    });
     expect(created.status, created.text).toBe(201);
     const { token, accept_url: acceptUrl } = created.body.data;
 
@@ -79,10 +85,13 @@ describe('invite mails with SMTP_URL', () => {
     expect(accepted.body.data).toMatchObject({ project_id: project.id, email, role: 'member', name: 'Colleague' });
 
     // Sent: the row keeps no body; neither table ever held the token in clear.
-    await vi.waitUntil(async () => (await sql(`select 1 from identity.mail_outbox where recipient = $1 and sent_at is not null`, [email])).length === 1, {
-      timeout: 20_000,
-      interval: 50,
-    });
+    await vi.waitUntil(
+      async () => (await sql(`select 1 from identity.mail_outbox where recipient = $1 and sent_at is not null`, [email])).length === 1,
+      {
+        timeout: 20_000,
+        interval: 50,
+      },
+    );
     const [row] = await sql(`select sealed, key_id, attempts from identity.mail_outbox where recipient = $1`, [email]);
     expect(row).toEqual({ sealed: null, key_id: null, attempts: 0 });
     expect(JSON.stringify(await sql('select * from identity.mail_outbox'))).not.toContain(token);
@@ -99,7 +108,10 @@ describe('invite mails with SMTP_URL', () => {
     const created = await system.api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email, role: 'viewer' } });
     expect(created.status, created.text).toBe(201);
     // Failures and the backlog show in /metrics; the invite is pending, its mail waiting.
-    await vi.waitUntil(async () => ((await metric('atrium_mail_deliveries_total', { service: 'identity', outcome: 'failed' })) ?? 0) >= 2, { timeout: 20_000, interval: 50 });
+    await vi.waitUntil(async () => ((await metric('atrium_mail_deliveries_total', { service: 'identity', outcome: 'failed' })) ?? 0) >= 2, {
+      timeout: 20_000,
+      interval: 50,
+    });
     expect(await metric('atrium_mail_outbox_backlog', { service: 'identity' })).toBe(1);
     const [waiting] = await sql<{ attempts: number; last_error: string; sent_at: Date | null }>(
       `select attempts, last_error, sent_at from identity.mail_outbox where recipient = $1`,
@@ -118,7 +130,10 @@ describe('invite mails with SMTP_URL', () => {
     const mail = await mailTo(smtp, email);
     expect(mail.parsed.text).toContain(created.body.data.accept_url);
     expect(smtp.received).toHaveLength(1);
-    await vi.waitUntil(async () => (await metric('atrium_mail_outbox_backlog', { service: 'identity' })) === 0, { timeout: 20_000, interval: 50 });
+    await vi.waitUntil(async () => (await metric('atrium_mail_outbox_backlog', { service: 'identity' })) === 0, {
+      timeout: 20_000,
+      interval: 50,
+    });
     expect(await metric('atrium_mail_deliveries_total', { service: 'identity', outcome: 'sent' })).toBe(1);
   });
 });

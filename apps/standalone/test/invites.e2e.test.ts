@@ -33,10 +33,20 @@ describe('invites, as a new user meets them', () => {
     const project = await projectOf(owner);
     const email = `colleague-${randomUUID().slice(0, 8)}@example.com`;
 
-    const created = await api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: email.toUpperCase(), role: 'admin' } });
+    const created = await api('POST', `/projects/${project.id}/invites`, {
+      token: owner.token,
+      body: { email: email.toUpperCase(), role: 'admin' },
+    });
     expect(created.status).toBe(201);
     const { token, accept_url: acceptUrl } = created.body.data;
-    expect(created.body.data).toMatchObject({ project_id: project.id, email, role: 'admin', status: 'pending', invited_by: owner.id, accepted_at: null });
+    expect(created.body.data).toMatchObject({
+      project_id: project.id,
+      email,
+      role: 'admin',
+      status: 'pending',
+      invited_by: owner.id,
+      accepted_at: null,
+    });
     expect(token).toMatch(/^ati_[A-Za-z0-9_-]{43}$/);
     expect(acceptUrl).toBe(`https://api.example.com/api/v1/invites/${token}/accept`);
     // Stored as a hash only.
@@ -66,11 +76,19 @@ describe('invites, as a new user meets them', () => {
     const colleague = await api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: 'Colleague' } });
     const colleagueToken = colleague.body.data.token;
     const mine = await api('GET', '/me/invites', { token: colleagueToken });
-    expect(mine.body.data).toEqual([expect.objectContaining({ id: created.body.data.id, project: { id: project.id, name: project.name, display_name: 'Invite Target' } })]);
+    expect(mine.body.data).toEqual([
+      expect.objectContaining({ id: created.body.data.id, project: { id: project.id, name: project.name, display_name: 'Invite Target' } }),
+    ]);
 
     const accepted = await api('POST', `/invites/${token}/accept`, { token: colleagueToken });
     expect(accepted.status, accepted.text).toBe(200);
-    expect(accepted.body.data).toMatchObject({ project_id: project.id, user_id: colleague.body.data.user.id, email, name: 'Colleague', role: 'admin' });
+    expect(accepted.body.data).toMatchObject({
+      project_id: project.id,
+      user_id: colleague.body.data.user.id,
+      email,
+      name: 'Colleague',
+      role: 'admin',
+    });
 
     const members = await api('GET', `/projects/${project.id}/members`, { token: colleagueToken });
     expect(members.body.data.map((m: { name: string; role: string }) => [m.name, m.role])).toEqual([
@@ -94,9 +112,17 @@ describe('invites, as a new user meets them', () => {
     const first = await invite(project.id, owner, email);
     const duplicate = await api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email, role: 'viewer' } });
     expect(duplicate.status).toBe(409);
-    expect((await api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: member.email, role: 'admin' } })).status).toBe(409);
-    expect((await api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: 'x@example.com', role: 'owner' } })).status).toBe(400);
-    expect((await api('POST', `/projects/${project.id}/invites`, { token: member.token, body: { email: 'x@example.com', role: 'viewer' } })).status).toBe(403);
+    expect(
+      (await api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: member.email, role: 'admin' } })).status,
+    ).toBe(409);
+    expect(
+      (await api('POST', `/projects/${project.id}/invites`, { token: owner.token, body: { email: 'x@example.com', role: 'owner' } }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await api('POST', `/projects/${project.id}/invites`, { token: member.token, body: { email: 'x@example.com', role: 'viewer' } }))
+        .status,
+    ).toBe(403);
 
     const stranger = await newUser(api, 'stranger');
     const wrong = await api('POST', `/invites/${first.token}/accept`, { token: stranger.token });

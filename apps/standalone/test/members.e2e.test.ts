@@ -35,9 +35,13 @@ async function add(projectId: string, by: User, user: User, role: string) {
 }
 
 const ownersOf = async (projectId: string) =>
-  (await queryDatabase<{ user_id: string }>(system.databaseUrl, `select user_id from projects.members where project_id = $1 and role = 'owner'`, [projectId])).map(
-    (row) => row.user_id,
-  );
+  (
+    await queryDatabase<{ user_id: string }>(
+      system.databaseUrl,
+      `select user_id from projects.members where project_id = $1 and role = 'owner'`,
+      [projectId],
+    )
+  ).map((row) => row.user_id);
 
 describe('members', () => {
   it('adds users with a role and lists them with e-mail and name, from one identity call per page', async () => {
@@ -46,7 +50,10 @@ describe('members', () => {
     const others = await Promise.all(['Grace', 'Linus', 'Ken'].map((name) => newUser(api, name)));
     const projectId = await projectOf(owner);
 
-    const added = await api('POST', `/projects/${projectId}/members`, { token: owner.token, body: { user_id: others[0]!.id, role: 'admin' } });
+    const added = await api('POST', `/projects/${projectId}/members`, {
+      token: owner.token,
+      body: { user_id: others[0]!.id, role: 'admin' },
+    });
     expect(added.status).toBe(201);
     expect(added.body.data).toEqual({
       id: expect.any(String),
@@ -83,7 +90,9 @@ describe('members', () => {
 
     const page = await api('GET', `/projects/${projectId}/members?limit=3`, { token: owner.token });
     expect(page.body.data).toHaveLength(3);
-    const rest = await api('GET', `/projects/${projectId}/members?limit=3&cursor=${encodeURIComponent(page.body.next_cursor)}`, { token: owner.token });
+    const rest = await api('GET', `/projects/${projectId}/members?limit=3&cursor=${encodeURIComponent(page.body.next_cursor)}`, {
+      token: owner.token,
+    });
     expect(rest.body.data.map((m: { name: string }) => m.name)).toEqual(['Ken']);
   });
 
@@ -161,7 +170,8 @@ describe('ownership transfer', () => {
     const stranger = await newUser(api);
     const projectId = await projectOf(owner);
     await add(projectId, owner, next, 'viewer');
-    const transfer = (by: User, to: string) => api('POST', `/projects/${projectId}/transfer`, { token: by.token, body: { new_owner_id: to } });
+    const transfer = (by: User, to: string) =>
+      api('POST', `/projects/${projectId}/transfer`, { token: by.token, body: { new_owner_id: to } });
 
     const notMember = await transfer(owner, stranger.id);
     expect(notMember.status).toBe(409);
@@ -208,7 +218,10 @@ describe('ownership transfer', () => {
     for (let round = 0; round < 3; round += 1) {
       await Promise.all(
         everyone.map((from, i) =>
-          api('POST', `/projects/${projectId}/transfer`, { token: from.token, body: { new_owner_id: everyone[(i + 1) % everyone.length]!.id } }),
+          api('POST', `/projects/${projectId}/transfer`, {
+            token: from.token,
+            body: { new_owner_id: everyone[(i + 1) % everyone.length]!.id },
+          }),
         ),
       );
     }

@@ -36,10 +36,18 @@ describe('GET /metrics', () => {
     expect(sample(text, 'atrium_http_request_duration_seconds_bucket', { ...created, le: '+Inf' })).toBe(1);
     expect(sample(text, 'atrium_http_request_duration_seconds_count', { operation: 'projects.projects.get', status: '404' })).toBe(1);
     // The service's side of the same calls, and the gateway's NATS calls with their outcomes.
-    expect(sample(text, 'atrium_service_call_duration_seconds_count', { service: 'projects', operation: 'projects.create', outcome: 'OK' })).toBe(1);
-    expect(sample(text, 'atrium_service_call_duration_seconds_count', { service: 'projects', operation: 'projects.get', outcome: 'NOT_FOUND' })).toBe(1);
-    expect(sample(text, 'atrium_outgoing_call_duration_seconds_count', { service: 'projects', operation: 'projects.create', outcome: 'OK' })).toBe(1);
-    expect(sample(text, 'atrium_outgoing_call_duration_seconds_count', { service: 'projects', operation: 'projects.get', outcome: 'NOT_FOUND' })).toBe(1);
+    expect(
+      sample(text, 'atrium_service_call_duration_seconds_count', { service: 'projects', operation: 'projects.create', outcome: 'OK' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'atrium_service_call_duration_seconds_count', { service: 'projects', operation: 'projects.get', outcome: 'NOT_FOUND' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'atrium_outgoing_call_duration_seconds_count', { service: 'projects', operation: 'projects.create', outcome: 'OK' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'atrium_outgoing_call_duration_seconds_count', { service: 'projects', operation: 'projects.get', outcome: 'NOT_FOUND' }),
+    ).toBe(1);
     // Read from the outbox table at scrape time.
     expect(sample(text, 'atrium_outbox_backlog', { service: 'projects' })).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'atrium_outbox_set_aside', { service: 'projects' })).toBe(0);

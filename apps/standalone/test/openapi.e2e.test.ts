@@ -50,12 +50,21 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/auth/logout'].post.requestBody?.required ?? false).toBe(false);
   });
 
-  it('describes the spec\'s project fields and the envelope', () => {
+  it("describes the spec's project fields and the envelope", () => {
     const project = document.components.schemas.Project;
     expect(Object.keys(project.properties).sort()).toEqual(
       [
-        'id', 'name', 'display_name', 'description', 'color', 'icon_path', 'single_server_mode',
-        'default_server_id', 'auto_error_tracking_enabled', 'created_at', 'updated_at',
+        'id',
+        'name',
+        'display_name',
+        'description',
+        'color',
+        'icon_path',
+        'single_server_mode',
+        'default_server_id',
+        'auto_error_tracking_enabled',
+        'created_at',
+        'updated_at',
       ].sort(),
     );
     const create = document.paths['/projects'].post;
@@ -92,7 +101,8 @@ describe('the OpenAPI document', () => {
     visit(document.components.schemas, '#/components/schemas');
     for (const [path, item] of Object.entries<any>(document.paths)) {
       for (const [method, operation] of Object.entries<any>(item)) {
-        for (const parameter of operation.parameters ?? []) if (!parameter.description) undescribed.push(`${method} ${path} ?${parameter.name}`);
+        for (const parameter of operation.parameters ?? [])
+          if (!parameter.description) undescribed.push(`${method} ${path} ?${parameter.name}`);
       }
     }
     expect(undescribed).toEqual([]);

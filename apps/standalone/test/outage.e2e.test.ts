@@ -71,7 +71,10 @@ describe('outages: a service down, then the broker down and back', () => {
 
     const projects = await system.api('GET', '/projects', { token });
     expect(projects.status).toBe(503);
-    expect(projects.body).toEqual({ success: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'The projects service is not available' } });
+    expect(projects.body).toEqual({
+      success: false,
+      error: { code: 'SERVICE_UNAVAILABLE', message: 'The projects service is not available' },
+    });
     expect((await system.api('GET', '/auth/me', { token })).status).toBe(200);
   });
 

@@ -17,14 +17,21 @@ describe('every operation that verifies a password shares one limit', { timeout:
     const { token, email } = await newUser(system.api, 'guessed');
     // Each attempt from a different address: the per-address limit is not what stops this.
     const attempt = (i: number) =>
-      system.api('PUT', '/auth/me', { token, headers: from(`10.1.0.${i}`), body: { password: 'new password!', current_password: `guess ${i}` } });
+      system.api('PUT', '/auth/me', {
+        token,
+        headers: from(`10.1.0.${i}`),
+        body: { password: 'new password!', current_password: `guess ${i}` },
+      });
     for (let i = 0; i < 10; i += 1) expect((await attempt(i)).status).toBe(400);
     const limited = await attempt(10);
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ success: false, error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/password/) } });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // The same account cannot be signed into now, even with the right password, from anywhere.
-    const login = await system.api('POST', '/auth/login', { headers: from('10.1.1.1'), body: { email, password: 'correct horse battery' } });
+    const login = await system.api('POST', '/auth/login', {
+      headers: from('10.1.1.1'),
+      body: { email, password: 'correct horse battery' },
+    });
     expect(login.status).toBe(429);
     expect(login.body.error.code).toBe('TOO_MANY_REQUESTS');
     // The password did not change.
@@ -41,7 +48,8 @@ describe('every operation that verifies a password shares one limit', { timeout:
   it('per address: PUT /auth/me counts against the sign-in budget, as the contract declares', async () => {
     const address = from('10.3.0.1');
     const { token } = await newUser(system.api, 'renamer');
-    const login = () => system.api('POST', '/auth/login', { headers: address, body: { email: 'nobody-3@example.com', password: 'guess guess' } });
+    const login = () =>
+      system.api('POST', '/auth/login', { headers: address, body: { email: 'nobody-3@example.com', password: 'guess guess' } });
     const rename = () => system.api('PUT', '/auth/me', { token, headers: address, body: { name: 'n' } });
     for (let i = 0; i < 10; i += 1) expect((await login()).status).toBe(401);
     for (let i = 0; i < 10; i += 1) expect((await rename()).status).toBe(200);

@@ -12,7 +12,7 @@ afterAll(() => system?.stop());
 const specExample = { ...createProjectExample };
 
 describe('Projects API over HTTP → gateway → NATS → services', () => {
-  it('creates, reads, partially updates, lists and deletes with the contract\'s statuses and envelope', async () => {
+  it("creates, reads, partially updates, lists and deletes with the contract's statuses and envelope", async () => {
     const { api } = system;
     const { token } = await newUser(api, 'owner');
 

@@ -39,7 +39,10 @@ function permits(patterns: string[], subject: string): boolean {
   const tokens = subject.split('.');
   return patterns.some((pattern) => {
     const parts = pattern.split('.');
-    return parts.every((part, i) => part === '>' ? i < tokens.length : part === '*' ? tokens[i] !== undefined : part === tokens[i]) && (parts.at(-1) === '>' || parts.length === tokens.length);
+    return (
+      parts.every((part, i) => (part === '>' ? i < tokens.length : part === '*' ? tokens[i] !== undefined : part === tokens[i])) &&
+      (parts.at(-1) === '>' || parts.length === tokens.length)
+    );
   });
 }
 
@@ -101,7 +104,7 @@ describe('a forged reply subject', () => {
 });
 
 describe('the broker', () => {
-  it('lets a service answer onto its callers\' inboxes and nowhere else, whatever reply a request names', async () => {
+  it("lets a service answer onto its callers' inboxes and nowhere else, whatever reply a request names", async () => {
     const permissions = busPermissions(NAMES);
     for (const service of SERVICE_NAMES) {
       const probe = await as(service);
@@ -117,7 +120,8 @@ describe('the broker', () => {
         const reply = msg.reply!;
         const refused = await refusal(probe, () => msg.respond('{}'));
         // Only what its role publishes anyway (projects removes icons): the service itself refuses those.
-        if (reply.startsWith(inboxPrefix('gateway')) || permits(permissions[service].publish, reply)) expect(refused, `${service} → ${reply}`).toBeUndefined();
+        if (reply.startsWith(inboxPrefix('gateway')) || permits(permissions[service].publish, reply))
+          expect(refused, `${service} → ${reply}`).toBeUndefined();
         else expect(refused, `${service} → ${reply}`).toMatch(/Permissions Violation for Publish/);
       }
       expect(permits(permissions[service].publish, `$JS.API.STREAM.PURGE.${STREAM}`)).toBe(false);

@@ -30,7 +30,8 @@ afterAll(() => system?.stop());
 const projectScoped = contracts
   .flatMap((contract) => listOperations(contract))
   .filter((entry): entry is typeof entry & { operation: Operation & { rest: object; access: object } } =>
-    Boolean(entry.operation.rest && entry.operation.access));
+    Boolean(entry.operation.rest && entry.operation.access),
+  );
 
 interface JsonSchema {
   type?: string;
@@ -58,7 +59,10 @@ function sampleOf(schema: JsonSchema): unknown {
 }
 
 /** The request a REST consumer would send: the project's id in the URL, other ids random, a valid body. */
-function requestFor(operation: Operation & { rest: NonNullable<Operation['rest']>; access: NonNullable<Operation['access']> }, projectId: string) {
+function requestFor(
+  operation: Operation & { rest: NonNullable<Operation['rest']>; access: NonNullable<Operation['access']> },
+  projectId: string,
+) {
   const json = z.toJSONSchema(operation.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const example = (json.examples?.[0] ?? {}) as Record<string, unknown>;
   const fields: Record<string, unknown> = {};
@@ -76,7 +80,8 @@ function requestFor(operation: Operation & { rest: NonNullable<Operation['rest']
   if (operation.rest.multipart) {
     const form = new FormData();
     for (const [name, field] of Object.entries(operation.rest.multipart.shape)) {
-      if ((field as { meta(): { format?: string } | undefined }).meta()?.format === 'binary') form.append(name, new Blob([png()]), `${name}.png`);
+      if ((field as { meta(): { format?: string } | undefined }).meta()?.format === 'binary')
+        form.append(name, new Blob([png()]), `${name}.png`);
     }
     return { method: operation.rest.method, path, body: undefined, form };
   }
@@ -103,7 +108,11 @@ async function projectWithEveryRole(): Promise<string> {
 
 /** A multipart request, as a browser's form sends it (the API client speaks JSON). */
 async function sendForm(method: string, path: string, form: FormData, token?: string): Promise<ApiResponse> {
-  const response = await fetch(`${system.url}/api/v1${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, body: form });
+  const response = await fetch(`${system.url}/api/v1${path}`, {
+    method,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    body: form,
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, text };
 }
@@ -112,7 +121,9 @@ const describeCell = (response: ApiResponse) => `${response.status} ${response.t
 
 describe('the role table, for every project-scoped operation × caller', () => {
   it('covers operations of the contract', () => {
-    expect(projectScoped.map((entry) => entry.procedure)).toEqual(expect.arrayContaining(['projects.get', 'projects.update', 'projects.delete']));
+    expect(projectScoped.map((entry) => entry.procedure)).toEqual(
+      expect.arrayContaining(['projects.get', 'projects.update', 'projects.delete']),
+    );
   });
 
   for (const { service, procedure, operation } of projectScoped) {
@@ -130,11 +141,17 @@ describe('the role table, for every project-scoped operation × caller', () => {
       expect(outsider.body).toEqual(notFound);
       // …exactly what a project that does not exist answers.
       const elsewhere = path.replace(projectId, randomUUID());
-      const missing = form ? await sendForm(method, elsewhere, form, users.owner.token) : await system.api(method, elsewhere, { token: users.owner.token, body });
+      const missing = form
+        ? await sendForm(method, elsewhere, form, users.owner.token)
+        : await system.api(method, elsewhere, { token: users.owner.token, body });
       expect(missing.body).toEqual(notFound);
 
       // What the operation documents: its success, its errors, and the 404 every project-scoped one has.
-      const declared = new Set<number>([operation.rest.status, 404, ...(operation.rest.errors ?? []).map((code) => API_ERROR_STATUS[code])]);
+      const declared = new Set<number>([
+        operation.rest.status,
+        404,
+        ...(operation.rest.errors ?? []).map((code) => API_ERROR_STATUS[code]),
+      ]);
       // Lowest role first, the owner last: an owner-only operation may end the project.
       for (const role of [...PROJECT_ROLES].reverse()) {
         const response = await call(users[role].token);

@@ -11,7 +11,16 @@ const HEAVY = ['@mikro-orm/', 'fastify', '@fastify/', '@nats-io/', '@trpc/', 'tr
 function load(specifier: string, refused = HEAVY) {
   const refuse = `data:text/javascript,const refused = ${JSON.stringify(refused)}; export async function resolve(s, c, next) { if (refused.some((r) => s.startsWith(r))) throw new Error('loaded ' + s); return next(s, c); }`;
   const register = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(refuse)});`;
-  const args = ['--conditions=@atrium/source', '--import', 'tsx', '--import', register, '--input-type=module', '-e', `await import('${specifier}')`];
+  const args = [
+    '--conditions=@atrium/source',
+    '--import',
+    'tsx',
+    '--import',
+    register,
+    '--input-type=module',
+    '-e',
+    `await import('${specifier}')`,
+  ];
   return spawnSync(process.execPath, args, { cwd: STANDALONE, encoding: 'utf8' });
 }
 

@@ -22,7 +22,10 @@ it('stops although clients hold requests open: answers the request in flight, cl
     expect(unread.announcedBytes).toBeGreaterThan(1_000_000);
     // A body trickled so slowly it never ends: its connection stays busy, and once the server
     // closes Node no longer enforces its request time-out. This is what held the stop forever.
-    const trickled = await heldRequest(system.url, '/api/v1/auth/register', { email: 'trickled@example.com', password: 'correct horse battery' });
+    const trickled = await heldRequest(system.url, '/api/v1/auth/register', {
+      email: 'trickled@example.com',
+      password: 'correct horse battery',
+    });
     trickled.sendSome();
     // And a client that simply sends its body a moment after the stop began.
     const email = `stopping-${crypto.randomUUID()}@example.com`;

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import {
-  CLIENT_APP,
-  contractClient,
-  environmentsContract,
-  identityContract,
-  inboxPrefix,
-  projectsContract,
-} from '@atrium/contract';
+import { CLIENT_APP, contractClient, environmentsContract, identityContract, inboxPrefix, projectsContract } from '@atrium/contract';
 import type { PublicContractClient, ServiceContract } from '@atrium/contract';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { ServiceTransport } from '@atrium/nats-trpc';

@@ -110,9 +110,7 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
   // Public operations: the gateway, and clients with a user's session.
   const callableBy = (app: CallerName) =>
     operations
-      .filter(({ operation }) =>
-        operation.internal ? operation.internal.callers.includes(app) : app === 'gateway' || app === CLIENT_APP,
-      )
+      .filter(({ operation }) => (operation.internal ? operation.internal.callers.includes(app) : app === 'gateway' || app === CLIENT_APP))
       .map(({ service, procedure }) => procedureSubject(service, procedure));
 
   const permissions = {

@@ -24,8 +24,16 @@ export type InvokeOperation = (procedure: string, operation: Operation, input: u
  * to `invoke` (which adds the transport, metadata and signing). `publicOnly` leaves internal
  * operations out at run time as the public client type does at compile time.
  */
-export function contractClient<C extends ServiceContract>(contract: C, invoke: InvokeOperation, options: { publicOnly: true }): PublicContractClient<C>;
-export function contractClient<C extends ServiceContract>(contract: C, invoke: InvokeOperation, options?: { publicOnly?: false }): ContractClient<C>;
+export function contractClient<C extends ServiceContract>(
+  contract: C,
+  invoke: InvokeOperation,
+  options: { publicOnly: true },
+): PublicContractClient<C>;
+export function contractClient<C extends ServiceContract>(
+  contract: C,
+  invoke: InvokeOperation,
+  options?: { publicOnly?: false },
+): ContractClient<C>;
 export function contractClient(contract: ServiceContract, invoke: InvokeOperation, options: { publicOnly?: boolean } = {}): unknown {
   const client: Record<string, Record<string, (input: unknown) => Promise<unknown>>> = {};
   for (const [resource, verbs] of Object.entries(contract.operations)) {

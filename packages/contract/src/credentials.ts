@@ -8,9 +8,7 @@ export const MAX_CREDENTIAL_LENGTH = 512;
 
 /** Whether a string could be an Atrium credential at all, before anyone is asked. */
 export function looksLikeCredential(value: string): boolean {
-  return (
-    value.length <= MAX_CREDENTIAL_LENGTH && (value.startsWith(SESSION_TOKEN_PREFIX) || value.startsWith(API_KEY_PREFIX))
-  );
+  return value.length <= MAX_CREDENTIAL_LENGTH && (value.startsWith(SESSION_TOKEN_PREFIX) || value.startsWith(API_KEY_PREFIX));
 }
 
 /**

@@ -42,7 +42,6 @@ export const TRPC_CODE_FOR_API_CODE = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const satisfies Record<ApiErrorCode, string>;
 
-
 /** The API code for a tRPC code that carries none (a framework error, say). */
 export function apiCodeForTrpcCode(code: string): ApiErrorCode {
   switch (code) {

@@ -40,10 +40,7 @@ export type ContractRouter<C extends ServiceContract> = TRPCBuiltRouter<
 >;
 
 /** The handler a service writes for one operation. */
-export type OperationHandler<Op extends Operation, Ctx> = (
-  input: z.output<Op['input']>,
-  ctx: Ctx,
-) => Promise<z.input<Op['output']>>;
+export type OperationHandler<Op extends Operation, Ctx> = (input: z.output<Op['input']>, ctx: Ctx) => Promise<z.input<Op['output']>>;
 
 /** All handlers of a service, shaped like its contract. */
 export type ServiceHandlers<C extends ServiceContract, Ctx> = {

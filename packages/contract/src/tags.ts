@@ -7,7 +7,7 @@ export const API_TAGS = {
   Projects: 'Projects group the applications, databases and other resources of one product. Every workload belongs to a project.',
   Members: 'The users of a project and their roles (owner, admin, member, viewer); ownership transfer.',
   Invites: 'Invitations to join a project, by e-mail, and their acceptance.',
-  Environments: 'Separate instances of a project\'s workloads (production, staging, …) and their variables.',
+  Environments: "Separate instances of a project's workloads (production, staging, …) and their variables.",
 } as const;
 
 export type ApiTag = keyof typeof API_TAGS;

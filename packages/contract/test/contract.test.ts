@@ -33,11 +33,10 @@ describe('the role table', () => {
 
 describe('project schemas', () => {
   it('accept the spec example and the name rule', () => {
-    expect(
-      createProjectInput.safeParse(createProjectExample).success,
-    ).toBe(true);
+    expect(createProjectInput.safeParse(createProjectExample).success).toBe(true);
     for (const name of ['a', 'a1', 'my-app-2', 'x'.repeat(63)]) expect(createProjectInput.safeParse({ name }).success, name).toBe(true);
-    for (const name of ['', '-a', 'a-', 'A', 'a_b', 'a b', 'x'.repeat(64)]) expect(createProjectInput.safeParse({ name }).success, name).toBe(false);
+    for (const name of ['', '-a', 'a-', 'A', 'a_b', 'a b', 'x'.repeat(64)])
+      expect(createProjectInput.safeParse({ name }).success, name).toBe(false);
   });
 
   it('refuse unknown fields and wrong types, and do not coerce', () => {

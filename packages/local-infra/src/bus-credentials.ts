@@ -19,12 +19,12 @@ export function generateBusCredentials(): Required<BusCredentials> {
  * in the contract) plus the unrestricted `test` user. For the stream, namespace and bucket of
  * one system when given, else for any (a broker shared by test files that each make their own).
  */
-export function testBusAuthorization(credentials: Required<BusCredentials>, names: BusPermissionOptions = { stream: '*', namespace: '*', uploadsBucket: '*' }): string {
+export function testBusAuthorization(
+  credentials: Required<BusCredentials>,
+  names: BusPermissionOptions = { stream: '*', namespace: '*', uploadsBucket: '*' },
+): string {
   const permissions = busPermissions(names);
-  return renderAuthorization([
-    ...CALLER_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })),
-    credentials.test,
-  ]);
+  return renderAuthorization([...CALLER_NAMES.map((app) => ({ ...credentials[app], permissions: permissions[app] })), credentials.test]);
 }
 
 /** The settings an app reads to connect as `identity` (none when the bus has no authentication). */

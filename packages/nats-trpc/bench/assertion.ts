@@ -35,7 +35,10 @@ const BATCH = 10;
 // Verifiers remember the batches they verified, and Ed25519 is deterministic: every token
 // verified below is made for a request id of its own, so each is seen for the first time.
 let made = 0;
-const unique = (): ProcedureCall => ({ ...call, meta: { ...call.meta, requestId: `r-${(made += 1)}` } });
+const unique = (): ProcedureCall => {
+  made += 1;
+  return { ...call, meta: { ...call.meta, requestId: `r-${made}` } };
+};
 const batchOf = (size: number) => {
   const calls = Array.from({ length: size }, unique);
   const tokens = gatewaySigner.signBatch(calls.map((c) => ({ call: c, deadline })));
@@ -46,7 +49,10 @@ const alone = Array.from({ length: enough }, () => batchOf(1)[0]!);
 const forwarded = Array.from({ length: enough }, () => {
   const c = unique();
   const onBehalfOf = gatewaySigner.sign({ ...c, service: 'environments' }, deadline);
-  return { requestId: c.meta.requestId, token: environmentsSigner.sign({ ...c, path: 'memberships.role', meta: { requestId: c.meta.requestId, onBehalfOf } }, deadline) };
+  return {
+    requestId: c.meta.requestId,
+    token: environmentsSigner.sign({ ...c, path: 'memberships.role', meta: { requestId: c.meta.requestId, onBehalfOf } }, deadline),
+  };
 });
 const batches = Array.from({ length: enough / BATCH }, () => batchOf(BATCH));
 

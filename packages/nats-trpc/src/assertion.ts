@@ -132,7 +132,12 @@ export function createCallSigner(key: SigningKey): CallSigner {
     return claimsParts.map((claimsPart) => `${claimsPart}.${jws}`);
   };
   const claimsOf = ({ call, deadline }: OutgoingCall): Omit<AssertionClaims, 'n'> => {
-    const claims: Omit<AssertionClaims, 'n'> = { iss: key.app, aud: `${call.service}.${call.path}`, rid: call.meta.requestId, dl: deadline };
+    const claims: Omit<AssertionClaims, 'n'> = {
+      iss: key.app,
+      aud: `${call.service}.${call.path}`,
+      rid: call.meta.requestId,
+      dl: deadline,
+    };
     if (call.meta.onBehalfOf) claims.usr = call.meta.onBehalfOf;
     else if (call.meta.caller) {
       claims.sub = call.meta.caller.userId;
@@ -142,7 +147,8 @@ export function createCallSigner(key: SigningKey): CallSigner {
   };
   const signBatch = (calls: readonly OutgoingCall[]): string[] => {
     const tokens: string[] = [];
-    for (let start = 0; start < calls.length; start += MAX_BATCH) tokens.push(...signed(calls.slice(start, start + MAX_BATCH).map(claimsOf)));
+    for (let start = 0; start < calls.length; start += MAX_BATCH)
+      tokens.push(...signed(calls.slice(start, start + MAX_BATCH).map(claimsOf)));
     return tokens;
   };
   return {

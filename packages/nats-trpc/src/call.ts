@@ -61,7 +61,6 @@ export interface ProcedureCall {
 /** What a service answers: the output, or its formatted error shape. */
 export type CallReply = { result: unknown } | { error: ServiceErrorShape };
 
-
 /**
  * A service's error, rebuilt on the caller's side with the same tRPC code, so a NOT_FOUND
  * in a service is a NOT_FOUND at the gateway (never a 500). `data` keeps the service's

@@ -104,7 +104,12 @@ export function isAllowedReply(reply: string, prefixes: readonly string[]): bool
  * Serves a tRPC router on `svc.<service>.v1.>` in the service's queue group: every
  * instance subscribes, NATS hands each request to one of them.
  */
-export function serveRouterOverNats<Ctx>(nc: NatsConnection, service: string, endpoint: RouterEndpoint<Ctx>, options: ServeOptions): ServedRouter {
+export function serveRouterOverNats<Ctx>(
+  nc: NatsConnection,
+  service: string,
+  endpoint: RouterEndpoint<Ctx>,
+  options: ServeOptions,
+): ServedRouter {
   const prefix = serviceSubjectPrefix(service);
   const inFlight = new Set<Promise<void>>();
   const subscription = nc.subscribe(`${prefix}>`, {

@@ -64,7 +64,10 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
         const token = await assertion;
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),
-          headers: metaToHeaders({ requestId: call.meta.requestId, deadline, assertion: token, idempotencyKey: call.meta.idempotencyKey, attempt }, call.kind),
+          headers: metaToHeaders(
+            { requestId: call.meta.requestId, deadline, assertion: token, idempotencyKey: call.meta.idempotencyKey, attempt },
+            call.kind,
+          ),
         });
         return readReply(msg.string());
       };

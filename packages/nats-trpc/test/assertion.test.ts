@@ -87,13 +87,23 @@ describe('call assertions', () => {
     const unknownKid = createCallSigner({ ...gatewayKey.signing, kid: 'gw-unknown' }).sign(call('projects', 'projects.get'), dl);
     expect(refusal(() => check(unknownKid, 'projects', 'projects.get', dl))).toMatch(/unknown signing key/);
 
-    const impersonating = createCallSigner({ ...projectsKey.signing, app: 'gateway' }).sign(call('identity', 'credentials.authenticate'), dl);
+    const impersonating = createCallSigner({ ...projectsKey.signing, app: 'gateway' }).sign(
+      call('identity', 'credentials.authenticate'),
+      dl,
+    );
     expect(refusal(() => check(impersonating, 'identity', 'credentials.authenticate', dl))).toMatch(/does not belong/);
 
     const vouching = projects.sign(call('environments', 'x.y', { caller: user }), dl);
     expect(refusal(() => check(vouching, 'environments', 'x.y', dl))).toMatch(/may not assert a user/);
 
-    for (const junk of ['', 'a.b', 'a.b.c', `${header}.${payload}.${signature}`, `${claimsPart}.eyJhbGciOiJub25lIn0.e30.`, `.${header}.${payload}.${signature}`]) {
+    for (const junk of [
+      '',
+      'a.b',
+      'a.b.c',
+      `${header}.${payload}.${signature}`,
+      `${claimsPart}.eyJhbGciOiJub25lIn0.e30.`,
+      `.${header}.${payload}.${signature}`,
+    ]) {
       refusal(() => check(junk, 'projects', 'projects.get', dl));
     }
   });
@@ -121,7 +131,10 @@ describe('call assertions', () => {
   it('sign calls leaving together with one signature, each token holding for its own call only', () => {
     const dl = soon();
     const calls = Array.from({ length: MAX_BATCH + 3 }, (_, i) => ({
-      call: call('projects', i % 2 ? 'projects.get' : 'projects.list', { caller: { userId: `u-${i}`, credentialId: `c-${i}` }, requestId: `r-${i}` }),
+      call: call('projects', i % 2 ? 'projects.get' : 'projects.list', {
+        caller: { userId: `u-${i}`, credentialId: `c-${i}` },
+        requestId: `r-${i}`,
+      }),
       deadline: dl + i,
     }));
     const tokens = gateway.signBatch(calls);
@@ -197,9 +210,9 @@ describe('session assertions (for clients without a key)', () => {
     const fromGateway = gateway.signSession(user, Date.now() + 5000);
     expect(refusal(() => withSessions.verify(fromGateway, target))).toMatch(/may not issue sessions/);
     const identitySession = createCallSigner(identityKey.signing).signSession(user, Date.now() + 5000);
-    expect(refusal(() => createCallVerifier([identityKey.trusted], { userAsserters: ['gateway'] }).verify(identitySession, target))).toMatch(
-      /may not issue sessions/,
-    );
+    expect(
+      refusal(() => createCallVerifier([identityKey.trusted], { userAsserters: ['gateway'] }).verify(identitySession, target)),
+    ).toMatch(/may not issue sessions/);
   });
 });
 
@@ -207,7 +220,9 @@ describe('signing per turn', () => {
   it('covers the calls made in one turn with one signature, and the next turn with another', async () => {
     const signTurn = createTurnSigner(gateway, createTurnBatcher());
     const dl = soon();
-    const first = await Promise.all([1, 2, 3].map((i) => signTurn({ call: call('projects', 'projects.get', { requestId: `r-${i}` }), deadline: dl })));
+    const first = await Promise.all(
+      [1, 2, 3].map((i) => signTurn({ call: call('projects', 'projects.get', { requestId: `r-${i}` }), deadline: dl })),
+    );
     const second = await signTurn({ call: call('projects', 'projects.get', { requestId: 'r-4' }), deadline: dl });
     const signatureOf = (token: string) => token.split('.').slice(1).join('.');
     expect(new Set(first.map(signatureOf)).size).toBe(1);

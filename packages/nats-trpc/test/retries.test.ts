@@ -50,7 +50,11 @@ const router = t.router({
   }),
 });
 
-const anyone = () => ({ servers: inject('natsUrl'), user: inject('natsCredentials').test?.user, pass: inject('natsCredentials').test?.password });
+const anyone = () => ({
+  servers: inject('natsUrl'),
+  user: inject('natsCredentials').test?.user,
+  pass: inject('natsCredentials').test?.password,
+});
 let client: NatsConnection;
 const instances: NatsConnection[] = [];
 let counter = 0;
@@ -72,13 +76,18 @@ function newService(): string {
 async function serveLive(service: string): Promise<void> {
   const nc = await connect(anyone());
   instances.push(nc);
-  serveRouterOverNats(nc, service, {
-    router,
-    createContext: (meta: CallMeta, path: string) => {
-      const verified = verifier.verify(meta.assertion!, { service, path, requestId: meta.requestId, deadline: meta.deadline });
-      return { seen: { path, attempt: meta.attempt, idempotencyKey: meta.idempotencyKey, caller: verified.caller?.userId } };
+  serveRouterOverNats(
+    nc,
+    service,
+    {
+      router,
+      createContext: (meta: CallMeta, path: string) => {
+        const verified = verifier.verify(meta.assertion!, { service, path, requestId: meta.requestId, deadline: meta.deadline });
+        return { seen: { path, attempt: meta.attempt, idempotencyKey: meta.idempotencyKey, caller: verified.caller?.userId } };
+      },
     },
-  }, { replyPrefixes: ['_INBOX.'] });
+    { replyPrefixes: ['_INBOX.'] },
+  );
   await nc.flush();
 }
 
@@ -160,7 +169,12 @@ describe('a call whose instance is lost', () => {
     const dying = await serveDying(service);
     const before = applied;
     const retries: RetryReason[] = [];
-    const transport = createNatsTransport(client, { timeoutMs: 1000, attemptMs: 100, signer: createCallSigner(key.signing), onRetry: (_c, r) => retries.push(r) });
+    const transport = createNatsTransport(client, {
+      timeoutMs: 1000,
+      attemptMs: 100,
+      signer: createCallSigner(key.signing),
+      onRetry: (_c, r) => retries.push(r),
+    });
     const outcome = transport.call(call(service, 'write', 'mutation')).catch((error: unknown) => error);
     await dying.taken;
     // A live instance is there for every later copy: none comes, the change may have happened.
@@ -183,7 +197,11 @@ describe('a call whose instance is lost', () => {
     // The repeat is running; the first copy, late, is refused as concurrent (what a service
     // answers a copy that finds the key's lock taken)...
     await gateReached;
-    first.respond(JSON.stringify({ error: { message: 'still being processed', code: -32009, data: { code: 'CONFLICT', httpStatus: 409, apiCode: 'CONFLICT' } } }));
+    first.respond(
+      JSON.stringify({
+        error: { message: 'still being processed', code: -32009, data: { code: 'CONFLICT', httpStatus: 409, apiCode: 'CONFLICT' } },
+      }),
+    );
     await dying.nc.flush();
     // ...which must not be the caller's answer while the repeat can still succeed.
     openGate();
@@ -216,7 +234,10 @@ describe('a call whose instance is lost', () => {
     const service = newService();
     const transport = createNatsTransport(client, { timeoutMs: 10_000, attemptMs: 300, signer: createCallSigner(key.signing) });
     const started = Date.now();
-    await expect(transport.call(call(service, 'read', 'query'))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'no-responders' });
+    await expect(transport.call(call(service, 'read', 'query'))).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      reason: 'no-responders',
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

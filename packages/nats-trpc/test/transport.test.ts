@@ -45,7 +45,11 @@ const endpoint: RouterEndpoint<{ meta: CallMeta }> = { router, createContext: (m
 const defaultInboxes = { replyPrefixes: ['_INBOX.'] };
 
 /** The test run's unrestricted user: these tests serve made-up services no app may use. */
-const anyone = () => ({ servers: inject('natsUrl'), user: inject('natsCredentials').test?.user, pass: inject('natsCredentials').test?.password });
+const anyone = () => ({
+  servers: inject('natsUrl'),
+  user: inject('natsCredentials').test?.user,
+  pass: inject('natsCredentials').test?.password,
+});
 
 let server: NatsConnection;
 let client: NatsConnection;
@@ -102,7 +106,7 @@ describe('tRPC over a real nats-server', () => {
     expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'timeout' });
   });
 
-  it('sends the deadline along: the caller\'s own when earlier, else now + the timeout', async () => {
+  it("sends the deadline along: the caller's own when earlier, else now + the timeout", async () => {
     const whoami = (deadline?: number) =>
       transport.call({ service, path: 'echo.whoami', kind: 'query', input: undefined, meta: { ...meta, deadline } }) as Promise<CallMeta>;
     const before = Date.now();
@@ -115,13 +119,15 @@ describe('tRPC over a real nats-server', () => {
     expect((await whoami(later)).deadline).toBeLessThan(later);
   });
 
-  it('answers only onto a caller\'s inbox: a call naming any other reply subject never runs', async () => {
+  it("answers only onto a caller's inbox: a call naming any other reply subject never runs", async () => {
     const before = started;
     const victim = `$JS.API.STREAM.PURGE.${service}`;
     const delivered: string[] = [];
-    client.subscribe(victim, { callback: (_error, msg) => {
-      delivered.push(msg.string());
-    } });
+    client.subscribe(victim, {
+      callback: (_error, msg) => {
+        delivered.push(msg.string());
+      },
+    });
     for (const reply of [victim, `_INBOX`, `_INBOXX.${service}`]) {
       const h = headers();
       h.set('atrium-procedure-kind', 'mutation');
@@ -134,11 +140,19 @@ describe('tRPC over a real nats-server', () => {
     expect(delivered).toEqual([]);
   });
 
-  it('tells a caller\'s inbox from any other subject', () => {
+  it("tells a caller's inbox from any other subject", () => {
     const prefixes = ['_INBOX_gateway.', '_INBOX_client.'];
     expect(isAllowedReply('_INBOX_gateway.x7Yq.12', prefixes)).toBe(true);
     expect(isAllowedReply('_INBOX_client.abc', prefixes)).toBe(true);
-    for (const reply of ['$JS.API.STREAM.PURGE.ATRIUM', '_INBOX_gateway.', '_INBOX_gatewayx.abc', '_INBOX_projects.abc', '_INBOX_client.a..b', '_INBOX_client.a.>', '$O.atrium-uploads.M.x']) {
+    for (const reply of [
+      '$JS.API.STREAM.PURGE.ATRIUM',
+      '_INBOX_gateway.',
+      '_INBOX_gatewayx.abc',
+      '_INBOX_projects.abc',
+      '_INBOX_client.a..b',
+      '_INBOX_client.a.>',
+      '$O.atrium-uploads.M.x',
+    ]) {
       expect(isAllowedReply(reply, prefixes), reply).toBe(false);
     }
   });
@@ -174,7 +188,8 @@ describe('tRPC over a real nats-server', () => {
     serveRouterOverNats(second, group, tagged('b'), defaultInboxes);
     // Subscriptions take effect once the server has seen them.
     await Promise.all([server.flush(), second.flush()]);
-    for (let i = 0; i < 40; i += 1) seen.add((await transport.call({ service: group, path: 'who', kind: 'query', input: undefined, meta })) as string);
+    for (let i = 0; i < 40; i += 1)
+      seen.add((await transport.call({ service: group, path: 'who', kind: 'query', input: undefined, meta })) as string);
     expect([...seen].sort()).toEqual(['a', 'b']);
     await second.drain();
   });
@@ -186,16 +201,21 @@ describe('tRPC over a real nats-server', () => {
     const callTaken = new Promise<void>((resolve) => {
       taken = resolve;
     });
-    const served = serveRouterOverNats(own, drained, {
-      router: t.router({
-        slow: t.procedure.query(async () => {
-          taken();
-          await new Promise((resolve) => setTimeout(resolve, 300));
-          return 'finished';
+    const served = serveRouterOverNats(
+      own,
+      drained,
+      {
+        router: t.router({
+          slow: t.procedure.query(async () => {
+            taken();
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return 'finished';
+          }),
         }),
-      }),
-      createContext: (m) => ({ meta: m }),
-    }, defaultInboxes);
+        createContext: (m) => ({ meta: m }),
+      },
+      defaultInboxes,
+    );
     await own.flush();
     const patient = createNatsTransport(client, { timeoutMs: 5000 });
     const call = patient.call({ service: drained, path: 'slow', kind: 'query', input: undefined, meta });

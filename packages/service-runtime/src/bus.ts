@@ -34,7 +34,14 @@ export function serviceClients(transport: ServiceTransport, meta: CallMeta): Ser
   };
   const client = <C extends ServiceContract>(contract: C) =>
     contractClient(contract, (path, operation, input) =>
-      transport.call({ service: contract.name, path, kind: operation.kind, input, meta: outgoing, repeatable: operation.repeatable === true }),
+      transport.call({
+        service: contract.name,
+        path,
+        kind: operation.kind,
+        input,
+        meta: outgoing,
+        repeatable: operation.repeatable === true,
+      }),
     );
   // Each client is built on first use: tRPC spreads the context at every middleware that
   // extends it, which reads `ctx.services`, so eager clients were built on every call

@@ -108,10 +108,7 @@ export const portSchema = (fallback: number) =>
  * Reads and validates configuration once at start-up; a bad or missing variable stops the
  * process with one line naming each problem. The only place that reads `process.env`.
  */
-export function loadConfig<S extends z.ZodRawShape>(
-  shape: S,
-  env: NodeJS.ProcessEnv = process.env,
-): z.output<z.ZodObject<S>> {
+export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.output<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map(describeIssue).join('; ');
@@ -129,8 +126,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Where durable events go: JetStream stream `EVENTS_STREAM`, subjects `<EVENTS_NAMESPACE>.<type>`. */
 export const eventsEnvShape = {
-  EVENTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ATRIUM'),
-  EVENTS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]+$/).default('evt'),
+  EVENTS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('ATRIUM'),
+  EVENTS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('evt'),
   /** Set it to the cluster size (3) in production; 1 suits a single nats-server. */
   EVENTS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   EVENTS_MAX_AGE_DAYS: z.coerce.number().int().min(1).default(30),
@@ -153,7 +156,10 @@ export function eventStreamSettings(config: {
 
 /** Where uploaded files live with NATS: object store bucket `UPLOADS_BUCKET` (see `natsUploadStore`). */
 export const uploadsEnvShape = {
-  UPLOADS_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default('atrium-uploads'),
+  UPLOADS_BUCKET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('atrium-uploads'),
   /** Set it to the cluster size (3) in production; 1 suits a single nats-server. */
   UPLOADS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };

@@ -132,7 +132,8 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
     read: <Row>(sql: string, params: readonly unknown[]) => readRows<Row>(em ?? parts.em, sql, params),
     readBatched<Key, Value>(read: BatchedRead<Key, Value>, key: Key): Promise<Value> {
       // Other calls' keys share the statement, so it runs on the pool, outside any transaction.
-      if ((em ?? parts.em).isInTransaction()) return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));
+      if ((em ?? parts.em).isInTransaction())
+        return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));
       return batcherOf(parts.em, read)(key);
     },
     get log() {

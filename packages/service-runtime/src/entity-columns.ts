@@ -8,7 +8,15 @@ const p = defineEntity.properties;
  * timestamps in milliseconds — JavaScript's precision, so list cursors built from them are exact.
  */
 export const columns = {
-  id: () => p.uuid().primary().onCreate(() => randomUUID()),
+  id: () =>
+    p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
   createdAt: () => p.datetime(3).onCreate(() => new Date()),
-  updatedAt: () => p.datetime(3).onCreate(() => new Date()).onUpdate(() => new Date()),
+  updatedAt: () =>
+    p
+      .datetime(3)
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
 };

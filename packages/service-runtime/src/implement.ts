@@ -85,7 +85,12 @@ function observeAndCheckCaller(service: string, operation: string, name: string,
  * Set on the call's own context (made for this one call) rather than passed down as a new one,
  * which tRPC would copy property by property.
  */
-async function checkProjectAccess(operation: Operation, resolve: ProjectRoleResolver | undefined, ctx: ServiceContext, input: unknown): Promise<void> {
+async function checkProjectAccess(
+  operation: Operation,
+  resolve: ProjectRoleResolver | undefined,
+  ctx: ServiceContext,
+  input: unknown,
+): Promise<void> {
   const access = operation.access;
   if (!access || !resolve) return;
   try {
@@ -148,7 +153,9 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
   for (const [resource, verbs] of Object.entries(contract.operations)) {
     const procedures: Record<string, unknown> = {};
     for (const [verb, operation] of Object.entries(verbs) as [string, Operation][]) {
-      const handler = (handlers as Record<string, Record<string, (input: unknown, ctx: ServiceContext) => Promise<unknown>>>)[resource]?.[verb];
+      const handler = (handlers as Record<string, Record<string, (input: unknown, ctx: ServiceContext) => Promise<unknown>>>)[resource]?.[
+        verb
+      ];
       if (!handler) throw new Error(`${contract.name}: no handler for ${resource}.${verb}`);
       const procedure = `${contract.name}.${resource}.${verb}`;
       const idempotent = acceptsIdempotencyKey(operation);

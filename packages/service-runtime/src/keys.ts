@@ -58,9 +58,10 @@ export function generateAppKeys(): Record<AppName, AppKeys> {
     generated.map((key) => key.trusted),
     VERIFIER_OPTIONS,
   );
-  return Object.fromEntries(
-    generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier }]),
-  ) as Record<AppName, AppKeys>;
+  return Object.fromEntries(generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier }])) as Record<
+    AppName,
+    AppKeys
+  >;
 }
 
 /**

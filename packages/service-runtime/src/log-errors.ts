@@ -17,9 +17,7 @@ interface DatabaseErrorLike extends Error {
  */
 function isDatabaseError(error: unknown): error is DatabaseErrorLike {
   const candidate = error as { severity?: unknown; code?: unknown; routine?: unknown } | null;
-  return (
-    error instanceof Error && typeof candidate?.severity === 'string' && typeof candidate.code === 'string' && 'routine' in candidate
-  );
+  return error instanceof Error && typeof candidate?.severity === 'string' && typeof candidate.code === 'string' && 'routine' in candidate;
 }
 
 function causes(error: unknown): unknown[] {

@@ -142,7 +142,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
     poolTimeouts: new Counter({
       name: 'atrium_db_pool_timeouts_total',
-      help: 'Waits for a connection of the service\'s database pool that ran out (DB_ACQUIRE_TIMEOUT_MS), once each, whoever waited (calls, consumers, relay, mail, prunes), by service',
+      help: "Waits for a connection of the service's database pool that ran out (DB_ACQUIRE_TIMEOUT_MS), once each, whoever waited (calls, consumers, relay, mail, prunes), by service",
       labelNames: ['service'],
       registers: [registry],
     }),
@@ -199,7 +199,8 @@ export async function serveMetrics(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = request.url?.split('?')[0];
-    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (request.method !== 'GET') {
       response.writeHead(404).end();
     } else if (path === '/healthz') {

@@ -13,7 +13,10 @@ export type NatsAuthConfig = { [K in keyof typeof natsAuthEnvShape]?: string };
  */
 const natsClient = () => import('@nats-io/transport-node');
 
-function authOptions(config: NatsAuthConfig, { credsAuthenticator, nkeyAuthenticator }: Awaited<ReturnType<typeof natsClient>>): Partial<ConnectionOptions> {
+function authOptions(
+  config: NatsAuthConfig,
+  { credsAuthenticator, nkeyAuthenticator }: Awaited<ReturnType<typeof natsClient>>,
+): Partial<ConnectionOptions> {
   const options: Partial<ConnectionOptions> = {};
   if (config.NATS_USER) Object.assign(options, { user: config.NATS_USER, pass: config.NATS_PASSWORD });
   else if (config.NATS_CREDS_FILE) options.authenticator = credsAuthenticator(readFileSync(config.NATS_CREDS_FILE));
@@ -29,7 +32,12 @@ function authOptions(config: NatsAuthConfig, { credsAuthenticator, nkeyAuthentic
  * test's unrestricted connection stands in for another app: services answer only onto the
  * inboxes of the apps that may call them.
  */
-export async function connectNats(url: string, name: string, auth: NatsAuthConfig = {}, inboxOwner: string = name): Promise<NatsConnection> {
+export async function connectNats(
+  url: string,
+  name: string,
+  auth: NatsAuthConfig = {},
+  inboxOwner: string = name,
+): Promise<NatsConnection> {
   const client = await natsClient();
   return client.connect({
     servers: url.split(',').map((server) => server.trim()),

@@ -79,7 +79,11 @@ export async function waitForDatabase(
       if (waitedSince === undefined) {
         waitedSince = Date.now();
         options.log?.warn(
-          { database: `${serverOf(options.clientUrl)}/${databaseNameOf(options.clientUrl)}`, reason, waitsUpToMs: options.startupTimeoutMs },
+          {
+            database: `${serverOf(options.clientUrl)}/${databaseNameOf(options.clientUrl)}`,
+            reason,
+            waitsUpToMs: options.startupTimeoutMs,
+          },
           'PostgreSQL does not take connections yet: start-up waits for it',
         );
       }

@@ -139,7 +139,9 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     if (!(await schemaIsCurrent(orm, options.schema, migrations.names))) await migrate(orm, options.schema, migrations);
   } catch (error) {
     unbound?.();
-    const gaveUp = isPoolTimeout(error) ? databaseNotReady(options.clientUrl, startupTimeoutMs, 'no connection came free for the migrations') : error;
+    const gaveUp = isPoolTimeout(error)
+      ? databaseNotReady(options.clientUrl, startupTimeoutMs, 'no connection came free for the migrations')
+      : error;
     // Given up on the database: a connection attempt that never answers may still be pending, and
     // closing waits for it. The failure is reported now; the pool closes when that attempt ends.
     if (gaveUp instanceof StartupError) void orm.close().catch(() => undefined);

@@ -31,7 +31,12 @@ export interface PageKey {
 export const PAGE_KEYS = unnestKeys('uuid', 'timestamptz', 'uuid', 'int');
 
 export function pageKeyParams(keys: readonly PageKey[]): unknown[] {
-  return [keys.map((key) => key.owner), keys.map((key) => key.after.createdAt), keys.map((key) => key.after.id), keys.map((key) => key.rows)];
+  return [
+    keys.map((key) => key.owner),
+    keys.map((key) => key.after.createdAt),
+    keys.map((key) => key.after.id),
+    keys.map((key) => key.rows),
+  ];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -37,7 +37,8 @@ function statementOf(sql: string): Statement {
   let statement = statements.get(sql);
   if (statement === undefined) {
     const text = numberedPlaceholders(sql);
-    statement = statements.size < MAX_PREPARED ? { name: `atrium_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text } : { text };
+    statement =
+      statements.size < MAX_PREPARED ? { name: `atrium_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text } : { text };
     if (statement.name) statements.set(sql, statement);
   }
   return statement;

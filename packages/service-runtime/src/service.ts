@@ -55,7 +55,12 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
       };
       if (received.assertion) {
         try {
-          const verified = bus.keys.verifier.verify(received.assertion, { service: name, path, requestId: received.requestId, deadline: received.deadline });
+          const verified = bus.keys.verifier.verify(received.assertion, {
+            service: name,
+            path,
+            requestId: received.requestId,
+            deadline: received.deadline,
+          });
           app = verified.app;
           meta.caller = verified.caller;
         } catch (error) {

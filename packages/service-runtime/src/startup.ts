@@ -41,10 +41,7 @@ export interface StartedProcess {
  * stack only at `debug`); once started, SIGINT/SIGTERM stop it and the last line says so.
  * `useLogger` hands over the configured logger as soon as there is one.
  */
-export async function runProcess(
-  name: string,
-  start: (useLogger: (log: Logger) => Logger) => Promise<StartedProcess>,
-): Promise<void> {
+export async function runProcess(name: string, start: (useLogger: (log: Logger) => Logger) => Promise<StartedProcess>): Promise<void> {
   let log: Logger | undefined;
   try {
     const started = await start((chosen) => (log = chosen));

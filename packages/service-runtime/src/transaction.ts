@@ -23,4 +23,3 @@ export async function runInTransaction<T>(ctx: ServiceContext, work: () => Promi
   await ctx.settle(true);
   return output;
 }
-

@@ -50,7 +50,8 @@ describe('start-up failures', () => {
   });
 
   it('say what to do when the port is taken, not allowed or not here', () => {
-    const listenError = (code: string) => Object.assign(new Error(`listen ${code}`), { code, syscall: 'listen', address: '0.0.0.0', port: 80 });
+    const listenError = (code: string) =>
+      Object.assign(new Error(`listen ${code}`), { code, syscall: 'listen', address: '0.0.0.0', port: 80 });
     expect(startupFailureLine(listenError('EADDRINUSE'))).toBe(
       'Port 80 is already in use (0.0.0.0:80): stop what is using it, or set PORT to another port',
     );

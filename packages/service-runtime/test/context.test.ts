@@ -4,7 +4,12 @@ import { createLogger, createServiceContext } from '../src/index.js';
 
 /** An EntityManager that records what is done with it: forks, executes, and the pool's queries. */
 function fakeEntityManager() {
-  const seen = { forks: 0, executed: [] as string[], pooled: [] as { name?: string; text: string; values: readonly unknown[] }[], released: 0 };
+  const seen = {
+    forks: 0,
+    executed: [] as string[],
+    pooled: [] as { name?: string; text: string; values: readonly unknown[] }[],
+    released: 0,
+  };
   let inTransaction = false;
   const client = {
     acquireConnection: async () => ({
@@ -50,7 +55,7 @@ const contextOn = (em: EntityManager) =>
     },
   });
 
-describe('a call\'s context', () => {
+describe("a call's context", () => {
   it('makes its logger on the first line it logs, once, and not at all for a call that logs none', () => {
     const { em } = fakeEntityManager();
     let made = 0;
@@ -82,7 +87,11 @@ describe('a call\'s context', () => {
     await ctx.read('select b from t where a = ?', [5]);
     expect(seen).toMatchObject({ forks: 0, executed: [], released: 3 });
     const [first, again, other] = seen.pooled;
-    expect(first).toMatchObject({ text: 'select a from t where a = $1 and b = $2', values: [1, 2], name: expect.stringMatching(/^atrium_/) });
+    expect(first).toMatchObject({
+      text: 'select a from t where a = $1 and b = $2',
+      values: [1, 2],
+      name: expect.stringMatching(/^atrium_/),
+    });
     expect(again).toEqual({ ...first, values: [3, 4] });
     expect(other).toMatchObject({ text: 'select b from t where a = $1', values: [5] });
     expect(other!.name).not.toBe(first!.name);

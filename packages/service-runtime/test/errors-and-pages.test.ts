@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError, afterCursor, decodeCursor, describeError, encodeCursor, toPage, toTRPCError } from '../src/index.js';
 
 describe('error mapping', () => {
-  it('keeps a domain error\'s code, message and details', () => {
+  it("keeps a domain error's code, message and details", () => {
     const mapped = toTRPCError(new DomainError('GONE', 'Invite expired')) as TRPCError;
     expect(mapped.code).toBe('PRECONDITION_FAILED');
     expect(describeError(mapped)).toEqual({ apiCode: 'GONE', message: 'Invite expired', details: undefined });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics, observedTransport, serveMetrics } from '../src/core.js';
 
-describe('a service process\'s /metrics listener', () => {
+describe("a service process's /metrics listener", () => {
   it('answers GET /metrics in Prometheus format, with the outcome of every outgoing call, and nothing else', async () => {
     const metrics = createMetrics();
     const transport = observedTransport(
@@ -14,7 +14,9 @@ describe('a service process\'s /metrics listener', () => {
       metrics,
     );
     await transport.call({ service: 'projects', path: 'projects.list', kind: 'query', input: {}, meta: { requestId: 'r1' } });
-    await expect(transport.call({ service: 'projects', path: 'projects.get', kind: 'query', input: {}, meta: { requestId: 'r2' } })).rejects.toThrow();
+    await expect(
+      transport.call({ service: 'projects', path: 'projects.get', kind: 'query', input: {}, meta: { requestId: 'r2' } }),
+    ).rejects.toThrow();
     metrics.observeOutbox('projects', async () => ({ backlog: 3, setAside: 1 }));
     metrics.observeMailOutbox('identity', async () => ({ backlog: 2, setAside: 0 }));
     metrics.mailDeliveries.inc({ service: 'identity', outcome: 'failed' });
@@ -25,7 +27,9 @@ describe('a service process\'s /metrics listener', () => {
       expect(response.status).toBe(200);
       const text = await response.text();
       expect(text).toContain('atrium_outgoing_call_duration_seconds_count{service="projects",operation="projects.list",outcome="OK"} 1');
-      expect(text).toContain('atrium_outgoing_call_duration_seconds_count{service="projects",operation="projects.get",outcome="NOT_FOUND"} 1');
+      expect(text).toContain(
+        'atrium_outgoing_call_duration_seconds_count{service="projects",operation="projects.get",outcome="NOT_FOUND"} 1',
+      );
       expect(text).toContain('atrium_outbox_backlog{service="projects"} 3');
       expect(text).toContain('atrium_outbox_set_aside{service="projects"} 1');
       expect(text).toContain('atrium_mail_outbox_backlog{service="identity"} 2');

@@ -3,10 +3,11 @@ import { isPoolTimeout } from '../src/orm-errors.js';
 import { transientReason } from '../src/orm-startup.js';
 
 /** knex's error when no pooled connection came free in time (its message is fixed). */
-const poolTimeout = () => new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?');
+const poolTimeout = () =>
+  new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?');
 
 describe('a pool time-out', () => {
-  it('is told by knex\'s message, wherever it is in the chain of causes', () => {
+  it("is told by knex's message, wherever it is in the chain of causes", () => {
     expect(isPoolTimeout(poolTimeout())).toBe(true);
     // Wrapped once (a transport error, a TRPCError) or twice: still the pool's time-out.
     expect(isPoolTimeout(new Error('the call failed', { cause: poolTimeout() }))).toBe(true);

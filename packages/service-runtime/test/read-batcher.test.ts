@@ -76,7 +76,7 @@ describe('reads batched per turn', () => {
 });
 
 describe('the rows of a batched statement', () => {
-  it('are grouped by their key\'s position, in the keys\' order, without the position tag', () => {
+  it("are grouped by their key's position, in the keys' order, without the position tag", () => {
     const rows = [
       { [BATCH_INDEX]: '3', id: 'c1' },
       { [BATCH_INDEX]: '1', id: 'a1' },

@@ -64,7 +64,8 @@ export async function startServiceHarness(
     startNatsServer({ config: testBusAuthorization(credentials) }),
   ]);
   // `test`, which may publish anything, stands in for the gateway: its replies come on the gateway's inbox.
-  const connectBus = (identity: BusIdentity) => connectNats(nats.url, identity, busAuth(credentials, identity), identity === 'test' ? 'gateway' : identity);
+  const connectBus = (identity: BusIdentity) =>
+    connectNats(nats.url, identity, busAuth(credentials, identity), identity === 'test' ? 'gateway' : identity);
   // Each side with its own bus identity: the service's, and the gateway's for the calls.
   const serverConnection = await connectBus(name);
   const clientConnection = await connectBus('gateway');
@@ -73,8 +74,18 @@ export async function startServiceHarness(
   // Generous: tests assert behaviour, never timing, and password hashing is slow on a busy CI machine.
   const timeoutMs = 20_000;
   // `metrics`, when the test reads them: where the service counts what it does.
-  const bus = { keys: keys[name], transport: createNatsTransport(serverConnection, { timeoutMs, signer: keys[name].signer }), metrics: options.metrics };
-  const service = await start({ databaseUrl: database.url, broadcast: createNatsBroadcast(serverConnection), nc: serverConnection, events, bus });
+  const bus = {
+    keys: keys[name],
+    transport: createNatsTransport(serverConnection, { timeoutMs, signer: keys[name].signer }),
+    metrics: options.metrics,
+  };
+  const service = await start({
+    databaseUrl: database.url,
+    broadcast: createNatsBroadcast(serverConnection),
+    nc: serverConnection,
+    events,
+    bus,
+  });
   const served = serveRouterOverNats(serverConnection, service.name, service.endpoint, { replyPrefixes: replyPrefixesOf(name) });
   await serverConnection.flush();
   const transport = createNatsTransport(clientConnection, { timeoutMs, signer: keys.gateway.signer });

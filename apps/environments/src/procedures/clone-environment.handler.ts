@@ -44,7 +44,12 @@ export const cloneEnvironment =
             updatedAt: variable.updatedAt,
           });
         }
-        ctx.events.record('environments.v1.created', { project_id: copy.projectId, environment_id: copy.id, name: copy.name, cloned_from: source.id });
+        ctx.events.record('environments.v1.created', {
+          project_id: copy.projectId,
+          environment_id: copy.id,
+          name: copy.name,
+          cloned_from: source.id,
+        });
         await em.flush();
         return toEnvironmentDto(copy);
       });

@@ -29,7 +29,9 @@ export async function ensureDefaultEnvironment(em: EntityManager, projectId: str
      select * from ${table} where project_id = ? and is_default and not exists (select 1 from inserted)`,
     [randomUUID(), projectId, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.type, now, now, projectId],
   );
-  const [row] = found ? [found] : await em.execute<Record<string, unknown>[]>(`select * from ${table} where project_id = ? and is_default`, [projectId]);
+  const [row] = found
+    ? [found]
+    : await em.execute<Record<string, unknown>[]>(`select * from ${table} where project_id = ? and is_default`, [projectId]);
   if (!row) throw conflict('The project has no default environment and one named "production" already exists');
   return em.map(Environment, row);
 }

@@ -11,7 +11,12 @@ export const deleteVariable = (): Handler<'variables', 'delete'> => async (input
   );
   const [gone] = deleted;
   if (gone) {
-    ctx.events.record('environments.v1.variable_deleted', { project_id: input.projectId, environment_id: input.envId, name: gone.name, key: input.key });
+    ctx.events.record('environments.v1.variable_deleted', {
+      project_id: input.projectId,
+      environment_id: input.envId,
+      name: gone.name,
+      key: input.key,
+    });
     return;
   }
   // Say which one is missing: the environment, or only the variable.

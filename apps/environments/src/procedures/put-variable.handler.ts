@@ -19,7 +19,14 @@ export const putVariable =
         ? Object.assign(existing, stored)
         : em.create(Variable, { environment: input.envId, key: input.key, ...stored });
       // The key and whether it is secret: never the value.
-      const change = { project_id: input.projectId, environment_id: input.envId, name: environment.name, key: input.key, secret: stored.secret, created: !existing };
+      const change = {
+        project_id: input.projectId,
+        environment_id: input.envId,
+        name: environment.name,
+        key: input.key,
+        secret: stored.secret,
+        created: !existing,
+      };
       ctx.events.record('environments.v1.variable_set', change);
       await em.flush();
       return toVariableDto(variable);

@@ -15,11 +15,10 @@ export const setDefaultEnvironment = (): Handler<'environments', 'setDefault'> =
   ctx.em.transactional(async (em) => {
     await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`environments:default:${input.projectId}`]);
     const now = new Date();
-    const [previous] = await em.execute<{ id: string }[]>(`update ${table} set is_default = false, updated_at = ? where project_id = ? and is_default and id <> ? returning id`, [
-      now,
-      input.projectId,
-      input.envId,
-    ]);
+    const [previous] = await em.execute<{ id: string }[]>(
+      `update ${table} set is_default = false, updated_at = ? where project_id = ? and is_default and id <> ? returning id`,
+      [now, input.projectId, input.envId],
+    );
     const [row] = await em.execute<Record<string, unknown>[]>(
       `update ${table} set is_default = true, updated_at = case when is_default then updated_at else ? end
         where id = ? and project_id = ? returning *`,
@@ -30,7 +29,12 @@ export const setDefaultEnvironment = (): Handler<'environments', 'setDefault'> =
     const environment = em.map(Environment, row);
     // Setting the default it already is changes nothing, and says nothing.
     if (previous) {
-      const change = { project_id: input.projectId, environment_id: environment.id, name: environment.name, previous_environment_id: previous.id };
+      const change = {
+        project_id: input.projectId,
+        environment_id: environment.id,
+        name: environment.name,
+        previous_environment_id: previous.id,
+      };
       ctx.events.record('environments.v1.default_changed', change);
     }
     return toEnvironmentDto(environment);

@@ -12,9 +12,16 @@ export const updateEnvironment = (): Handler<'environments', 'update'> => async 
   if (input.description !== undefined) environment.description = input.description;
   if (input.color !== undefined) environment.color = input.color;
   if (input.git_branch !== undefined) environment.gitBranch = input.git_branch;
-  const fields = Object.keys(input).filter((field) => !['projectId', 'envId'].includes(field) && input[field as keyof typeof input] !== undefined);
+  const fields = Object.keys(input).filter(
+    (field) => !['projectId', 'envId'].includes(field) && input[field as keyof typeof input] !== undefined,
+  );
   if (fields.length) {
-    ctx.events.record('environments.v1.updated', { project_id: input.projectId, environment_id: environment.id, name: environment.name, fields });
+    ctx.events.record('environments.v1.updated', {
+      project_id: input.projectId,
+      environment_id: environment.id,
+      name: environment.name,
+      fields,
+    });
   }
   try {
     await ctx.em.flush();

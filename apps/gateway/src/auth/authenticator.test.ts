@@ -7,7 +7,13 @@ import { cacheLifetime, createAuthenticator } from './authenticator.js';
 import { credentialFromHeaders } from './credentials.js';
 
 const caller = {
-  user: { id: '550e8400-e29b-41d4-a716-446655440000', email: 'a@example.com', name: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+  user: {
+    id: '550e8400-e29b-41d4-a716-446655440000',
+    email: 'a@example.com',
+    name: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+  },
   credential_id: '550e8400-e29b-41d4-a716-446655440001',
   credential_kind: 'session' as const,
   expires_at: null as string | null,

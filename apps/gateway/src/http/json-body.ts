@@ -46,7 +46,13 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-      return done(Object.assign(new Error(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400, code: 'ATRIUM_JSON_TOO_DEEP' }), undefined);
+      return done(
+        Object.assign(new Error(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`), {
+          statusCode: 400,
+          code: 'ATRIUM_JSON_TOO_DEEP',
+        }),
+        undefined,
+      );
     }
     defaultJsonParser(request, text, done);
   });

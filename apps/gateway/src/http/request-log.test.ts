@@ -7,7 +7,10 @@ describe('the URL a request is logged under', () => {
 
   it('is the operation template and the query parameter names, never their values', () => {
     expect(describeUrl('GET', '/api/v1/projects/1234?x=secret', '/api/v1/*')).toEqual({ url: '/api/v1/projects/{id}', query: ['x'] });
-    expect(describeUrl('HEAD', '/API/v1/Projects/?cursor=c&limit=2&limit=3', '/api/v1/*')).toEqual({ url: '/api/v1/projects', query: ['cursor', 'limit'] });
+    expect(describeUrl('HEAD', '/API/v1/Projects/?cursor=c&limit=2&limit=3', '/api/v1/*')).toEqual({
+      url: '/api/v1/projects',
+      query: ['cursor', 'limit'],
+    });
     expect(describeUrl('DELETE', '/api/v1/projects/1234', '/api/v1/*')).toEqual({ url: '/api/v1/projects/{id}' });
   });
 

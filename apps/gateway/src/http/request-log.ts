@@ -24,7 +24,16 @@ export function createUrlDescriber(prefix: string, operations: Iterable<Operatio
   });
   return (method: string, url: string, routePattern: string | undefined): { url: string; query?: string[] } => {
     const [rawPath = '', rawQuery] = url.split('?', 2);
-    const query = rawQuery ? [...new Set(rawQuery.split('&').map((pair) => pair.split('=', 1)[0]!).filter(Boolean))] : undefined;
+    const query = rawQuery
+      ? [
+          ...new Set(
+            rawQuery
+              .split('&')
+              .map((pair) => pair.split('=', 1)[0]!)
+              .filter(Boolean),
+          ),
+        ]
+      : undefined;
     const routed = method === 'HEAD' ? 'GET' : method;
     const inApi = rawPath.toLowerCase().startsWith(prefix.toLowerCase()) ? rawPath.slice(prefix.length) : undefined;
     const route = inApi === undefined ? undefined : routes.find((r) => r.method === routed && r.pattern.test(inApi));
@@ -40,7 +49,12 @@ export function registerRequestLog(app: FastifyInstance, describeUrl: ReturnType
     // the URL's description (a split, a set and a route search) and then drop it.
     if (!(request.log as Logger).isLevelEnabled('info')) return done();
     request.log.info(
-      { method: request.method, ...describeUrl(request.method, request.originalUrl, request.routeOptions.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      {
+        method: request.method,
+        ...describeUrl(request.method, request.originalUrl, request.routeOptions.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
       'request',
     );
     done();

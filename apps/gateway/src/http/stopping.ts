@@ -34,7 +34,11 @@ export interface StopTimings {
  * turn (its credential's authentication when not cached, then its operation), each answered or
  * failed within NATS_REQUEST_TIMEOUT_MS. A connection still open after that is a client's doing.
  */
-export function stopTimings(config: { SHUTDOWN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS?: number; NATS_REQUEST_TIMEOUT_MS: number }): StopTimings {
+export function stopTimings(config: {
+  SHUTDOWN_DELAY_MS: number;
+  SHUTDOWN_TIMEOUT_MS?: number;
+  NATS_REQUEST_TIMEOUT_MS: number;
+}): StopTimings {
   return { delayMs: config.SHUTDOWN_DELAY_MS, graceMs: config.SHUTDOWN_TIMEOUT_MS ?? 2 * config.NATS_REQUEST_TIMEOUT_MS };
 }
 

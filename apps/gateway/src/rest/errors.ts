@@ -14,7 +14,11 @@ const isApiCode = (value: unknown): value is ApiErrorCode => API_ERROR_CODES.inc
 export function apiErrorOf(error: TRPCError): DescribedError {
   if (error instanceof RemoteProcedureError) {
     const { apiCode, details, retryAfterSeconds } = error.data;
-    const described: DescribedError = { apiCode: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code), message: error.message, details };
+    const described: DescribedError = {
+      apiCode: isApiCode(apiCode) ? apiCode : apiCodeForTrpcCode(error.code),
+      message: error.message,
+      details,
+    };
     if (typeof retryAfterSeconds === 'number') described.retryAfterSeconds = retryAfterSeconds;
     return described;
   }
@@ -57,4 +61,3 @@ export function apiErrorOfHttpError(error: { statusCode?: number; code?: string;
       return { apiCode: 'INTERNAL_ERROR', message: 'Internal error' };
   }
 }
-

@@ -5,10 +5,14 @@ import { ERROR_DESCRIPTIONS } from './openapi-errors.js';
 /** The headers the gateway sends, documented once and referred to from every response. */
 export const RESPONSE_HEADERS = {
   'X-Request-Id': {
-    description: 'The id of this request: the one the client sent when it was sane, else a new one. It follows the call into every log line.',
+    description:
+      'The id of this request: the one the client sent when it was sane, else a new one. It follows the call into every log line.',
     schema: { type: 'string' },
   },
-  'X-RateLimit-Limit': { description: 'Requests this client address may make per minute (when rate limiting is on)', schema: { type: 'integer' } },
+  'X-RateLimit-Limit': {
+    description: 'Requests this client address may make per minute (when rate limiting is on)',
+    schema: { type: 'integer' },
+  },
   'X-RateLimit-Remaining': { description: 'Requests left in the current minute', schema: { type: 'integer' } },
   'X-RateLimit-Reset': { description: 'Seconds until the budget is renewed', schema: { type: 'integer' } },
   'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },

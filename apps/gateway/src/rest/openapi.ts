@@ -12,7 +12,13 @@ import { multipartPaths } from '../uploads/openapi-paths.js';
 interface GeneratedOperation {
   operationId?: string;
   security?: unknown[];
-  parameters?: { name?: string; in?: string; required?: boolean; description?: string; schema?: Record<string, unknown> & { description?: string } }[];
+  parameters?: {
+    name?: string;
+    in?: string;
+    required?: boolean;
+    description?: string;
+    schema?: Record<string, unknown> & { description?: string };
+  }[];
   responses: Record<string, { description: string; content?: unknown; headers?: unknown }>;
 }
 
@@ -84,7 +90,9 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
   // The repository carries no licence, so its API is proprietary; said in SPDX's form for custom terms.
   document.info.license = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
 
-  const byOperationId = new Map([...REST_OPERATIONS.values(), ...MULTIPART_OPERATIONS].map((entry) => [operationIdOf(entry), entry.operation]));
+  const byOperationId = new Map(
+    [...REST_OPERATIONS.values(), ...MULTIPART_OPERATIONS].map((entry) => [operationIdOf(entry), entry.operation]),
+  );
   const tagsUsed = new Set<string>();
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const operationObject of Object.values(pathItem as Record<string, GeneratedOperation | undefined>)) {

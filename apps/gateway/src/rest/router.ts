@@ -40,8 +40,7 @@ export interface RequestNotes {
  */
 const ANSWERED_IN_NOTES = Object.freeze({});
 
-const badRequest = (message: string, path = '') =>
-  toTRPCError(new DomainError('BAD_REQUEST', message, [{ path, message }]));
+const badRequest = (message: string, path = '') => toTRPCError(new DomainError('BAD_REQUEST', message, [{ path, message }]));
 
 /**
  * What strict bodies need beyond the schema: the REST adapter spreads the body into the input

@@ -28,8 +28,7 @@ export interface CheckedIcon {
 let sniffers: Promise<[typeof import('file-type'), typeof import('image-size')]> | undefined;
 const loadSniffers = () => (sniffers ??= Promise.all([import('file-type'), import('image-size')]));
 
-const unsupported = (what: string) =>
-  new DomainError('UNSUPPORTED_MEDIA_TYPE', `Icons must be PNG, JPEG, WebP or GIF images; ${what}`);
+const unsupported = (what: string) => new DomainError('UNSUPPORTED_MEDIA_TYPE', `Icons must be PNG, JPEG, WebP or GIF images; ${what}`);
 
 /**
  * What an upload really is, from its bytes alone (never its name or declared type): the format

@@ -66,7 +66,9 @@ export async function registerIconUpload(app: FastifyInstance, options: IconUplo
           try {
             project = await call('icons.set', upload.kind, { id, icon_path: `/uploads/${name}` });
           } catch (error) {
-            await uploads.remove(name).catch((removal: unknown) => request.log.warn({ err: removal, name }, 'could not remove a refused icon'));
+            await uploads
+              .remove(name)
+              .catch((removal: unknown) => request.log.warn({ err: removal, name }, 'could not remove a refused icon'));
             throw error;
           }
           return reply.status(upload.rest.status).send(envelope(upload, project));

@@ -19,7 +19,10 @@ const tooLarge = () => new DomainError('PAYLOAD_TOO_LARGE', `The file is larger 
  */
 export async function readIconFile(request: FastifyRequest): Promise<Uint8Array> {
   if (!request.isMultipart()) {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `Send the icon as multipart/form-data, with the file in the field "${ICON_FORM_FIELD}"`);
+    throw new DomainError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Send the icon as multipart/form-data, with the file in the field "${ICON_FORM_FIELD}"`,
+    );
   }
   if (Number(request.headers['content-length']) > ICON_MAX_BYTES + FORM_OVERHEAD_BYTES) throw tooLarge();
   let file: Uint8Array | undefined;

@@ -19,7 +19,9 @@ export function multipartPaths(entries: readonly OperationEntry[], securitySchem
     const form = rest.multipart!;
     const shape = (operation.input as z.ZodObject).shape;
     const pathParameters = [...rest.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!);
-    const errors = Object.fromEntries(Object.entries(errorStatusesFor(operation)).map(([status, description]) => [status, { description }]));
+    const errors = Object.fromEntries(
+      Object.entries(errorStatusesFor(operation)).map(([status, description]) => [status, { description }]),
+    );
     paths[rest.path] = {
       ...paths[rest.path],
       [rest.method.toLowerCase()]: {

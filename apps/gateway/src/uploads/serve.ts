@@ -22,10 +22,7 @@ export function registerUploadServing(app: FastifyInstance, uploads: UploadStore
     const [path, , random, ext] = match as unknown as [string, string, string, IconExtension];
     const name = uploadNameOf(path);
     const etag = `"${random}"`;
-    void reply
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'")
-      .header('etag', etag);
+    void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', "default-src 'none'").header('etag', etag);
 
     if (matchesEtag(request.headers['if-none-match'], etag)) {
       if (!(await uploads.has(name))) return notFound(reply);
@@ -33,7 +30,10 @@ export function registerUploadServing(app: FastifyInstance, uploads: UploadStore
     }
     const bytes = await uploads.read(name);
     if (!bytes) return notFound(reply);
-    return reply.header('cache-control', IMMUTABLE).type(ICON_MEDIA_TYPES[ext]).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return reply
+      .header('cache-control', IMMUTABLE)
+      .type(ICON_MEDIA_TYPES[ext])
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 }
 
@@ -48,5 +48,8 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 
 function notFound(reply: FastifyReply) {
   reply.removeHeader('etag');
-  return reply.status(404).header('cache-control', 'no-store').send(errorEnvelope({ apiCode: 'NOT_FOUND', message: 'No such file' }));
+  return reply
+    .status(404)
+    .header('cache-control', 'no-store')
+    .send(errorEnvelope({ apiCode: 'NOT_FOUND', message: 'No such file' }));
 }

@@ -13,4 +13,16 @@ export type { ISession } from './session.entity.js';
 export type { IUser } from './user.entity.js';
 
 /** The idempotency records, the outbox and the event consumer's tables (from service-runtime) live in this service's schema too. */
-export const entities = [User, Session, ApiKey, Invite, PasswordAttempts, QueuedMail, IdempotencyRecord, OutboxEvent, ProcessedEvent, EventAttempt, DeadLetter];
+export const entities = [
+  User,
+  Session,
+  ApiKey,
+  Invite,
+  PasswordAttempts,
+  QueuedMail,
+  IdempotencyRecord,
+  OutboxEvent,
+  ProcessedEvent,
+  EventAttempt,
+  DeadLetter,
+];

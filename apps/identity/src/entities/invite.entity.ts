@@ -37,7 +37,8 @@ export const Invite = defineEntity({
     // One pending invite per e-mail and project, whatever the races.
     {
       name: 'invites_one_pending_per_email',
-      expression: (table, _columns, name) => `create unique index "${name}" on ${table.toString()} ("project_id", "email") where "status" = 'pending'`,
+      expression: (table, _columns, name) =>
+        `create unique index "${name}" on ${table.toString()} ("project_id", "email") where "status" = 'pending'`,
     },
   ],
 });

@@ -48,9 +48,18 @@ export const acceptInvite = (): Handler<'invites', 'accept'> => async (input, ct
 
   const membership = await ctx.services.projects.memberships.ensure({ project_id: invite.projectId, role: invite.role });
   const now = new Date();
-  const accepted = await ctx.em.nativeUpdate(Invite, { id: invite.id, status: 'pending' }, { status: 'accepted', acceptedAt: now, updatedAt: now });
+  const accepted = await ctx.em.nativeUpdate(
+    Invite,
+    { id: invite.id, status: 'pending' },
+    { status: 'accepted', acceptedAt: now, updatedAt: now },
+  );
   if (!accepted) throw conflict('This invite has already been accepted');
-  ctx.events.record('identity.v1.invite_accepted', { project_id: invite.projectId, invite_id: invite.id, email: invite.email, user_id: user.id });
+  ctx.events.record('identity.v1.invite_accepted', {
+    project_id: invite.projectId,
+    invite_id: invite.id,
+    email: invite.email,
+    user_id: user.id,
+  });
   const { created: _created, ...member } = membership;
   return { ...member, email: user.email, name: user.name ?? null };
 };

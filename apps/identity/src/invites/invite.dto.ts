@@ -20,4 +20,8 @@ export function toInviteDto(invite: IInvite): InviteDto {
   };
 }
 
-export const projectSummaryOf = (invite: IInvite) => ({ id: invite.projectId, name: invite.projectName, display_name: invite.projectDisplayName });
+export const projectSummaryOf = (invite: IInvite) => ({
+  id: invite.projectId,
+  name: invite.projectName,
+  display_name: invite.projectDisplayName,
+});

@@ -33,7 +33,11 @@ export const createInvite =
       if (user_role) throw conflict('That e-mail belongs to a member of this project already');
     }
     const now = new Date();
-    await ctx.em.nativeUpdate(Invite, { projectId: input.id, email: input.email, status: 'pending', expiresAt: { $lte: now } }, { status: 'cancelled', updatedAt: now });
+    await ctx.em.nativeUpdate(
+      Invite,
+      { projectId: input.id, email: input.email, status: 'pending', expiresAt: { $lte: now } },
+      { status: 'cancelled', updatedAt: now },
+    );
     const token = newCredential(INVITE_TOKEN_PREFIX);
     const invite = ctx.em.create(Invite, {
       projectId: input.id,
@@ -53,7 +57,12 @@ export const createInvite =
       if (error instanceof UniqueConstraintViolationException) throw conflict('That e-mail already has a pending invite to this project');
       throw error;
     }
-    ctx.events.record('identity.v1.invite_created', { project_id: invite.projectId, invite_id: invite.id, email: invite.email, role: invite.role });
+    ctx.events.record('identity.v1.invite_created', {
+      project_id: invite.projectId,
+      invite_id: invite.id,
+      email: invite.email,
+      role: invite.role,
+    });
     const acceptUrl = deps.acceptUrl(token);
     await deps.inviteDelivery.deliver(ctx, invite, acceptUrl);
     return { ...toInviteDto(invite), token, accept_url: acceptUrl };

@@ -17,7 +17,10 @@ export interface InviteDelivery {
 export const loggedInviteDelivery: InviteDelivery = {
   async deliver(ctx, invite, acceptUrl) {
     ctx.afterCommit(() =>
-      ctx.log.info({ inviteId: invite.id, projectId: invite.projectId, acceptUrl }, 'invite created (no SMTP_URL): send this link to the invitee'),
+      ctx.log.info(
+        { inviteId: invite.id, projectId: invite.projectId, acceptUrl },
+        'invite created (no SMTP_URL): send this link to the invitee',
+      ),
     );
   },
 };
@@ -31,7 +34,11 @@ export function queuedInviteDelivery(cipher: SecretCipher, nudge: () => void): I
   return {
     async deliver(ctx, invite, acceptUrl) {
       const inviter = invite.invitedBy ? await ctx.em.findOne(User, { id: invite.invitedBy }, { fields: ['name', 'email'] }) : null;
-      queueMail(ctx.em, cipher, { to: invite.email, inviteId: invite.id, content: inviteMailContent(invite, acceptUrl, inviter?.name ?? inviter?.email) });
+      queueMail(ctx.em, cipher, {
+        to: invite.email,
+        inviteId: invite.id,
+        content: inviteMailContent(invite, acceptUrl, inviter?.name ?? inviter?.email),
+      });
       ctx.afterCommit(nudge);
       ctx.log.info({ inviteId: invite.id, projectId: invite.projectId }, 'invite created: its mail is queued');
     },
@@ -40,7 +47,8 @@ export function queuedInviteDelivery(cipher: SecretCipher, nudge: () => void): I
 
 /** The invite mail, plain text: Atrium is an API, so the link is the accept operation itself. */
 export function inviteMailContent(invite: IInvite, acceptUrl: string, inviter: string | undefined): MailContent {
-  const project = invite.projectDisplayName === invite.projectName ? invite.projectName : `${invite.projectDisplayName} (${invite.projectName})`;
+  const project =
+    invite.projectDisplayName === invite.projectName ? invite.projectName : `${invite.projectDisplayName} (${invite.projectName})`;
   return {
     subject: `${inviter ?? 'Someone'} invited you to ${invite.projectDisplayName} on Atrium`,
     text: [

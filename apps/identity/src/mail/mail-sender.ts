@@ -121,7 +121,8 @@ export class MailSender {
 
   private async send(mail: ClaimedMail): Promise<boolean> {
     const em = this.orm.em.fork();
-    const outcome = (label: 'sent' | 'failed' | 'set_aside') => this.options.metrics?.mailDeliveries.inc({ service: 'identity', outcome: label });
+    const outcome = (label: 'sent' | 'failed' | 'set_aside') =>
+      this.options.metrics?.mailDeliveries.inc({ service: 'identity', outcome: label });
     try {
       const content = openMail(this.cipher, mail);
       await this.transport.send({ from: this.options.from, to: mail.recipient, ...content });

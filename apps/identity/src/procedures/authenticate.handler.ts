@@ -14,37 +14,39 @@ function touch(credential: { lastUsedAt?: Date | null }, now: Date): void {
 }
 
 /** Internal: resolves a bearer token or API key to its user, in one indexed query. */
-export const authenticate = (): Handler<'credentials', 'authenticate'> => async (input, { em }) => {
-  const now = new Date();
-  const hash = credentialHash(input.credential);
-  const invalid = () => unauthorized('Invalid or expired credential');
-  if (input.credential.startsWith(SESSION_TOKEN_PREFIX)) {
-    const session = await em.findOne(Session, { tokenHash: hash, expiresAt: { $gt: now } }, { populate: ['user'] });
-    if (!session) throw invalid();
-    touch(session, now);
-    await em.flush();
-    return {
-      user: toUserDto(session.user),
-      credential_id: session.id,
-      credential_kind: 'session' as const,
-      expires_at: session.expiresAt.toISOString(),
-    };
-  }
-  if (input.credential.startsWith(API_KEY_PREFIX)) {
-    const key = await em.findOne(
-      ApiKey,
-      { keyHash: hash, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] },
-      { populate: ['user'] },
-    );
-    if (!key) throw invalid();
-    touch(key, now);
-    await em.flush();
-    return {
-      user: toUserDto(key.user),
-      credential_id: key.id,
-      credential_kind: 'api_key' as const,
-      expires_at: key.expiresAt?.toISOString() ?? null,
-    };
-  }
-  throw invalid();
-};
+export const authenticate =
+  (): Handler<'credentials', 'authenticate'> =>
+  async (input, { em }) => {
+    const now = new Date();
+    const hash = credentialHash(input.credential);
+    const invalid = () => unauthorized('Invalid or expired credential');
+    if (input.credential.startsWith(SESSION_TOKEN_PREFIX)) {
+      const session = await em.findOne(Session, { tokenHash: hash, expiresAt: { $gt: now } }, { populate: ['user'] });
+      if (!session) throw invalid();
+      touch(session, now);
+      await em.flush();
+      return {
+        user: toUserDto(session.user),
+        credential_id: session.id,
+        credential_kind: 'session' as const,
+        expires_at: session.expiresAt.toISOString(),
+      };
+    }
+    if (input.credential.startsWith(API_KEY_PREFIX)) {
+      const key = await em.findOne(
+        ApiKey,
+        { keyHash: hash, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] },
+        { populate: ['user'] },
+      );
+      if (!key) throw invalid();
+      touch(key, now);
+      await em.flush();
+      return {
+        user: toUserDto(key.user),
+        credential_id: key.id,
+        credential_kind: 'api_key' as const,
+        expires_at: key.expiresAt?.toISOString() ?? null,
+      };
+    }
+    throw invalid();
+  };

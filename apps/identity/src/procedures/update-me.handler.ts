@@ -22,9 +22,7 @@ export const updateMe =
     if (input.name !== undefined) user.name = input.name;
     if (input.password !== undefined) {
       if (!(await checkPassword(ctx, deps.passwords, user.email, input.current_password ?? '', user.passwordHash))) {
-        throw new DomainError('BAD_REQUEST', 'The current password is incorrect', [
-          { path: 'current_password', message: 'is incorrect' },
-        ]);
+        throw new DomainError('BAD_REQUEST', 'The current password is incorrect', [{ path: 'current_password', message: 'is incorrect' }]);
       }
       user.passwordHash = await deps.passwords.hash(input.password);
       const sessions = await ctx.em.find(Session, { user: userId, id: { $ne: current } });

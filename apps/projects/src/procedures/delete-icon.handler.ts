@@ -9,6 +9,7 @@ export const deleteIcon =
   async (input, ctx) => {
     const change = await replaceIconPath(ctx.em, input.id, null);
     if (!change) throw notFound('Project');
-    if (change.previous) ctx.events.record('projects.v1.updated', { project_id: input.id, name: change.project.name, fields: ['icon_path'] });
+    if (change.previous)
+      ctx.events.record('projects.v1.updated', { project_id: input.id, name: change.project.name, fields: ['icon_path'] });
     await removeIconObject(deps.uploads, change.previous, ctx.log);
   };

@@ -6,7 +6,9 @@ import { Member } from '../entities/index.js';
 /** Internal (identity, inviting): the caller's role with the project's names, and optionally another user's role. */
 export const projectContext = (): Handler<'memberships', 'context'> => async (input, ctx) => {
   const membership = await findMembership(ctx, input.project_id, callerId(ctx));
-  const other = input.user_id ? await ctx.em.findOne(Member, { project: input.project_id, userId: input.user_id }, { fields: ['role'] }) : null;
+  const other = input.user_id
+    ? await ctx.em.findOne(Member, { project: input.project_id, userId: input.user_id }, { fields: ['role'] })
+    : null;
   return {
     role: membership?.role ?? null,
     // Only a member learns the project's names.

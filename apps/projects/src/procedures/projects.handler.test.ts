@@ -88,18 +88,19 @@ describe('projects handlers', () => {
 
   it('reads the projects of several callers asking together in one query, each answered for itself', async () => {
     const [alice, bob] = [randomUUID(), randomUUID()];
-    const [mine, theirs] = [await as(alice).projects.create({ name: 'unit-together-a' }), await as(bob).projects.create({ name: 'unit-together-b' })];
+    const [mine, theirs] = [
+      await as(alice).projects.create({ name: 'unit-together-a' }),
+      await as(bob).projects.create({ name: 'unit-together-b' }),
+    ];
     statements.length = 0;
     const outcomes = await Promise.allSettled([
       as(alice, { asServed: true }).projects.get({ id: mine.id }),
       as(bob, { asServed: true }).projects.get({ id: theirs.id }),
       as(bob, { asServed: true }).projects.get({ id: mine.id }),
     ]);
-    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code: string }).code))).toEqual([
-      'unit-together-a',
-      'unit-together-b',
-      'NOT_FOUND',
-    ]);
+    expect(
+      outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code: string }).code)),
+    ).toEqual(['unit-together-a', 'unit-together-b', 'NOT_FOUND']);
     expect(statements.filter((line) => /\bselect\b/i.test(line))).toHaveLength(1);
   });
 

@@ -16,10 +16,16 @@ export const removeMember = (): Handler<'members', 'delete'> => async (input, ct
   const leaving = member.userId === callerId(ctx);
   if (leaving && member.role === 'owner') throw conflict('The owner cannot leave the project: transfer ownership first');
   if (!leaving) {
-    if (!roleAllows(grant.role, 'members.manage')) throw new DomainError('FORBIDDEN', `Your role (${grant.role}) does not allow removing other members`);
+    if (!roleAllows(grant.role, 'members.manage'))
+      throw new DomainError('FORBIDDEN', `Your role (${grant.role}) does not allow removing other members`);
     if (member.role === 'owner') throw new DomainError('FORBIDDEN', 'The owner cannot be removed');
   }
   await removeMembership(ctx.em, member);
-  ctx.events.record('projects.v1.member_removed', { project_id: input.id, member_id: member.id, user_id: member.userId, role: member.role });
+  ctx.events.record('projects.v1.member_removed', {
+    project_id: input.id,
+    member_id: member.id,
+    user_id: member.userId,
+    role: member.role,
+  });
   announceMembershipChange(ctx, input.id, member.userId);
 };

@@ -20,7 +20,11 @@ export const transferOwnership = (): Handler<'projects', 'transfer'> => async (i
     const promoted = await em.nativeUpdate(Member, { project: input.id, userId: input.new_owner_id }, { role: 'owner', updatedAt });
     if (!promoted) throw conflict('The new owner must already be a member of the project');
   });
-  ctx.events.record('projects.v1.ownership_transferred', { project_id: input.id, previous_owner_id: userId, new_owner_id: input.new_owner_id });
+  ctx.events.record('projects.v1.ownership_transferred', {
+    project_id: input.id,
+    previous_owner_id: userId,
+    new_owner_id: input.new_owner_id,
+  });
   announceMembershipChange(ctx, input.id);
   return memberPageOf(ctx, input.id);
 };

@@ -100,9 +100,26 @@ export function startLoad(options: { balancer: Balancer; token: string; projectI
             });
       const body = (await response.json().catch(() => undefined)) as { data?: { id?: string } } | undefined;
       const ok = response.status === (kind === 'read' ? 200 : 201);
-      return { kind, ok, status: response.status, startedAt, ms: Date.now() - startedAt, name, id: body?.data?.id, error: ok ? undefined : JSON.stringify(body) };
+      return {
+        kind,
+        ok,
+        status: response.status,
+        startedAt,
+        ms: Date.now() - startedAt,
+        name,
+        id: body?.data?.id,
+        error: ok ? undefined : JSON.stringify(body),
+      };
     } catch (error) {
-      return { kind, ok: false, status: 0, startedAt, ms: Date.now() - startedAt, name, error: String((error as { cause?: unknown }).cause ?? error) };
+      return {
+        kind,
+        ok: false,
+        status: 0,
+        startedAt,
+        ms: Date.now() - startedAt,
+        name,
+        error: String((error as { cause?: unknown }).cause ?? error),
+      };
     }
   }
 

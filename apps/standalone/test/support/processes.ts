@@ -12,7 +12,18 @@ import '@atrium/local-infra/provided-context';
 
 const APPS = fileURLToPath(new URL('../../../', import.meta.url));
 /** Settings of the machine running the tests that must not leak into the processes started here. */
-const OURS = ['DATABASE_URL', 'NATS_URL', 'ENCRYPTION_KEY', 'ENCRYPTION_KEYS', 'LOG_LEVEL', 'HOST', 'PORT', 'DATA_DIR', 'PUBLIC_URL', 'CORS_ORIGINS'];
+const OURS = [
+  'DATABASE_URL',
+  'NATS_URL',
+  'ENCRYPTION_KEY',
+  'ENCRYPTION_KEYS',
+  'LOG_LEVEL',
+  'HOST',
+  'PORT',
+  'DATA_DIR',
+  'PUBLIC_URL',
+  'CORS_ORIGINS',
+];
 
 type App = 'identity' | 'projects' | 'environments' | 'gateway';
 

@@ -38,7 +38,11 @@ export interface TestSystem {
  */
 export async function startTestSystem(env: Record<string, string> = {}, tuning: SystemTuning = {}): Promise<TestSystem> {
   const credentials = env.NATS_URL ? undefined : generateBusCredentials();
-  const events = { ...testEventStream(), ...(env.EVENTS_STREAM && { stream: env.EVENTS_STREAM }), ...(env.EVENTS_NAMESPACE && { namespace: env.EVENTS_NAMESPACE }) };
+  const events = {
+    ...testEventStream(),
+    ...(env.EVENTS_STREAM && { stream: env.EVENTS_STREAM }),
+    ...(env.EVENTS_NAMESPACE && { namespace: env.EVENTS_NAMESPACE }),
+  };
   // The broker's permissions name this system's own stream and bucket, as production's do.
   const names = { stream: events.stream, namespace: events.namespace, uploadsBucket: env.UPLOADS_BUCKET ?? 'atrium-uploads' };
   const [database, nats] = await Promise.all([
@@ -62,7 +66,8 @@ export async function startTestSystem(env: Record<string, string> = {}, tuning: 
   });
   const natsAuth = (app: Parameters<typeof busAuth>[1]) => busAuth(credentials ?? {}, app);
   // Cheap password hashing: the tests register and sign in a lot; the cost is tested in identity.
-  const start = () => startSystem(config, createLogger('e2e', 'silent'), natsAuth, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false, ...tuning });
+  const start = () =>
+    startSystem(config, createLogger('e2e', 'silent'), natsAuth, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false, ...tuning });
   let system = await start();
   const testSystem: TestSystem = {
     url: system.url,
@@ -104,7 +109,10 @@ export async function startInProcessTestSystem(env: Record<string, string> = {})
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   });
-  const system = await startSystem(config, createLogger('e2e', 'silent'), undefined, { passwordHashing: TEST_ONLY_SCRYPT, processMetrics: false });
+  const system = await startSystem(config, createLogger('e2e', 'silent'), undefined, {
+    passwordHashing: TEST_ONLY_SCRYPT,
+    processMetrics: false,
+  });
   return {
     url: system.url,
     databaseUrl: database.url,

@@ -10,7 +10,9 @@ export const projectEventSchema = z
     occurred_at: timestampSchema.meta({ description: 'When the change was committed' }),
     actor_id: uuidSchema.nullable().meta({ description: 'The user who made the change; null when nobody asked for it directly' }),
     request_id: z.string().nullable().meta({ description: 'The `x-request-id` of the request that made the change' }),
-    data: z.record(z.string(), z.unknown()).meta({ description: 'What changed: ids, names, roles, the names of changed fields — never a variable\'s value' }),
+    data: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "What changed: ids, names, roles, the names of changed fields — never a variable's value" }),
   })
   .meta({ id: 'ProjectEvent' });
 export type ProjectEventDto = z.infer<typeof projectEventSchema>;

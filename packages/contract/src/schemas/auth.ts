@@ -21,7 +21,10 @@ export const newPasswordSchema = textSchema()
   .max(MAX_PASSWORD_LENGTH)
   .meta({ description: `Password, ${MIN_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters`, example: 'correct horse battery' });
 /** Sign-in takes any non-empty string so a short wrong password gets 401, not a hint about the rule. */
-const anyPasswordSchema = textSchema().min(1).max(MAX_PASSWORD_LENGTH).meta({ description: 'The password', example: 'correct horse battery' });
+const anyPasswordSchema = textSchema()
+  .min(1)
+  .max(MAX_PASSWORD_LENGTH)
+  .meta({ description: 'The password', example: 'correct horse battery' });
 
 export const userSchema = z
   .object({

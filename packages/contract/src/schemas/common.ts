@@ -3,19 +3,14 @@ import { z } from 'zod';
 export const uuidSchema = z.uuid().meta({ description: 'UUID', example: '550e8400-e29b-41d4-a716-446655440000' });
 
 /** REST responses skip tRPC transformers, so instants leave as RFC 3339 strings (UTC). */
-export const timestampSchema = z.iso
-  .datetime()
-  .meta({ description: 'RFC 3339 timestamp, UTC', example: '2024-01-15T10:30:00.000Z' });
+export const timestampSchema = z.iso.datetime().meta({ description: 'RFC 3339 timestamp, UTC', example: '2024-01-15T10:30:00.000Z' });
 
 /** Project and environment names (docs/api-contract.md, Projects): a DNS-label-like slug. */
 export const slugNameSchema = z
   .string()
   .min(1)
   .max(63)
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
-    'must be lowercase letters, digits and hyphens, starting and ending with a letter or digit',
-  );
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'must be lowercase letters, digits and hyphens, starting and ending with a letter or digit');
 
 export const colorSchema = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be a #RRGGBB colour');
 
@@ -51,12 +46,7 @@ export const listQueryShape = {
     .max(MAX_PAGE_SIZE)
     .default(DEFAULT_PAGE_SIZE)
     .meta({ description: `Page size, 1–${MAX_PAGE_SIZE}` }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(512)
-    .meta({ description: 'Opaque cursor from the previous page\'s `next_cursor`' })
-    .optional(),
+  cursor: z.string().min(1).max(512).meta({ description: "Opaque cursor from the previous page's `next_cursor`" }).optional(),
 };
 
 /** A page of a list: the items and the cursor of the next page (null on the last page). */

@@ -11,9 +11,7 @@ import {
 } from './common.js';
 
 export const ENVIRONMENT_TYPES = ['production', 'staging', 'development', 'preview', 'testing'] as const;
-export const environmentTypeSchema = z
-  .enum(ENVIRONMENT_TYPES)
-  .meta({ id: 'EnvironmentType', description: 'What the environment is for' });
+export const environmentTypeSchema = z.enum(ENVIRONMENT_TYPES).meta({ id: 'EnvironmentType', description: 'What the environment is for' });
 export type EnvironmentType = z.infer<typeof environmentTypeSchema>;
 
 /** The environment every project is created with (docs/api-contract.md, Environments). */
@@ -88,17 +86,15 @@ export type CreateEnvironmentInput = z.infer<typeof createEnvironmentInput>;
 /** PUT is partial: absent fields stay, `null` clears a nullable field. The default moves only by set-default. */
 export const updateEnvironmentInput = z.strictObject({ ...envIdParams, name: writableFields.name.optional(), ...optionalFields });
 
-export const cloneEnvironmentInput = z
-  .strictObject({ ...envIdParams, name: writableFields.name, ...optionalFields })
-  .meta({
-    examples: [
-      {
-        name: 'staging-v2',
-        type: 'staging',
-        description: 'Cloned from staging',
-      },
-    ],
-  });
+export const cloneEnvironmentInput = z.strictObject({ ...envIdParams, name: writableFields.name, ...optionalFields }).meta({
+  examples: [
+    {
+      name: 'staging-v2',
+      type: 'staging',
+      description: 'Cloned from staging',
+    },
+  ],
+});
 
 export const listEnvironmentsInput = z.strictObject({ ...projectIdParam, ...listQueryShape });
 export const environmentRefInput = z.strictObject(envIdParams);
@@ -108,11 +104,7 @@ const forceDescription = '`true` deletes an environment that still has variables
 export const deleteEnvironmentInput = z.strictObject({
   ...envIdParams,
   // A query parameter: a string on REST, so only the two spellings a URL carries are accepted.
-  force: z
-    .enum(['true', 'false'])
-    .meta({ description: forceDescription })
-    .optional()
-    .meta({ description: forceDescription }),
+  force: z.enum(['true', 'false']).meta({ description: forceDescription }).optional().meta({ description: forceDescription }),
 });
 
 /** Internal: the default environment of a project that was just created. */

@@ -34,9 +34,7 @@ export function uploadNameOf(path: string): string {
   return path.slice(UPLOADS_URL_PREFIX.length);
 }
 
-export const iconPathSchema = z
-  .string()
-  .regex(ICON_PATH_PATTERN, 'must be /uploads/projects/<project-id>/<random>.<png|jpg|webp|gif>');
+export const iconPathSchema = z.string().regex(ICON_PATH_PATTERN, 'must be /uploads/projects/<project-id>/<random>.<png|jpg|webp|gif>');
 
 /** What the gateway asks projects to record once the bytes are stored; the path must name this project. */
 export const setIconInput = z

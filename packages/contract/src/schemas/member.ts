@@ -26,7 +26,7 @@ export const memberSchema = z
 export type MemberDto = z.infer<typeof memberSchema>;
 export const memberPage = pageOf(memberSchema);
 
-const memberIdParams = { ...projectIdParams, memberId: uuidSchema.meta({ description: 'Membership id (the member object\'s `id`)' }) };
+const memberIdParams = { ...projectIdParams, memberId: uuidSchema.meta({ description: "Membership id (the member object's `id`)" }) };
 
 export const listMembersInput = z.strictObject({ ...projectIdParams, ...listQueryShape });
 

@@ -18,7 +18,7 @@ const PROJECT_FIELD = {
   color: 'Colour as `#RRGGBB`, or null',
   single_server_mode: 'Run every workload of the project on one server',
   default_server_id: 'The server new workloads go to, or null',
-  auto_error_tracking_enabled: 'Collect errors from the project\'s workloads automatically',
+  auto_error_tracking_enabled: "Collect errors from the project's workloads automatically",
 } as const;
 
 export const projectSchema = z
@@ -28,7 +28,7 @@ export const projectSchema = z
     display_name: z.string().meta({ description: PROJECT_FIELD.display_name }),
     description: z.string().nullable().meta({ description: PROJECT_FIELD.description }),
     color: z.string().nullable().meta({ description: PROJECT_FIELD.color }),
-    icon_path: z.string().nullable().meta({ description: 'Where the project\'s icon is served, or null without one' }),
+    icon_path: z.string().nullable().meta({ description: "Where the project's icon is served, or null without one" }),
     single_server_mode: z.boolean().meta({ description: PROJECT_FIELD.single_server_mode }),
     default_server_id: uuidSchema.nullable().meta({ description: PROJECT_FIELD.default_server_id }),
     auto_error_tracking_enabled: z.boolean().meta({ description: PROJECT_FIELD.auto_error_tracking_enabled }),

@@ -119,7 +119,10 @@ export async function startEventConsumer(source: EventSource, options: EventCons
   const failed = (delivery: Delivery, event: DomainEvent, error: unknown, attempt: number): Attempted | Promise<Attempted> => {
     if (attempt >= maxAttempts) return deadLetter(delivery, error, event.id);
     const retryInMs = redeliveryDelayMs(attempt);
-    log.warn({ err: error, eventId: event.id, type: event.type, attempt, deliveries: delivery.deliveryCount, retryInMs }, 'event handling failed: will retry');
+    log.warn(
+      { err: error, eventId: event.id, type: event.type, attempt, deliveries: delivery.deliveryCount, retryInMs },
+      'event handling failed: will retry',
+    );
     count('retry');
     return { retryInMs };
   };
@@ -182,7 +185,12 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     };
     await settle(again, applyAgain);
     if (deferred.length === 0 && first.length > 1) {
-      const together = await attempts.together((em) => applyIn(em, first.map(({ event }) => event)));
+      const together = await attempts.together((em) =>
+        applyIn(
+          em,
+          first.map(({ event }) => event),
+        ),
+      );
       if (together === OVERLOAD) {
         deferred.push(...first.splice(0));
       } else if ('done' in together) {

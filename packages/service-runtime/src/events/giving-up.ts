@@ -47,13 +47,26 @@ export function givingUp(options: GivingUpOptions) {
         `with forgotten as (${options.forgetSql})
          insert into "${options.schema}"."event_dead_letters" (id, consumer, event_id, subject, body, error, deliveries, failed_at)
          values (?, ?, ?, ?, ?, ?, ?, now())`,
-        [consumer, eventId, randomUUID(), consumer, eventId, delivery.subject, JSON.stringify(delivery.body), message.slice(0, 1000), delivery.deliveryCount],
+        [
+          consumer,
+          eventId,
+          randomUUID(),
+          consumer,
+          eventId,
+          delivery.subject,
+          JSON.stringify(delivery.body),
+          message.slice(0, 1000),
+          delivery.deliveryCount,
+        ],
       );
     } catch (writing) {
       if (isPoolTimeout(writing)) return OVERLOAD;
       throw writing;
     }
-    log.error({ err: error, subject: delivery.subject, eventId, deliveries: delivery.deliveryCount }, 'event dead-lettered: it will not be retried');
+    log.error(
+      { err: error, subject: delivery.subject, eventId, deliveries: delivery.deliveryCount },
+      'event dead-lettered: it will not be retried',
+    );
     count('dead_letter');
     return { drop: true };
   };
@@ -87,7 +100,11 @@ export function givingUp(options: GivingUpOptions) {
     }
     const eventIds = (items: readonly Deferred[]) => items.map(({ event }) => event?.id ?? null);
     log.warn(
-      { events: stillDeferred.length, eventIds: eventIds(stillDeferred), retryInMs: redeliveryDelayMs(stillDeferred[0]!.delivery.deliveryCount) },
+      {
+        events: stillDeferred.length,
+        eventIds: eventIds(stillDeferred),
+        retryInMs: redeliveryDelayMs(stillDeferred[0]!.delivery.deliveryCount),
+      },
       'no database connection came free in time: events deferred, not counted as failed attempts',
     );
     const unwritten = stillDeferred.filter(({ delivery }) => pastTheBound(delivery));

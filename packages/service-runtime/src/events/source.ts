@@ -111,7 +111,10 @@ export function jetStreamEventSource(
             outcomes = await handle(batch.map(deliveryOf));
           } catch (error) {
             // The consumer settles every delivery itself; this is its database being gone, say.
-            log.warn({ err: error, consumer: name, subjects: batch.map((message) => message.subject) }, 'event delivery failed: will retry');
+            log.warn(
+              { err: error, consumer: name, subjects: batch.map((message) => message.subject) },
+              'event delivery failed: will retry',
+            );
             outcomes = batch.map(() => ({ retryInMs: 1000 }));
           }
           batch.forEach((message, i) => {

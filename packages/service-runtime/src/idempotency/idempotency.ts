@@ -91,7 +91,9 @@ export async function runIdempotently<T>(
 ): Promise<T> {
   const { em } = ctx;
   const secrets = secretsOf(ctx.meta.caller?.userId ?? 'anonymous', operation, key);
-  const fingerprint = createHmac('sha256', secrets.fingerprintKey).update(JSON.stringify(input ?? null)).digest('hex');
+  const fingerprint = createHmac('sha256', secrets.fingerprintKey)
+    .update(JSON.stringify(input ?? null))
+    .digest('hex');
   const since = new Date(Date.now() - IDEMPOTENCY_WINDOW_MS);
   const replayEarlier = async (): Promise<{ output: T } | undefined> => {
     const earlier = await em.findOne(IdempotencyRecord, { scope: secrets.scope, createdAt: { $gt: since } });

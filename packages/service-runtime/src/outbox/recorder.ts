@@ -24,7 +24,11 @@ export interface EventRecorder {
 }
 
 /** The envelope of an event made by a call (`meta`) or, without one, by the service itself. */
-export function eventEnvelope<T extends EventType>(type: T, data: EventData<T>, meta?: Pick<CallMeta, 'requestId' | 'caller'>): DomainEvent<T> {
+export function eventEnvelope<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  meta?: Pick<CallMeta, 'requestId' | 'caller'>,
+): DomainEvent<T> {
   return {
     id: randomUUID(),
     type,
@@ -35,7 +39,12 @@ export function eventEnvelope<T extends EventType>(type: T, data: EventData<T>, 
   };
 }
 
-export function createEventRecorder(em: EntityManager, relay: OutboxRelay | undefined, broadcast?: Broadcast, meta?: CallMeta): EventRecorder {
+export function createEventRecorder(
+  em: EntityManager,
+  relay: OutboxRelay | undefined,
+  broadcast?: Broadcast,
+  meta?: CallMeta,
+): EventRecorder {
   let recorded = false;
   const notifications: [string, Record<string, unknown>][] = [];
   return {

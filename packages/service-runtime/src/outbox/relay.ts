@@ -103,11 +103,15 @@ export class OutboxRelay {
           await this.markPublished(em, published);
           const attempts = row.attempts + 1;
           const giveUp = attempts >= this.maxAttempts;
-          await em.execute(
-            `update ${this.table} set attempts = ?, last_error = ?${giveUp ? ', failed_at = now()' : ''} where id = ?`,
-            [attempts, String(error instanceof Error ? error.message : error).slice(0, 1000), row.id],
+          await em.execute(`update ${this.table} set attempts = ?, last_error = ?${giveUp ? ', failed_at = now()' : ''} where id = ?`, [
+            attempts,
+            String(error instanceof Error ? error.message : error).slice(0, 1000),
+            row.id,
+          ]);
+          this.log[giveUp ? 'error' : 'warn'](
+            { err: error, eventId: row.id, type: row.type, attempts },
+            giveUp ? 'outbox relay: event set aside' : 'outbox relay: publish failed',
           );
-          this.log[giveUp ? 'error' : 'warn']({ err: error, eventId: row.id, type: row.type, attempts }, giveUp ? 'outbox relay: event set aside' : 'outbox relay: publish failed');
           return { claimed: rows.length, failed: true };
         }
         published.push(row.id);
@@ -126,8 +130,6 @@ export class OutboxRelay {
     const now = Date.now();
     if (now - this.lastPrune < 60 * 60 * 1000) return;
     this.lastPrune = now;
-    await this.orm.em
-      .fork()
-      .execute(`delete from ${this.table} where published_at < ?`, [new Date(now - this.retainPublishedMs)]);
+    await this.orm.em.fork().execute(`delete from ${this.table} where published_at < ?`, [new Date(now - this.retainPublishedMs)]);
   }
 }
