@@ -72,8 +72,9 @@ export const MEMBERSHIPS_BY_KEY: BatchedRead<{ projectId: string; userId: string
  * membership check and the read are the same round trip. Hand-written SQL because this is
  * every project-scoped request's hot path: measured here, MikroORM's findOne with a joined
  * populate costs ~0.9 ms of CPU per call, this query and `em.map` a tenth of that.
- * Inside a mutation the project row stays locked until it commits (see `forUpdate`), so a
- * concurrent update or delete waits and then finds it as it is by then, and the project is
+ * Inside a mutation the project row and the caller's membership stay locked until it commits, so
+ * a concurrent change waits and then finds both as they are by then — the caller's role
+ * included: a delete queued behind a transfer sees its caller no longer owner. The project is
  * managed by `em` (the mutation changes it). A query gets a plain copy instead (mapping it into
  * the identity map was a tenth of `GET /projects/:id`'s CPU in the service, for nothing), read
  * in one statement with the other queries of its turn (MEMBERSHIPS_BY_KEY).
@@ -88,7 +89,7 @@ export async function findMembership(ctx: ServiceContext, projectId: string, use
   const [row] = await ctx.read<MembershipRow>(
     `select ${PROJECT_COLUMNS}, m.role as member_role
        from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
-      where m.project_id = ? and m.user_id = ? for update of p`,
+      where m.project_id = ? and m.user_id = ? for update of p, m`,
     [projectId, userId],
   );
   if (!row) return null;
