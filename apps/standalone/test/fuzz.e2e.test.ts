@@ -66,11 +66,11 @@ const anyJson = fc.jsonValue({ maxDepth: 3 });
  * requests get past validation and reach the services. Wild: mostly of its shape, with made-up
  * text, wrong types and unknown keys mixed in at every level.
  */
-function valueOf(raw: Schema | undefined, known: Known, wild: boolean, depth = 0): fc.Arbitrary<unknown> {
+function arbitraryFor(raw: Schema | undefined, known: Known, wild: boolean, depth = 0): fc.Arbitrary<unknown> {
   const schema = resolve(raw);
   const or = (tame: fc.Arbitrary<unknown>, odd: fc.Arbitrary<unknown>) => (wild ? fc.oneof(tame, odd) : tame);
   const options = schema.anyOf ?? schema.oneOf;
-  if (options) return fc.oneof(...options.map((option: Schema) => valueOf(option, known, wild, depth + 1)));
+  if (options) return fc.oneof(...options.map((option: Schema) => arbitraryFor(option, known, wild, depth + 1)));
   const shaped = ((): fc.Arbitrary<unknown> => {
     if (schema.enum) return or(fc.constantFrom(...schema.enum), anyText);
     switch (schema.type) {
@@ -92,17 +92,17 @@ function valueOf(raw: Schema | undefined, known: Known, wild: boolean, depth = 0
       case 'number':
         return or(
           fc.integer({ min: schema.minimum ?? 1, max: Math.min(schema.maximum ?? 100, 100) }),
-          fc.oneof(fc.double(), fc.constantFrom(-1, 2 ** 53, 1e309)),
+          fc.oneof(fc.double(), fc.constantFrom(-1, 2 ** 53, Number.POSITIVE_INFINITY)),
         );
       case 'boolean':
         return or(fc.boolean(), fc.constantFrom('true', 0, null));
       case 'array':
-        return depth > 3 ? fc.constant([]) : fc.array(valueOf(schema.items, known, wild, depth + 1), { maxLength: 3 });
+        return depth > 3 ? fc.constant([]) : fc.array(arbitraryFor(schema.items, known, wild, depth + 1), { maxLength: 3 });
       case 'object':
       case undefined: {
         if (!schema.properties || depth > 3) return anyJson;
         const properties = Object.fromEntries(
-          Object.entries(schema.properties).map(([key, value]) => [key, valueOf(value as Schema, known, wild, depth + 1)]),
+          Object.entries(schema.properties).map(([key, value]) => [key, arbitraryFor(value as Schema, known, wild, depth + 1)]),
         );
         const record = fc.record(properties, { requiredKeys: wild ? [] : (schema.required ?? []) });
         if (!wild) return record;
@@ -170,7 +170,7 @@ describe('every operation of the OpenAPI document, fuzzed', () => {
       const request = fc.boolean().chain((wild) => {
         const queryPairs = [
           ...queryParameters.map((p) =>
-            valueOf(p.schema, known, wild).map((value): [string, string] => [
+            arbitraryFor(p.schema, known, wild).map((value): [string, string] => [
               p.name,
               typeof value === 'string' ? value : JSON.stringify(value),
             ]),
@@ -182,7 +182,7 @@ describe('every operation of the OpenAPI document, fuzzed', () => {
           path: fc.record(Object.fromEntries(pathParameters.map((p) => [p.name, id]))),
           query: queryPairs.length ? fc.array(fc.oneof(...queryPairs), { maxLength: 3 }) : fc.constant([]),
           body: operation.body
-            ? valueOf(operation.body, known, wild)
+            ? arbitraryFor(operation.body, known, wild)
             : ['GET', 'HEAD'].includes(operation.method) || !wild
               ? fc.constant(undefined)
               : fc.option(anyJson, { nil: undefined }),

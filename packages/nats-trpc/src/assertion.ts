@@ -252,10 +252,20 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
    * request, with a deadline no later (so a service speaks only for users who called it, and
    * each hop of a chain is checked the same way).
    */
+  /** The user of a client's session (`ses`): any public operation, until it expires. */
+  function sessionUserOf(claims: AssertionClaims): Caller {
+    if (!options.sessions?.issuers.includes(claims.iss)) throw new AssertionError(`${claims.iss} may not issue sessions`);
+    if (claims.dl <= Date.now()) throw new AssertionError('session expired');
+    if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string') throw new AssertionError('session names no user');
+    return { userId: claims.sub, credentialId: claims.cid };
+  }
+
   function callerOf(claims: AssertionClaims, depth: number): Caller | undefined {
     if (typeof claims.usr !== 'string') return userOf(claims);
     if (depth >= MAX_CHAIN) throw new AssertionError('call chain too deep');
     const inner = open(claims.usr);
+    // A client's session, forwarded by the service it called: bound to no one request, so only its own checks apply.
+    if (inner.ses === 1) return sessionUserOf(inner);
     if (inner.aud.split('.', 1)[0] !== claims.iss) throw new AssertionError('nested assertion was made for another service');
     if (inner.rid !== claims.rid) throw new AssertionError('nested assertion belongs to another request');
     if (claims.dl > inner.dl) throw new AssertionError('deadline extended past the call it serves');
@@ -267,12 +277,10 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
   return {
     verify(token, call) {
       const claims = open(token);
+      // A client's session: the user, for any public operation (the service checks that).
       if (claims.ses === 1) {
-        // A client's session: the user, for any public operation (the service checks that), until it expires.
-        if (!options.sessions?.issuers.includes(claims.iss)) throw new AssertionError(`${claims.iss} may not issue sessions`);
-        if (claims.dl <= Date.now()) throw new AssertionError('session expired');
-        if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string') throw new AssertionError('session names no user');
-        return { app: options.sessions.app, caller: { userId: claims.sub, credentialId: claims.cid } };
+        const caller = sessionUserOf(claims);
+        return { app: options.sessions!.app, caller };
       }
       if (claims.aud !== `${call.service}.${call.path}`) throw new AssertionError('assertion made for another procedure');
       if (claims.rid !== call.requestId) throw new AssertionError('assertion made for another request');
