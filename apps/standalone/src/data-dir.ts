@@ -1,9 +1,25 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * `.data` at the workspace root — the nearest folder above the module at `moduleUrl` that holds
+ * pnpm-workspace.yaml — so the sources (src/) and the build (dist/src/) use the same folder.
+ * Outside a workspace (no such file above), `.data` in the current folder.
+ */
+export function defaultDataDir(moduleUrl: string): string {
+  let folder = dirname(fileURLToPath(moduleUrl));
+  for (;;) {
+    if (existsSync(join(folder, 'pnpm-workspace.yaml'))) return join(folder, '.data');
+    const parent = dirname(folder);
+    if (parent === folder) return resolve('.data');
+    folder = parent;
+  }
+}
+
 /** `.data` at the workspace root: where `pnpm start` keeps its cluster unless DATA_DIR says otherwise. */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../../.data', import.meta.url));
+export const DEFAULT_DATA_DIR = defaultDataDir(import.meta.url);
 
 /** Worded for the person starting Atrium (shown as it is); loaded before service-runtime, so not a StartupError itself. */
 export class DataDirInUseError extends Error {
