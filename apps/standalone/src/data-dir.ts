@@ -73,8 +73,8 @@ async function untilGone(pid: number, timeoutMs: number): Promise<boolean> {
  * Refuses a data folder whose PostgreSQL is still run by another Atrium, with a line that says
  * so, instead of PostgreSQL's own failure to start. A lock file left by a crash names a process
  * that is gone; PostgreSQL then takes the folder over. A PostgreSQL of this very folder whose
- * Atrium is gone (killed with SIGKILL, or crashed: it is no longer the PostgreSQL's parent, which
- * is then init or another reaper) is stopped here, so the start goes on.
+ * Atrium is gone (killed with SIGKILL, or crashed: the Atrium OWNER_FILE names is no longer the
+ * PostgreSQL's parent, which is then init or another reaper) is stopped here, so the start goes on.
  */
 export async function ensureDataDirFree(dataDir: string, postgresDir: string, log: (line: string) => void = () => {}): Promise<void> {
   const pid = await readPid(join(postgresDir, 'postmaster.pid'));
@@ -86,8 +86,10 @@ export async function ensureDataDirFree(dataDir: string, postgresDir: string, lo
   const dataFolderArgument = info?.commandLine.indexOf('-D') ?? -1;
   const ofThisFolder =
     dataFolderArgument >= 0 && (await realpath(info?.commandLine[dataFolderArgument + 1] ?? '').catch(() => undefined)) === cluster;
-  // Orphaned: its parent is no longer the Atrium that started it (recorded in OWNER_FILE).
-  const orphaned = info !== undefined && ofThisFolder && (info.parent === 1 || (owner !== undefined && info.parent !== owner));
+  // Orphaned: an Atrium recorded that it started this PostgreSQL and did not stop it (a clean stop
+  // removes OWNER_FILE), and that Atrium is no longer its parent: it died, the PostgreSQL was
+  // handed to init or another reaper. Without the record (a PostgreSQL started some other way), in use.
+  const orphaned = info !== undefined && ofThisFolder && owner !== undefined && info.parent !== owner;
   if (!orphaned) {
     throw new DataDirInUseError(
       `The data folder ${dataDir} is in use by another Atrium (its PostgreSQL runs as process ${pid}): stop that one first, or set DATA_DIR to another folder`,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDatabase, startEmbeddedPostgres } from '@atrium/local-infra/embedded';
 import type { RunningPostgres } from '@atrium/local-infra/embedded';
@@ -24,9 +24,23 @@ export async function startEmbeddedDatabase(
   await ensureDataDirFree(dataDir, postgresDir, warn);
   // Who runs this folder's PostgreSQL: a later start that finds it running without this process
   // as its parent knows it was left behind (see ensureDataDirFree).
+  const ownerFile = join(dataDir, OWNER_FILE);
   await mkdir(dataDir, { recursive: true });
-  await writeFile(join(dataDir, OWNER_FILE), `${process.pid}\n`);
-  const postgres = await startEmbeddedPostgres({ dataDir: postgresDir, persistent: true, port: port || undefined, log });
+  await writeFile(ownerFile, `${process.pid}\n`);
+  const started = await startEmbeddedPostgres({ dataDir: postgresDir, persistent: true, port: port || undefined, log }).catch(
+    async (error: unknown) => {
+      await rm(ownerFile, { force: true });
+      throw error;
+    },
+  );
+  // A clean stop leaves no record: a PostgreSQL found later on this folder was not left by us.
+  const postgres: RunningPostgres = {
+    ...started,
+    async stop() {
+      await started.stop();
+      await rm(ownerFile, { force: true });
+    },
+  };
   try {
     return { postgres, databaseUrl: await ensureDatabase(postgres.url, 'atrium') };
   } catch (error) {

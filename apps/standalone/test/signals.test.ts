@@ -89,6 +89,39 @@ describe('stopping pnpm start', () => {
     120_000,
   );
 
+  it('SIGTERM while it is still starting stops the PostgreSQL already started', async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    delete env.DATABASE_URL;
+    delete env.NATS_URL;
+    const child = spawn(process.execPath, ['start.js'], { cwd: STANDALONE, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk) => (output += chunk));
+    child.stderr?.on('data', (chunk) => (output += chunk));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    // As soon as its PostgreSQL runs: the rest of Atrium is still loading (it loads meanwhile).
+    let postmaster = 0;
+    const deadline = Date.now() + 90_000;
+    while (!postmaster) {
+      if (child.exitCode !== null) throw new Error(`Atrium exited early:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`no PostgreSQL after 90 s:\n${output}`);
+      const lock = await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '');
+      const pid = Number(lock.split('\n', 1)[0]);
+      if (pid > 0 && isRunning(pid)) postmaster = pid;
+      else await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    postmasters.push(postmaster);
+    child.kill('SIGTERM');
+    // Exits as SIGTERM would (143) while still starting, or 0 had it just finished starting; either
+    // way by its own hand, not killed by the signal.
+    const ended = await exit;
+    expect(ended.signal, output).toBeNull();
+    expect([0, 143], output).toContain(ended.code);
+    expect(isRunning(postmaster)).toBe(false);
+  }, 120_000);
+
   it('a start after a crash that left the PostgreSQL running stops that one and starts', async () => {
     const crashed = await startAtrium(dataDir);
     postmasters.push(crashed.postmaster);
