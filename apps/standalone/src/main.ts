@@ -1,7 +1,27 @@
+import { constants } from 'node:os';
 import { createLogger, runProcess } from '@atrium/service-runtime/settings';
 import { startBanner } from './banner.js';
+import type { EmbeddedDatabase } from './embedded-database.js';
 import { loadStandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
+
+/**
+ * Each ends Atrium and its embedded PostgreSQL: SIGHUP is what closing the terminal sends. Node's
+ * default for all three is to die at once, which leaves the PostgreSQL running on the data folder.
+ */
+const STOP_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
+
+// Until Atrium has started (runProcess then hands SIGINT and SIGTERM to its stop), a signal stops
+// the embedded PostgreSQL, once it is up, and exits as the signal would have.
+let database: Promise<EmbeddedDatabase> | undefined;
+let ending = false;
+const endWhileStarting = (signal: NodeJS.Signals) => {
+  if (ending) return;
+  ending = true;
+  const stopped = database?.then((started) => started.postgres.stop()).catch(() => undefined) ?? Promise.resolve();
+  void stopped.finally(() => process.exit(128 + constants.signals[signal]));
+};
+for (const signal of STOP_SIGNALS) process.on(signal, endWhileStarting);
 
 // Loaded so far: the settings and the checks (preflight.ts), a tenth of Atrium's modules. The
 // rest (MikroORM, Fastify, tRPC, the apps: most of start-up's CPU) loads below, once the
@@ -10,6 +30,7 @@ await runProcess('atrium', async (useLogger) => {
   const config = loadStandaloneConfig();
   const log = useLogger(createLogger('atrium', config.LOG_LEVEL));
   const early = await preflight(config, log);
+  database = early.database;
   const { startSystem } = await import('./system.js').catch(async (error: unknown) => {
     // Nothing else will stop the PostgreSQL that preflight started.
     await early.database?.then(
@@ -21,5 +42,10 @@ await runProcess('atrium', async (useLogger) => {
   const system = await startSystem(config, log, undefined, undefined, early);
   const banner = startBanner(config, system);
   log.info(banner.fields, banner.message);
+  // Started: from here SIGINT and SIGTERM run system.stop (runProcess), and SIGHUP does the same.
+  for (const signal of STOP_SIGNALS) process.off(signal, endWhileStarting);
+  process.on('SIGHUP', () => {
+    for (const listener of process.listeners('SIGTERM')) listener('SIGHUP');
+  });
   return { log, stop: system.stop };
 });

@@ -39,8 +39,11 @@ export async function preflight(config: StandaloneConfig, log: Logger): Promise<
   const mail = mailSettings({ ...config, ENCRYPTION_KEY: encryptionKey });
   await ensurePortFree(config.HOST, config.PORT);
   if (config.DATABASE_URL) return { encryptionKey, mail, pool };
-  const database = startEmbeddedDatabase(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) =>
-    log.debug({ postgres: line.trim() }),
+  const database = startEmbeddedDatabase(
+    config.DATA_DIR,
+    config.EMBEDDED_POSTGRES_PORT,
+    (line) => log.debug({ postgres: line.trim() }),
+    (line) => log.warn(line),
   ).then(
     (embedded) => {
       log.debug({ dataDir: embedded.postgres.dataDir }, 'embedded PostgreSQL started');

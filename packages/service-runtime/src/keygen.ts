@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { APP_NAMES } from '@atrium/contract';
 import type { AppName } from '@atrium/contract';
 import { exportPrivateKey, formatTrustedKey, generateSigningKey } from '@atrium/nats-trpc';
-import { generateKeyEnvironment } from './keys.js';
+import { generateKeyEnvironment, generateNatsPassword } from './keys.js';
 
 /**
  * `pnpm keygen <app> [key id]`: a new Ed25519 signing key for one app (a first key, or the
@@ -26,12 +25,12 @@ if (first === '--out' && second) {
   };
   const natsPasswords: Record<string, string> = {};
   for (const [app, env] of Object.entries(generateKeyEnvironment())) {
-    const password = randomBytes(24).toString('base64url');
+    const password = generateNatsPassword();
     natsPasswords[`ATRIUM_${app.toUpperCase()}_NATS_PASSWORD`] = password;
     write(`${app}.env`, { ...env, NATS_USER: app, NATS_PASSWORD: password });
   }
   // For TypeScript services using @atrium/client: the NATS user they connect as.
-  const clientPassword = randomBytes(24).toString('base64url');
+  const clientPassword = generateNatsPassword();
   natsPasswords.ATRIUM_CLIENT_NATS_PASSWORD = clientPassword;
   write('client.env', { NATS_USER: 'client', NATS_PASSWORD: clientPassword });
   write('nats.env', natsPasswords);

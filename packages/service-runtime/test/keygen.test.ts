@@ -1,0 +1,74 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { APP_NAMES } from '@atrium/contract';
+import { generateNatsPassword } from '../src/keys.js';
+
+const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The authorization `infra/` ships: each app's password is `$ATRIUM_<APP>_NATS_PASSWORD`, read by nats-server's variable substitution. */
+const AUTHORIZATION = join(WORKSPACE_ROOT, 'infra/k8s/nats-authorization.conf');
+const VARIABLES = [...APP_NAMES, 'client'].map((name) => `ATRIUM_${name.toUpperCase()}_NATS_PASSWORD`);
+const run = promisify(execFile);
+
+/** `nats-server` from PATH, or where Debian's package puts it. */
+function natsServer(): string {
+  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
+  if (found) return found;
+  if (existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
+  throw new Error('nats-server is not installed');
+}
+
+/** nats-server's own check (`-t`) of the shipped authorization with these passwords: undefined when valid, else why not. */
+async function refusal(binary: string, passwords: Record<string, string>): Promise<string | undefined> {
+  try {
+    await run(binary, ['-t', '-c', AUTHORIZATION], { env: { ...process.env, ...passwords } });
+    return undefined;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    return `${stderr}${stdout}`.trim();
+  }
+}
+
+describe('NATS passwords', () => {
+  // nats-server parses a variable's value as a configuration value: `8-xZ…` reads as a date (and
+  // is refused), `1e5x` as a number, `true` as a boolean; one set in several failed to start.
+  it('are read as strings by nats-server, in every one of 400 generated sets', async () => {
+    const binary = natsServer();
+    const sets = Array.from({ length: 400 }, () => Object.fromEntries(VARIABLES.map((name) => [name, generateNatsPassword()])));
+    const refused: string[] = [];
+    // A few nats-server checks at a time (each takes milliseconds).
+    for (let next = 0; next < sets.length; next += 8) {
+      const batch = sets.slice(next, next + 8);
+      const reasons = await Promise.all(batch.map((set) => refusal(binary, set)));
+      reasons.forEach((reason, index) => {
+        if (reason) refused.push(`${JSON.stringify(batch[index])}: ${reason}`);
+      });
+    }
+    expect(refused).toEqual([]);
+  }, 60_000);
+
+  it('`pnpm keygen --out` writes a nats.env that nats-server starts with', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atrium-keygen-'));
+    try {
+      await run('pnpm', ['keygen', '--out', dir], { cwd: WORKSPACE_ROOT });
+      const written = await readFile(join(dir, 'nats.env'), 'utf8');
+      const passwords = Object.fromEntries(
+        written
+          .trim()
+          .split('\n')
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+      expect(Object.keys(passwords).sort()).toEqual([...VARIABLES].sort());
+      expect(await refusal(natsServer(), passwords)).toBeUndefined();
+      // The same password in the app's own env file.
+      expect(await readFile(join(dir, 'gateway.env'), 'utf8')).toContain(`NATS_PASSWORD=${passwords.ATRIUM_GATEWAY_NATS_PASSWORD}\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
