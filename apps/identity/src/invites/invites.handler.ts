@@ -3,7 +3,7 @@ import { afterCursor, callerId, conflict, grantOf, notFound, toPage } from '@atr
 import { Invite, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { credentialHash, newCredential } from '../security/tokens.js';
-import { toInviteDto } from './invite.dto.js';
+import { inviteStatus, openInvites, toInviteDto } from './invite.dto.js';
 import type { ProjectGrantFromProjects } from './project-access.js';
 
 export const INVITE_TOKEN_PREFIX = 'ati_';
@@ -12,7 +12,7 @@ export const INVITE_TOKEN_PREFIX = 'ati_';
 export const listInvites = (): Handler<'invites', 'list'> => async (input, ctx) => {
   const rows = await ctx.em.find(
     Invite,
-    { projectId: input.id, status: 'pending', expiresAt: { $gt: new Date() }, ...afterCursor(input.cursor) },
+    { projectId: input.id, $and: [openInvites(), afterCursor(input.cursor)] },
     { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], limit: input.limit + 1 },
   );
   return toPage(rows, input.limit, toInviteDto);
@@ -68,11 +68,19 @@ export const createInvite =
     return { ...toInviteDto(invite), token, accept_url: acceptUrl };
   };
 
-/** Admin or owner: a pending invite becomes cancelled (410 for its link from then on). */
+/**
+ * Admin or owner: a pending invite becomes cancelled (410 for its link from then on). One
+ * conditional update from `pending` only: an invite an accept has claimed (`accepting`, see
+ * acceptInvite) cannot be cancelled any more, so a cancelled invite never made a membership.
+ */
 export const cancelInvite = (): Handler<'invites', 'delete'> => async (input, ctx) => {
   const invite = await ctx.em.findOne(Invite, { id: input.inviteId, projectId: input.id });
   if (!invite) throw notFound('Invite');
   const cancelled = await ctx.em.nativeUpdate(Invite, { id: invite.id, status: 'pending' }, { status: 'cancelled', updatedAt: new Date() });
-  if (!cancelled) throw conflict(`This invite is already ${invite.status}`);
+  if (!cancelled) {
+    const current = await ctx.em.findOne(Invite, { id: invite.id }, { refresh: true });
+    if (current?.status === 'accepting') throw conflict('This invite is being accepted');
+    throw conflict(`This invite is already ${current ? inviteStatus(current) : 'cancelled'}`);
+  }
   ctx.events.record('identity.v1.invite_cancelled', { project_id: invite.projectId, invite_id: invite.id, email: invite.email });
 };
