@@ -1,11 +1,11 @@
 import { DomainError, afterCursor, callerId, conflict, notFound, toPage } from '@atrium/service-runtime';
-import type { ServiceContext } from '@atrium/service-runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Invite, User } from '../entities/index.js';
 import type { IInvite } from '../entities/index.js';
 import { IDENTITY_SCHEMA } from '../db.js';
 import type { Handler } from '../deps.js';
 import { credentialHash } from '../security/tokens.js';
+import { commitSoFar } from '../transactions.js';
 import { inviteStatus, openInvites, projectSummaryOf, toInviteDto } from './invite.dto.js';
 
 /**
@@ -32,12 +32,6 @@ export const getInvite = (): Handler<'invites', 'get'> => async (input, ctx) => 
     invited_by: { name: inviter?.name ?? null },
   };
 };
-
-/** Commits what the call's transaction did so far and begins the next one: that much stands whatever follows. */
-async function commitSoFar(ctx: ServiceContext): Promise<void> {
-  await ctx.em.commit();
-  await ctx.em.begin();
-}
 
 /**
  * Whether a failed call surely never reached projects: no instance took any copy of it, or it was
