@@ -1,5 +1,6 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
 import { afterCursor, callerId, conflict, grantOf, notFound, toPage } from '@atrium/service-runtime';
+import { IDENTITY_SCHEMA } from '../db.js';
 import { Invite, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { credentialHash, newCredential } from '../security/tokens.js';
@@ -39,24 +40,31 @@ export const createInvite =
       { status: 'cancelled', updatedAt: now },
     );
     const token = newCredential(INVITE_TOKEN_PREFIX);
-    const invite = ctx.em.create(Invite, {
-      projectId: input.id,
-      projectName: project.name,
-      projectDisplayName: project.display_name,
-      email: input.email,
-      role: input.role,
-      status: 'pending',
-      tokenHash: credentialHash(token),
-      invitedBy: callerId(ctx),
-      expiresAt: new Date(now.getTime() + deps.inviteTtlMs),
-      acceptedAt: null,
-    });
-    try {
-      await ctx.em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw conflict('That e-mail already has a pending invite to this project');
-      throw error;
-    }
+    // The partial unique index is the one check of a pending invite, races included — answered by
+    // `on conflict do nothing`, not by an error: PostgreSQL logs a failed statement with its
+    // values, and this one carries the token's hash.
+    const id = randomUUID();
+    const inserted = await ctx.em.execute<{ id: string }[]>(
+      `insert into "${IDENTITY_SCHEMA}"."invites" (id, project_id, project_name, project_display_name, email, role, status,
+         token_hash, invited_by, expires_at, accepted_at, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, null, ?, ?)
+       on conflict do nothing returning id`,
+      [
+        id,
+        input.id,
+        project.name,
+        project.display_name,
+        input.email,
+        input.role,
+        credentialHash(token),
+        callerId(ctx),
+        new Date(now.getTime() + deps.inviteTtlMs),
+        now,
+        now,
+      ],
+    );
+    if (inserted.length === 0) throw conflict('That e-mail already has a pending invite to this project');
+    const invite = await ctx.em.findOneOrFail(Invite, { id });
     ctx.events.record('identity.v1.invite_created', {
       project_id: invite.projectId,
       invite_id: invite.id,
