@@ -11,6 +11,7 @@ import { lookupUsers } from './procedures/lookup-users.handler.js';
 import { acceptInvite, getInvite, myInvites } from './invites/invite-token.handler.js';
 import { cancelInvite, createInvite, listInvites } from './invites/invites.handler.js';
 import { projectAccess } from './invites/project-access.js';
+import { checkingClientCredentials } from './security/client-sessions.js';
 import { me } from './procedures/me.handler.js';
 import { register } from './procedures/register.handler.js';
 import { updateMe } from './procedures/update-me.handler.js';
@@ -18,7 +19,7 @@ import { updateMe } from './procedures/update-me.handler.js';
 export function createIdentityRouter(deps: IdentityDeps) {
   return implementService(
     identityContract,
-    {
+    checkingClientCredentials({
       auth: { register: register(deps), login: login(deps), logout: logout(deps), me: me(), updateMe: updateMe(deps) },
       apiKeys: { list: listApiKeys(), create: createApiKey(), delete: deleteApiKey(deps) },
       credentials: { authenticate: authenticate(), exchange: exchange(deps.signer) },
@@ -32,7 +33,7 @@ export function createIdentityRouter(deps: IdentityDeps) {
       },
       users: { lookup: lookupUsers() },
       health: { check: healthCheck('identity', { eventsSchema: IDENTITY_SCHEMA }) },
-    },
+    }),
     { projectRoles: projectAccess },
   );
 }

@@ -3,8 +3,12 @@ import { columns } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 import { GRANTABLE_ROLES } from '@atrium/contract';
 
-/** Stored statuses; `expired` is computed (pending past `expiresAt`), so nothing must run to expire an invite. */
-export const STORED_INVITE_STATUSES = ['pending', 'accepted', 'cancelled'] as const;
+/**
+ * Stored statuses; `expired` is computed (pending past `expiresAt`), so nothing must run to expire
+ * an invite. `accepting`: an accept has claimed the invite and asked projects for the membership
+ * (see `acceptInvite`); it reads as `pending`, can no longer be cancelled, and ends `accepted`.
+ */
+export const STORED_INVITE_STATUSES = ['pending', 'accepting', 'accepted', 'cancelled'] as const;
 
 /**
  * An invitation to a project, by e-mail. Only the SHA-256 of its token is stored. The project's

@@ -1,9 +1,10 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
 import { afterCursor, callerId, conflict, grantOf, notFound, toPage } from '@atrium/service-runtime';
+import { IDENTITY_SCHEMA } from '../db.js';
 import { Invite, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { credentialHash, newCredential } from '../security/tokens.js';
-import { toInviteDto } from './invite.dto.js';
+import { inviteStatus, openInvites, toInviteDto } from './invite.dto.js';
 import type { ProjectGrantFromProjects } from './project-access.js';
 
 export const INVITE_TOKEN_PREFIX = 'ati_';
@@ -12,7 +13,7 @@ export const INVITE_TOKEN_PREFIX = 'ati_';
 export const listInvites = (): Handler<'invites', 'list'> => async (input, ctx) => {
   const rows = await ctx.em.find(
     Invite,
-    { projectId: input.id, status: 'pending', expiresAt: { $gt: new Date() }, ...afterCursor(input.cursor) },
+    { projectId: input.id, $and: [openInvites(), afterCursor(input.cursor)] },
     { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], limit: input.limit + 1 },
   );
   return toPage(rows, input.limit, toInviteDto);
@@ -39,24 +40,31 @@ export const createInvite =
       { status: 'cancelled', updatedAt: now },
     );
     const token = newCredential(INVITE_TOKEN_PREFIX);
-    const invite = ctx.em.create(Invite, {
-      projectId: input.id,
-      projectName: project.name,
-      projectDisplayName: project.display_name,
-      email: input.email,
-      role: input.role,
-      status: 'pending',
-      tokenHash: credentialHash(token),
-      invitedBy: callerId(ctx),
-      expiresAt: new Date(now.getTime() + deps.inviteTtlMs),
-      acceptedAt: null,
-    });
-    try {
-      await ctx.em.flush();
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw conflict('That e-mail already has a pending invite to this project');
-      throw error;
-    }
+    // The partial unique index is the one check of a pending invite, races included — answered by
+    // `on conflict do nothing`, not by an error: PostgreSQL logs a failed statement with its
+    // values, and this one carries the token's hash.
+    const id = randomUUID();
+    const inserted = await ctx.em.execute<{ id: string }[]>(
+      `insert into "${IDENTITY_SCHEMA}"."invites" (id, project_id, project_name, project_display_name, email, role, status,
+         token_hash, invited_by, expires_at, accepted_at, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, null, ?, ?)
+       on conflict do nothing returning id`,
+      [
+        id,
+        input.id,
+        project.name,
+        project.display_name,
+        input.email,
+        input.role,
+        credentialHash(token),
+        callerId(ctx),
+        new Date(now.getTime() + deps.inviteTtlMs),
+        now,
+        now,
+      ],
+    );
+    if (inserted.length === 0) throw conflict('That e-mail already has a pending invite to this project');
+    const invite = await ctx.em.findOneOrFail(Invite, { id });
     ctx.events.record('identity.v1.invite_created', {
       project_id: invite.projectId,
       invite_id: invite.id,
@@ -68,11 +76,19 @@ export const createInvite =
     return { ...toInviteDto(invite), token, accept_url: acceptUrl };
   };
 
-/** Admin or owner: a pending invite becomes cancelled (410 for its link from then on). */
+/**
+ * Admin or owner: a pending invite becomes cancelled (410 for its link from then on). One
+ * conditional update from `pending` only: an invite an accept has claimed (`accepting`, see
+ * acceptInvite) cannot be cancelled any more, so a cancelled invite never made a membership.
+ */
 export const cancelInvite = (): Handler<'invites', 'delete'> => async (input, ctx) => {
   const invite = await ctx.em.findOne(Invite, { id: input.inviteId, projectId: input.id });
   if (!invite) throw notFound('Invite');
   const cancelled = await ctx.em.nativeUpdate(Invite, { id: invite.id, status: 'pending' }, { status: 'cancelled', updatedAt: new Date() });
-  if (!cancelled) throw conflict(`This invite is already ${invite.status}`);
+  if (!cancelled) {
+    const current = await ctx.em.findOne(Invite, { id: invite.id }, { refresh: true });
+    if (current?.status === 'accepting') throw conflict('This invite is being accepted');
+    throw conflict(`This invite is already ${current ? inviteStatus(current) : 'cancelled'}`);
+  }
   ctx.events.record('identity.v1.invite_cancelled', { project_id: invite.projectId, invite_id: invite.id, email: invite.email });
 };
