@@ -9,13 +9,11 @@ import type { Caller, ProcedureCall } from './call.js';
  *
  * Format: `<claims>.<JWS>`. The claims are base64url JSON (below). The JWS, in compact
  * serialisation (RFC 7515), `alg: EdDSA` (Ed25519) with the signing key's id as `kid`, signs a
- * *batch*: `{"h": [...]}`, the SHA-256 digests (base64url) of the claims of every call the app
- * sent in one turn of its event loop, at most MAX_BATCH. A token holds when its JWS verifies
- * and lists its own claims' digest. One signature thus covers the calls that leave together —
- * under load about ten — and a verifier checks each distinct JWS once (it remembers the last
- * ones it verified), so the ~50 µs of signing and ~100 µs of verifying are paid per batch, not
- * per call, while every call's claims stay exactly as bound as if each were signed alone. A
- * call sent alone is a batch of one. The claims:
+ * *batch*: `{"h": [...]}`, the SHA-256 digests (base64url) of the claims of the calls it
+ * covers, at most MAX_BATCH. A token holds when its JWS verifies and lists its own claims'
+ * digest, so a call's claims are as bound in a batch as alone. The transports sign each call
+ * alone (`sign`, a batch of one); `signBatch` signs calls made together under one signature,
+ * and a verifier checks each distinct JWS once (it remembers the last ones it verified). The claims:
  *
  * - `iss`  the calling app (`gateway`, `projects`, …); a key speaks only for the app it is registered to
  * - `aud`  the procedure called, `<service>.<procedure>`: the assertion is worthless on any other subject
@@ -97,8 +95,7 @@ const MAX_CHAIN = 4;
 
 /**
  * The most calls one signature covers. Every token of a batch lists all its digests (44
- * characters each), so this bounds a token's size (~1 KB) while still dividing the signing
- * cost by the batch sizes seen under load (8–12 calls per turn at 32 connections).
+ * characters each), so this bounds a token's size (~1 KB).
  */
 export const MAX_BATCH = 16;
 
