@@ -2,6 +2,7 @@ import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
 import type { ProcedureCall, ServiceTransport } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
+import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -15,6 +16,7 @@ export function createLocalTransport(
   endpoints: Partial<Record<string, RouterEndpoint<any>>>,
   options: { timeoutMs?: number; signer?: CallSigner } = {},
 ): ServiceTransport {
+  const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
   return {
     async call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown> {
       const endpoint = endpoints[call.service];
@@ -22,7 +24,7 @@ export function createLocalTransport(
       // The same deadline rule as over NATS (the handler is not interrupted: nothing is in between to time out).
       const deadline = callDeadline(call, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       const payload = call.input === undefined ? undefined : JSON.stringify(call.input);
-      const assertion = options.signer ? options.signer.sign(call, deadline) : call.meta.assertion;
+      const assertion = signInThisTurn ? await signInThisTurn({ call, deadline }) : call.meta.assertion;
       const reply = await dispatchCall(
         endpoint,
         call.path,

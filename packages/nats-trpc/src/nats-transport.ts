@@ -4,6 +4,7 @@ import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
 import { watchConnection } from './connection-watch.js';
 import type { CallMeta, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
+import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
 import { mayRepeat, runAttempts } from './attempts.js';
 import type { AttemptOutcome, RetryReason } from './attempts.js';
@@ -43,6 +44,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
 /** Calls services over NATS request/reply; the queue group on the other side picks one instance. */
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
   const connection = watchConnection(nc);
+  const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
   return {
     async call(call: ProcedureCall): Promise<unknown> {
@@ -53,12 +55,15 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       const subject = procedureSubject(call.service, call.path);
       // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
-      const assertion = options.signer ? options.signer.sign(call, deadline) : call.meta.assertion;
+      const assertion = signInThisTurn ? signInThisTurn({ call, deadline }) : Promise.resolve(call.meta.assertion);
+      // A rejection is read by the first send; this keeps an unused one from being reported unhandled.
+      assertion.catch(() => undefined);
       const send = async (attempt: number) => {
+        const token = await assertion;
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),
           headers: metaToHeaders(
-            { requestId: call.meta.requestId, deadline, assertion, idempotencyKey: call.meta.idempotencyKey, attempt },
+            { requestId: call.meta.requestId, deadline, assertion: token, idempotencyKey: call.meta.idempotencyKey, attempt },
             call.kind,
           ),
         });

@@ -3,6 +3,7 @@ import {
   AssertionError,
   MAX_BATCH,
   createCallSigner,
+  createTurnSigner,
   createCallVerifier,
   exportPrivateKey,
   formatTrustedKey,
@@ -211,5 +212,20 @@ describe('session assertions (for clients without a key)', () => {
     expect(
       refusal(() => createCallVerifier([identityKey.trusted], { userAsserters: ['gateway'] }).verify(identitySession, target)),
     ).toMatch(/may not issue sessions/);
+  });
+});
+
+describe('signing per turn', () => {
+  it('covers the calls made in one turn with one signature, and the next turn with another', async () => {
+    const signTurn = createTurnSigner(gateway);
+    const dl = soon();
+    const first = await Promise.all(
+      [1, 2, 3].map((i) => signTurn({ call: call('projects', 'projects.get', { requestId: `r-${i}` }), deadline: dl })),
+    );
+    const second = await signTurn({ call: call('projects', 'projects.get', { requestId: 'r-4' }), deadline: dl });
+    const signatureOf = (token: string) => token.split('.').slice(1).join('.');
+    expect(new Set(first.map(signatureOf)).size).toBe(1);
+    expect(signatureOf(second)).not.toBe(signatureOf(first[0]!));
+    for (const [i, token] of first.entries()) expect(check(token, 'projects', 'projects.get', dl, `r-${i + 1}`).app).toBe('gateway');
   });
 });
