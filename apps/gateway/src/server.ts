@@ -103,19 +103,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   app.addHook('onClose', async () => authenticator.close());
 
-  // One contract, two routers: the document's declares every response schema; the one that
-  // serves requests leaves the output to the service, which validated it (see GatewayRouterOptions).
-  const router = createGatewayRouter(options.transport, authenticator, { purpose: 'serve' });
+  const router = createGatewayRouter(options.transport, authenticator);
   // Relative unless PUBLIC_URL says otherwise: "Try it" then calls whichever host served the page.
   // Built on its first request, not at start-up (~0.1 s of CPU for a document most starts never serve).
   let documentJson: string | undefined;
   const openApiDocumentJson = () =>
-    (documentJson ??= JSON.stringify(
-      buildOpenApiDocument(
-        createGatewayRouter(options.transport, authenticator, { purpose: 'document' }),
-        `${options.publicUrl ?? ''}${API_PREFIX}`,
-      ),
-    ));
+    (documentJson ??= JSON.stringify(buildOpenApiDocument(router, `${options.publicUrl ?? ''}${API_PREFIX}`)));
 
   const stop = registerStopping(app);
   // Hooks on every request take a callback, not a promise: no promise and microtask per hook.

@@ -66,28 +66,19 @@ export const REST_OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map(
 /** The REST operations with a multipart body: served by routes of their own (src/uploads), documented beside the others. */
 export const MULTIPART_OPERATIONS: readonly OperationEntry[] = restEntries.filter((entry) => entry.operation.rest!.multipart);
 
-export interface GatewayRouterOptions {
-  /**
-   * `document`: every procedure declares the envelope of its output schema, for the OpenAPI
-   * document (and validates its output against it). `serve`: what the REST adapter runs for
-   * requests: the same procedures and input validation, but the output is the service's own,
-   * already validated against that very schema by the service (service-runtime's
-   * `implement`), so it is not validated a second time.
-   */
-  purpose: 'document' | 'serve';
-}
-
 /**
  * The gateway's router, derived from the contracts: one procedure per REST operation with
  * the contract's input schema, the envelope of its output schema and its REST metadata,
- * forwarding to the owning service. Nothing here restates a field.
+ * forwarding to the owning service. Nothing here restates a field. One router both serves
+ * requests and is the source of the OpenAPI document (trpc-to-openapi checks, at start-up
+ * outside production, that the serving router would make a document: every procedure needs
+ * an output schema for that).
  *
  * A request's path through a procedure: `authenticate` (the credential, when the operation
  * needs a user) and `checkBody`, then the input schema, then `callService` (the service
  * authorizes and answers), then `envelope` around its reply, which the REST adapter sends.
  */
-export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator, options: GatewayRouterOptions) {
-  const serving = options.purpose === 'serve';
+export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator) {
   const callService = async (entry: OperationEntry, input: unknown, ctx: GatewayContext): Promise<unknown> => {
     // The key travels with the call; the owning service dedupes it with its own writes.
     const idempotencyKey = acceptsIdempotencyKey(entry.operation) ? checkIdempotencyKey(ctx.idempotencyKey) : undefined;
@@ -128,7 +119,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       checkBody(ctx.body, pathParameters);
       return next();
     });
-    const described = checked
+    const procedure = checked
       .meta({
         openapi: {
           method: rest.method,
@@ -141,10 +132,8 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
           errorResponses: errorStatusesFor(operation),
         },
       })
-      .input(operation.input);
-    // Only the document's procedures declare an output: an output schema is also a middleware
-    // level run on every call, and the service has already validated what it answers.
-    const procedure = serving ? described : described.output(envelopeSchema(operation));
+      .input(operation.input)
+      .output(envelopeSchema(operation));
     const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) =>
       envelope(operation, await callService(entry, input, ctx));
     services[entry.service] ??= {};
