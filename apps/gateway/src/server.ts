@@ -19,17 +19,11 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { apiErrorOf, apiErrorOfHttpError, errorEnvelope, statusOf } from './rest/errors.js';
 import { OPENAPI_TITLE, buildOpenApiDocument } from './rest/openapi.js';
 import { passwordOperationMatcher } from './rest/password-operations.js';
-import { createGatewayRouter, REST_OPERATIONS } from './rest/router.js';
-import type { GatewayContext, RequestNotes } from './rest/router.js';
+import { createOperationFinder } from './rest/find-operation.js';
+import { createGatewayRouter, REST_OPERATIONS, restOperationName } from './rest/router.js';
+import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 import { registerUploads } from './uploads/index.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the REST adapter's createContext: see RequestNotes. */
-    restNotes: RequestNotes | null;
-  }
-}
 
 export const API_PREFIX = '/api/v1';
 /** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
@@ -109,19 +103,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
   app.addHook('onClose', async () => authenticator.close());
 
-  // One contract, two routers: the document's declares every response schema; the one that
-  // serves requests leaves the output to the service, which validated it (see GatewayRouterOptions).
-  const router = createGatewayRouter(options.transport, authenticator, { purpose: 'serve' });
+  const router = createGatewayRouter(options.transport, authenticator);
   // Relative unless PUBLIC_URL says otherwise: "Try it" then calls whichever host served the page.
   // Built on its first request, not at start-up (~0.1 s of CPU for a document most starts never serve).
   let documentJson: string | undefined;
   const openApiDocumentJson = () =>
-    (documentJson ??= JSON.stringify(
-      buildOpenApiDocument(
-        createGatewayRouter(options.transport, authenticator, { purpose: 'document' }),
-        `${options.publicUrl ?? ''}${API_PREFIX}`,
-      ),
-    ));
+    (documentJson ??= JSON.stringify(buildOpenApiDocument(router, `${options.publicUrl ?? ''}${API_PREFIX}`)));
 
   const stop = registerStopping(app);
   // Hooks on every request take a callback, not a promise: no promise and microtask per hook.
@@ -133,15 +120,19 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     done();
   });
   registerRequestLog(app, createUrlDescriber(API_PREFIX, REST_OPERATIONS.values()));
-  // What each request reached and its spliced answer, filled in by the REST procedure (see
-  // RequestNotes): a property of the request (a WeakMap entry per request costs more).
-  app.decorateRequest('restNotes', null);
   const { metrics } = options;
   if (metrics) {
-    app.addHook('onResponse', (request, reply, done) => {
+    // Counted under the REST operation its method and URL reach, else its own route's pattern.
+    const findOperation = createOperationFinder(API_PREFIX, REST_OPERATIONS.values());
+    const operationNameOf = (request: FastifyRequest): string => {
+      const operation = findOperation(request.method, request.originalUrl);
+      if (operation) return restOperationName(operation);
       const route = request.routeOptions.url;
-      const operation = request.restNotes?.operation ?? (route && !route.endsWith('*') ? route : 'unmatched');
-      metrics.httpRequests.observe({ operation, method: request.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      return route && !route.endsWith('*') ? route : 'unmatched';
+    };
+    app.addHook('onResponse', (request, reply, done) => {
+      const labels = { operation: operationNameOf(request), method: request.method, status: String(reply.statusCode) };
+      metrics.httpRequests.observe(labels, reply.elapsedTime / 1000);
       done();
     });
   }
@@ -156,15 +147,13 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     done();
   });
 
-  // One envelope for every error, whoever raised it; 204s leave without a body or content type;
-  // a success the REST procedure answered from the reply's own bytes sends those.
+  // One envelope for every error, whoever raised it (the REST adapter adds fields of its own to
+  // the envelope the error formatter made); 204s leave without a body or content type.
   const finalPayload = (request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown => {
     if (reply.statusCode === 204) {
       reply.removeHeader('content-type');
       return '';
     }
-    const answer = request.restNotes?.answer;
-    if (answer !== undefined && reply.statusCode < 300) return answer;
     if (reply.statusCode >= 400 && typeof payload === 'string' && request.originalUrl.startsWith(API_PREFIX)) {
       try {
         const body = JSON.parse(payload) as { success?: unknown; error?: unknown };
@@ -237,10 +226,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     router,
     // The adapter hands over Fastify's request.
     createContext: ({ req }: { req: FastifyRequest }): GatewayContext => {
-      const context: GatewayContext = { requestId: req.id, credential: credentialFromHeaders(req.headers), body: req.body, observed: {} };
-      context.idempotencyKey = req.headers['idempotency-key'];
-      req.restNotes = context.observed!;
-      return context;
+      return {
+        requestId: req.id,
+        credential: credentialFromHeaders(req.headers),
+        body: req.body,
+        idempotencyKey: req.headers['idempotency-key'],
+      };
     },
     responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
       const [first] = errors;

@@ -9,13 +9,12 @@ import type { Caller, ProcedureCall } from './call.js';
  *
  * Format: `<claims>.<JWS>`. The claims are base64url JSON (below). The JWS, in compact
  * serialisation (RFC 7515), `alg: EdDSA` (Ed25519) with the signing key's id as `kid`, signs a
- * *batch*: `{"h": [...]}`, the SHA-256 digests (base64url) of the claims of every call the app
- * sent in one turn of its event loop, at most MAX_BATCH. A token holds when its JWS verifies
- * and lists its own claims' digest. One signature thus covers the calls that leave together —
- * under load about ten — and a verifier checks each distinct JWS once (it remembers the last
- * ones it verified), so the ~50 µs of signing and ~100 µs of verifying are paid per batch, not
- * per call, while every call's claims stay exactly as bound as if each were signed alone. A
- * call sent alone is a batch of one. The claims:
+ * *batch*: `{"h": [...]}`, the SHA-256 digests (base64url) of the claims of the calls it
+ * covers, at most MAX_BATCH. A token holds when its JWS verifies and lists its own claims'
+ * digest, so a call's claims are as bound in a batch as alone. Both transports sign through
+ * `createTurnSigner`: the calls an app makes in one turn of its event loop share one signature,
+ * and a verifier checks each distinct JWS once (it remembers the last ones it verified), so the
+ * cost of signing and verifying is paid per batch, not per call. The claims:
  *
  * - `iss`  the calling app (`gateway`, `projects`, …); a key speaks only for the app it is registered to
  * - `aud`  the procedure called, `<service>.<procedure>`: the assertion is worthless on any other subject
@@ -97,8 +96,7 @@ const MAX_CHAIN = 4;
 
 /**
  * The most calls one signature covers. Every token of a batch lists all its digests (44
- * characters each), so this bounds a token's size (~1 KB) while still dividing the signing
- * cost by the batch sizes seen under load (8–12 calls per turn at 32 connections).
+ * characters each), so this bounds a token's size (~1 KB).
  */
 export const MAX_BATCH = 16;
 
@@ -159,6 +157,31 @@ export function createCallSigner(key: SigningKey): CallSigner {
       return signed([{ iss: key.app, aud: '*', rid: '*', dl: expiresAt, sub: caller.userId, cid: caller.credentialId, ses: 1 }])[0]!;
     },
   };
+}
+
+/**
+ * Signs calls per turn of the event loop: the calls handed over in one turn are signed together
+ * at its end (setImmediate, not a timer), one signature per MAX_BATCH of them, and each call
+ * gets its own token. This is the transports' only batching: a call waits for the rest of the
+ * current turn, then is sent at once.
+ */
+export function createTurnSigner(signer: CallSigner): (call: OutgoingCall) => Promise<string> {
+  let waiting: { call: OutgoingCall; resolve: (token: string) => void; reject: (error: unknown) => void }[] = [];
+  const signWaiting = () => {
+    const batch = waiting;
+    waiting = [];
+    try {
+      const tokens = signer.signBatch(batch.map((entry) => entry.call));
+      for (const [i, entry] of batch.entries()) entry.resolve(tokens[i]!);
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  };
+  return (call) =>
+    new Promise<string>((resolve, reject) => {
+      if (waiting.length === 0) setImmediate(signWaiting);
+      waiting.push({ call, resolve, reject });
+    });
 }
 
 export interface VerifierOptions {

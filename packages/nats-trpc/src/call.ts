@@ -110,34 +110,16 @@ export function unwrapReply(reply: CallReply): unknown {
   return reply.result;
 }
 
-/**
- * Where a result object keeps the JSON text it was parsed from (see `readReply`), for callers
- * that forward it as it is: a non-enumerable property under a symbol of this module (spreads,
- * JSON.stringify and equality checks ignore it), cheaper than a WeakMap entry per call.
- */
-const RESULT_TEXT = Symbol('atrium.resultText');
 const RESULT_PREFIX = '{"result":';
 
 /**
  * A reply as it arrives (`{"result":…}` or `{"error":…}`, JSON): the output, or the service's
- * error thrown. A result object remembers the exact text it was parsed from (`resultTextOf`),
- * so the gateway can put those bytes in its answer instead of serialising the value again.
- * Only the text after the `{"result":` prefix is parsed for that: it parses as one JSON value
- * or the reply is refused, so what is remembered is always a valid JSON value and nothing else.
+ * error thrown. A result is parsed from the text after the `{"result":` prefix alone, so a
+ * reply that is not exactly one result value (a second `result` key, say) is refused.
  */
 export function readReply(text: string): unknown {
-  if (text.startsWith(RESULT_PREFIX) && text.endsWith('}')) {
-    const resultText = text.slice(RESULT_PREFIX.length, -1);
-    const result: unknown = JSON.parse(resultText);
-    if (typeof result === 'object' && result !== null) Object.defineProperty(result, RESULT_TEXT, { value: resultText });
-    return result;
-  }
+  if (text.startsWith(RESULT_PREFIX) && text.endsWith('}')) return JSON.parse(text.slice(RESULT_PREFIX.length, -1));
   return unwrapReply(JSON.parse(text) as CallReply);
-}
-
-/** The JSON text a call's output was read from, when the transport kept it (see `readReply`). */
-export function resultTextOf(output: unknown): string | undefined {
-  return typeof output === 'object' && output !== null ? (output as { [RESULT_TEXT]?: string })[RESULT_TEXT] : undefined;
 }
 
 /** How callers reach services: over NATS in production and tests, in process in the embedded mode. */

@@ -3,7 +3,6 @@
 export * from './call.js';
 export * from './dispatch.js';
 export * from './subjects.js';
-export * from './turn.js';
 export * from './nats-server.js';
 export * from './local-transport.js';
 export * from './link.js';

@@ -2,8 +2,8 @@ import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
 import type { ProcedureCall, ServiceTransport } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
+import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
-import { createTurnBatcher, createTurnSigner } from './turn.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -16,8 +16,7 @@ export function createLocalTransport(
   endpoints: Partial<Record<string, RouterEndpoint<any>>>,
   options: { timeoutMs?: number; signer?: CallSigner } = {},
 ): ServiceTransport {
-  // Signed per turn as over NATS: one signature covers the calls made together.
-  const signInThisTurn = options.signer ? createTurnSigner(options.signer, createTurnBatcher()) : undefined;
+  const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
   return {
     async call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown> {
       const endpoint = endpoints[call.service];

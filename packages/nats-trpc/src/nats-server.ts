@@ -41,38 +41,6 @@ function parseInput(msg: Msg): unknown {
   }
 }
 
-/**
- * Answers leave together: every answer ready in one turn of the event loop is handed to NATS in
- * one go, which writes them to the socket at once. Calls finish one by one as their database
- * answers arrive, and nats.js writes what was published since the last microtask checkpoint, so
- * answered one by one each reply cost its own write — the largest single item of a service's
- * CPU on GET /projects/:id (~15%). Waiting for the end of the turn (setImmediate) delays an
- * answer by at most the rest of that turn.
- */
-function replyBatcher(nc: NatsConnection) {
-  let pending: { msg: Msg; data: string; sent: () => void; failed: (error: unknown) => void }[] = [];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    for (const { msg, data, sent, failed } of batch) {
-      try {
-        if (!nc.isClosed()) msg.respond(data);
-        sent();
-      } catch (error) {
-        failed(error);
-      }
-    }
-  };
-  return {
-    send(msg: Msg, data: string): Promise<void> {
-      return new Promise((sent, failed) => {
-        if (pending.length === 0) setImmediate(flush);
-        pending.push({ msg, data, sent, failed });
-      });
-    },
-  };
-}
-
 export interface ServedRouter {
   subscription: Subscription;
   /**
@@ -125,12 +93,11 @@ export function serveRouterOverNats<Ctx>(
     },
   });
 
-  const replies = replyBatcher(nc);
-
   async function answer(msg: Msg): Promise<void> {
     const path = msg.subject.slice(prefix.length);
     const reply = await dispatchCall(endpoint, path, kindFromHeaders(msg.headers), () => parseInput(msg), metaFromHeaders(msg.headers));
-    await replies.send(msg, JSON.stringify(reply));
+    // A connection closed while the call ran has nowhere to answer; the caller times out or retries.
+    if (!nc.isClosed()) msg.respond(JSON.stringify(reply));
   }
 
   return {

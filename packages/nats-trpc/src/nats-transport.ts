@@ -4,8 +4,8 @@ import { ServiceUnavailableError, callDeadline, readReply } from './call.js';
 import { watchConnection } from './connection-watch.js';
 import type { CallMeta, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
+import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
-import { createTurnBatcher, createTurnSigner } from './turn.js';
 import { mayRepeat, runAttempts } from './attempts.js';
 import type { AttemptOutcome, RetryReason } from './attempts.js';
 
@@ -44,8 +44,7 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
 /** Calls services over NATS request/reply; the queue group on the other side picks one instance. */
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions): ServiceTransport {
   const connection = watchConnection(nc);
-  const inThisTurn = createTurnBatcher();
-  const signInThisTurn = options.signer ? createTurnSigner(options.signer, inThisTurn) : undefined;
+  const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
   return {
     async call(call: ProcedureCall): Promise<unknown> {
@@ -60,7 +59,6 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       // A rejection is read by the first send; this keeps an unused one from being reported unhandled.
       assertion.catch(() => undefined);
       const send = async (attempt: number) => {
-        await new Promise<void>((resolve) => inThisTurn(resolve));
         const token = await assertion;
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AssertionError,
   MAX_BATCH,
-  createTurnBatcher,
-  createTurnSigner,
   createCallSigner,
+  createTurnSigner,
   createCallVerifier,
   exportPrivateKey,
   formatTrustedKey,
@@ -218,7 +217,7 @@ describe('session assertions (for clients without a key)', () => {
 
 describe('signing per turn', () => {
   it('covers the calls made in one turn with one signature, and the next turn with another', async () => {
-    const signTurn = createTurnSigner(gateway, createTurnBatcher());
+    const signTurn = createTurnSigner(gateway);
     const dl = soon();
     const first = await Promise.all(
       [1, 2, 3].map((i) => signTurn({ call: call('projects', 'projects.get', { requestId: `r-${i}` }), deadline: dl })),

@@ -1,12 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { OperationEntry } from '@atrium/contract';
 import type { Logger } from '@atrium/service-runtime/core';
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  template: string;
-}
+import { createOperationFinder } from '../rest/find-operation.js';
 
 /**
  * What the request log may say about a URL: never a value the client sent in it. Query values
@@ -16,12 +11,7 @@ interface Route {
  * that matches nothing is logged as `(no route)`: it may be a mistyped URL with a token in it.
  */
 export function createUrlDescriber(prefix: string, operations: Iterable<OperationEntry>) {
-  const routes: Route[] = [...operations].map(({ operation }) => {
-    const { method, path } = operation.rest!;
-    // Routed as the REST adapter routes: case-insensitive, a parameter is one path segment.
-    const pattern = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+');
-    return { method, pattern: new RegExp(`^${pattern}/*$`, 'i'), template: `${prefix}${path}` };
-  });
+  const findOperation = createOperationFinder(prefix, operations);
   return (method: string, url: string, routePattern: string | undefined): { url: string; query?: string[] } => {
     const [rawPath = '', rawQuery] = url.split('?', 2);
     const query = rawQuery
@@ -34,11 +24,10 @@ export function createUrlDescriber(prefix: string, operations: Iterable<Operatio
           ),
         ]
       : undefined;
-    const routed = method === 'HEAD' ? 'GET' : method;
-    const inApi = rawPath.toLowerCase().startsWith(prefix.toLowerCase()) ? rawPath.slice(prefix.length) : undefined;
-    const route = inApi === undefined ? undefined : routes.find((r) => r.method === routed && r.pattern.test(inApi));
+    const operation = findOperation(method, rawPath);
+    const template = operation ? `${prefix}${operation.operation.rest!.path}` : undefined;
     const pattern = routePattern === `${prefix}/*` ? undefined : routePattern;
-    return { url: route?.template ?? pattern ?? '(no route)', ...(query?.length ? { query } : {}) };
+    return { url: template ?? pattern ?? '(no route)', ...(query?.length ? { query } : {}) };
   };
 }
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Operation } from '@atrium/contract';
-import { resultTextOf } from '@atrium/nats-trpc';
 
 /**
  * The success envelope (docs/api-contract.md, Envelopes) around an operation's output: `{success, data}`, lists add
@@ -20,22 +19,9 @@ export function envelopeSchema(operation: Operation): z.ZodType {
   return z.object({ success, data: operation.output });
 }
 
+/** The success envelope itself, around a service's output: what the REST adapter sends as JSON. */
 export function envelope(operation: Operation, output: unknown): unknown {
   if (operation.rest?.status === 204) return undefined;
   if (operation.list) return { success: true, ...(output as object) };
   return { success: true, data: output };
-}
-
-/**
- * `JSON.stringify(envelope(operation, output))`, made from the JSON text the output was read
- * from (see nats-trpc's `readReply`) instead of serialising the value again; undefined when
- * the transport kept no text for it, or the operation answers without a body.
- */
-export function splicedEnvelope(operation: Operation, output: unknown): string | undefined {
-  if (operation.rest?.status === 204) return undefined;
-  const text = resultTextOf(output);
-  if (text === undefined) return undefined;
-  if (!operation.list) return `{"success":true,"data":${text}}`;
-  // A page is an object with at least `data` and `next_cursor`: its members follow `success`.
-  return text.startsWith('{"') ? `{"success":true,${text.slice(1)}` : undefined;
 }

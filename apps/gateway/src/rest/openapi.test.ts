@@ -6,9 +6,7 @@ import { createGatewayRouter, REST_OPERATIONS } from './router.js';
 
 describe('the derived router and its document', () => {
   const transport = createLocalTransport({});
-  const router = createGatewayRouter(transport, createAuthenticator({ transport, broadcast: createLocalBroadcast(), ttlMs: 0, max: 1 }), {
-    purpose: 'document',
-  });
+  const router = createGatewayRouter(transport, createAuthenticator({ transport, broadcast: createLocalBroadcast(), ttlMs: 0, max: 1 }));
   const document = buildOpenApiDocument(router, 'http://localhost/api/v1') as any;
 
   it('has one procedure per REST operation of the contracts', () => {

@@ -7,7 +7,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
 import type { Authenticator } from '../auth/authenticator.js';
-import { envelope, envelopeSchema, splicedEnvelope } from './envelope.js';
+import { envelope, envelopeSchema } from './envelope.js';
 import { apiErrorOf, errorEnvelope } from './errors.js';
 import { errorStatusesFor } from './openapi-errors.js';
 
@@ -19,33 +19,10 @@ export interface GatewayContext {
   body?: unknown;
   /** The `Idempotency-Key` header as sent (checked only by the operations that take one). */
   idempotencyKey?: string | string[];
-  /** Filled in by the REST procedure (see `RequestNotes`). */
-  observed?: RequestNotes;
 }
-
-/** What the REST procedure tells the rest of the request's handling. */
-export interface RequestNotes {
-  /** The operation the request reached: what /metrics counts it under. */
-  operation?: string;
-  /**
-   * The success body as JSON text, made from the bytes of the service's reply (see
-   * `splicedEnvelope`): the server sends it in place of what the REST adapter serialised.
-   */
-  answer?: string;
-}
-
-/**
- * What the serving router's procedures return when the body is in `RequestNotes.answer`: the
- * REST adapter serialises this (cheaply), and the server's onSend hook sends the answer instead.
- */
-const ANSWERED_IN_NOTES = Object.freeze({});
 
 const badRequest = (message: string, path = '') => toTRPCError(new DomainError('BAD_REQUEST', message, [{ path, message }]));
 
-/**
- * What strict bodies need beyond the schema: the REST adapter spreads the body into the input
- * (so `null`, `1` or a path parameter in the body would otherwise vanish silently).
- */
 /** A creating operation's `Idempotency-Key`, when sent: one header of 1–255 visible ASCII characters. */
 function checkIdempotencyKey(header: string | string[] | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -55,6 +32,10 @@ function checkIdempotencyKey(header: string | string[] | undefined): string | un
   return header;
 }
 
+/**
+ * What strict bodies need beyond the schema: the REST adapter spreads the body into the input
+ * (so `null`, `1` or a path parameter in the body would otherwise vanish silently).
+ */
 function checkBody(body: unknown, pathParameters: string[]): void {
   if (body === undefined) return;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -74,33 +55,45 @@ const t = initTRPC
 
 const restEntries = contracts.flatMap((contract) => listOperations(contract)).filter((entry) => entry.operation.rest);
 
+/** An operation's path in the gateway router (`projects.projects.get`): also its name in /metrics. */
+export const restOperationName = (entry: OperationEntry): string => `${entry.service}.${entry.procedure}`;
+
 /** Every REST operation the REST adapter serves (JSON bodies), keyed by its path in the gateway router. */
 export const REST_OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map(
-  restEntries.filter((entry) => !entry.operation.rest!.multipart).map((entry) => [`${entry.service}.${entry.procedure}`, entry]),
+  restEntries.filter((entry) => !entry.operation.rest!.multipart).map((entry) => [restOperationName(entry), entry]),
 );
 
 /** The REST operations with a multipart body: served by routes of their own (src/uploads), documented beside the others. */
 export const MULTIPART_OPERATIONS: readonly OperationEntry[] = restEntries.filter((entry) => entry.operation.rest!.multipart);
 
-export interface GatewayRouterOptions {
-  /**
-   * `document`: every procedure declares the envelope of its output schema, for the OpenAPI
-   * document (and validates its output against it). `serve`: what the REST adapter runs for
-   * requests: the same procedures and input validation, but the output is the service's own,
-   * already validated against that very schema by the service (service-runtime's
-   * `implement`), so it is not validated a second time, and the body is spliced from the
-   * reply's bytes when the transport kept them (see `RequestNotes.answer`).
-   */
-  purpose: 'document' | 'serve';
-}
-
 /**
  * The gateway's router, derived from the contracts: one procedure per REST operation with
  * the contract's input schema, the envelope of its output schema and its REST metadata,
- * forwarding to the owning service. Nothing here restates a field.
+ * forwarding to the owning service. Nothing here restates a field. One router both serves
+ * requests and is the source of the OpenAPI document (trpc-to-openapi checks, at start-up
+ * outside production, that the serving router would make a document: every procedure needs
+ * an output schema for that).
+ *
+ * A request's path through a procedure: `authenticate` (the credential, when the operation
+ * needs a user) and `checkBody`, then the input schema, then `callService` (the service
+ * authorizes and answers), then `envelope` around its reply, which the REST adapter sends.
  */
-export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator, options: GatewayRouterOptions) {
-  const serving = options.purpose === 'serve';
+export function createGatewayRouter(transport: ServiceTransport, authenticator: Authenticator) {
+  const callService = async (entry: OperationEntry, input: unknown, ctx: GatewayContext): Promise<unknown> => {
+    // The key travels with the call; the owning service dedupes it with its own writes.
+    const idempotencyKey = acceptsIdempotencyKey(entry.operation) ? checkIdempotencyKey(ctx.idempotencyKey) : undefined;
+    return transport.call({
+      service: entry.service,
+      path: entry.procedure,
+      kind: entry.operation.kind,
+      input,
+      meta: {
+        requestId: ctx.requestId,
+        caller: ctx.caller ? { userId: ctx.caller.user.id, credentialId: ctx.caller.credential_id } : undefined,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      },
+    });
+  };
   const authenticate = async (ctx: GatewayContext): Promise<void> => {
     if (!ctx.credential) {
       throw new TRPCError({
@@ -118,17 +111,15 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
     const rest = operation.rest!;
     const [resource, verb] = entry.procedure.split('.') as [string, string];
     const pathParameters = [...rest.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!);
-    const name = `${entry.service}.${entry.procedure}`;
     const needsUser = rest.auth === 'user';
-    // One middleware, in this order: note the operation, authenticate, check the body's shape
-    // (each tRPC middleware level copies the call's options, so they are not three).
+    // One middleware, in this order: authenticate, check the body's shape (each tRPC middleware
+    // level copies the call's options, so they are not two).
     const checked = t.procedure.use(async ({ ctx, next }) => {
-      if (ctx.observed) ctx.observed.operation = name;
       if (needsUser) await authenticate(ctx);
       checkBody(ctx.body, pathParameters);
       return next();
     });
-    const described = checked
+    const procedure = checked
       .meta({
         openapi: {
           method: rest.method,
@@ -141,34 +132,10 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
           errorResponses: errorStatusesFor(operation),
         },
       })
-      .input(operation.input);
-    // Only the document's procedures declare an output: an output schema is also a middleware
-    // level run on every call, and the service has already validated what it answers.
-    const procedure = serving ? described : described.output(envelopeSchema(operation));
-    const idempotent = acceptsIdempotencyKey(operation);
-    const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) => {
-      // The key travels with the call; the owning service dedupes it with its own writes.
-      const idempotencyKey = idempotent ? checkIdempotencyKey(ctx.idempotencyKey) : undefined;
-      const output = await transport.call({
-        service: entry.service,
-        path: entry.procedure,
-        kind: operation.kind,
-        input,
-        meta: {
-          requestId: ctx.requestId,
-          caller: ctx.caller ? { userId: ctx.caller.user.id, credentialId: ctx.caller.credential_id } : undefined,
-          ...(idempotencyKey ? { idempotencyKey } : {}),
-        },
-      });
-      if (serving && ctx.observed) {
-        const answer = splicedEnvelope(operation, output);
-        if (answer !== undefined) {
-          ctx.observed.answer = answer;
-          return ANSWERED_IN_NOTES;
-        }
-      }
-      return envelope(operation, output);
-    };
+      .input(operation.input)
+      .output(envelopeSchema(operation));
+    const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) =>
+      envelope(operation, await callService(entry, input, ctx));
     services[entry.service] ??= {};
     const resources = services[entry.service]!;
     resources[resource] ??= {};

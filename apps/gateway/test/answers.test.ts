@@ -4,6 +4,8 @@ import { createLocalBroadcast, readReply } from '@atrium/nats-trpc';
 import type { ProcedureCall, ServiceTransport } from '@atrium/nats-trpc';
 import { createLogger } from '@atrium/service-runtime/core';
 import { buildGateway } from '../src/server.js';
+import { envelope } from '../src/rest/envelope.js';
+import { REST_OPERATIONS } from '../src/rest/router.js';
 
 const TOKEN = `ats_${'t'.repeat(43)}`;
 const PROJECT_ID = '0b7e8f0c-5a43-4c1e-9d0e-2f1d6a3b9c11';
@@ -36,18 +38,19 @@ const page = { data: [project, { ...project, id: '1b7e8f0c-5a43-4c1e-9d0e-2f1d6a
 
 /**
  * A transport answering as the NATS one does: every reply is read from its JSON text with
- * `readReply` (so outputs keep their text), or, with `keepText: false`, handed over as plain
- * values (another transport); `projects.get` answers whatever text the test puts there.
+ * `readReply`, or, with `readsText: false`, handed over as plain values (another transport);
+ * `projects.get` answers whatever text the test puts there.
  */
-function fakeTransport(options: { keepText: boolean }): ServiceTransport & { getReply: string } {
-  const answer = (reply: unknown) => (options.keepText ? readReply(JSON.stringify(reply)) : (reply as { result: unknown }).result);
+function fakeTransport(options: { readsText: boolean }): ServiceTransport & { getReply: string } {
+  const answer = (reply: unknown) => (options.readsText ? readReply(JSON.stringify(reply)) : (reply as { result: unknown }).result);
   const transport = {
     getReply: JSON.stringify({ result: project }),
     async call(call: ProcedureCall) {
       const name = `${call.service}.${call.path}`;
       if (name === 'identity.credentials.authenticate') return answer({ result: caller });
       if (name === 'projects.projects.list') return answer({ result: page });
-      if (name === 'projects.projects.get') return options.keepText ? readReply(transport.getReply) : JSON.parse(transport.getReply).result;
+      if (name === 'projects.projects.get')
+        return options.readsText ? readReply(transport.getReply) : JSON.parse(transport.getReply).result;
       throw new Error(`unexpected call ${name}`);
     },
   };
@@ -71,24 +74,24 @@ async function gatewayWith(transport: ServiceTransport): Promise<FastifyInstance
 
 const authorization = `Bearer ${TOKEN}`;
 
-describe('answers made from the bytes of the service reply', () => {
-  const spliced = fakeTransport({ keepText: true });
-  const plain = fakeTransport({ keepText: false });
-  let splicing: FastifyInstance;
-  let serialising: FastifyInstance;
+describe('answers: the envelope around the service reply', () => {
+  const natsLike = fakeTransport({ readsText: true });
+  const plain = fakeTransport({ readsText: false });
+  let gateway: FastifyInstance;
+  let plainGateway: FastifyInstance;
   beforeAll(async () => {
-    splicing = await gatewayWith(spliced);
-    serialising = await gatewayWith(plain);
+    gateway = await gatewayWith(natsLike);
+    plainGateway = await gatewayWith(plain);
   });
   afterAll(async () => {
-    await splicing.close();
-    await serialising.close();
+    await gateway.close();
+    await plainGateway.close();
   });
 
   it('sends exactly the body the envelope serialised would be, with its length', async () => {
     for (const url of [`/api/v1/projects/${PROJECT_ID}`, '/api/v1/projects?limit=2']) {
       const [a, b] = await Promise.all(
-        [splicing, serialising].map((app) => app.inject({ method: 'GET', url, headers: { authorization } })),
+        [gateway, plainGateway].map((app) => app.inject({ method: 'GET', url, headers: { authorization } })),
       );
       expect(a!.statusCode).toBe(200);
       expect(a!.body).toBe(b!.body);
@@ -96,49 +99,52 @@ describe('answers made from the bytes of the service reply', () => {
       expect(a!.headers['content-type']).toMatch(/^application\/json/);
       expect(a!.headers['x-request-id']).toBeTruthy();
     }
-    const one = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+    const one = await gateway.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
     expect(one.body).toBe(JSON.stringify({ success: true, data: project }));
-    const list = await splicing.inject({ method: 'GET', url: '/api/v1/projects?limit=2', headers: { authorization } });
+    const list = await gateway.inject({ method: 'GET', url: '/api/v1/projects?limit=2', headers: { authorization } });
     expect(list.body).toBe(JSON.stringify({ success: true, ...page }));
+    // What the REST adapter serialises is the envelope function's value, nothing swapped in later.
+    const get = REST_OPERATIONS.get('projects.projects.get')!.operation;
+    expect(one.body).toBe(JSON.stringify(envelope(get, project)));
   });
 
   it('answers HEAD with the status and no body', async () => {
-    const head = await splicing.inject({ method: 'HEAD', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+    const head = await gateway.inject({ method: 'HEAD', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
     expect(head.statusCode).toBe(200);
     expect(head.body).toBe('');
   });
 
   it('still validates the input and authenticates before any call', async () => {
-    const bad = await splicing.inject({ method: 'GET', url: '/api/v1/projects/not-a-uuid', headers: { authorization } });
+    const bad = await gateway.inject({ method: 'GET', url: '/api/v1/projects/not-a-uuid', headers: { authorization } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ success: false, error: { code: 'BAD_REQUEST' } });
-    const anonymous = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}` });
+    const anonymous = await gateway.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}` });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.json()).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED' } });
   });
 
   it('envelopes a service error with its status', async () => {
     const error = { message: 'No such project', code: -32004, data: { code: 'NOT_FOUND', apiCode: 'NOT_FOUND', httpStatus: 404 } };
-    spliced.getReply = JSON.stringify({ error });
+    natsLike.getReply = JSON.stringify({ error });
     try {
-      const answer = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+      const answer = await gateway.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
       expect(answer.statusCode).toBe(404);
       expect(answer.json()).toEqual({ success: false, error: { code: 'NOT_FOUND', message: 'No such project' } });
     } finally {
-      spliced.getReply = JSON.stringify({ result: project });
+      natsLike.getReply = JSON.stringify({ result: project });
     }
   });
 
   it('answers a clean 500 envelope, never the garbage, when the reply is not valid JSON', async () => {
     for (const garbage of ['{"result":{"id":', '{"result":{"a":1},"result":2}', 'not json']) {
-      spliced.getReply = garbage;
+      natsLike.getReply = garbage;
       try {
-        const answer = await splicing.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
+        const answer = await gateway.inject({ method: 'GET', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
         expect(answer.statusCode).toBe(500);
         expect(answer.json()).toEqual({ success: false, error: { code: 'INTERNAL_ERROR', message: expect.any(String) } });
         expect(answer.body).not.toContain('"a":1');
       } finally {
-        spliced.getReply = JSON.stringify({ result: project });
+        natsLike.getReply = JSON.stringify({ result: project });
       }
     }
   });
