@@ -52,7 +52,7 @@ export async function startEnvironmentsService(options: EnvironmentsServiceOptio
   });
   return {
     name: 'environments',
-    endpoint: serviceEndpoint({ name: 'environments', router, orm, log, bus: options.bus, relay }),
+    endpoint: serviceEndpoint({ name: 'environments', router, orm, log, bus: options.bus, relay, broadcast: options.broadcast }),
     async close() {
       await subscription.stop();
       await relay.stop();

@@ -13,8 +13,17 @@ export function startSession(em: EntityManager, user: IUser, ttlMs: number): str
   return token;
 }
 
-export function announceRevoked(broadcast: Broadcast, credentialHashes: string[]): void {
-  if (credentialHashes.length === 0) return;
-  const event: CredentialRevoked = { credential_hashes: credentialHashes };
+/** A revoked session or API key: its id (what assertions name) and the hash of its secret (the gateway's cache key). */
+export interface RevokedCredential {
+  id: string;
+  hash: string;
+}
+
+export function announceRevoked(broadcast: Broadcast, credentials: RevokedCredential[]): void {
+  if (credentials.length === 0) return;
+  const event: CredentialRevoked = {
+    credential_hashes: credentials.map((credential) => credential.hash),
+    credential_ids: credentials.map((credential) => credential.id),
+  };
   broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, event);
 }

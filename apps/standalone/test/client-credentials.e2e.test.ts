@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectAtrium } from '@atrium/client';
+import { SESSION_ASSERTION_TTL_MS } from '@atrium/contract';
 import { newUser, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 
@@ -51,6 +52,25 @@ describe("a client's session over NATS ends with its credential", { timeout: 120
       expect((await system.api('DELETE', `/auth/api-keys/${created.body.data.id}`, { token })).status).toBe(204);
       expect(await refusal(atrium.auth.me({}))).toBe('UNAUTHORIZED');
       expect(await refusal(atrium.apiKeys.list({}))).toBe('UNAUTHORIZED');
+    } finally {
+      await atrium.close();
+    }
+  });
+
+  it('a deleted API key serves nothing more at the other services either, long before its session would expire', async () => {
+    const { token } = await newUser(system.api, 'revoked-elsewhere');
+    const created = await system.api('POST', '/auth/api-keys', { token, body: { name: 'to revoke' } });
+    const atrium = await connectWith(created.body.data.key);
+    try {
+      expect(await refusal(atrium.projects.list({}))).toBe('served');
+      const revokedAt = Date.now();
+      expect((await system.api('DELETE', `/auth/api-keys/${created.body.data.id}`, { token })).status).toBe(204);
+      // The revocation is a notification: waited for, but well within the session's 15 s (and
+      // before the client would renew it, 5 s ahead of its end).
+      await vi.waitUntil(async () => (await refusal(atrium.projects.list({}))) === 'UNAUTHORIZED', { timeout: 5_000, interval: 50 });
+      expect(Date.now() - revokedAt).toBeLessThan(SESSION_ASSERTION_TTL_MS - 5_000);
+      expect(await refusal(atrium.projects.create({ name: `revoked-${Date.now()}` }))).toBe('UNAUTHORIZED');
+      expect((await system.api('GET', '/projects', { token })).body.data).toEqual([]);
     } finally {
       await atrium.close();
     }

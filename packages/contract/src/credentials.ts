@@ -3,6 +3,12 @@ import { createHash } from 'node:crypto';
 /** Prefixes say what a credential is (and make leaked keys easy to scan for). */
 export const SESSION_TOKEN_PREFIX = 'ats_';
 export const API_KEY_PREFIX = 'atk_';
+/**
+ * The longest a client's session assertion (`credentials.exchange`) lives: the window in which
+ * a service must remember a revocation, since a session exchanged before it still names the
+ * credential until then.
+ */
+export const SESSION_ASSERTION_TTL_MS = 15_000;
 /** Generated credentials are far shorter; anything longer is not one of ours. */
 export const MAX_CREDENTIAL_LENGTH = 512;
 

@@ -11,6 +11,8 @@ export const CREDENTIAL_REVOKED_SUBJECT = 'ntf.identity.v1.credential_revoked';
 export const credentialRevokedSchema = z.object({
   /** SHA-256 (hex) of the revoked token or key: the gateway's cache key. */
   credential_hashes: z.array(z.string()),
+  /** Their ids, as call assertions name them: services refuse the sessions exchanged for them. */
+  credential_ids: z.array(z.string()),
 });
 export type CredentialRevoked = z.infer<typeof credentialRevokedSchema>;
 
@@ -114,10 +116,10 @@ const AUDITED: readonly EventType[] = EVENT_TYPES;
 export const SERVICE_SUBSCRIPTIONS = {
   environments: {
     consumers: { cascade: [PROJECT_CREATED, PROJECT_DELETED] },
-    notifications: [MEMBERSHIP_CHANGED_SUBJECT],
+    notifications: [MEMBERSHIP_CHANGED_SUBJECT, CREDENTIAL_REVOKED_SUBJECT],
   },
   identity: { consumers: { cascade: [PROJECT_DELETED] }, notifications: [] },
-  projects: { consumers: { audit: AUDITED }, notifications: [] },
+  projects: { consumers: { audit: AUDITED }, notifications: [CREDENTIAL_REVOKED_SUBJECT] },
 } as const satisfies Record<
   'identity' | 'projects' | 'environments',
   { consumers: Record<string, readonly EventType[]>; notifications: readonly string[] }

@@ -12,6 +12,7 @@ import { createServiceContext } from './context.js';
 import type { ServiceContext } from './context.js';
 import type { Logger } from './logger.js';
 import type { OutboxRelay } from './outbox/relay.js';
+import { watchRevocations } from './revocations.js';
 
 /** A running service: its router endpoint (for NATS or in-process calls) and how to stop it. */
 export interface ServiceInstance {
@@ -30,7 +31,10 @@ export interface ServiceEndpointOptions {
   bus: ServiceBus;
   /** The service's outbox relay, when it records events. */
   relay?: OutboxRelay;
-  /** Where it sends notifications (`ctx.events.notify`), when it sends any. */
+  /**
+   * Where it sends notifications (`ctx.events.notify`) and hears credential revocations: calls
+   * naming a credential revoked since are refused (see revocations.ts).
+   */
   broadcast?: Broadcast;
 }
 
@@ -42,6 +46,7 @@ export interface ServiceEndpointOptions {
 export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint<ServiceContext> {
   const { name, router, orm, log, bus, relay, broadcast } = options;
   if (relay) bus.metrics?.observeOutbox(name, () => relay.counts());
+  const revocations = broadcast ? watchRevocations(broadcast) : undefined;
   return {
     router,
     createContext: (received: CallMeta, path: string): ServiceContext => {
@@ -63,6 +68,9 @@ export function serviceEndpoint(options: ServiceEndpointOptions): RouterEndpoint
           });
           app = verified.app;
           meta.caller = verified.caller;
+          if (verified.caller && revocations?.isRevoked(verified.caller.credentialId)) {
+            throw new TRPCError({ code: 'UNAUTHORIZED', message: 'The credential of this call has been revoked' });
+          }
         } catch (error) {
           if (!(error instanceof AssertionError)) throw error;
           log.warn({ path, requestId: received.requestId, reason: error.message }, 'call refused: its assertion does not hold');

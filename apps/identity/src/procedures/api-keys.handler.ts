@@ -34,5 +34,5 @@ export const deleteApiKey =
     const apiKey = await ctx.em.findOne(ApiKey, { id: input.id, user: callerId(ctx) }, forUpdate(ctx.em));
     if (!apiKey) throw notFound('API key');
     ctx.em.remove(apiKey);
-    ctx.afterCommit(() => announceRevoked(deps.broadcast, [apiKey.keyHash]));
+    ctx.afterCommit(() => announceRevoked(deps.broadcast, [{ id: apiKey.id, hash: apiKey.keyHash }]));
   };

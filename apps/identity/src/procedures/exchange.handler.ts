@@ -1,17 +1,15 @@
+import { SESSION_ASSERTION_TTL_MS } from '@atrium/contract';
 import type { CallSigner } from '@atrium/nats-trpc';
 import type { Handler } from '../deps.js';
 import { authenticate } from './authenticate.handler.js';
 
 /**
- * The longest a client's session assertion is good for; never past its credential's own
- * expiry. The services believe it until then without asking anyone, so this bounds how long a
- * revoked credential's assertion still works at the services other than identity (identity
- * itself checks the credential on every call a client makes: see client-sessions.ts). The
- * client renews it 5 s before it runs out.
+ * Internal: a client trades a credential for a session assertion signed by identity, good for
+ * SESSION_ASSERTION_TTL_MS and never past the credential's own expiry. The services believe it
+ * without asking anyone; a revocation reaches them as a notification (see service-runtime's
+ * revocations.ts), and identity itself checks the credential on every client call
+ * (client-sessions.ts). The client renews it 5 s before it runs out.
  */
-export const SESSION_ASSERTION_TTL_MS = 15_000;
-
-/** Internal: a client trades a credential for a session assertion signed by identity. */
 export const exchange =
   (signer: CallSigner): Handler<'credentials', 'exchange'> =>
   async (input, ctx) => {

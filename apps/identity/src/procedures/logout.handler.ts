@@ -14,5 +14,7 @@ export const logout =
     const revoked = session ?? key;
     if (!revoked) return;
     ctx.em.remove(revoked);
-    ctx.afterCommit(() => announceRevoked(deps.broadcast, [session ? session.tokenHash : key!.keyHash]));
+    ctx.afterCommit(() =>
+      announceRevoked(deps.broadcast, [session ? { id: session.id, hash: session.tokenHash } : { id: key!.id, hash: key!.keyHash }]),
+    );
   };

@@ -40,7 +40,10 @@ export const updateMe =
       const sessions = await ctx.em.find(Session, { user: userId, id: { $ne: current } });
       const keys = await ctx.em.find(ApiKey, { user: userId, id: { $ne: current } });
       for (const credential of [...sessions, ...keys]) ctx.em.remove(credential);
-      const revoked = [...sessions.map((session) => session.tokenHash), ...keys.map((key) => key.keyHash)];
+      const revoked = [
+        ...sessions.map((session) => ({ id: session.id, hash: session.tokenHash })),
+        ...keys.map((key) => ({ id: key.id, hash: key.keyHash })),
+      ];
       ctx.afterCommit(() => announceRevoked(deps.broadcast, revoked));
     }
     await ctx.em.flush();
