@@ -71,6 +71,12 @@ export function gatewaySettings(config: {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The type and subtype lower-cased, the parameters as sent. */
+function lowerCaseMediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(';');
+  return semicolon === -1 ? contentType.toLowerCase() : contentType.slice(0, semicolon).toLowerCase() + contentType.slice(semicolon);
+}
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -114,6 +120,13 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   // Hooks on every request take a callback, not a promise: no promise and microtask per hook.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // No browser guesses another type than the one declared; API answers (tokens and keys among
+    // them) are never stored by a cache.
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.raw.url?.startsWith(API_PREFIX)) reply.header('cache-control', 'no-store');
+    // Media types are case-insensitive (RFC 9110 §8.3.1): APPLICATION/JSON is JSON.
+    const contentType = request.headers['content-type'];
+    if (contentType) request.headers['content-type'] = lowerCaseMediaType(contentType);
     // The REST adapter rewrites raw.url (it strips /api/v1); keep the URL the client sent, which
     // Fastify's lazily computed `originalUrl` then reports in every later hook.
     (request.raw as { originalUrl?: string }).originalUrl ??= request.raw.url;

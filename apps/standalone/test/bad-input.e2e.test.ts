@@ -66,7 +66,47 @@ describe('bad input gets a clear 4xx and changes nothing', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(400);
+    // Said for what it is: valid JSON, with a key this API refuses.
+    expect(response.body.error).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'The request body may not use "__proto__" or "constructor.prototype" as a key',
+    });
     expect(await projectCount()).toBe(before);
+  });
+
+  it('400 for a body that is not UTF-8, rather than storing U+FFFD in its place', async () => {
+    const before = await projectCount();
+    const rawBody = Buffer.concat([Buffer.from('{"name":"utf-x","display_name":"a'), Buffer.from([0xff]), Buffer.from('b"}')]);
+    const response = await system.api('POST', '/projects', { token, rawBody, headers: { 'content-type': 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({ code: 'BAD_REQUEST', message: 'The request body is not valid UTF-8' });
+    expect(await projectCount()).toBe(before);
+  });
+
+  it('reads a media type in any case: APPLICATION/JSON is JSON', async () => {
+    const name = `case-${Date.now()}`;
+    const response = await system.api('POST', '/projects', {
+      token,
+      rawBody: JSON.stringify({ name }),
+      headers: { 'content-type': 'APPLICATION/JSON; charset=UTF-8' },
+    });
+    expect(response.status, response.text).toBe(201);
+    expect(response.body.data.name).toBe(name);
+  });
+
+  it('tells browsers not to sniff and caches not to store any answer, credentials included', async () => {
+    const email = `headers-${Date.now()}@example.com`;
+    const answers = [
+      await system.api('POST', '/auth/register', { body: { email, password: 'correct horse battery', name: 'h' } }),
+      await system.api('POST', '/auth/login', { body: { email, password: 'correct horse battery' } }),
+      await system.api('POST', '/auth/api-keys', { token, body: { name: 'headers' } }),
+      await system.api('GET', '/projects', { token }),
+      await system.api('GET', '/projects/not-a-uuid', { token }),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers.get('x-content-type-options'), answer.text).toBe('nosniff');
+      expect(answer.headers.get('cache-control'), answer.text).toBe('no-store');
+    }
   });
 
   it('415 for a body that is not JSON', async () => {

@@ -35,15 +35,35 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+const badBody = (message: string, code: string) => Object.assign(new Error(message), { statusCode: 400, code });
+
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes strictly: a byte sequence that is not UTF-8 is refused, never replaced by U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * The JSON body parser: Fastify's own (prototype poisoning refused), behind a nesting limit
- * checked before anything parses; an empty body with a JSON content type (`POST /auth/logout`,
- * say) means "no fields", not malformed JSON.
+ * The JSON body parser: Fastify's own (prototype poisoning refused), behind a strict UTF-8
+ * decoding (what is accepted reads back exactly) and a nesting limit checked before anything
+ * parses; an empty body with a JSON content type (`POST /auth/logout`, say) means "no fields",
+ * not malformed JSON.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(badBody('The request body is not valid UTF-8', 'ATRIUM_BODY_NOT_UTF8'), undefined);
+    }
     if (text.trim() === '') return done(null, undefined);
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
       return done(
@@ -54,6 +74,15 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
         undefined,
       );
     }
-    defaultJsonParser(request, text, done);
+    defaultJsonParser(request, text, (error, value) => {
+      // Valid JSON that Fastify's parser refused all the same: it holds a prototype key. Say so, not "invalid JSON".
+      if (error && isValidJson(text)) {
+        return done(
+          badBody('The request body may not use "__proto__" or "constructor.prototype" as a key', 'ATRIUM_JSON_PROTOTYPE_KEY'),
+          undefined,
+        );
+      }
+      done(error, value);
+    });
   });
 }

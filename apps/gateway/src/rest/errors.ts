@@ -46,7 +46,7 @@ export function errorEnvelope(error: DescribedError): ErrorEnvelope {
 export function apiErrorOfHttpError(error: { statusCode?: number; code?: string; message: string }): DescribedError {
   switch (error.statusCode) {
     case 400:
-      return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || /JSON/i.test(error.message)
+      return error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (/JSON/i.test(error.message) && !error.code?.startsWith('ATRIUM_'))
         ? { apiCode: 'BAD_REQUEST', message: 'The request body is not valid JSON' }
         : { apiCode: 'BAD_REQUEST', message: error.message };
     case 404:
