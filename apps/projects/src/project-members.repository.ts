@@ -60,7 +60,7 @@ export async function setMemberRole(em: EntityManager, member: IMember, role: Pr
   return member;
 }
 
-export async function removeMember(em: EntityManager, member: IMember): Promise<void> {
+export async function deleteMember(em: EntityManager, member: IMember): Promise<void> {
   const removed = await em.nativeDelete(Member, { id: member.id, ...notTheOwner });
   if (!removed) throw transferFirst();
 }

@@ -1,14 +1,14 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { conflict, grantOf, notFound } from '@atrium/service-runtime';
+import { authorizeProjectRole, conflict, notFound } from '@atrium/service-runtime';
 import { Member } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import type { Membership } from '../membership.repository.js';
-import { toMemberDto } from '../members.repository.js';
+import { toMemberDto } from '../project-members.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
-/** Admin or owner (the runtime checked): the user must exist in identity; one membership per user, by a constraint. */
+/** Admin or owner (authorizeProjectRole): the user must exist in identity; one membership per user, by a constraint. */
 export const addMember = (): Handler<'members', 'add'> => async (input, ctx) => {
-  const { project } = grantOf<Membership>(ctx);
+  const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
   const { users } = await ctx.services.identity.users.lookup({ ids: [input.user_id] });
   const user = users[0];
   if (!user) throw notFound('User');

@@ -1,12 +1,12 @@
-import { DomainError, conflict, grantOf, notFound } from '@atrium/service-runtime';
+import { DomainError, authorizeProjectRole, conflict, notFound } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import type { Membership } from '../membership.repository.js';
-import { findMember, profilesOf, setMemberRole, toMemberDto } from '../members.repository.js';
+import { findMember, profilesOf, setMemberRole, toMemberDto } from '../project-members.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
-/** Admin or owner (the runtime checked). The owner's role moves only by transfer; an admin never touches it. */
+/** Admin or owner (authorizeProjectRole). The owner's role moves only by transfer; an admin never touches it. */
 export const updateMember = (): Handler<'members', 'update'> => async (input, ctx) => {
-  const grant = grantOf<Membership>(ctx);
+  const grant = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
   const member = await findMember(ctx.em, input.id, input.memberId);
   if (!member) throw notFound('Member');
   if (member.role === 'owner') {
