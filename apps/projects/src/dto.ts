@@ -1,11 +1,19 @@
-import type { Project as ProjectDto } from '@atrium/contract';
-import type { SameFields, WireOf } from '@atrium/service-runtime';
+import type { CreateProjectInput, Project as ProjectDto, UpdateProjectInput } from '@atrium/contract';
+import type { KnownFields, SameFields, WireOf } from '@atrium/service-runtime';
 import { projectFields } from './entities/index.js';
 import type { IProject } from './entities/index.js';
 
-/** The entity and the contract's Project have the same fields (a field on one side only does not compile). */
-const sameFields: SameFields<WireOf<IProject>, ProjectDto> = true;
-void sameFields;
+/**
+ * The entity (the storage's declaration) and the contract (the API's) agree, or this does not
+ * compile: the Project object has exactly the entity's fields, and every field of a create or
+ * update body is one of them (the handlers copy them with `projectFields.given`).
+ */
+const fieldsAgree: [
+  SameFields<WireOf<IProject>, ProjectDto>,
+  KnownFields<CreateProjectInput, WireOf<IProject>>,
+  KnownFields<UpdateProjectInput, WireOf<IProject>>,
+] = [true, true, true];
+void fieldsAgree;
 
 export function toProjectDto(project: IProject): ProjectDto {
   return projectFields.toWire(project);
