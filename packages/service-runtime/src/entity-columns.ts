@@ -151,6 +151,13 @@ export class EntityFields<E> {
     return given as Partial<E>;
   }
 
+  /** The entity's scalar properties' values (a copy's starting point). */
+  values(entity: E): Pick<E, ScalarKey<E>> {
+    const values: Record<string, unknown> = {};
+    for (const field of this.fields) values[field.property] = (entity as Record<string, unknown>)[field.property];
+    return values as Pick<E, ScalarKey<E>>;
+  }
+
   /** What a create body leaves out: each property's declared default, else null when nullable. */
   defaults(): Partial<E> {
     const defaults: Record<string, unknown> = {};
