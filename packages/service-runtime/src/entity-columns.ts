@@ -140,6 +140,17 @@ export class EntityFields<E> {
     return wire as WireOf<E>;
   }
 
+  /** A row read by `columns()` as the public API writes it, with no entity in between (see `WireOf`). */
+  rowToWire(row: RowOf<E>): WireOf<E> {
+    const wire: Record<string, unknown> = {};
+    const values = row as Record<string, unknown>;
+    for (const field of this.fields) {
+      const value = values[field.column];
+      wire[field.column] = field.date && value != null ? new Date(value as string).toISOString() : (value ?? null);
+    }
+    return wire as WireOf<E>;
+  }
+
   /**
    * The entity's properties given in a create or update body (snake_case fields, `undefined`
    * for absent), camelCase; the body's other fields (path parameters) are not the entity's.

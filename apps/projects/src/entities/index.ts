@@ -6,6 +6,7 @@ import { Project } from './project.entity.js';
 export { AuditEvent, Member, Project };
 export type { IAuditEvent } from './audit-event.entity.js';
 export type { IMember } from './member.entity.js';
+export { memberFields } from './member.entity.js';
 export type { IProject } from './project.entity.js';
 export { projectFields } from './project.entity.js';
 

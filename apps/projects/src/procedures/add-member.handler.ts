@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { authorizeProjectRole, conflict, notFound } from '@atrium/service-runtime';
-import { Member } from '../entities/index.js';
+import { Member, memberFields } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
 import { toMemberDto } from '../project-members.repository.js';
@@ -12,7 +12,14 @@ export const addMember = (): Handler<'members', 'add'> => async (input, ctx) => 
   const { users } = await ctx.services.identity.users.lookup({ ids: [input.user_id] });
   const user = users[0];
   if (!user) throw notFound('User');
-  const member = ctx.em.create(Member, { project, userId: user.id, role: input.role });
+  const { id: _projectId, ...body } = input;
+  const member = ctx.em.create(Member, {
+    ...memberFields.defaults(),
+    ...memberFields.given(body),
+    project,
+    userId: user.id,
+    role: input.role,
+  });
   try {
     await ctx.em.flush();
   } catch (error) {
