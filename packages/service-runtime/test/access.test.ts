@@ -37,13 +37,27 @@ describe("a service whose handlers authorize (projectRoles: 'in-handlers')", () 
     const found: { role: ProjectRole } | null = { role: 'viewer' };
     const router = implementService(
       contract,
-      { things: { get: async (_input, ctx) => (authorizeProjectRole(ctx, found), {}) } },
+      {
+        things: {
+          get: async (_input, ctx) => {
+            authorizeProjectRole(ctx, found);
+            return {};
+          },
+        },
+      },
       { projectRoles: 'in-handlers' },
     );
     await expect(callerOf(router).things.get(input)).resolves.toEqual({});
     const stranger = implementService(
       contract,
-      { things: { get: async (_input, ctx) => (authorizeProjectRole(ctx, null), {}) } },
+      {
+        things: {
+          get: async (_input, ctx) => {
+            authorizeProjectRole(ctx, null);
+            return {};
+          },
+        },
+      },
       { projectRoles: 'in-handlers' },
     );
     await expect(callerOf(stranger).things.get(input)).rejects.toMatchObject({ code: 'NOT_FOUND' });

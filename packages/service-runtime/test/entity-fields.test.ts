@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineEntity } from '@mikro-orm/core';
 import { columns, fieldsOf, snakeCase } from '../src/index.js';
 
-const Owner = defineEntity({ name: 'FieldsOwner', properties: (p) => ({ id: columns.id() }) });
+const Owner = defineEntity({ name: 'FieldsOwner', properties: () => ({ id: columns.id() }) });
 const Thing = defineEntity({
   name: 'FieldsThing',
   properties: (p) => ({
