@@ -38,7 +38,7 @@ export const PROJECTS_WITH_ROLE: BatchedRead<{ projectId: string; userId: string
 /**
  * The project with the user's role in it, or null when the user is not a member: one indexed
  * join, so the role check and the project read are one round trip (every project-scoped
- * request's hot path; hand-written, as MikroORM's joined findOne cost ten times the CPU).
+ * request's hot path, hand-written rather than MikroORM's joined findOne).
  * In a mutation the project row stays locked until it commits (`for update`), so a concurrent
  * update or delete waits, and the project is managed by `em` (the mutation changes it). A query
  * gets a plain copy, read in one statement with the other queries of its turn (PROJECTS_WITH_ROLE).

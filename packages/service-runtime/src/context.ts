@@ -79,8 +79,8 @@ export interface ServiceContextParts {
   /** The call's EntityManager; or, with `forkOnUse`, the root one, forked for the call when first used. */
   em: EntityManager;
   /**
-   * Forking costs ~30 µs of CPU (a unit of work, an identity map, factories), which a read that
-   * needs no entities — `GET /projects/:id` — does not have to pay.
+   * Forking builds a unit of work and an identity map, which a read that needs no entities
+   * (`GET /projects/:id`) does not have to pay for.
    */
   forkOnUse?: boolean;
   /**
