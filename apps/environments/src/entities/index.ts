@@ -4,6 +4,7 @@ import { Variable } from './variable.entity.js';
 
 export { Environment, Variable };
 export type { IEnvironment } from './environment.entity.js';
+export { environmentFields } from './environment.entity.js';
 export type { IVariable } from './variable.entity.js';
 
 /** The outbox and the event consumer's tables (from service-runtime) live in this service's schema too. */
