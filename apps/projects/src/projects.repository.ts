@@ -39,8 +39,10 @@ export const PROJECTS_WITH_ROLE: BatchedRead<{ projectId: string; userId: string
  * The project with the user's role in it, or null when the user is not a member: one indexed
  * join, so the role check and the project read are one round trip (every project-scoped
  * request's hot path, hand-written rather than MikroORM's joined findOne).
- * In a mutation the project row stays locked until it commits (`for update`), so a concurrent
- * update or delete waits, and the project is managed by `em` (the mutation changes it). A query
+ * In a mutation the project row and the caller's membership stay locked until it commits, so a
+ * concurrent change waits and then finds both as they are by then — the caller's role included:
+ * a delete queued behind a transfer sees its caller no longer owner. The project is managed by
+ * `em` (the mutation changes it). A query
  * gets a plain copy, read in one statement with the other queries of its turn (PROJECTS_WITH_ROLE).
  */
 export async function findProjectWithRole(ctx: ServiceContext, projectId: string, userId: string): Promise<ProjectWithRole | null> {
@@ -53,7 +55,7 @@ export async function findProjectWithRole(ctx: ServiceContext, projectId: string
   const [row] = await ctx.read<ProjectRoleRow>(
     `select ${PROJECT_COLUMNS}, m.role as member_role
        from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
-      where m.project_id = ? and m.user_id = ? for update of p`,
+      where m.project_id = ? and m.user_id = ? for update of p, m`,
     [projectId, userId],
   );
   if (!row) return null;
