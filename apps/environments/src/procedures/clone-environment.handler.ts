@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Handler } from '../deps.js';
 import { toEnvironmentDto } from '../dto.js';
 import { Environment, environmentFields, Variable } from '../entities/index.js';
+import { holdProjectForCreate } from '../deleted-projects.repository.js';
 import { findEnvironment, nameTaken } from '../environment.repository.js';
 import type { SecretCipher } from '@atrium/service-runtime';
 import { storedValue, variableContext } from '../variable.repository.js';
@@ -17,6 +18,7 @@ export const cloneEnvironment =
   async (input, ctx) => {
     try {
       return await ctx.em.transactional(async (em) => {
+        await holdProjectForCreate(em, input.projectId);
         const source = await findEnvironment(em, input.projectId, input.envId);
         // The source's fields, but for those the body gives; a new row of its own, never the default.
         const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...copied } = environmentFields.values(source);
