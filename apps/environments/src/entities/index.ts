@@ -1,4 +1,5 @@
 import { DeadLetter, EventAttempt, OutboxEvent, ProcessedEvent } from '@atrium/service-runtime';
+import { DeletedProject } from './deleted-project.entity.js';
 import { Environment } from './environment.entity.js';
 import { Variable } from './variable.entity.js';
 
@@ -8,4 +9,4 @@ export { environmentFields } from './environment.entity.js';
 export type { IVariable } from './variable.entity.js';
 
 /** The outbox and the event consumer's tables (from service-runtime) live in this service's schema too. */
-export const entities = [Environment, Variable, OutboxEvent, ProcessedEvent, EventAttempt, DeadLetter];
+export const entities = [Environment, Variable, DeletedProject, OutboxEvent, ProcessedEvent, EventAttempt, DeadLetter];
