@@ -5,7 +5,7 @@ import { ENVIRONMENTS_SCHEMA } from '../src/schema.js';
 export class Migration20261207010000_deleted_projects extends Migration {
   override async up(): Promise<void> {
     this.addSql(
-      `create table "${ENVIRONMENTS_SCHEMA}"."deleted_projects" ("project_id" uuid not null primary key, "deleted_at" timestamptz not null)`,
+      `create table "${ENVIRONMENTS_SCHEMA}"."deleted_projects" ("project_id" uuid not null primary key, "deleted_at" timestamptz(3) not null)`,
     );
   }
 }
