@@ -33,7 +33,11 @@ async function silentProjects(): Promise<{ calls: () => number; restore(): Promi
     pass: system.natsCredentials.test?.password,
   });
   let calls = 0;
-  nc.subscribe(procedureSubject('projects', 'projects.get'), { callback: () => calls++ });
+  nc.subscribe(procedureSubject('projects', 'projects.get'), {
+    callback: () => {
+      calls++;
+    },
+  });
   await nc.flush();
   return {
     calls: () => calls,
