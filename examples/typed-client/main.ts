@@ -4,6 +4,9 @@
  *
  *   NATS_URL=nats://… ATRIUM_CLIENT_NATS_PASSWORD=… ATRIUM_API_KEY=atk_… pnpm --filter @atrium/example-typed-client start
  *
+ * Against the one-process mode: `EMBEDDED_NATS=true pnpm start` prints NATS_URL and
+ * ATRIUM_CLIENT_NATS_PASSWORD in its start banner (see docs/client.md).
+ *
  * Prints one JSON line: what it created, read back, and the typed error of a missing project.
  */
 import { randomUUID } from 'node:crypto';
