@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '@atrium/local-infra/provided-context';
 import { createTestDatabase, freePort } from '@atrium/test-kit';
@@ -103,5 +104,43 @@ describe('pnpm start serving NATS clients (EMBEDDED_NATS=true)', () => {
     expect(await exit).toBe(0);
     // Its nats-server ended with it.
     expect(await listening(natsPort)).toBe(false);
+  });
+});
+
+describe('EMBEDDED_NATS refused in one line, before anything starts', () => {
+  const refusal = async (env: Record<string, string>) => {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OURS.includes(name)));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@atrium/source', 'src/main.ts'], {
+      cwd: STANDALONE,
+      env: { ...base, DATA_DIR: join(dataDir, 'refused'), HOST: '127.0.0.1', PORT: '0', EMBEDDED_NATS: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    const lines = output.split('\n').filter((line) => line.trim() !== '');
+    expect(lines, output).toHaveLength(1);
+    return (JSON.parse(lines[0]!) as { msg: string }).msg;
+  };
+
+  it('with NATS_URL too', { timeout: 60_000 }, async () => {
+    expect(await refusal({ NATS_URL: 'nats://127.0.0.1:4222' })).toBe(
+      'Invalid configuration: EMBEDDED_NATS=true and NATS_URL exclude each other',
+    );
+  });
+
+  it('with its port taken', { timeout: 60_000 }, async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      expect(
+        await refusal({ DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64'), EMBEDDED_NATS_PORT: String(port) }),
+      ).toMatch(new RegExp(`^EMBEDDED_NATS_PORT ${port} cannot be used \\(EADDRINUSE\\)`));
+    } finally {
+      taken.close();
+    }
   });
 });
