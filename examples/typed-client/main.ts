@@ -19,8 +19,13 @@ const atrium = await connectAtrium({
 });
 try {
   const me = await atrium.auth.me({});
-  const project = await atrium.projects.create({ name: `example-${Date.now().toString(36)}`, color: '#3B82F6' });
-  const again = await atrium.projects.get({ id: project.id });
+  // An Idempotency-Key makes the create safe to retry: a repeat gets this same project back.
+  const project = await atrium.projects.create(
+    { name: `example-${Date.now().toString(36)}`, color: '#3B82F6' },
+    { idempotencyKey: `example-${randomUUID()}` },
+  );
+  // Per-call options: the longest this call may wait, and a signal that would end it sooner.
+  const again = await atrium.projects.get({ id: project.id }, { timeoutMs: 3000, signal: AbortSignal.timeout(10_000) });
   let missing: string | undefined;
   try {
     await atrium.projects.get({ id: randomUUID() });

@@ -214,5 +214,10 @@ export async function connectAtrium(options: ConnectAtriumOptions): Promise<Atri
     credential: options.credential,
     timeoutMs,
   });
-  return Object.assign(client, { close: () => nc.close() });
+  return Object.assign(client, {
+    close: () =>
+      nc.close().catch((error: unknown) => {
+        throw toAtriumError(error);
+      }),
+  });
 }
