@@ -41,8 +41,13 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'atrium-pg-restart-'));
   postgres = await startEmbeddedPostgres({ dataDir, persistent: false });
   database = await createTestDatabase(postgres.url, 'pgrestart');
-  // Steady load from one client: the per-client rate limit is not under test here.
-  system = await startTestSystem({ DATABASE_URL: database.url, RATE_LIMIT_PER_MINUTE: '0' });
+  // Steady load from one client: the per-client rate limit is not under test here. E2E_LOG=warn
+  // shows the services' logs (which error a failing answer had).
+  system = await startTestSystem({
+    DATABASE_URL: database.url,
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: (process.env.E2E_LOG ?? 'silent') as 'silent',
+  });
 });
 afterAll(async () => {
   await system?.stop();

@@ -23,9 +23,15 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUN
  * (too_many_connections).
  */
 const SERVER_GONE = /^(08...|57P0[1-3]|53300)$/;
-/** node-postgres's messages for a connection that broke, or a client used after it broke (no code of their own). */
+/**
+ * node-postgres's messages for a connection that broke, or a client used after it broke (no code
+ * of their own); and knex's for a statement of a transaction that had ended under it: knex ends a
+ * transaction when its own BEGIN, COMMIT or ROLLBACK fails — which, on a connection that works,
+ * does not happen — and the handler's next statement meets this, not the connection's error.
+ * Anywhere in the message: knex puts the statement before the driver's (`COMMIT; - Client has …`).
+ */
 const CONNECTION_BROKE =
-  /^(Connection terminated( unexpectedly)?|Connection ended unexpectedly|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
+  /(Connection terminated( unexpectedly)?|Connection ended unexpectedly|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Transaction query already complete)/;
 
 /**
  * Whether a database error means the database was not there for the statement — down,
