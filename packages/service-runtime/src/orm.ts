@@ -7,7 +7,7 @@ import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isPoolTimeout } from './orm-errors.js';
-import { boundWaitsBy, onPoolTimeout, setAcquireTimeout } from './orm-pool.js';
+import { boundWaitsBy, onPoolTimeout, poolStats, setAcquireTimeout } from './orm-pool.js';
 import { databaseNotReady, waitForDatabase } from './orm-startup.js';
 import { StartupError } from './startup.js';
 
@@ -39,7 +39,8 @@ export interface OrmOptions {
   log?: Logger;
   /**
    * Where the pool's time-outs are counted once start-up is done (`poolTimeouts`, labelled with
-   * the schema, which is the service's name): every wait that ran out, once, whoever waited.
+   * the schema, which is the service's name): every wait that ran out, once, whoever waited; and
+   * where the pool's connections in use, idle and its waiting callers are reported (`observePool`).
    */
   metrics?: Metrics;
   /** Sees every SQL statement (tests use it to hold hot paths to their query budget). */
@@ -158,7 +159,10 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
   unbound();
   setAcquireTimeout(orm, acquireTimeoutMs);
   const { metrics } = options;
-  if (metrics) onPoolTimeout(orm, () => metrics.poolTimeouts.inc({ service: options.schema }));
+  if (metrics) {
+    onPoolTimeout(orm, () => metrics.poolTimeouts.inc({ service: options.schema }));
+    metrics.observePool(options.schema, poolStats(orm));
+  }
   return orm;
 }
 
