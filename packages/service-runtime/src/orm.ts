@@ -99,7 +99,12 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     connect: false,
     // MikroORM would create a missing database; only the embedded mode creates one, explicitly.
     ensureDatabase: false,
-    ...(ssl === undefined ? {} : { driverOptions: { connection: { ssl } } }),
+    driverOptions: {
+      ...(ssl === undefined ? {} : { connection: { ssl } }),
+      // knex's own warnings — `Connection Error: …` for each pooled connection found broken, as
+      // after a PostgreSQL restart — go to the service's log, not to the console as bare lines.
+      ...(options.log ? { log: knexLog(options.log) } : {}),
+    },
     schema: options.schema,
     // MikroORM finds "the current" EntityManager and transaction through AsyncLocalStorage under
     // this name. The one-process mode runs every service's ORM in one process, and an event
@@ -164,6 +169,17 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     metrics.observePool(options.schema, poolStats(orm));
   }
   return orm;
+}
+
+/** knex's logger, onto the service's: its warnings at warn, its errors at error (no SQL values in either). */
+function knexLog(log: Logger) {
+  const text = (message: unknown) => (typeof message === 'string' ? message : String(message));
+  return {
+    warn: (message: unknown) => log.warn({ detail: text(message) }, 'database client warning'),
+    error: (message: unknown) => log.error({ detail: text(message) }, 'database client error'),
+    deprecate: (method: unknown, alternative: unknown) => log.debug({ method, alternative }, 'knex deprecation'),
+    debug: () => undefined,
+  };
 }
 
 /**
