@@ -5,6 +5,29 @@ import type { EventSink } from './sinks.js';
 
 const BATCH_SIZE = 100;
 
+/**
+ * NATS and JetStream errors that say the broker could not take the event just now (no stream
+ * leader during an election, a reconnect, a timeout), by name: this module does not load the
+ * NATS client. They say nothing about the event, so they are never counted against it.
+ */
+const BROKER_UNAVAILABLE = new Set([
+  'TimeoutError',
+  'ClosedConnectionError',
+  'DrainingConnectionError',
+  'ConnectionError',
+  'RequestError',
+  'NoResponders',
+  'JetStreamNotEnabled',
+]);
+
+export function isBrokerUnavailable(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (BROKER_UNAVAILABLE.has(cause.name)) return true;
+    if (cause.name === 'JetStreamStatusError' && (cause as { code?: unknown }).code === 503) return true;
+  }
+  return false;
+}
+
 export interface OutboxRelayOptions {
   schema: string;
   /** How often to look for unpublished events besides being nudged (after a crash, say). */
@@ -26,8 +49,9 @@ interface OutboxRow {
  * Moves committed outbox rows to the event sink, oldest first. Rows are claimed with
  * `for update skip locked`, so instances relay side by side without publishing a row twice.
  * The rows the sink acknowledged are marked published together, in the claiming transaction;
- * a failed publish is counted on its row and ends the batch (what came before it stays
- * published), and a row failing `maxAttempts` times is set aside. A crash between an
+ * a failed publish ends the batch (what came before it stays published). A broker that is not
+ * taking events is waited out; any other failure is counted on its row, and a row failing
+ * `maxAttempts` times is set aside. A crash between an
  * acknowledgement and the commit re-publishes with the same message id, which JetStream drops
  * within its duplicate window.
  */
@@ -101,6 +125,12 @@ export class OutboxRelay {
           await this.sink.publish(row);
         } catch (error) {
           await this.markPublished(em, published);
+          if (isBrokerUnavailable(error)) {
+            // Retried as it was at the next nudge or poll: a stream leader election under load
+            // would otherwise use up an event's attempts in a fraction of a second.
+            this.log.warn({ err: error, eventId: row.id, type: row.type }, 'outbox relay: the broker is not taking events right now');
+            return { claimed: rows.length, failed: true };
+          }
           const attempts = row.attempts + 1;
           const giveUp = attempts >= this.maxAttempts;
           await em.execute(`update ${this.table} set attempts = ?, last_error = ?${giveUp ? ', failed_at = now()' : ''} where id = ?`, [
