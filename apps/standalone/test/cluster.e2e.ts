@@ -7,6 +7,7 @@ import { startNatsCluster } from '@atrium/local-infra';
 import type { NatsClusterNode, RunningNatsCluster } from '@atrium/local-infra';
 import { connectNats } from '@atrium/service-runtime';
 import { queryDatabase } from '@atrium/test-kit';
+import { png } from './support/images.js';
 import { describeLatency, until } from './support/load.js';
 import { startDeployment } from './support/processes.js';
 import type { AppProcess, Deployment } from './support/processes.js';
@@ -92,32 +93,64 @@ async function http(method: string, path: string, body?: unknown, headers: Recor
   return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
 }
 
+/** Sets a project's icon (multipart, as a browser's form sends it); its path and bytes. */
+async function uploadIcon(projectId: string, bytes: Buffer): Promise<{ path: string; bytes: Buffer }> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type: 'image/png' }), 'icon.png');
+  const response = await fetch(`${gatewayUrl}/api/v1/projects/${projectId}/icon`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return { path: JSON.parse(text).data.icon_path, bytes };
+}
+
+/**
+ * Expects the gateway to serve `icon` from the bucket (softly: the run goes on to check the
+ * events, and the failure names which node was down and which led JetStream's meta group).
+ */
+async function expectServed(icon: { path: string; bytes: Buffer }): Promise<void> {
+  const response = await fetch(`${gatewayUrl}${icon.path}`);
+  const body = Buffer.from(await response.arrayBuffer());
+  const running = cluster.nodes.filter((node) => node.running());
+  const down = cluster.nodes.filter((node) => !node.running()).map((node) => node.name);
+  const meta = (await (await fetch(`${running[0]!.monitorUrl}/jsz`)).json()) as { meta_cluster?: { leader?: string } };
+  const context = `${icon.path} with ${down.join(', ') || 'no node'} down, meta leader ${meta.meta_cluster?.leader}: ${response.status} ${response.status === 200 ? '' : body.toString()}`;
+  expect.soft({ status: response.status, same: body.equals(icon.bytes) }, context).toEqual({ status: 200, same: true });
+}
+
 /** The apps' connections on a node, by the name they connect with. */
 async function connectionsOn(node: NatsClusterNode): Promise<string[]> {
   const connz = (await (await fetch(`${node.monitorUrl}/connz?limit=1024`)).json()) as { connections?: { name?: string }[] };
   return (connz.connections ?? []).map((connection) => connection.name ?? '');
 }
 
-/** Every stream and every consumer of it has all 3 replicas caught up with a leader, on the nodes running. */
+/** Every stream and every consumer of it has all its replicas caught up with a leader, on the nodes running. */
 async function everythingCurrent(): Promise<boolean> {
   try {
     const running = cluster.nodes.filter((node) => node.running()).map((node) => node.name);
-    const caughtUp = (info: {
-      cluster?: { leader?: string; replicas?: { name: string; current: boolean; offline?: boolean; lag?: number }[] };
-    }) => {
+    const caughtUp = (
+      info: { cluster?: { leader?: string; replicas?: { name: string; current: boolean; offline?: boolean; lag?: number }[] } },
+      size: number,
+    ) => {
       const leader = info.cluster?.leader;
       const replicas = info.cluster?.replicas ?? [];
       const members = [leader, ...replicas.map((replica) => replica.name)];
       return (
         leader !== undefined &&
-        members.length === 3 &&
-        running.every((name) => members.includes(name)) &&
+        members.length === size &&
+        (size < 3 || running.every((name) => members.includes(name))) &&
         replicas.every((replica) => replica.current && !replica.offline && !replica.lag)
       );
     };
     for await (const stream of jsm.streams.list()) {
-      if (!caughtUp(stream)) return false;
-      for await (const consumer of jsm.consumers.list(stream.config.name)) if (!caughtUp(consumer)) return false;
+      if (!caughtUp(stream, stream.config.num_replicas)) return false;
+      // A consumer has its stream's replicas unless it says otherwise (an ordered reader of an icon: 1).
+      for await (const consumer of jsm.consumers.list(stream.config.name)) {
+        if (!caughtUp(consumer, consumer.config.num_replicas || stream.config.num_replicas)) return false;
+      }
     }
     return true;
   } catch {
@@ -287,11 +320,13 @@ describe('a 3-node NATS cluster under load', () => {
         console.log(
           `${app.label}: ${warnings.length} warnings and errors, the first:\n${warnings
             .slice(0, 5)
-            .map((line) => line.slice(0, 400))
+            .map((line) => line.slice(0, 1500))
             .join('\n')}`,
         );
       }
     });
+    const iconProject = (await http('POST', '/projects', { name: `cluster-icons-${randomUUID().slice(0, 8)}` })).body.data.id as string;
+    let icon: { path: string; bytes: Buffer } | undefined;
     let phase = 'steady';
     const load = startLoad(6, () => phase);
     let outcomes: Outcome[] = [];
@@ -322,6 +357,11 @@ describe('a 3-node NATS cluster under load', () => {
           return now !== undefined && now !== node.name;
         }, `a new leader of the stream with ${node.name} down`);
         await until(() => load.completedSince(down) >= 100, `requests with ${node.name} down`);
+        // The icons bucket: the icon put while the previous node was down (since caught up) is
+        // still served, and a new one is stored and served with this node down.
+        if (icon) await expectServed(icon);
+        icon = await uploadIcon(iconProject, png(2, 2 + cluster.nodes.indexOf(node)));
+        await expectServed(icon);
         await node.start();
         phase = `${node.name} back`;
         // Back, and caught up: every stream and consumer has all three replicas current again.
@@ -330,6 +370,7 @@ describe('a 3-node NATS cluster under load', () => {
         await until(() => load.completedSince(up) >= 60, `requests with ${node.name} back`);
       }
       phase = 'steady again';
+      await expectServed(icon!);
     } finally {
       outcomes = await load.stop();
     }
