@@ -111,13 +111,13 @@ async function uploadIcon(projectId: string, bytes: Buffer): Promise<{ path: str
  * Expects the gateway to serve `icon` from the bucket (softly: the run goes on to check the
  * events, and the failure names which node was down and which led JetStream's meta group).
  */
-async function expectServed(icon: { path: string; bytes: Buffer }): Promise<void> {
+async function expectServed(icon: { path: string; bytes: Buffer }, which: string): Promise<void> {
   const response = await fetch(`${gatewayUrl}${icon.path}`);
   const body = Buffer.from(await response.arrayBuffer());
   const running = cluster.nodes.filter((node) => node.running());
   const down = cluster.nodes.filter((node) => !node.running()).map((node) => node.name);
   const meta = (await (await fetch(`${running[0]!.monitorUrl}/jsz`)).json()) as { meta_cluster?: { leader?: string } };
-  const context = `${icon.path} with ${down.join(', ') || 'no node'} down, meta leader ${meta.meta_cluster?.leader}: ${response.status} ${response.status === 200 ? '' : body.toString()}`;
+  const context = `${which} ${icon.path} with ${down.join(', ') || 'no node'} down, meta leader ${meta.meta_cluster?.leader}: ${response.status} ${response.status === 200 ? '' : body.toString()}`;
   expect.soft({ status: response.status, same: body.equals(icon.bytes) }, context).toEqual({ status: 200, same: true });
 }
 
@@ -359,9 +359,9 @@ describe('a 3-node NATS cluster under load', () => {
         await until(() => load.completedSince(down) >= 100, `requests with ${node.name} down`);
         // The icons bucket: the icon put while the previous node was down (since caught up) is
         // still served, and a new one is stored and served with this node down.
-        if (icon) await expectServed(icon);
+        if (icon) await expectServed(icon, 'the icon put in the previous round');
         icon = await uploadIcon(iconProject, png(2, 2 + cluster.nodes.indexOf(node)));
-        await expectServed(icon);
+        await expectServed(icon, 'the icon just put');
         await node.start();
         phase = `${node.name} back`;
         // Back, and caught up: every stream and consumer has all three replicas current again.
@@ -370,7 +370,7 @@ describe('a 3-node NATS cluster under load', () => {
         await until(() => load.completedSince(up) >= 60, `requests with ${node.name} back`);
       }
       phase = 'steady again';
-      await expectServed(icon!);
+      await expectServed(icon!, 'the last icon, every node back');
     } finally {
       outcomes = await load.stop();
     }
