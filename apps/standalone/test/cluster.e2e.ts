@@ -15,7 +15,7 @@ import type { AppProcess, Deployment } from './support/processes.js';
 // The distributed engine, distributed: a 3-node nats-server cluster (JetStream on each, routes
 // between them), the event stream and the uploads bucket at 3 replicas, each app its own process
 // on a node of its own, and one node after another lost under a steady load of writes and reads.
-// `pnpm test:cluster` runs it (vitest.cluster.config.ts): ~45 s alone, too slow for `pnpm test`.
+// `pnpm test:cluster` runs it (vitest.cluster.config.ts): ~40–60 s alone, too slow for `pnpm test`.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 const STREAM = 'ATRIUM';
