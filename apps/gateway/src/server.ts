@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
+import { isBrokerUnavailable } from '@atrium/service-runtime/core';
 import type { Logger, Metrics, UploadStore } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
@@ -183,7 +184,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const apiError = apiErrorOfHttpError(error as { statusCode?: number; code?: string; message: string });
+    // The upload store on JetStream, say, while a node is lost: retrying is safe, as for any 503.
+    const apiError = isBrokerUnavailable(error)
+      ? ({ apiCode: 'SERVICE_UNAVAILABLE', message: 'The broker did not answer in time; retry' } as const)
+      : apiErrorOfHttpError(error as { statusCode?: number; code?: string; message: string });
     if (apiError.apiCode === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
     void reply.status(statusOf(apiError.apiCode)).send(errorEnvelope(apiError));
   });

@@ -2,6 +2,7 @@
 // only this entry point (`@atrium/service-runtime/core`), so it never loads MikroORM; the main
 // entry point adds the database side for the services.
 export * from './errors.js';
+export * from './broker-errors.js';
 export * from './trpc.js';
 export * from './logger.js';
 export * from './config.js';

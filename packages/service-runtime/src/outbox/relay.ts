@@ -1,32 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { isBrokerUnavailable } from '../broker-errors.js';
 import { DrainLoop } from '../drain-loop.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from './sinks.js';
 
 const BATCH_SIZE = 100;
-
-/**
- * NATS and JetStream errors that say the broker could not take the event just now (no stream
- * leader during an election, a reconnect, a timeout), by name: this module does not load the
- * NATS client. They say nothing about the event, so they are never counted against it.
- */
-const BROKER_UNAVAILABLE = new Set([
-  'TimeoutError',
-  'ClosedConnectionError',
-  'DrainingConnectionError',
-  'ConnectionError',
-  'RequestError',
-  'NoResponders',
-  'JetStreamNotEnabled',
-]);
-
-export function isBrokerUnavailable(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if (BROKER_UNAVAILABLE.has(cause.name)) return true;
-    if (cause.name === 'JetStreamStatusError' && (cause as { code?: unknown }).code === 503) return true;
-  }
-  return false;
-}
 
 export interface OutboxRelayOptions {
   schema: string;
