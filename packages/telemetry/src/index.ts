@@ -13,7 +13,9 @@ export type { Attributes, Context, Span };
  * module — a built and a source one, say — agree.
  */
 const STATE = Symbol.for('atrium.telemetry.state');
-const state: { on: boolean } = ((globalThis as Record<symbol, { on: boolean } | undefined>)[STATE] ??= { on: false });
+const globals = globalThis as Record<symbol, { on: boolean } | undefined>;
+globals[STATE] ??= { on: false };
+const state = globals[STATE];
 
 /** Whether spans are being made and exported (the SDK runs). */
 export function tracingOn(): boolean {
@@ -106,12 +108,12 @@ export function activeTraceHeaders(): TraceCarrier | undefined {
  */
 export function readTraceHeaders(get: (name: string) => string | undefined): TraceCarrier | undefined {
   if (!state.on) return undefined;
-  let carrier: TraceCarrier | undefined;
+  const carrier: TraceCarrier = {};
   for (const field of propagation.fields()) {
     const value = get(field);
-    if (value) (carrier ??= {})[field] = value;
+    if (value) carrier[field] = value;
   }
-  return carrier;
+  return Object.keys(carrier).length > 0 ? carrier : undefined;
 }
 
 /** The context `carrier` names, to start a child of a span made elsewhere; undefined when it names none. */
