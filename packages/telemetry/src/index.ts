@@ -6,7 +6,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, isSpanContextValid, pr
 import type { Attributes, Context, Link, Span, SpanOptions } from '@opentelemetry/api';
 
 export { SpanKind };
-export type { Attributes, Context, Span };
+export type { Attributes, Context, Link, Span };
 
 /**
  * Whether tracing is on, kept on `globalThis` (like the API's own globals) so two copies of this
