@@ -4,6 +4,7 @@ import { startBanner } from './banner.js';
 import type { EmbeddedDatabase } from './embedded-database.js';
 import { loadStandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
+import { startTracing } from '@atrium/telemetry/sdk';
 
 /**
  * Each ends Atrium and its embedded PostgreSQL: SIGHUP is what closing the terminal sends. Node's
@@ -31,6 +32,8 @@ await runProcess('atrium', async (useLogger) => {
   const log = useLogger(createLogger('atrium', config.LOG_LEVEL));
   const early = await preflight(config, log);
   database = early.database;
+  // All of Atrium in one process, one service name; nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = await startTracing({ serviceName: 'atrium' });
   const { startSystem } = await import('./system.js').catch(async (error: unknown) => {
     // Nothing else will stop the PostgreSQL that preflight started.
     await early.database?.then(
@@ -47,5 +50,11 @@ await runProcess('atrium', async (useLogger) => {
   process.on('SIGHUP', () => {
     for (const listener of process.listeners('SIGTERM')) listener('SIGHUP');
   });
-  return { log, stop: system.stop };
+  return {
+    log,
+    async stop() {
+      await system.stop();
+      await tracing?.stop();
+    },
+  };
 });

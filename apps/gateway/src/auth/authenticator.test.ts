@@ -87,7 +87,10 @@ describe('the authenticator', () => {
     const broadcast = createLocalBroadcast();
     const auth = createAuthenticator({ transport: identity.transport, broadcast, ttlMs: 30_000, max: 10 });
     await auth.authenticate('ats_token', 'r');
-    broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, { credential_hashes: [credentialDigest('ats_token')], credential_ids: ['550e8400-e29b-41d4-a716-446655440001'] });
+    broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, {
+      credential_hashes: [credentialDigest('ats_token')],
+      credential_ids: ['550e8400-e29b-41d4-a716-446655440001'],
+    });
     await auth.authenticate('ats_token', 'r');
     expect(identity.calls).toHaveLength(2);
   });
@@ -106,7 +109,10 @@ describe('the authenticator', () => {
     const identity = identityStandIn(async () => {
       if (revoked) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Invalid or expired credential' });
       // The revocation arrives while identity is still answering the first lookup.
-      broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, { credential_hashes: [credentialDigest('ats_token')], credential_ids: ['550e8400-e29b-41d4-a716-446655440001'] });
+      broadcast.publish(CREDENTIAL_REVOKED_SUBJECT, {
+        credential_hashes: [credentialDigest('ats_token')],
+        credential_ids: ['550e8400-e29b-41d4-a716-446655440001'],
+      });
       revoked = true;
       return caller;
     });
