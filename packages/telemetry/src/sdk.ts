@@ -50,9 +50,19 @@ export async function startTracing(options: { serviceName: string; env?: Env }):
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-pg'),
   ]);
+  // With OTEL_SEMCONV_STABILITY_OPT_IN=database/dup the text is under its older name too.
+  const alsoOldName = /(^|,)\s*database\/dup\s*(,|$)/.test(env.OTEL_SEMCONV_STABILITY_OPT_IN ?? '');
   const instrumentations = [
-    // Statements only within a trace (a request's, an event's): the relay's and the pools' polling start none.
-    new PgInstrumentation({ requireParentSpan: true }),
+    new PgInstrumentation({
+      // Statements only within a trace (a request's, an event's): the relay's and the pools' polling start none.
+      requireParentSpan: true,
+      // knex sends statements with their values written in: the text is kept without them.
+      requestHook: (span, { query }) => {
+        const text = sanitizeSql(query.text);
+        span.setAttribute('db.query.text', text);
+        if (alsoOldName) span.setAttribute('db.statement', text);
+      },
+    }),
   ];
   const sdk = new NodeSDK({
     ...(serviceNamed(env) ? {} : { serviceName: options.serviceName }),
@@ -80,4 +90,61 @@ export async function startTracing(options: { serviceName: string; env?: Env }):
       return stopping;
     },
   };
+}
+
+/**
+ * A statement's text with every literal replaced by `?` — quoted strings (`'…'`, `E'…'`, dollar
+ * quoting) and numbers — so a trace never holds the values written (e-mail addresses, names,
+ * hashes, settings). Quoted identifiers (`"…"`) and comments stay as they are.
+ */
+export function sanitizeSql(text: string): string {
+  let out = '';
+  let i = 0;
+  const isWord = (char: string | undefined) => char !== undefined && /[A-Za-z0-9_$]/.test(char);
+  while (i < text.length) {
+    const char = text[i]!;
+    if (char === '"') {
+      const end = text.indexOf('"', i + 1);
+      const stop = end === -1 ? text.length : end + 1;
+      out += text.slice(i, stop);
+      i = stop;
+    } else if (char === "'" || ((char === 'E' || char === 'e') && text[i + 1] === "'" && !isWord(text[i - 1]))) {
+      // A string literal: '' is a quote inside it; with E, a backslash escapes the next character.
+      const escapes = char !== "'";
+      i += escapes ? 2 : 1;
+      while (i < text.length) {
+        if (escapes && text[i] === '\\') i += 2;
+        else if (text[i] === "'" && text[i + 1] === "'") i += 2;
+        else if (text[i] === "'") {
+          i += 1;
+          break;
+        } else i += 1;
+      }
+      out += '?';
+    } else if (char === '$' && !isWord(text[i - 1])) {
+      // A dollar-quoted string ($$…$$, $tag$…$tag$); a parameter ($1) is kept.
+      const tag = /^\$[A-Za-z_]*\$/.exec(text.slice(i))?.[0];
+      const end = tag ? text.indexOf(tag, i + tag.length) : -1;
+      if (tag && end !== -1) {
+        out += '?';
+        i = end + tag.length;
+      } else {
+        out += char;
+        i += 1;
+      }
+    } else if (/[0-9]/.test(char) && !isWord(text[i - 1])) {
+      const number = /^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?/.exec(text.slice(i))![0];
+      out += '?';
+      i += number.length;
+    } else if (char === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i);
+      const stop = end === -1 ? text.length : end;
+      out += text.slice(i, stop);
+      i = stop;
+    } else {
+      out += char;
+      i += 1;
+    }
+  }
+  return out;
 }
