@@ -28,17 +28,17 @@ interface OtlpValue {
 }
 type OtlpAttributes = { key: string; value: OtlpValue }[] | undefined;
 
-function valueOf(value: OtlpValue): unknown {
+function plainValue(value: OtlpValue): unknown {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
   if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(plainValue);
   return undefined;
 }
 
 function attributesOf(attributes: OtlpAttributes): Record<string, unknown> {
-  return Object.fromEntries((attributes ?? []).map(({ key, value }) => [key, valueOf(value)]));
+  return Object.fromEntries((attributes ?? []).map(({ key, value }) => [key, plainValue(value)]));
 }
 
 /**
