@@ -3,8 +3,8 @@ import { startTracing } from '@atrium/telemetry/sdk';
 import type { Tracing } from '@atrium/telemetry/sdk';
 import { SPAN_KIND, startOtlpReceiver } from './support/otlp-receiver.js';
 import type { ReceivedSpan } from './support/otlp-receiver.js';
-import { newUser, startTestSystem } from './support/system.js';
-import type { TestSystem } from './support/system.js';
+import { newUser, startInProcessTestSystem, startTestSystem } from './support/system.js';
+import type { ApiSystem, TestSystem } from './support/system.js';
 
 /**
  * OpenTelemetry tracing in the deployed shape (each service on its own NATS connection), its
@@ -159,5 +159,45 @@ describe('tracing', () => {
         (span) => span.attributes['atrium.request_id'] === requestId || span.attributes['atrium.request_id'] === 'readyz',
       ),
     ).toEqual([]);
+  });
+});
+
+describe('tracing in the one-process mode without NATS', () => {
+  let inProcess: ApiSystem;
+  beforeAll(async () => {
+    inProcess = await startInProcessTestSystem({ AUTH_RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(async () => {
+    await inProcess?.stop();
+  });
+
+  it("has no hop, so no client spans: each service's span is the child of its caller's own", async () => {
+    const owner = await newUser(inProcess.api, 'in-process');
+    const created = await inProcess.api('POST', '/projects', { token: owner.token, body: { name: 'in-process' } });
+    expect(created.status, created.text).toBe(201);
+    const requestId = created.headers.get('x-request-id');
+    const requestSpan = () =>
+      receiver.spans.find((span) => span.scope === '@atrium/gateway' && span.attributes['atrium.request_id'] === requestId);
+    await expect.poll(requestSpan, { timeout: 10_000 }).toBeDefined();
+    const request = requestSpan()!;
+    const handlerOf = (service: string) =>
+      receiver.trace(request.traceId).find((span) => span.kind === SPAN_KIND.server && span.attributes['rpc.service'] === service);
+    await expect
+      .poll(() => ({ projects: handlerOf('projects')?.name, environments: handlerOf('environments')?.name }), { timeout: 10_000 })
+      .toEqual({ projects: 'projects/projects.create', environments: expect.stringMatching(/^environments\//) });
+    const trace = receiver.trace(request.traceId);
+    expect(trace.filter((span) => span.kind === SPAN_KIND.client && span.scope === '@atrium/nats-trpc')).toEqual([]);
+    expect(ancestors(handlerOf('environments')!, trace)).toEqual(expect.arrayContaining([handlerOf('projects'), request]));
+    await expect
+      .poll(
+        () =>
+          receiver
+            .trace(request.traceId)
+            .some((span) => span.scope === PG_SCOPE && ancestors(span, trace).includes(handlerOf('projects')!)),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(true);
   });
 });
