@@ -9,4 +9,6 @@ export const migrations = lazyMigrations({
   Migration20261128020000_environments: () => import('./Migration20261128020000_environments.js'),
   Migration20261128060000_events: () => import('./Migration20261128060000_events.js'),
   Migration20261203000000_event_attempts: () => import('./Migration20261203000000_event_attempts.js'),
+  Migration20261207010000_deleted_projects: () => import('./Migration20261207010000_deleted_projects.js'),
+  Migration20261207020000_idempotency_keys: () => import('./Migration20261207020000_idempotency_keys.js'),
 });

@@ -1,20 +1,30 @@
-import type { Environment as EnvironmentDto, Variable as VariableDto } from '@atrium/contract';
+import type {
+  CloneEnvironmentInput,
+  CreateEnvironmentInput,
+  Environment as EnvironmentDto,
+  UpdateEnvironmentInput,
+  Variable as VariableDto,
+} from '@atrium/contract';
+import type { KnownFields, SameFields, WireOf } from '@atrium/service-runtime';
+import { environmentFields } from './entities/index.js';
 import type { IEnvironment, IVariable } from './entities/index.js';
 
+type PathParams = 'projectId' | 'envId';
+/**
+ * The entity (the storage's declaration) and the contract (the API's) agree, or this does not
+ * compile: the Environment object has exactly the entity's fields, and every field of a create,
+ * update or clone body but its path parameters is one of them (copied with `environmentFields.given`).
+ */
+const fieldsAgree: [
+  SameFields<WireOf<IEnvironment>, EnvironmentDto>,
+  KnownFields<Omit<CreateEnvironmentInput, PathParams>, WireOf<IEnvironment>>,
+  KnownFields<Omit<UpdateEnvironmentInput, PathParams>, WireOf<IEnvironment>>,
+  KnownFields<Omit<CloneEnvironmentInput, PathParams>, WireOf<IEnvironment>>,
+] = [true, true, true, true];
+void fieldsAgree;
+
 export function toEnvironmentDto(environment: IEnvironment): EnvironmentDto {
-  return {
-    id: environment.id,
-    project_id: environment.projectId,
-    name: environment.name,
-    display_name: environment.displayName,
-    type: environment.type,
-    description: environment.description ?? null,
-    color: environment.color ?? null,
-    git_branch: environment.gitBranch ?? null,
-    is_default: environment.isDefault,
-    created_at: environment.createdAt.toISOString(),
-    updated_at: environment.updatedAt.toISOString(),
-  };
+  return environmentFields.toWire(environment);
 }
 
 /** A secret's value never leaves the service: not even sealed. */

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BATCH_INDEX, conflict, decodeCursor, LIST_START, notFound, PAGE_KEYS, pageKeyParams, rowsByKey } from '@atrium/service-runtime';
-import type { PageKey } from '@atrium/service-runtime';
+import type { PageKey, RowOf } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
-import { Environment } from './entities/index.js';
+import { Environment, environmentFields } from './entities/index.js';
 import type { IEnvironment } from './entities/index.js';
 
 export const environmentNotFound = () => notFound('Environment');
@@ -19,26 +19,8 @@ export async function findEnvironment(em: EntityManager, projectId: string, envI
   return environment;
 }
 
-/** An environment as a query reads it: the entity's fields from its row, managed by no EntityManager (a query changes nothing). */
-function environmentOfRow(row: Record<string, unknown>): IEnvironment {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    name: row.name,
-    displayName: row.display_name,
-    type: row.type,
-    description: row.description,
-    color: row.color,
-    gitBranch: row.git_branch,
-    isDefault: row.is_default,
-    // MikroORM has pg hand timestamps over as text (it parses them itself, as this does).
-    createdAt: new Date(row.created_at as string),
-    updatedAt: new Date(row.updated_at as string),
-  } as IEnvironment;
-}
-
-/** Named, not `*`: the read is a prepared statement (see service-runtime's readRows). */
-const ENVIRONMENT_COLUMNS = 'id, project_id, name, display_name, type, description, color, git_branch, is_default, created_at, updated_at';
+/** Every column, named, not `*`: the read is a prepared statement (see service-runtime's readRows). */
+const ENVIRONMENT_COLUMNS = environmentFields.columns();
 
 /**
  * Pages of the lists asked for in one turn, in one statement (see service-runtime's
@@ -46,7 +28,7 @@ const ENVIRONMENT_COLUMNS = 'id, project_id, name, display_name, type, descripti
  * index from its position in a lateral subquery, and its rows carry the key's position. A first
  * page starts at LIST_START, so first and later pages are one statement, one plan.
  */
-export const ENVIRONMENT_PAGES: BatchedRead<PageKey, Record<string, unknown>[]> = {
+export const ENVIRONMENT_PAGES: BatchedRead<PageKey, RowOf<IEnvironment>[], RowOf<IEnvironment>> = {
   sql: `select k.i as ${BATCH_INDEX}, e.*
           from ${PAGE_KEYS} with ordinality as k(project_id, after_created_at, after_id, row_limit, i)
           cross join lateral (
@@ -67,5 +49,7 @@ export const ENVIRONMENT_PAGES: BatchedRead<PageKey, Record<string, unknown>[]> 
  */
 export async function listProjectEnvironments(ctx: ServiceContext, projectId: string, cursor: string | undefined, limit: number) {
   const after = cursor ? decodeCursor(cursor) : LIST_START;
-  return (await ctx.readBatched(ENVIRONMENT_PAGES, { owner: projectId, after, rows: limit + 1 })).map(environmentOfRow);
+  return (await ctx.readBatched(ENVIRONMENT_PAGES, { owner: projectId, after, rows: limit + 1 })).map((row) =>
+    environmentFields.ofRow(row),
+  );
 }

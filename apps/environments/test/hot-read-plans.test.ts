@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { LIST_START } from '@atrium/service-runtime';
+import type { RowOf } from '@atrium/service-runtime';
 import { createTestDatabase, queryDatabase, statementPlans } from '@atrium/test-kit';
 import type { TestDatabase } from '@atrium/test-kit';
 import { initEnvironmentsOrm } from '../src/db.js';
+import type { IEnvironment } from '../src/entities/index.js';
 import { ENVIRONMENT_PAGES } from '../src/environment.repository.js';
 
 /**
@@ -40,7 +42,8 @@ describe('the environment list', () => {
       { owner: projectId, after: { createdAt: new Date('2026-01-01T00:00:20Z'), id: '00000000-0000-0000-0000-000000000000' }, rows: 51 },
     ];
     const { custom, generic, rows } = await statementPlans(database.url, ENVIRONMENT_PAGES.sql, ENVIRONMENT_PAGES.params(keys));
-    const pages = ENVIRONMENT_PAGES.values(rows, keys);
+    // The statement's rows, as the service reads them (statementPlans hands them over untyped).
+    const pages = ENVIRONMENT_PAGES.values(rows as RowOf<IEnvironment>[], keys);
     expect(pages.map((page) => page.map((row) => row.name))).toEqual([
       Array.from({ length: 11 }, (_, i) => `env-${i + 1}`),
       // After (00:00:20, the least id): env-20 itself (a greater id at that instant) and on.

@@ -26,6 +26,7 @@ await runProcess('gateway', async (useLogger) => {
   const { signer } = loadAppKeys('gateway', config);
   const nc = await connectNats(config.NATS_URL, 'gateway', config);
   const metrics = createMetrics({ processMetrics: true });
+  metrics.observeNats('gateway', nc);
   const transport = observedTransport(createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer }), metrics);
   const app = await buildGateway({
     metrics,

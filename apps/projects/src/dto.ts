@@ -1,18 +1,20 @@
-import type { Project as ProjectDto } from '@atrium/contract';
+import type { CreateProjectInput, Project as ProjectDto, UpdateProjectInput } from '@atrium/contract';
+import type { KnownFields, SameFields, WireOf } from '@atrium/service-runtime';
+import { projectFields } from './entities/index.js';
 import type { IProject } from './entities/index.js';
 
+/**
+ * The entity (the storage's declaration) and the contract (the API's) agree, or this does not
+ * compile: the Project object has exactly the entity's fields, and every field of a create or
+ * update body is one of them (the handlers copy them with `projectFields.given`).
+ */
+const fieldsAgree: [
+  SameFields<WireOf<IProject>, ProjectDto>,
+  KnownFields<CreateProjectInput, WireOf<IProject>>,
+  KnownFields<UpdateProjectInput, WireOf<IProject>>,
+] = [true, true, true];
+void fieldsAgree;
+
 export function toProjectDto(project: IProject): ProjectDto {
-  return {
-    id: project.id,
-    name: project.name,
-    display_name: project.displayName,
-    description: project.description ?? null,
-    color: project.color ?? null,
-    icon_path: project.iconPath ?? null,
-    single_server_mode: project.singleServerMode,
-    default_server_id: project.defaultServerId ?? null,
-    auto_error_tracking_enabled: project.autoErrorTrackingEnabled,
-    created_at: project.createdAt.toISOString(),
-    updated_at: project.updatedAt.toISOString(),
-  };
+  return projectFields.toWire(project);
 }

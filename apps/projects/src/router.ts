@@ -16,7 +16,6 @@ import { updateMember } from './procedures/update-member.handler.js';
 import { memberRole } from './procedures/member-role.handler.js';
 import { setIcon } from './procedures/set-icon.handler.js';
 import { projectContext } from './procedures/project-context.handler.js';
-import { projectMembership } from './membership.repository.js';
 import { updateProject } from './procedures/update-project.handler.js';
 import type { ProjectsDeps } from './deps.js';
 import { PROJECTS_SCHEMA } from './schema.js';
@@ -39,7 +38,8 @@ export function createProjectsRouter(deps: ProjectsDeps) {
       memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
       health: { check: healthCheck('projects', { eventsSchema: PROJECTS_SCHEMA }) },
     },
-    { projectRoles: projectMembership },
+    // Each project-scoped handler reads the caller's role itself and authorizes with it (authorizeProjectRole).
+    { projectRoles: 'in-handlers' },
   );
 }
 

@@ -7,7 +7,7 @@ import { createTestDatabase, queryDatabase, statementPlans } from '@atrium/test-
 import type { TestDatabase } from '@atrium/test-kit';
 import type { BatchedRead } from '@atrium/service-runtime';
 import { initProjectsOrm } from '../src/db.js';
-import { MEMBERSHIPS_BY_KEY, MEMBER_PAGES } from '../src/membership.repository.js';
+import { PROJECTS_WITH_ROLE, USER_PROJECT_PAGES } from '../src/projects.repository.js';
 
 /**
  * The service's hot reads are prepared statements; PostgreSQL may plan one for each call's values
@@ -59,20 +59,20 @@ describe('the hot reads', () => {
       'select project_id from projects.members where user_id = $1 limit 1',
       [smallUser],
     )) as [{ project_id: string }];
-    const plans = await plansOf(MEMBERSHIPS_BY_KEY, [{ projectId, userId: smallUser }]);
+    const plans = await plansOf(PROJECTS_WITH_ROLE, [{ projectId, userId: smallUser }]);
     expect(plans.values).toEqual([expect.objectContaining({ id: projectId, member_role: 'owner' })]);
     // PostgreSQL tries five custom plans, then keeps the generic one when it costs no more.
     expect(plans).toMatchObject({ custom: 5, generic: 3 });
   });
 
   it('keep one plan for every page of a project list, whoever asks and wherever the page starts', async () => {
-    const first = await plansOf(MEMBER_PAGES, [{ owner: bigUser, after: LIST_START, rows: 51 }]);
+    const first = await plansOf(USER_PROJECT_PAGES, [{ owner: bigUser, after: LIST_START, rows: 51 }]);
     expect(first.values[0]).toHaveLength(51);
     expect(first).toMatchObject({ custom: 5, generic: 3 });
 
     const last = first.values[0]!.at(-1) as { id: string; created_at: string };
     const after = { createdAt: new Date(last.created_at), id: last.id };
-    const batch = await plansOf(MEMBER_PAGES, [
+    const batch = await plansOf(USER_PROJECT_PAGES, [
       { owner: bigUser, after, rows: 11 },
       { owner: smallUser, after: LIST_START, rows: 51 },
     ]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '@atrium/local-infra/provided-context';
-import { batchReadsPerTurn, createMetrics, isPoolTimeout } from '@atrium/service-runtime';
+import { batchedReader, createMetrics, isPoolTimeout } from '@atrium/service-runtime';
 import { startOrmHarness } from '@atrium/test-kit';
 import { initProjectsOrm } from '../src/db.js';
 
@@ -50,7 +50,7 @@ describe('the pool time-outs counted in /metrics', () => {
       expect(isPoolTimeout(await failure(harness.orm.em.fork().execute('select 1')))).toBe(true);
       expect(await poolTimeouts()).toBe(1);
       // Five calls' reads batched into one statement: one wait, though five calls fail.
-      const read = batchReadsPerTurn<number, number>(async (keys) => {
+      const read = batchedReader<number, number>(async (keys) => {
         await harness.orm.em.fork().execute('select 1');
         return keys;
       });

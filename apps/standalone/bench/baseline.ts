@@ -16,8 +16,10 @@ import {
   DEFAULT_ENVIRONMENT,
   credentialDigest,
   createProjectInput,
+  environmentSchema,
   listEnvironmentsInput,
   listProjectsInput,
+  projectSchema,
   updateProjectInput,
 } from '@atrium/contract';
 import type { z } from 'zod';
@@ -36,33 +38,23 @@ class HttpError extends Error {
   }
 }
 
-const iso = (value: unknown) => (value as Date).toISOString();
-const projectDto = (row: Row) => ({
-  id: row.id,
-  name: row.name,
-  display_name: row.display_name,
-  description: row.description,
-  color: row.color,
-  icon_path: row.icon_path,
-  single_server_mode: row.single_server_mode,
-  default_server_id: row.default_server_id,
-  auto_error_tracking_enabled: row.auto_error_tracking_enabled,
-  created_at: iso(row.created_at),
-  updated_at: iso(row.updated_at),
-});
-const environmentDto = (row: Row) => ({
-  id: row.id,
-  project_id: row.project_id,
-  name: row.name,
-  display_name: row.display_name,
-  type: row.type,
-  description: row.description,
-  color: row.color,
-  git_branch: row.git_branch,
-  is_default: row.is_default,
-  created_at: iso(row.created_at),
-  updated_at: iso(row.updated_at),
-});
+/** An object of the contract from its row: its fields are the table's columns (snake_case both), instants as ISO strings. */
+const dtoOf = (fields: readonly string[]) => (row: Row) =>
+  Object.fromEntries(fields.map((field) => [field, row[field] instanceof Date ? (row[field] as Date).toISOString() : row[field]]));
+const projectDto = dtoOf(Object.keys(projectSchema.shape));
+const environmentDto = dtoOf(Object.keys(environmentSchema.shape));
+
+/** The columns a create or update body writes: its fields (the update's `id` is the key). */
+const CREATE_COLUMNS = Object.keys(createProjectInput.shape);
+const UPDATE_COLUMNS = Object.keys(updateProjectInput.shape).filter((field) => field !== 'id');
+/** What a create body leaves out, as the service does: `display_name` is the name, the flags false, the rest null. */
+const createValue = (input: Row, column: string) =>
+  input[column] ??
+  (column === 'display_name' ? input.name : column === 'single_server_mode' || column === 'auto_error_tracking_enabled' ? false : null);
+const INSERT_PROJECT = `insert into projects.projects (id, ${CREATE_COLUMNS.join(', ')}, created_at, updated_at)
+  values ($1, ${CREATE_COLUMNS.map((_, i) => `$${i + 2}`).join(', ')}, $${CREATE_COLUMNS.length + 2}, $${CREATE_COLUMNS.length + 2}) returning *`;
+const UPDATE_PROJECT = `update projects.projects set ${UPDATE_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(', ')},
+  updated_at = $${UPDATE_COLUMNS.length + 2} where id = $1 returning *`;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
@@ -87,7 +79,7 @@ const MEMBERSHIP = `select p.*, m.role as member_role
   where m.project_id = $1 and m.user_id = $2`;
 
 function cursorOf(row: Row): string {
-  return Buffer.from(JSON.stringify([iso(row.created_at), row.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([(row.created_at as Date).toISOString(), row.id])).toString('base64url');
 }
 function decodeCursor(cursor: string): [string, string] {
   const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
@@ -133,21 +125,7 @@ app.post('/api/v1/projects', async (request, reply) => {
   try {
     await client.query('begin');
     const now = new Date();
-    const { rows } = await client.query(
-      `insert into projects.projects (id, name, display_name, description, color, single_server_mode, default_server_id,
-         auto_error_tracking_enabled, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning *`,
-      [
-        randomUUID(),
-        input.name,
-        input.display_name ?? input.name,
-        input.description ?? null,
-        input.color ?? null,
-        input.single_server_mode ?? false,
-        input.default_server_id ?? null,
-        input.auto_error_tracking_enabled ?? false,
-        now,
-      ],
-    );
+    const { rows } = await client.query(INSERT_PROJECT, [randomUUID(), ...CREATE_COLUMNS.map((column) => createValue(input, column)), now]);
     const project = rows[0]!;
     await client.query(
       `insert into projects.members (id, project_id, user_id, role, created_at, updated_at) values ($1, $2, $3, 'owner', $4, $4)`,
@@ -180,17 +158,11 @@ app.put<{ Params: { id: string } }>('/api/v1/projects/:id', async (request) => {
     const current = rows[0];
     if (!current) throw new HttpError(404, 'NOT_FOUND', 'Project not found');
     if (current.member_role !== 'owner' && current.member_role !== 'admin') throw new HttpError(403, 'FORBIDDEN', 'Not allowed');
-    const { rows: updated } = await client.query(
-      `update projects.projects set name = $2, display_name = $3, description = $4, color = $5, updated_at = $6 where id = $1 returning *`,
-      [
-        input.id,
-        input.name ?? current.name,
-        input.display_name ?? current.display_name,
-        input.description === undefined ? current.description : input.description,
-        input.color === undefined ? current.color : input.color,
-        new Date(),
-      ],
-    );
+    const { rows: updated } = await client.query(UPDATE_PROJECT, [
+      input.id,
+      ...UPDATE_COLUMNS.map((column) => ((input as Row)[column] === undefined ? current[column] : (input as Row)[column])),
+      new Date(),
+    ]);
     await client.query('commit');
     return { success: true, data: projectDto(updated[0]!) };
   } catch (error) {

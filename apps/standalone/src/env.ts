@@ -31,6 +31,12 @@ export const standaloneEnvShape = {
   NATS_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   EMBEDDED_POSTGRES_PORT: portSchema(0),
+  // Serve NATS clients (@atrium/client) from a nats-server of its own: see embedded-nats.ts.
+  EMBEDDED_NATS: z
+    .enum(['true', 'false'], { error: 'EMBEDDED_NATS must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  EMBEDDED_NATS_PORT: portSchema(4222),
 };
 
 export type StandaloneConfig = ReturnType<typeof loadStandaloneConfig>;

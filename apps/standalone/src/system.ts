@@ -118,6 +118,8 @@ export async function startSystem(
     const keys = generateAppKeys();
     // One registry for the whole process, served by the gateway at /metrics.
     const metrics = createMetrics({ processMetrics: tuning.processMetrics ?? true });
+    // Each app's NATS connection: up or not, and its reconnects.
+    for (const [app, nc] of Object.entries(nats ?? {})) metrics.observeNats(app, nc);
     // In process, each service's own calls go through a transport signed with its key, made once all have started.
     let inProcess: Partial<Record<ServiceName, ServiceTransport>> = {};
     const busOf = (name: ServiceName): ServiceBus => ({

@@ -121,16 +121,24 @@ interface Known {
   ids(): string[];
 }
 
-/** What the business tables hold, as one text: a refused request must leave it as it was. */
+/**
+ * What the business tables hold, as one text: a refused request must leave it as it was. Rows of
+ * deleted projects are left out: the cascade removes them a moment after an earlier, accepted
+ * delete, whenever its event is handled.
+ */
 async function fingerprint(): Promise<string> {
   const [row] = await queryDatabase<{ state: string }>(
     system.databaseUrl,
     `select concat_ws('|',
        (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from projects.projects t),
        (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from projects.members t),
-       (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from environments.environments t),
-       (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from environments.variables t),
-       (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from identity.invites t),
+       (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from environments.environments t
+         where exists (select 1 from projects.projects p where p.id = t.project_id)),
+       (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from environments.variables t
+         join environments.environments e on e.id = t.environment_id
+         where exists (select 1 from projects.projects p where p.id = e.project_id)),
+       (select md5(coalesce(string_agg(t::text, ',' order by t::text), '')) from identity.invites t
+         where exists (select 1 from projects.projects p where p.id = t.project_id)),
        (select md5(coalesce(string_agg((to_jsonb(t) - 'last_used_at')::text, ',' order by t.id), '')) from identity.api_keys t),
        (select md5(coalesce(string_agg((to_jsonb(t) - 'updated_at')::text, ',' order by t.id), '')) from identity.users t)
      ) as state`,

@@ -32,6 +32,25 @@ describe('Idempotency-Key on creating POSTs', { timeout: 120_000 }, () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('replays environment creates and clones too, each made once', async () => {
+    const project = await system.api('POST', '/projects', { token, body: { name: `idem-env-${Date.now().toString(36)}` } });
+    const base = `/projects/${project.body.data.id}/environments`;
+    const key = randomUUID();
+    const first = await system.api('POST', base, { token, headers: withKey(key), body: { name: 'staging', type: 'staging' } });
+    expect(first.status, first.text).toBe(201);
+    const again = await system.api('POST', base, { token, headers: withKey(key), body: { name: 'staging', type: 'staging' } });
+    expect(again.status, again.text).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const cloneKey = randomUUID();
+    const clone = () =>
+      system.api('POST', `${base}/${first.body.data.id}/clone`, { token, headers: withKey(cloneKey), body: { name: 'staging-2' } });
+    const cloned = await clone();
+    expect(cloned.status, cloned.text).toBe(201);
+    expect((await clone()).body).toEqual(cloned.body);
+    const names = (await system.api('GET', base, { token })).body.data.map((e: { name: string }) => e.name).sort();
+    expect(names).toEqual(['production', 'staging', 'staging-2']);
+  });
+
   it('422 UNPROCESSABLE_CONTENT for the same key with a different body; nothing is created', async () => {
     const key = randomUUID();
     expect((await system.api('POST', '/auth/api-keys', { token, headers: withKey(key), body: { name: 'ci' } })).status).toBe(201);

@@ -1,7 +1,15 @@
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ERROR_STATUS, API_TAGS, contracts, createProjectExample, listOperations, operationIdOf } from '@atrium/contract';
+import {
+  API_ERROR_STATUS,
+  API_TAGS,
+  LOWEST_ROLE_FOR,
+  contracts,
+  createProjectExample,
+  listOperations,
+  operationIdOf,
+} from '@atrium/contract';
 import type { ApiTag } from '@atrium/contract';
 import { startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
@@ -45,6 +53,81 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('describes every operation: what it does, who may call it, its rules', () => {
+    for (const { procedure, operation } of restOperations) {
+      const rest = operation.rest!;
+      const item = document.paths[rest.path][rest.method.toLowerCase()];
+      expect(item.summary, procedure).toBe(rest.summary);
+      expect(item.description, `${procedure} description`).toBe(rest.description);
+      expect(item.description?.length ?? 0, `${procedure} description`).toBeGreaterThan(rest.summary.length);
+    }
+  });
+
+  it('says when each operation answers each error, never only what the status means in general', () => {
+    // The descriptions every operation shared before errors were described per operation.
+    const generic = new Set([
+      'Missing, invalid or expired credential',
+      'Your role in the project does not allow this',
+      'Not found, or not visible to you',
+      'Conflicts with the current state (a name already taken, say), or a request with this Idempotency-Key is still running',
+      'No longer available',
+    ]);
+    const byStatus = new Map<string, Map<string, string[]>>();
+    for (const { procedure, operation } of restOperations) {
+      const rest = operation.rest!;
+      const responses = document.paths[rest.path][rest.method.toLowerCase()].responses;
+      for (const [status, response] of Object.entries<any>(responses)) {
+        if (Number(status) < 400) continue;
+        expect(response.description, `${procedure} ${status}`).toMatch(/\S/);
+        if (['401', '403', '404', '409', '410'].includes(status))
+          expect(generic.has(response.description), `${procedure} ${status}`).toBe(false);
+        const texts = byStatus.get(status) ?? new Map<string, string[]>();
+        texts.set(response.description, [...(texts.get(response.description) ?? []), procedure]);
+        byStatus.set(status, texts);
+      }
+    }
+    // Every 409 means something of its own.
+    for (const [text, procedures] of byStatus.get('409') ?? []) expect(procedures, text).toHaveLength(1);
+    // A 403 shared by several operations is the derived one, naming the same lowest role.
+    for (const [text, procedures] of byStatus.get('403') ?? []) {
+      if (procedures.length === 1) continue;
+      const lowest = new Set(
+        procedures.map((procedure) => {
+          const operation = restOperations.find((entry) => entry.procedure === procedure)!.operation;
+          return operation.access ? LOWEST_ROLE_FOR[operation.access.action] : undefined;
+        }),
+      );
+      expect([...lowest], text).toHaveLength(1);
+      expect([...lowest][0], text).toBeDefined();
+    }
+    // An operation on something below a project (a second path parameter) says that it may be that something which is missing.
+    const projectOnly = document.paths['/projects/{id}'].get.responses['404'].description;
+    expect(projectOnly).toMatch(/not a member/);
+    for (const { procedure, operation } of restOperations) {
+      const rest = operation.rest!;
+      if (!operation.access || [...rest.path.matchAll(/\{/g)].length < 2) continue;
+      const text = document.paths[rest.path][rest.method.toLowerCase()].responses['404'].description;
+      expect(text, procedure).not.toBe(projectOnly);
+      expect(text, procedure).toMatch(/not a member/);
+    }
+    // The examples the issue names.
+    const responses = (method: string, path: string) => document.paths[path][method].responses;
+    expect(responses('post', '/auth/register')['403'].description).toMatch(/invite-only.*no pending.*invite for this e-mail/);
+    expect(responses('post', '/auth/login')['401'].description).not.toBe(responses('get', '/auth/me')['401'].description);
+    expect(responses('post', '/invites/{token}/accept')['410'].description).toMatch(/expired|cancelled/);
+    expect(responses('post', '/projects')['409'].description).toMatch(/name.*Idempotency-Key/);
+  });
+
+  it('makes bearerAuth the default security, which public operations override with none', () => {
+    expect(document.security?.[0]).toEqual({ bearerAuth: [] });
+    for (const requirement of document.security)
+      for (const name of Object.keys(requirement)) expect(document.components.securitySchemes[name]).toBeDefined();
+    for (const { procedure, operation } of restOperations) {
+      const item = document.paths[operation.rest!.path][operation.rest!.method.toLowerCase()];
+      if (operation.rest!.auth === 'public') expect(item.security, procedure).toEqual([]);
+    }
+  });
+
   it('documents the 401 of a failed sign-in and a body-less logout', () => {
     expect(Object.keys(document.paths['/auth/login'].post.responses)).toContain('401');
     expect(document.paths['/auth/logout'].post.requestBody?.required ?? false).toBe(false);
@@ -80,6 +163,8 @@ describe('the OpenAPI document', () => {
     const config = await createConfig({ extends: ['recommended'] });
     const problems = await lintFromString({ source: JSON.stringify(document), absoluteRef: `${system.url}/api/v1/openapi.json`, config });
     expect(problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer ?? ''}: ${p.message}`)).toEqual([]);
+    expect(problems.filter((p) => p.severity === 'error')).toHaveLength(0);
+    expect(problems.filter((p) => p.severity === 'warn')).toHaveLength(0);
   });
 
   it('describes every field and parameter', () => {

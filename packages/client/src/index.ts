@@ -1,18 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import { CLIENT_APP, contractClient, environmentsContract, identityContract, inboxPrefix, projectsContract } from '@atrium/contract';
-import type { PublicContractClient, ServiceContract } from '@atrium/contract';
-import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
+import { CLIENT_APP, environmentsContract, identityContract, inboxPrefix, projectsContract } from '@atrium/contract';
+import type { Operation, PublicContractClient, ServiceContract } from '@atrium/contract';
+import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
-import { toAtriumError } from './errors.js';
+import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
+import { AtriumError, abortedError, toAtriumError } from './errors.js';
 
 export { AtriumError } from './errors.js';
+export type { AtriumErrorCode } from './errors.js';
+
+/** What one call may add to its input: `atrium.projects.create({ name }, { idempotencyKey, timeoutMs, signal })`. */
+export interface CallOptions {
+  /** Stops waiting when it aborts: the call rejects with `AtriumError` `ABORTED` (the service may still finish it). */
+  signal?: AbortSignal;
+  /** The longest this call may wait (default: the client's `timeoutMs`); past it, `SERVICE_UNAVAILABLE`. */
+  timeoutMs?: number;
+  /**
+   * The call's Idempotency-Key (1–255 visible ASCII characters), as REST's header: the owning
+   * service answers a repeat with the first answer, so a creating call may be retried safely —
+   * and the transport may send it again itself when an attempt goes unanswered.
+   */
+  idempotencyKey?: string;
+}
+
+/** Each operation of `T` taking the per-call options after its input. */
+type WithCallOptions<T> = {
+  [R in keyof T]: {
+    [V in keyof T[R]]: T[R][V] extends (input: infer I) => Promise<infer O> ? (input: I, options?: CallOptions) => Promise<O> : never;
+  };
+};
 
 /** Every public operation, by resource: `client.projects.get({ id })`, `client.auth.me({})`, … */
-export type AtriumClient = PublicContractClient<typeof identityContract> &
-  PublicContractClient<typeof projectsContract> &
-  PublicContractClient<typeof environmentsContract>;
+export type AtriumClient = WithCallOptions<
+  PublicContractClient<typeof identityContract> &
+    PublicContractClient<typeof projectsContract> &
+    PublicContractClient<typeof environmentsContract>
+>;
+
+/** The default `timeoutMs` of a call. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+/** The longest a timer can wait in Node.js (~24.8 days): any longer `timeoutMs` is this. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface AtriumClientOptions {
   /** How calls reach the services: `createNatsTransport` on a connection as the `client` NATS user. */
@@ -21,11 +51,43 @@ export interface AtriumClientOptions {
   credential: string;
   /** How long before its expiry a session assertion is renewed (default 5 s). */
   refreshMarginMs?: number;
+  /** The longest a call may wait unless it says otherwise (default 5 s; a transport's own limit still applies). */
+  timeoutMs?: number;
 }
 
 interface Session {
   assertion: string;
   expiresAt: number;
+}
+
+function checkTimeout(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new AtriumError('BAD_REQUEST', `timeoutMs must be a positive number of milliseconds, not ${String(value)}`);
+  }
+  return Math.min(value, MAX_TIMEOUT_MS);
+}
+
+/**
+ * Settles as `work` does, unless the caller's deadline passes first (SERVICE_UNAVAILABLE, as a
+ * service not answering in time is) or its signal aborts (ABORTED); then `work` is left to end
+ * on its own. Any failure is an `AtriumError`.
+ */
+function bounded<T>(work: Promise<T>, service: string, deadline: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new AtriumError('SERVICE_UNAVAILABLE', `The ${service} service did not answer in time`)),
+      Math.max(0, deadline - Date.now()),
+    );
+    const onAbort = () => reject(abortedError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work
+      .then(resolve, (error: unknown) => reject(toAtriumError(error)))
+      .finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
+  });
 }
 
 /**
@@ -36,16 +98,19 @@ interface Session {
  */
 export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
   const margin = options.refreshMarginMs ?? 5000;
+  const defaultTimeoutMs = checkTimeout(options.timeoutMs, DEFAULT_TIMEOUT_MS);
   let current: Session | undefined;
   let renewing: Promise<Session> | undefined;
 
+  // Shared by every call waiting for it, so bounded by the client's timeout, not by one call's signal.
   const exchange = async (): Promise<Session> => {
+    const deadline = Date.now() + defaultTimeoutMs;
     const answer = (await options.transport.call({
       service: identityContract.name,
       path: 'credentials.exchange',
       kind: 'mutation',
       input: { credential: options.credential },
-      meta: { requestId: randomUUID() },
+      meta: { requestId: randomUUID(), deadline },
     })) as { assertion: string; expires_at: string };
     return { assertion: answer.assertion, expiresAt: Date.parse(answer.expires_at) };
   };
@@ -64,56 +129,95 @@ export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
     return renewing;
   };
 
-  const client = <C extends ServiceContract>(contract: C) =>
-    contractClient(
-      contract,
-      async (path, operation, input) => {
-        try {
-          const { assertion } = await currentSession();
-          return await options.transport.call({
+  const invoke = async (contract: ServiceContract, path: string, operation: Operation, input: unknown, call: CallOptions = {}) => {
+    try {
+      const { signal, idempotencyKey } = call;
+      if (signal?.aborted) throw abortedError(signal);
+      if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey))) {
+        throw new AtriumError('BAD_REQUEST', 'idempotencyKey must be 1–255 visible ASCII characters');
+      }
+      // One deadline for the whole call, the session exchange included; the service is told it too.
+      const deadline = Date.now() + checkTimeout(call.timeoutMs, defaultTimeoutMs);
+      const work = currentSession().then(({ assertion }) =>
+        options.transport.call(
+          {
             service: contract.name,
             path,
             kind: operation.kind,
             input,
-            meta: { requestId: randomUUID(), assertion },
-          });
-        } catch (error) {
-          throw toAtriumError(error);
-        }
-      },
-      { publicOnly: true },
-    );
-  return { ...client(identityContract), ...client(projectsContract), ...client(environmentsContract) } as AtriumClient;
+            meta: { requestId: randomUUID(), assertion, deadline, idempotencyKey },
+            repeatable: operation.repeatable === true,
+          },
+          signal,
+        ),
+      );
+      // Left to end on its own when the caller stops waiting: not reported as unhandled.
+      work.catch(() => undefined);
+      return await bounded(work, contract.name, deadline, signal);
+    } catch (error) {
+      throw toAtriumError(error);
+    }
+  };
+
+  // Public operations only, at run time as in the type: internal ones are not there at all.
+  const client: Record<string, Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>> = {};
+  for (const contract of [identityContract, projectsContract, environmentsContract] as ServiceContract[]) {
+    for (const [resource, verbs] of Object.entries(contract.operations)) {
+      for (const [verb, operation] of Object.entries(verbs)) {
+        if (!operation.rest) continue;
+        client[resource] ??= {};
+        client[resource][verb] = (input, call) => invoke(contract, `${resource}.${verb}`, operation, input, call);
+      }
+    }
+  }
+  return client as unknown as AtriumClient;
 }
 
 export interface ConnectAtriumOptions {
   /** NATS server URL(s). */
   servers: string | string[];
-  /** The `client` NATS user's password (see infra/k8s/nats-authorization.conf). */
+  /** The `client` NATS user (default `client`) and its password (see infra/k8s/nats-authorization.conf). */
   user?: string;
   pass?: string;
   /** TLS to the broker, as nats.js takes it. */
   tls?: ConnectionOptions['tls'];
   /** The user's API key or session token. */
   credential: string;
-  /** The longest a call may wait (default 5 s). */
+  /** The longest a call may wait unless it says otherwise, and connecting too (default 5 s). */
   timeoutMs?: number;
+  /** Anything else nats.js's `connect` takes (reconnect policy, …); the fields above win. */
+  connection?: Omit<ConnectionOptions, 'servers' | 'user' | 'pass' | 'tls' | 'inboxPrefix'>;
 }
 
-/** Connects to NATS as a client and returns the typed client, plus `close()`. */
+/**
+ * Connects to NATS as a client and returns the typed client, plus `close()`. A broker that is
+ * not there, or refuses the user, rejects with `AtriumError` (SERVICE_UNAVAILABLE, UNAUTHORIZED).
+ */
 export async function connectAtrium(options: ConnectAtriumOptions): Promise<AtriumClient & { close(): Promise<void> }> {
+  const timeoutMs = checkTimeout(options.timeoutMs, DEFAULT_TIMEOUT_MS);
   const nc = await connect({
+    name: CLIENT_APP,
+    timeout: timeoutMs,
+    ...options.connection,
     servers: options.servers,
     user: options.user ?? CLIENT_APP,
     pass: options.pass,
     tls: options.tls,
-    name: CLIENT_APP,
     // The bus lets a client read replies on its own inbox prefix only.
     inboxPrefix: inboxPrefix(CLIENT_APP),
+  }).catch((error: unknown) => {
+    throw toAtriumError(error);
   });
   const client = createAtriumClient({
-    transport: createNatsTransport(nc, { timeoutMs: options.timeoutMs ?? 5000 }),
+    // Each call brings its own deadline (its timeoutMs): the transport's limit is only the timers'.
+    transport: createNatsTransport(nc, { timeoutMs: MAX_TIMEOUT_MS }),
     credential: options.credential,
+    timeoutMs,
   });
-  return Object.assign(client, { close: () => nc.close() });
+  return Object.assign(client, {
+    close: () =>
+      nc.close().catch((error: unknown) => {
+        throw toAtriumError(error);
+      }),
+  });
 }

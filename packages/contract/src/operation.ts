@@ -55,6 +55,15 @@ export interface RestBinding {
    */
   errors?: ApiErrorCode[];
   /**
+   * When this operation answers each error, in the reference's words (`'Registration is
+   * invite-only and …'`), without a final period. Needed for every 403, 404, 409 and 410 that the
+   * operation's metadata does not explain by itself (the gateway refuses to build the document
+   * otherwise); a project-scoped operation's 404 and 403, a 401 for a missing credential and a
+   * creating operation's Idempotency-Key 409 have defaults derived from its metadata, which an
+   * entry here replaces (for 409 the Idempotency-Key case is still added).
+   */
+  errorDescriptions?: Partial<Record<ApiErrorCode, string>>;
+  /**
    * The request body is `multipart/form-data` with these fields instead of JSON. The REST
    * adapter carries JSON bodies only, so such an operation is served by a route of its own in
    * the gateway (`apps/gateway/src/uploads`), which turns the form into the operation's input;

@@ -18,6 +18,13 @@ export interface RunningPostgres {
   url: string;
   /** Where the cluster's files are (as root, possibly not `dataDir` itself: see reachableDataDir). */
   dataDir: string;
+  /**
+   * Stops the server as `stop` does (fast shutdown) but keeps its data, whatever `persistent`
+   * says: `resume` starts it again on the same port and data (tests of a database restart).
+   */
+  halt(): Promise<void>;
+  /** Starts again, on the same port and data, a server `halt` stopped. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -144,39 +151,55 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, options, runAs);
 
   const durability = options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const child = run(
-    binaries.postgres,
-    [
-      ...['-D', dataDir, '-p', String(port)],
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-      ...durability,
-      ...(options.flags ?? []),
-    ],
-    runAs,
-    options.log,
-  );
-  const exited = new Promise<void>((done) => child.once('close', () => done()));
-  const printed = output(child, options.log);
-  await waitUntilReady(child, printed, (why, all) => {
-    const hint = /already in use/.test(all)
-      ? ': the port is already in use (is another Atrium running? stop it, or set EMBEDDED_POSTGRES_PORT)'
-      : /lock file|postmaster\.pid/.test(all)
-        ? ': another PostgreSQL is using that data folder (is another Atrium running? stop it first)'
-        : '';
-    return `embedded PostgreSQL did not start on port ${port} with data in ${dataDir}: ${why}${hint}`;
-  });
-
-  // If this process dies without stopping the cluster, do not leave the server running.
-  const killOnExit = () => child.kill('SIGQUIT');
-  process.once('exit', killOnExit);
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    dataDir,
-    async stop() {
+  const launch = async () => {
+    const child = run(
+      binaries.postgres,
+      [
+        ...['-D', dataDir, '-p', String(port)],
+        ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+        ...durability,
+        ...(options.flags ?? []),
+      ],
+      runAs,
+      options.log,
+    );
+    const exited = new Promise<void>((done) => child.once('close', () => done()));
+    const printed = output(child, options.log);
+    await waitUntilReady(child, printed, (why, all) => {
+      const hint = /already in use/.test(all)
+        ? ': the port is already in use (is another Atrium running? stop it, or set EMBEDDED_POSTGRES_PORT)'
+        : /lock file|postmaster\.pid/.test(all)
+          ? ': another PostgreSQL is using that data folder (is another Atrium running? stop it first)'
+          : '';
+      return `embedded PostgreSQL did not start on port ${port} with data in ${dataDir}: ${why}${hint}`;
+    });
+    // If this process dies without stopping the cluster, do not leave the server running.
+    const killOnExit = () => child.kill('SIGQUIT');
+    process.once('exit', killOnExit);
+    return async () => {
       process.off('exit', killOnExit);
       // Fast shutdown: roll back open transactions, write a checkpoint, exit.
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       await exited;
+    };
+  };
+  let shutdown: (() => Promise<void>) | undefined = await launch();
+  const halt = async () => {
+    const running = shutdown;
+    shutdown = undefined;
+    await running?.();
+  };
+
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    dataDir,
+    halt,
+    async resume() {
+      if (shutdown) throw new Error('embedded PostgreSQL: resume() while it runs');
+      shutdown = await launch();
+    },
+    async stop() {
+      await halt();
       if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -6,10 +6,11 @@ import type { EventRecorder } from './outbox/recorder.js';
 import { createEventRecorder } from './outbox/recorder.js';
 import type { OutboxRelay } from './outbox/relay.js';
 import type { ServiceClients } from './bus.js';
+import type { ProjectAccess } from '@atrium/contract';
 import type { ProjectGrant } from './access.js';
 import { unauthorized } from './errors.js';
 import { readPooledRows, readRows } from './reads.js';
-import { batchReadsPerTurn } from './read-batcher.js';
+import { batchedReader } from './read-batcher.js';
 import type { BatchedRead } from './read-batcher.js';
 
 /** What every handler receives: who calls, a fresh EntityManager for this call, a logger, the outbox. */
@@ -32,10 +33,10 @@ export interface ServiceContext {
    */
   read<Row>(sql: string, params: readonly unknown[]): Promise<Row[]>;
   /**
-   * A query's read by key, run as one statement with the same read of every other call in this
-   * turn (see read-batcher.ts). Not in a transaction: a mutation reads with `read`, in its own.
+   * A query's batched read by key (see read-batcher.ts). Not in a transaction: a mutation reads
+   * with `read`, in its own.
    */
-  readBatched<Key, Value>(read: BatchedRead<Key, Value>, key: Key): Promise<Value>;
+  readBatched<Key, Value, Row>(read: BatchedRead<Key, Value, Row>, key: Key): Promise<Value>;
   log: Logger;
   /** Records events in `em`'s transaction (the outbox); see `OutboxRelay`. */
   events: EventRecorder;
@@ -64,6 +65,12 @@ export interface ServiceContext {
    * service's `projectRoles` resolver returned it, checked before the handler runs (`grantOf`).
    */
   access?: ProjectGrant;
+  /**
+   * For operations declaring `access` in a service whose handlers find the caller's role
+   * themselves: the contract's rule for this call, and whether the handler applied it
+   * (`authorizeProjectRole`). Carries no data read for the handler.
+   */
+  projectAccess?: { access: ProjectAccess; authorized: boolean };
 }
 
 export interface ServiceContextParts {
@@ -72,8 +79,8 @@ export interface ServiceContextParts {
   /** The call's EntityManager; or, with `forkOnUse`, the root one, forked for the call when first used. */
   em: EntityManager;
   /**
-   * Forking costs ~30 µs of CPU (a unit of work, an identity map, factories), which a read that
-   * needs no entities — `GET /projects/:id` — does not have to pay.
+   * Forking builds a unit of work and an identity map, which a read that needs no entities
+   * (`GET /projects/:id`) does not have to pay for.
    */
   forkOnUse?: boolean;
   /**
@@ -91,18 +98,18 @@ export interface ServiceContextParts {
 }
 
 /** Per EntityManager the calls share (the service's root one), per read: its batcher. */
-const batchers = new WeakMap<EntityManager, Map<BatchedRead<never, unknown>, (key: never) => Promise<unknown>>>();
+const batchers = new WeakMap<EntityManager, Map<BatchedRead<never, unknown, never>, (key: never) => Promise<unknown>>>();
 
-function batcherOf<Key, Value>(em: EntityManager, read: BatchedRead<Key, Value>): (key: Key) => Promise<Value> {
+function batcherOf<Key, Value, Row>(em: EntityManager, read: BatchedRead<Key, Value, Row>): (key: Key) => Promise<Value> {
   let reads = batchers.get(em);
   if (!reads) {
     reads = new Map();
     batchers.set(em, reads);
   }
-  let batcher = reads.get(read as BatchedRead<never, unknown>) as ((key: Key) => Promise<Value>) | undefined;
+  let batcher = reads.get(read as BatchedRead<never, unknown, never>) as ((key: Key) => Promise<Value>) | undefined;
   if (!batcher) {
-    batcher = batchReadsPerTurn<Key, Value>(async (keys) => read.values(await readPooledRows(em, read.sql, read.params(keys)), keys));
-    reads.set(read as BatchedRead<never, unknown>, batcher as (key: never) => Promise<unknown>);
+    batcher = batchedReader<Key, Value>(async (keys) => read.values(await readPooledRows<Row>(em, read.sql, read.params(keys)), keys));
+    reads.set(read as BatchedRead<never, unknown, never>, batcher as (key: never) => Promise<unknown>);
   }
   return batcher;
 }
@@ -130,7 +137,7 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
       return em?.isInTransaction() ?? false;
     },
     read: <Row>(sql: string, params: readonly unknown[]) => readRows<Row>(em ?? parts.em, sql, params),
-    readBatched<Key, Value>(read: BatchedRead<Key, Value>, key: Key): Promise<Value> {
+    readBatched<Key, Value, Row>(read: BatchedRead<Key, Value, Row>, key: Key): Promise<Value> {
       // Other calls' keys share the statement, so it runs on the pool, outside any transaction.
       if ((em ?? parts.em).isInTransaction())
         return Promise.reject(new Error('readBatched is for queries: a mutation reads in its transaction (read)'));

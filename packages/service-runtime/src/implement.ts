@@ -79,24 +79,35 @@ function observeAndCheckCaller(service: string, operation: string, name: string,
   });
 }
 
+/** How a service's project-scoped operations learn the caller's role (see `ImplementOptions.projectRoles`). */
+type ProjectRoles = ProjectRoleResolver | 'in-handlers' | undefined;
+
 /**
  * The contract's role policy of a project-scoped operation, once its input is valid: a
- * non-member gets 404, a role too low 403, and the handler gets the grant on `ctx.access`.
- * Set on the call's own context (made for this one call) rather than passed down as a new one,
- * which tRPC would copy property by property.
+ * non-member gets 404, a role too low 403. With a resolver the runtime applies it now and the
+ * handler gets the grant on `ctx.access`; with 'in-handlers' the handler reads the role itself
+ * and applies the rule put on `ctx.projectAccess` (`authorizeProjectRole`). Set on the call's
+ * own context (made for this one call) rather than passed down as a new one, which tRPC would
+ * copy property by property.
  */
-async function checkProjectAccess(
-  operation: Operation,
-  resolve: ProjectRoleResolver | undefined,
-  ctx: ServiceContext,
-  input: unknown,
-): Promise<void> {
+async function checkProjectAccess(operation: Operation, projectRoles: ProjectRoles, ctx: ServiceContext, input: unknown): Promise<void> {
   const access = operation.access;
-  if (!access || !resolve) return;
+  if (!access || !projectRoles) return;
+  if (projectRoles === 'in-handlers') {
+    ctx.projectAccess = { access, authorized: false };
+    return;
+  }
   try {
-    ctx.access = await authorizeProjectAccess(access, input, ctx, resolve);
+    ctx.access = await authorizeProjectAccess(access, input, ctx, projectRoles);
   } catch (error) {
     throw toTRPCError(error);
+  }
+}
+
+/** A project-scoped handler that answered without applying the role table: a bug, never an answer. */
+function refuseUnauthorized(name: string, ctx: ServiceContext): void {
+  if (ctx.projectAccess && !ctx.projectAccess.authorized) {
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${name} answered without authorizeProjectRole` });
   }
 }
 
@@ -106,14 +117,15 @@ async function checkProjectAccess(
  * locked) in the transaction that changes things, so a concurrent change cannot slip between
  * the check and the act. Queries run without one.
  */
-function authorizedWork(name: string, operation: Operation, resolve: ProjectRoleResolver | undefined) {
-  if (operation.access && !resolve) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
+function authorizedWork(name: string, operation: Operation, projectRoles: ProjectRoles) {
+  if (operation.access && !projectRoles) throw new Error(`${name} is project-scoped but the service gave no projectRoles resolver`);
   return t.middleware(async ({ ctx, input, next }) => {
     if (operation.kind === 'query') {
       let result: Awaited<ReturnType<typeof next>>;
       try {
-        await checkProjectAccess(operation, resolve, ctx, input);
+        await checkProjectAccess(operation, projectRoles, ctx, input);
         result = await next();
+        if (result.ok) refuseUnauthorized(name, ctx);
       } catch (error) {
         await ctx.settle(false);
         throw error;
@@ -122,18 +134,23 @@ function authorizedWork(name: string, operation: Operation, resolve: ProjectRole
       return result;
     }
     return runInTransaction(ctx, async () => {
-      await checkProjectAccess(operation, resolve, ctx, input);
+      await checkProjectAccess(operation, projectRoles, ctx, input);
       const result = await next();
       // An error downstream must roll the transaction back: rethrow it (tRPC reports it unchanged).
       if (!result.ok) throw result.error;
+      refuseUnauthorized(name, ctx);
       return result;
     });
   });
 }
 
 export interface ImplementOptions<G extends ProjectGrant> {
-  /** Required when the contract has project-scoped operations: how this service learns the caller's role. */
-  projectRoles?: ProjectRoleResolver<G>;
+  /**
+   * Required when the contract has project-scoped operations: how this service learns the
+   * caller's role. A resolver the runtime runs before the handler (`grantOf`), or 'in-handlers':
+   * each project-scoped handler reads the role itself and calls `authorizeProjectRole` with it.
+   */
+  projectRoles?: ProjectRoleResolver<G> | 'in-handlers';
 }
 
 /**
@@ -162,7 +179,15 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
       const resolve = async ({ input, ctx }: { input: unknown; ctx: ServiceContext }) => {
         try {
           const key = idempotent ? ctx.meta.idempotencyKey : undefined;
-          return key ? await runIdempotently(ctx, procedure, input, key, () => handler(input, ctx)) : await handler(input, ctx);
+          if (!key) return await handler(input, ctx);
+          let ran = false;
+          const output = await runIdempotently(ctx, procedure, input, key, () => {
+            ran = true;
+            return handler(input, ctx);
+          });
+          // A replay: the caller's own earlier answer, made by a handler that was authorized.
+          if (!ran && ctx.projectAccess) ctx.projectAccess.authorized = true;
+          return output;
         } catch (error) {
           // Database errors are translated once for the whole call (see `fromDatabaseError`).
           throw toTRPCError(error);
@@ -171,7 +196,7 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
       const builder = t.procedure
         .use(observeAndCheckCaller(contract.name, `${resource}.${verb}`, procedure, operation))
         .input(operation.input)
-        .use(authorizedWork(procedure, operation, options.projectRoles as ProjectRoleResolver | undefined))
+        .use(authorizedWork(procedure, operation, options.projectRoles as ProjectRoles))
         .output(operation.output);
       procedures[verb] = operation.kind === 'query' ? builder.query(resolve) : builder.mutation(resolve);
     }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ServiceTransport } from '@atrium/nats-trpc';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 /** Seconds: from a cached read (a few ms) to a call at its deadline. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -12,6 +13,37 @@ export interface OutboxCounts {
   backlog: number;
   /** Rows that failed too often and were set aside (they need a person). */
   setAside: number;
+}
+
+/** What the ORM's pool holds now (see `Metrics.observePool` and orm-pool.ts's `poolStats`). */
+export interface PoolStats {
+  /** Connections lent out: a statement, a transaction or a batched read runs on each. */
+  inUse: number;
+  /** Connections open and free. */
+  idle: number;
+  /** Acquisitions waiting for a connection (to come free, or to be opened). */
+  waiting: number;
+}
+
+/**
+ * How long a scrape waits for a gauge read from the database (outbox, dead letters, mail). The
+ * reads share the service's pool: when it is exhausted — when the metrics matter most — each
+ * would wait for a connection up to DB_ACQUIRE_TIMEOUT_MS, and the scrape with them (past
+ * Prometheus's scrape time-out: no metrics at all). Past this, the gauge keeps its last value.
+ */
+export const SCRAPE_DATABASE_WAIT_MS = 1_000;
+
+/** `read()`'s value, or undefined when it fails or takes longer than `SCRAPE_DATABASE_WAIT_MS`. */
+async function withinScrape<T>(read: () => Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), SCRAPE_DATABASE_WAIT_MS);
+  });
+  try {
+    return await Promise.race([read().catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -50,13 +82,25 @@ export interface Metrics {
   mailDeliveries: Counter<'service' | 'outcome'>;
   /** Reports a service's mail outbox on every scrape: mails waiting (`backlog`), and given up on (`setAside`). */
   observeMailOutbox(service: string, counts: () => Promise<OutboxCounts>): void;
+  /**
+   * Reports a service's database pool on every scrape: connections in use, idle, and callers
+   * waiting for one (`stats` answers undefined once the pool is closed: nothing is reported then).
+   */
+  observePool(service: string, stats: () => PoolStats | undefined): void;
+  /**
+   * Follows an app's NATS connection: `atrium_nats_connected` (1 while connected, 0 while it is
+   * disconnected and reconnecting, or closed) and `natsReconnects`.
+   */
+  observeNats(app: string, nc: NatsConnection): void;
+  /** Apps: times the NATS connection was lost and made again (the broker restarted, a network cut, a move to another server). */
+  natsReconnects: Counter<'app'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const outboxes = new Map<string, () => Promise<OutboxCounts>>();
-  const latest = async (service: string) => outboxes.get(service)!().catch(() => undefined);
+  const latest = async (service: string) => withinScrape(outboxes.get(service)!);
   new Gauge({
     name: 'atrium_outbox_backlog',
     help: 'Outbox rows waiting to be published',
@@ -89,13 +133,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     registers: [registry],
     async collect() {
       for (const [service, counts] of deadLetters) {
-        const byConsumer = await counts().catch(() => undefined);
+        const byConsumer = await withinScrape(counts);
         for (const [consumer, count] of Object.entries(byConsumer ?? {})) this.set({ service, consumer }, count);
       }
     },
   });
   const mailOutboxes = new Map<string, () => Promise<OutboxCounts>>();
-  const mailCounts = async (service: string) => mailOutboxes.get(service)!().catch(() => undefined);
+  const mailCounts = async (service: string) => withinScrape(mailOutboxes.get(service)!);
   new Gauge({
     name: 'atrium_mail_outbox_backlog',
     help: 'Mails queued and not sent yet (being retried included)',
@@ -120,8 +164,73 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       }
     },
   });
+  const pools = new Map<string, () => PoolStats | undefined>();
+  const poolGauge = (name: string, help: string, read: (stats: PoolStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['service'],
+      registers: [registry],
+      collect() {
+        for (const [service, stats] of pools) {
+          const now = stats();
+          if (now) this.set({ service }, read(now));
+        }
+      },
+    });
+  poolGauge(
+    'atrium_db_pool_connections_in_use',
+    "Connections of the service's database pool lent out now, by service",
+    (stats) => stats.inUse,
+  );
+  poolGauge(
+    'atrium_db_pool_connections_idle',
+    "Connections of the service's database pool open and free now, by service",
+    (stats) => stats.idle,
+  );
+  poolGauge(
+    'atrium_db_pool_waiting',
+    "Callers waiting now for a connection of the service's database pool (to come free or to be opened), by service",
+    (stats) => stats.waiting,
+  );
+  const natsStates = new Map<string, () => number>();
+  new Gauge({
+    name: 'atrium_nats_connected',
+    help: "1 while the app's NATS connection is up, 0 while it is down (reconnecting) or closed, by app",
+    labelNames: ['app'],
+    registers: [registry],
+    collect() {
+      for (const [app, state] of natsStates) this.set({ app }, state());
+    },
+  });
+  const natsReconnects = new Counter({
+    name: 'atrium_nats_reconnects_total',
+    help: "Times the app's NATS connection was lost and made again, by app",
+    labelNames: ['app'],
+    registers: [registry],
+  });
   return {
     registry,
+    observePool(service, stats) {
+      pools.set(service, stats);
+    },
+    natsReconnects,
+    observeNats(app, nc) {
+      let connected = true;
+      natsStates.set(app, () => (connected && !nc.isClosed() ? 1 : 0));
+      // The series exists from the start: a rate over it needs no first reconnect to begin.
+      natsReconnects.inc({ app }, 0);
+      // Ends when the connection closes (the client ends every status iterator then).
+      void (async () => {
+        for await (const status of nc.status()) {
+          if (status.type === 'disconnect') connected = false;
+          else if (status.type === 'reconnect') {
+            connected = true;
+            natsReconnects.inc({ app });
+          }
+        }
+      })().catch(() => undefined);
+    },
     mailDeliveries: new Counter({
       name: 'atrium_mail_deliveries_total',
       help: 'Attempts to hand a queued mail to the SMTP server, by outcome (sent, failed, set_aside)',

@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { PoolStats } from './metrics.js';
 
 /**
  * The tarn pool under knex under MikroORM: what of it Atrium relies on, in one place. tarn reads
@@ -7,6 +8,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
  */
 interface TarnPool {
   acquireTimeoutMillis: unknown;
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
   on(event: 'acquireRequest', listener: () => void): void;
   on(event: 'acquireFail', listener: (eventId: number, error: unknown) => void): void;
   removeListener(event: 'acquireRequest', listener: () => void): void;
@@ -14,6 +18,23 @@ interface TarnPool {
 
 function tarnPool(orm: MikroORM): TarnPool {
   return (orm.em.getConnection().getKnex().client as { pool: TarnPool }).pool;
+}
+
+/**
+ * Reads the ORM's pool as it is now, or undefined once the ORM is closed (knex drops its pool
+ * then). Read at every call: the pool is knex's, looked up anew, never a copy.
+ */
+export function poolStats(orm: MikroORM): () => PoolStats | undefined {
+  return () => {
+    let pool: TarnPool | undefined;
+    try {
+      pool = tarnPool(orm);
+    } catch {
+      return undefined;
+    }
+    if (!pool) return undefined;
+    return { inUse: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires() };
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { isPoolTimeout } from './orm-errors.js';
-import { boundWaitsBy, onPoolTimeout, setAcquireTimeout } from './orm-pool.js';
+import { boundWaitsBy, onPoolTimeout, poolStats, setAcquireTimeout } from './orm-pool.js';
 import { databaseNotReady, waitForDatabase } from './orm-startup.js';
 import { StartupError } from './startup.js';
 
@@ -39,7 +39,8 @@ export interface OrmOptions {
   log?: Logger;
   /**
    * Where the pool's time-outs are counted once start-up is done (`poolTimeouts`, labelled with
-   * the schema, which is the service's name): every wait that ran out, once, whoever waited.
+   * the schema, which is the service's name): every wait that ran out, once, whoever waited; and
+   * where the pool's connections in use, idle and its waiting callers are reported (`observePool`).
    */
   metrics?: Metrics;
   /** Sees every SQL statement (tests use it to hold hot paths to their query budget). */
@@ -98,7 +99,12 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
     connect: false,
     // MikroORM would create a missing database; only the embedded mode creates one, explicitly.
     ensureDatabase: false,
-    ...(ssl === undefined ? {} : { driverOptions: { connection: { ssl } } }),
+    driverOptions: {
+      ...(ssl === undefined ? {} : { connection: { ssl } }),
+      // knex's own warnings — `Connection Error: …` for each pooled connection found broken, as
+      // after a PostgreSQL restart — go to the service's log, not to the console as bare lines.
+      ...(options.log ? { log: knexLog(options.log) } : {}),
+    },
     schema: options.schema,
     // MikroORM finds "the current" EntityManager and transaction through AsyncLocalStorage under
     // this name. The one-process mode runs every service's ORM in one process, and an event
@@ -158,8 +164,22 @@ export async function initOrm(options: OrmOptions): Promise<MikroORM> {
   unbound();
   setAcquireTimeout(orm, acquireTimeoutMs);
   const { metrics } = options;
-  if (metrics) onPoolTimeout(orm, () => metrics.poolTimeouts.inc({ service: options.schema }));
+  if (metrics) {
+    onPoolTimeout(orm, () => metrics.poolTimeouts.inc({ service: options.schema }));
+    metrics.observePool(options.schema, poolStats(orm));
+  }
   return orm;
+}
+
+/** knex's logger, onto the service's: its warnings at warn, its errors at error (no SQL values in either). */
+function knexLog(log: Logger) {
+  const text = (message: unknown) => (typeof message === 'string' ? message : String(message));
+  return {
+    warn: (message: unknown) => log.warn({ detail: text(message) }, 'database client warning'),
+    error: (message: unknown) => log.error({ detail: text(message) }, 'database client error'),
+    deprecate: (method: unknown, alternative: unknown) => log.debug({ method, alternative }, 'knex deprecation'),
+    debug: () => undefined,
+  };
 }
 
 /**

@@ -48,6 +48,7 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
     // mode without a broker loads too (see apps/standalone's README).
     const { createNatsTransport } = await import('@atrium/nats-trpc/nats-transport');
     const metrics = createMetrics({ processMetrics: true });
+    metrics.observeNats(name, nc);
     const transport = createNatsTransport(nc, { ...callerTransportOptions(config, metrics), signer: keys.signer });
     const bus = { keys, transport: observedTransport(transport, metrics), metrics };
     const service = await start({ config, nc, broadcast: createNatsBroadcast(nc), log, bus }).catch(async (error: unknown) => {

@@ -1,18 +1,15 @@
 /**
- * Reads by key made in one turn of the event loop, run as one statement at its end.
+ * Batched reads: the one batching layer of the system. A query's read by key
+ * (`ctx.readBatched(read, key)`, `read` a `BatchedRead` constant) waits for the rest of the
+ * current turn of the event loop; then every key asked for in that turn is read by one
+ * statement, and each caller gets its own key's value. Calls that arrive together (several in
+ * one socket read) so cost the database one round trip instead of one each; a lone call waits
+ * for nothing (setImmediate, not a timer). Only queries batch: a mutation reads in its own
+ * transaction (`ctx.read`).
  *
- * Under load a service takes several calls from one socket read (the callers batch their sends
- * per turn too), and each hot read is one small indexed statement. On one connection after the
- * other, every statement is a socket write that wakes a PostgreSQL backend, plus a bind and an
- * execute there: measured on `GET /projects/:id` at 32 connections, the write alone was ~18% of
- * the one-process mode's CPU samples. One statement for the turn's keys (`= any`/`unnest` of
- * arrays) pays that once per batch. The wait is the rest of the current turn (setImmediate),
- * not a timer, so a lone call waits for nothing.
- *
- * A batch the database refuses for its data (SQLSTATE class 22 or 23: a value it cannot take)
- * is run again key by key, so one such key fails only its own call, never its neighbours'. Any
- * other failure (no connection, a timeout, shutting down) fails the whole batch at once: running
- * it again key by key would only multiply the load on a database already in trouble.
+ * A batch the database refuses for its data (SQLSTATE class 22 or 23) is run again key by key,
+ * so one bad key fails only its own call. Any other failure (no connection, a timeout) fails the
+ * whole batch: retrying key by key would only add load to a database already in trouble.
  */
 import { AsyncResource } from 'node:async_hooks';
 
@@ -35,28 +32,25 @@ interface Waiting<Key, Value> {
 }
 
 /**
- * A read by key that calls of one turn share (see `ServiceContext.readBatched`): one constant
- * statement for any number of keys, `?` placeholders (see `readRows`).
+ * A read by key that calls of one turn share (see the module's comment): one constant statement
+ * for any number of keys, `?` placeholders (see `readRows`), whose rows are `Row`s (each also
+ * tagged with BATCH_INDEX).
  */
-export interface BatchedRead<Key, Value> {
+export interface BatchedRead<Key, Value, Row = Record<string, unknown>> {
   sql: string;
   /** The statement's parameters for these keys (arrays, for `unnest`). */
   params(keys: readonly Key[]): unknown[];
   /** One value per key, in the keys' order, from the statement's rows. */
-  values(rows: Record<string, unknown>[], keys: readonly Key[]): Value[];
+  values(rows: Row[], keys: readonly Key[]): Value[];
 }
 
 /**
  * The FROM item of a batched read's keys, one `?` per key array of these SQL types, in order:
  * `from ${unnestKeys('uuid', 'uuid')} with ordinality as k(project_id, user_id, i)`.
  *
- * Each array is passed through a scalar subquery, `(select ?::uuid[])`, so that PostgreSQL
- * cannot see how many keys a call brings when it plans. Seeing them (an array parameter is a
- * constant to a plan made for the call's values), it costs a plan for one key far below its
- * generic plan, costed for an unknown count, and so plans the statement afresh on every call,
- * for good: measured on the membership read, ~0.13–0.2 ms of PostgreSQL CPU per call against
- * ~0.04 ms with the plan it keeps (`pg_prepared_statements.generic_plans` stayed 0). Not seeing
- * them, every plan costs the same, and after five calls it keeps the generic one.
+ * Each array goes through a scalar subquery, `(select ?::uuid[])`, so that PostgreSQL cannot see
+ * how many keys a call brings when it plans: seeing them, it would plan every call afresh
+ * instead of keeping one generic plan (the hot-read-plans tests hold each read to one).
  */
 export function unnestKeys(...types: readonly string[]): string {
   return `unnest(${types.map((type) => `(select ?::${type}[])`).join(', ')})`;
@@ -66,20 +60,20 @@ export function unnestKeys(...types: readonly string[]): string {
  * The column a batched statement tags each row with: its key's position among the batch's keys,
  * from 1 (`unnest(…) with ordinality as k(…, i)`, selected as `k.i as batch_index`).
  */
-export const BATCH_INDEX = 'batch_index';
+export const BATCH_INDEX = 'batch_index' as const;
 
 /**
  * The rows of a batched statement grouped by key, in the keys' order, each without its
  * BATCH_INDEX tag: what a `BatchedRead`'s `values` builds its answers from.
  */
-export function rowsByKey(rows: readonly Record<string, unknown>[], keyCount: number): Record<string, unknown>[][] {
-  const groups: Record<string, unknown>[][] = Array.from({ length: keyCount }, () => []);
-  for (const { [BATCH_INDEX]: index, ...row } of rows) groups[Number(index) - 1]!.push(row);
+export function rowsByKey<Row>(rows: readonly Row[], keyCount: number): Omit<Row, typeof BATCH_INDEX>[][] {
+  const groups: Omit<Row, typeof BATCH_INDEX>[][] = Array.from({ length: keyCount }, () => []);
+  for (const { [BATCH_INDEX]: index, ...row } of rows as (Row & { [BATCH_INDEX]: unknown })[]) groups[Number(index) - 1]!.push(row);
   return groups;
 }
 
 /** `load(keys)` answers one value per key, in the keys' order. */
-export function batchReadsPerTurn<Key, Value>(load: BatchLoad<Key, Value>): (key: Key) => Promise<Value> {
+export function batchedReader<Key, Value>(load: BatchLoad<Key, Value>): (key: Key) => Promise<Value> {
   let waiting: Waiting<Key, Value>[] = [];
 
   const run = async (batch: Waiting<Key, Value>[]) => {

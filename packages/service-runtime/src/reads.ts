@@ -20,12 +20,10 @@ const MAX_PREPARED = 200;
 const statements = new Map<string, Statement>();
 
 /**
- * A read as a named statement: PostgreSQL parses and plans it once per connection and then only
- * binds and executes it — measured with pgbench on the membership join, ~2.3× the statements per
- * second of parsing each (the project list ~2×). pg keeps each connection's prepared names. `?`
- * placeholders (MikroORM's style, so one SQL text serves both paths) become pg's `$1…$n`.
- * The statements name their columns rather than `*`, so a column added by a later migration does
- * not change a prepared statement's result (PostgreSQL refuses such a statement until reconnected).
+ * A hot read runs as a named statement: PostgreSQL parses and plans it once per connection, then
+ * only binds and executes it (pg keeps each connection's prepared names). The statements name
+ * their columns rather than `*`, so a column added by a later migration does not change a
+ * prepared statement's result (PostgreSQL refuses such a statement until reconnected).
  */
 /** A hot read's `?` placeholders (MikroORM's style) as pg's `$1…$n`: the text PostgreSQL prepares. */
 export function numberedPlaceholders(sql: string): string {
@@ -49,9 +47,8 @@ function statementOf(sql: string): Statement {
  * constant text per shape (it is prepared: see `statementOf`) naming its columns.
  * Inside a transaction — a mutation — it runs through the EntityManager on the transaction's
  * connection, so it sees and locks what the mutation does. Outside one — a query, which changes
- * nothing — it runs straight on a connection of the same pool with bound parameters: MikroORM's
- * `execute` (value inlining, knex's runner) cost ~90 µs of CPU per call more, measured on
- * `GET /projects/:id`, whose whole read is this one statement. Either way the statement is
+ * nothing — it runs straight on a connection of the same pool with bound parameters, without
+ * MikroORM's `execute` (value inlining, knex's runner) on the hot path. Either way the statement is
  * logged like every other (tests count them). `em` is the call's EntityManager, or the root one
  * while the call has forked none (see `ServiceContext.read`): the pool is the same.
  */

@@ -1,7 +1,7 @@
 import { defineEntity } from '@mikro-orm/core';
 import type { InferEntity } from '@mikro-orm/core';
 import { ENVIRONMENT_TYPES, GIT_BRANCH_MAX } from '@atrium/contract';
-import { columns } from '@atrium/service-runtime';
+import { columns, fieldsOf } from '@atrium/service-runtime';
 
 export const Environment = defineEntity({
   name: 'Environment',
@@ -33,3 +33,6 @@ export const Environment = defineEntity({
 });
 
 export type IEnvironment = InferEntity<typeof Environment>;
+
+/** The environment's columns, row mapping and public fields, all from the declaration above (see docs/fields.md). */
+export const environmentFields = fieldsOf(Environment);

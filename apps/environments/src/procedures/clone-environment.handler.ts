@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Handler } from '../deps.js';
 import { toEnvironmentDto } from '../dto.js';
-import { Environment, Variable } from '../entities/index.js';
+import { Environment, environmentFields, Variable } from '../entities/index.js';
+import { holdProjectForCreate } from '../deleted-projects.repository.js';
 import { findEnvironment, nameTaken } from '../environment.repository.js';
 import type { SecretCipher } from '@atrium/service-runtime';
 import { storedValue, variableContext } from '../variable.repository.js';
@@ -17,17 +18,18 @@ export const cloneEnvironment =
   async (input, ctx) => {
     try {
       return await ctx.em.transactional(async (em) => {
+        await holdProjectForCreate(em, input.projectId);
         const source = await findEnvironment(em, input.projectId, input.envId);
+        // The source's fields, but for those the body gives; a new row of its own, never the default.
+        const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...copied } = environmentFields.values(source);
+        const { projectId: _projectId, envId: _envId, ...body } = input;
         const copy = em.create(Environment, {
+          ...copied,
+          ...environmentFields.given(body),
           // Set now, not at flush: the copied secrets are sealed to it.
           id: randomUUID(),
           projectId: source.projectId,
           name: input.name,
-          displayName: input.display_name ?? source.displayName,
-          type: input.type ?? source.type,
-          description: input.description === undefined ? source.description : input.description,
-          color: input.color === undefined ? source.color : input.color,
-          gitBranch: input.git_branch === undefined ? source.gitBranch : input.git_branch,
           isDefault: false,
         });
         const variables = await em.find(Variable, { environment: source.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });

@@ -6,6 +6,7 @@ import type { Handler } from '../deps.js';
 import { toEnvironmentDto } from '../dto.js';
 import { Environment } from '../entities/index.js';
 import type { IEnvironment } from '../entities/index.js';
+import { holdProjectForCreate } from '../deleted-projects.repository.js';
 import { ENVIRONMENTS_SCHEMA } from '../schema.js';
 
 const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
@@ -19,6 +20,7 @@ const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
  * finding none, it is looked for once more before concluding there is none.
  */
 export async function ensureDefaultEnvironment(em: EntityManager, projectId: string): Promise<IEnvironment> {
+  await holdProjectForCreate(em, projectId);
   const now = new Date();
   const [found] = await em.execute<Record<string, unknown>[]>(
     `with inserted as (

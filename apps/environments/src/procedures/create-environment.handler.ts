@@ -1,19 +1,21 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Handler } from '../deps.js';
 import { toEnvironmentDto } from '../dto.js';
-import { Environment } from '../entities/index.js';
+import { Environment, environmentFields } from '../entities/index.js';
+import { holdProjectForCreate } from '../deleted-projects.repository.js';
 import { nameTaken } from '../environment.repository.js';
 
 /** A new environment is never the default: the project's first one is, and set-default moves it. */
 export const createEnvironment = (): Handler<'environments', 'create'> => async (input, ctx) => {
+  await holdProjectForCreate(ctx.em, input.projectId);
   const environment = ctx.em.create(Environment, {
+    // The entity's defaults for what the body leaves out, then what it gives.
+    ...environmentFields.defaults(),
+    ...environmentFields.given(input),
     projectId: input.projectId,
     name: input.name,
     displayName: input.display_name ?? input.name,
     type: input.type ?? 'development',
-    description: input.description ?? null,
-    color: input.color ?? null,
-    gitBranch: input.git_branch ?? null,
     isDefault: false,
   });
   try {

@@ -1,6 +1,5 @@
 import type { ApiErrorCode } from '@atrium/contract';
 import { API_ERROR_STATUS } from '@atrium/contract';
-import { ERROR_DESCRIPTIONS } from './openapi-errors.js';
 
 /** The headers the gateway sends, documented once and referred to from every response. */
 export const RESPONSE_HEADERS = {
@@ -48,15 +47,18 @@ const EXAMPLE_MESSAGES: Record<ApiErrorCode, string> = {
   SERVICE_UNAVAILABLE: 'The projects service did not answer in time',
 };
 
-/** The documented answer for one error code: its description, headers, the envelope and an example with that code. */
-export function errorResponse(code: ApiErrorCode) {
+/**
+ * The documented answer for one error code: its description (when the operation answers it: see
+ * `errorDescriptionFor`), headers, the envelope and an example with that code.
+ */
+export function errorResponse(code: ApiErrorCode, description: string) {
   const error: { code: ApiErrorCode; message: string; details?: { path: string; message: string }[] } = {
     code,
     message: EXAMPLE_MESSAGES[code],
   };
   if (code === 'BAD_REQUEST') error.details = [{ path: 'name', message: 'must be lowercase letters, digits and hyphens' }];
   return {
-    description: ERROR_DESCRIPTIONS[code],
+    description,
     headers: headersFor(API_ERROR_STATUS[code]),
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, example: { success: false, error } } },
   };

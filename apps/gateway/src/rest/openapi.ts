@@ -2,7 +2,7 @@ import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { OpenAPIObject } from 'trpc-to-openapi';
 import { API_ERROR_STATUS, API_TAGS, acceptsIdempotencyKey, errorEnvelopeSchema, operationIdOf } from '@atrium/contract';
 import type { ApiTag } from '@atrium/contract';
-import { errorCodesFor, MULTIPART_ERROR_DESCRIPTIONS } from './openapi-errors.js';
+import { errorCodesFor, errorDescriptionFor } from './openapi-errors.js';
 import { errorResponse, headersFor, RESPONSE_HEADERS } from './openapi-responses.js';
 import type { GatewayRouter } from './router.js';
 import { MULTIPART_OPERATIONS, REST_OPERATIONS } from './router.js';
@@ -65,8 +65,9 @@ const IDEMPOTENCY_KEY_PARAMETER = {
 /**
  * The OpenAPI document of the REST surface, generated from the gateway router (so from the
  * contracts) once, on its first request, then completed from the contract where the generator cannot
- * know: each operation's success status (201, 204), its errors (the contract's error table,
- * each with an example of its own code), the headers every response carries, that public
+ * know: each operation's success status (201, 204), its errors (each described for that
+ * operation — `errorDescriptionFor` — with an example of its own code), the headers every
+ * response carries, the default security (`bearerAuth`, or an API key) and that public
  * operations need no credential, the `Idempotency-Key` header of creating operations, and the
  * tags' descriptions.
  */
@@ -89,6 +90,9 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
   });
   // The repository carries no licence, so its API is proprietary; said in SPDX's form for custom terms.
   document.info.license = { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' };
+  // Most operations need a credential: the default, so the reference page preselects the bearer
+  // token. Every operation still states its own (public ones `security: []`).
+  document.security = Object.keys(securitySchemes).map((name) => ({ [name]: [] }));
 
   const byOperationId = new Map(
     [...REST_OPERATIONS.values(), ...MULTIPART_OPERATIONS].map((entry) => [operationIdOf(entry), entry.operation]),
@@ -113,11 +117,7 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
           : { ...generated, description: rest.status === 201 ? 'Created' : (generated?.description ?? 'Successful response') };
       const errors = errorCodesFor(operation)
         .sort((a, b) => API_ERROR_STATUS[a] - API_ERROR_STATUS[b])
-        .map((code) => {
-          const response = errorResponse(code);
-          const description = (rest.multipart && MULTIPART_ERROR_DESCRIPTIONS[code]) || response.description;
-          return [String(API_ERROR_STATUS[code]), { ...response, description }] as const;
-        });
+        .map((code) => [String(API_ERROR_STATUS[code]), errorResponse(code, errorDescriptionFor(operation, code))] as const);
       operationObject.responses = {
         [String(rest.status)]: { ...success, headers: headersFor(rest.status) },
         ...Object.fromEntries(errors),

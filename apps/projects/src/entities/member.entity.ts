@@ -1,5 +1,5 @@
 import { defineEntity } from '@mikro-orm/core';
-import { columns } from '@atrium/service-runtime';
+import { columns, fieldsOf } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 import { PROJECT_ROLES } from '@atrium/contract';
 import { Project } from './project.entity.js';
@@ -36,3 +36,6 @@ export const Member = defineEntity({
 });
 
 export type IMember = InferEntity<typeof Member>;
+
+/** The member's columns and public fields, from the declaration above (see docs/fields.md). */
+export const memberFields = fieldsOf(Member);

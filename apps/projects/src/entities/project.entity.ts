@@ -1,5 +1,5 @@
 import { defineEntity } from '@mikro-orm/core';
-import { columns } from '@atrium/service-runtime';
+import { columns, fieldsOf } from '@atrium/service-runtime';
 import type { InferEntity } from '@mikro-orm/core';
 
 export const Project = defineEntity({
@@ -23,3 +23,6 @@ export const Project = defineEntity({
 });
 
 export type IProject = InferEntity<typeof Project>;
+
+/** The project's columns, row mapping and public fields, all from the declaration above (see docs/fields.md). */
+export const projectFields = fieldsOf(Project);

@@ -1,18 +1,25 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { conflict, grantOf, notFound } from '@atrium/service-runtime';
-import { Member } from '../entities/index.js';
+import { authorizeProjectRole, conflict, notFound } from '@atrium/service-runtime';
+import { Member, memberFields } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import type { Membership } from '../membership.repository.js';
-import { toMemberDto } from '../members.repository.js';
+import { toMemberDto } from '../project-members.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
-/** Admin or owner (the runtime checked): the user must exist in identity; one membership per user, by a constraint. */
+/** Admin or owner (authorizeProjectRole): the user must exist in identity; one membership per user, by a constraint. */
 export const addMember = (): Handler<'members', 'add'> => async (input, ctx) => {
-  const { project } = grantOf<Membership>(ctx);
+  const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
   const { users } = await ctx.services.identity.users.lookup({ ids: [input.user_id] });
   const user = users[0];
   if (!user) throw notFound('User');
-  const member = ctx.em.create(Member, { project, userId: user.id, role: input.role });
+  const { id: _projectId, ...body } = input;
+  const member = ctx.em.create(Member, {
+    ...memberFields.defaults(),
+    ...memberFields.given(body),
+    project,
+    userId: user.id,
+    role: input.role,
+  });
   try {
     await ctx.em.flush();
   } catch (error) {

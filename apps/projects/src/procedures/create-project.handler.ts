@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { callerId, conflict } from '@atrium/service-runtime';
-import { Member, Project } from '../entities/index.js';
+import { Member, Project, projectFields } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { toProjectDto } from '../dto.js';
 
@@ -19,15 +19,12 @@ export const createProject = (): Handler<'projects', 'create'> => async (input, 
   const userId = callerId(ctx);
   const project = ctx.em.create(Project, {
     // Made here, not at flush: the event written with the project names it.
+    // The entity's defaults for what the body leaves out, then what it gives.
+    ...projectFields.defaults(),
+    ...projectFields.given(input),
     id: randomUUID(),
     name: input.name,
     displayName: input.display_name ?? input.name,
-    description: input.description ?? null,
-    color: input.color ?? null,
-    iconPath: null,
-    singleServerMode: input.single_server_mode ?? false,
-    defaultServerId: input.default_server_id ?? null,
-    autoErrorTrackingEnabled: input.auto_error_tracking_enabled ?? false,
   });
   ctx.em.create(Member, { project, userId, role: 'owner' });
   ctx.events.record('projects.v1.created', { project_id: project.id, name: project.name });

@@ -1,12 +1,14 @@
-import { notFound } from '@atrium/service-runtime';
+import { authorizeProjectRole, notFound } from '@atrium/service-runtime';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { removeIconObject } from '../icon-objects.js';
 import { replaceIconPath } from '../icon.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
 /** Clears `icon_path`, then removes the object once that has committed. Idempotent: no icon, nothing to do. */
 export const deleteIcon =
   (deps: ProjectsDeps): Handler<'icons', 'delete'> =>
   async (input, ctx) => {
+    authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
     const change = await replaceIconPath(ctx.em, input.id, null);
     if (!change) throw notFound('Project');
     if (change.previous)

@@ -1,10 +1,10 @@
-import { deleteExisting, grantOf } from '@atrium/service-runtime';
+import { authorizeProjectRole, deleteExisting } from '@atrium/service-runtime';
 import { Project } from '../entities/index.js';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { removeIconObject } from '../icon-objects.js';
 import { lockIconPath } from '../icon.repository.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import type { Membership } from '../membership.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
@@ -16,8 +16,8 @@ import type { Membership } from '../membership.repository.js';
  */
 export const deleteProject =
   (deps: ProjectsDeps): Handler<'projects', 'delete'> =>
-  async (_input, ctx) => {
-    const { project } = grantOf<Membership>(ctx);
+  async (input, ctx) => {
+    const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
     const iconPath = await lockIconPath(ctx.em, project.id);
     await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
     ctx.events.record('projects.v1.deleted', { project_id: project.id, name: project.name });

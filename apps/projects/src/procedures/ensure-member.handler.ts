@@ -1,17 +1,13 @@
 import { callerId, notFound } from '@atrium/service-runtime';
+import type { RowOf } from '@atrium/service-runtime';
+import { memberFields } from '../entities/index.js';
+import type { IMember } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
 import { PROJECTS_SCHEMA } from '../schema.js';
 
-interface MembershipRow {
-  id: string;
-  project_id: string;
-  user_id: string;
-  role: 'owner' | 'admin' | 'member' | 'viewer';
-  created_at: Date;
-  updated_at: Date;
-  created: boolean;
-}
+/** A member's row (`returning *`: every column) with its project's id, and whether this call inserted it. */
+type MembershipRow = RowOf<IMember> & { project_id: string; created: boolean };
 
 /**
  * Internal (identity, accepting an invite): makes the calling user a member unless they are one.
@@ -40,13 +36,6 @@ export const ensureMember = (): Handler<'memberships', 'ensure'> => async (input
     ctx.events.record('projects.v1.member_added', { project_id: input.project_id, member_id: row.id, user_id: userId, role: row.role });
     announceMembershipChange(ctx, input.project_id, userId);
   }
-  return {
-    id: row.id,
-    project_id: row.project_id,
-    user_id: row.user_id,
-    role: row.role,
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
-    created: row.created,
-  };
+  const { project_created_at: _listOrder, ...wire } = memberFields.rowToWire(row);
+  return { ...wire, project_id: row.project_id, created: row.created };
 };

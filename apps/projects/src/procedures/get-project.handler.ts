@@ -1,7 +1,10 @@
-import { grantOf } from '@atrium/service-runtime';
+import { authorizeProjectRole } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { toProjectDto } from '../dto.js';
-import type { Membership } from '../membership.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
-/** The runtime's access check already read the project with the membership: no second query. */
-export const getProject = (): Handler<'projects', 'get'> => async (_input, ctx) => toProjectDto(grantOf<Membership>(ctx).project);
+/** The caller's role and the project are one read; the role table decides on it before the answer. */
+export const getProject = (): Handler<'projects', 'get'> => async (input, ctx) => {
+  const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
+  return toProjectDto(project);
+};

@@ -1,8 +1,9 @@
-import { beforeCursor, toPage } from '@atrium/service-runtime';
+import { authorizeProjectRole, beforeCursor, toPage } from '@atrium/service-runtime';
 import type { ProjectEventDto } from '@atrium/contract';
 import { AuditEvent } from '../entities/index.js';
 import type { IAuditEvent } from '../entities/index.js';
 import type { Handler } from '../deps.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
 function toProjectEventDto(row: IAuditEvent): ProjectEventDto {
   return {
@@ -17,6 +18,7 @@ function toProjectEventDto(row: IAuditEvent): ProjectEventDto {
 
 /** Admin or owner (the runtime checked): the project's audit trail, newest first, a page at a time. */
 export const listProjectEvents = (): Handler<'events', 'list'> => async (input, ctx) => {
+  authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
   const rows = await ctx.em.find(
     AuditEvent,
     { projectId: input.id, ...(input.type ? { type: input.type } : {}), ...beforeCursor(input.cursor) },

@@ -1,8 +1,9 @@
-import { notFound } from '@atrium/service-runtime';
+import { authorizeProjectRole, notFound } from '@atrium/service-runtime';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { toProjectDto } from '../dto.js';
 import { removeIconObject } from '../icon-objects.js';
 import { replaceIconPath } from '../icon.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
 /**
  * Records an icon the gateway has stored (its bytes already checked; the caller's role checked
@@ -12,6 +13,7 @@ import { replaceIconPath } from '../icon.repository.js';
 export const setIcon =
   (deps: ProjectsDeps): Handler<'icons', 'set'> =>
   async (input, ctx) => {
+    authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
     const change = await replaceIconPath(ctx.em, input.id, input.icon_path);
     // Deleted since the role check: the gateway removes the object it stored.
     if (!change) throw notFound('Project');

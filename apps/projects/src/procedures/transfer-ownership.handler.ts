@@ -1,8 +1,9 @@
-import { DomainError, callerId, conflict } from '@atrium/service-runtime';
+import { DomainError, authorizeProjectRole, callerId, conflict } from '@atrium/service-runtime';
 import { Member } from '../entities/index.js';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import { memberPageOf } from '../members.repository.js';
+import { memberPageOf } from '../project-members.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
 /**
  * Owner only. The swap is one transaction, the old owner demoted before the new one is
@@ -11,6 +12,7 @@ import { memberPageOf } from '../members.repository.js';
  * concurrent transfers by one owner the first wins and the others find no owner to demote (403).
  */
 export const transferOwnership = (): Handler<'projects', 'transfer'> => async (input, ctx) => {
+  authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
   const userId = callerId(ctx);
   if (input.new_owner_id === userId) throw conflict('You already own this project');
   await ctx.em.transactional(async (em) => {

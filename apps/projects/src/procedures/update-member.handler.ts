@@ -1,12 +1,13 @@
-import { DomainError, conflict, grantOf, notFound } from '@atrium/service-runtime';
+import { DomainError, authorizeProjectRole, conflict, notFound } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import type { Membership } from '../membership.repository.js';
-import { findMember, profilesOf, setMemberRole, toMemberDto } from '../members.repository.js';
+import { memberFields } from '../entities/index.js';
+import { changeMember, findMember, profilesOf, toMemberDto } from '../project-members.repository.js';
+import { findProjectWithCallerRole } from '../projects.repository.js';
 
-/** Admin or owner (the runtime checked). The owner's role moves only by transfer; an admin never touches it. */
+/** Admin or owner (authorizeProjectRole). The owner's role moves only by transfer; an admin never touches it. */
 export const updateMember = (): Handler<'members', 'update'> => async (input, ctx) => {
-  const grant = grantOf<Membership>(ctx);
+  const grant = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
   const member = await findMember(ctx.em, input.id, input.memberId);
   if (!member) throw notFound('Member');
   if (member.role === 'owner') {
@@ -14,7 +15,8 @@ export const updateMember = (): Handler<'members', 'update'> => async (input, ct
     throw conflict("The owner's role changes only by transferring ownership (POST /projects/{id}/transfer)");
   }
   const previousRole = member.role;
-  await setMemberRole(ctx.em, member, input.role);
+  const { id: _projectId, memberId: _memberId, ...body } = input;
+  await changeMember(ctx.em, member, memberFields.given(body));
   if (previousRole !== input.role) {
     const change = { project_id: input.id, member_id: member.id, user_id: member.userId, role: input.role, previous_role: previousRole };
     ctx.events.record('projects.v1.member_role_changed', change);

@@ -9,6 +9,8 @@ import {
   timestampSchema,
   uuidSchema,
 } from './common.js';
+import { bodyShape, readShape } from './fields.js';
+import type { FieldDeclarations } from './fields.js';
 
 export const ENVIRONMENT_TYPES = ['production', 'staging', 'development', 'preview', 'testing'] as const;
 export const environmentTypeSchema = z.enum(ENVIRONMENT_TYPES).meta({ id: 'EnvironmentType', description: 'What the environment is for' });
@@ -30,35 +32,41 @@ export const gitBranchSchema = z
   .regex(/^[^\s\x00-\x1f\x7f~^:?*[\\]+$/, 'must be a git branch name (no spaces, control characters or ~^:?*[\\)')
   .meta({ description: 'Git branch deployed to this environment', example: 'develop' });
 
+/**
+ * Every environment field, declared once (see fields.ts): the Environment object and its create,
+ * update and clone bodies are built from these entries.
+ */
+const ENVIRONMENT_FIELDS = {
+  project_id: { read: uuidSchema.meta({ description: 'The project this environment belongs to' }) },
+  name: {
+    read: z.string().meta({ description: 'Unique within the project' }),
+    write: slugNameSchema.meta({ description: 'Lowercase letters, digits and hyphens; unique within the project' }),
+  },
+  display_name: {
+    read: z.string().meta({ description: 'Human-readable name; defaults to `name`' }),
+    write: displayNameSchema.meta({ description: 'Human-readable name; defaults to `name`' }),
+  },
+  type: { read: environmentTypeSchema, write: environmentTypeSchema },
+  description: {
+    read: z.string().nullable().meta({ description: 'Free text' }),
+    write: descriptionSchema.nullable().meta({ description: 'Free text, up to 1000 characters' }),
+  },
+  color: { read: z.string().nullable().meta({ description: '#RRGGBB' }), write: colorSchema.nullable().meta({ description: '#RRGGBB' }) },
+  git_branch: {
+    read: z.string().nullable().meta({ description: 'Git branch deployed to this environment' }),
+    write: gitBranchSchema.nullable().meta({ description: 'Git branch deployed to this environment; null for none' }),
+  },
+  is_default: { read: z.boolean().meta({ description: 'Exactly one environment of a project is its default' }) },
+} satisfies FieldDeclarations;
+
 export const environmentSchema = z
-  .object({
-    id: uuidSchema,
-    project_id: uuidSchema.meta({ description: 'The project this environment belongs to' }),
-    name: z.string().meta({ description: 'Unique within the project' }),
-    display_name: z.string().meta({ description: 'Human-readable name; defaults to `name`' }),
-    type: environmentTypeSchema,
-    description: z.string().nullable().meta({ description: 'Free text' }),
-    color: z.string().nullable().meta({ description: '#RRGGBB' }),
-    git_branch: z.string().nullable().meta({ description: 'Git branch deployed to this environment' }),
-    is_default: z.boolean().meta({ description: 'Exactly one environment of a project is its default' }),
-    created_at: timestampSchema,
-    updated_at: timestampSchema,
-  })
+  .object({ id: uuidSchema, ...readShape(ENVIRONMENT_FIELDS), created_at: timestampSchema, updated_at: timestampSchema })
   .meta({ id: 'Environment' });
 export type Environment = z.infer<typeof environmentSchema>;
 export const environmentPage = pageOf(environmentSchema);
 
 const projectIdParam = { projectId: uuidSchema.meta({ description: 'Project id' }) };
 const envIdParams = { ...projectIdParam, envId: uuidSchema.meta({ description: 'Environment id' }) };
-
-const writableFields = {
-  name: slugNameSchema.meta({ description: 'Lowercase letters, digits and hyphens; unique within the project' }),
-  display_name: displayNameSchema.meta({ description: 'Human-readable name; defaults to `name`' }),
-  type: environmentTypeSchema,
-  description: descriptionSchema.nullable().meta({ description: 'Free text, up to 1000 characters' }),
-  color: colorSchema.nullable().meta({ description: '#RRGGBB' }),
-  git_branch: gitBranchSchema.nullable().meta({ description: 'Git branch deployed to this environment; null for none' }),
-};
 
 /** The spec's example (spec/projects-api.txt), shown in the OpenAPI document. */
 export const createEnvironmentExample = {
@@ -70,23 +78,16 @@ export const createEnvironmentExample = {
   git_branch: 'develop',
 } as const;
 
-const optionalFields = {
-  display_name: writableFields.display_name.optional(),
-  type: writableFields.type.optional(),
-  description: writableFields.description.optional(),
-  color: writableFields.color.optional(),
-  git_branch: writableFields.git_branch.optional(),
-};
-
 export const createEnvironmentInput = z
-  .strictObject({ ...projectIdParam, name: writableFields.name, ...optionalFields })
+  .strictObject({ ...projectIdParam, ...bodyShape(ENVIRONMENT_FIELDS, ['name']) })
   .meta({ examples: [createEnvironmentExample] });
 export type CreateEnvironmentInput = z.infer<typeof createEnvironmentInput>;
 
 /** PUT is partial: absent fields stay, `null` clears a nullable field. The default moves only by set-default. */
-export const updateEnvironmentInput = z.strictObject({ ...envIdParams, name: writableFields.name.optional(), ...optionalFields });
+export const updateEnvironmentInput = z.strictObject({ ...envIdParams, ...bodyShape(ENVIRONMENT_FIELDS) });
+export type UpdateEnvironmentInput = z.infer<typeof updateEnvironmentInput>;
 
-export const cloneEnvironmentInput = z.strictObject({ ...envIdParams, name: writableFields.name, ...optionalFields }).meta({
+export const cloneEnvironmentInput = z.strictObject({ ...envIdParams, ...bodyShape(ENVIRONMENT_FIELDS, ['name']) }).meta({
   examples: [
     {
       name: 'staging-v2',
@@ -95,6 +96,7 @@ export const cloneEnvironmentInput = z.strictObject({ ...envIdParams, name: writ
     },
   ],
 });
+export type CloneEnvironmentInput = z.infer<typeof cloneEnvironmentInput>;
 
 export const listEnvironmentsInput = z.strictObject({ ...projectIdParam, ...listQueryShape });
 export const environmentRefInput = z.strictObject(envIdParams);

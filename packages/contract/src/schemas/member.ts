@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PROJECT_ROLES, projectRoleSchema } from '../roles.js';
 import { listQueryShape, pageOf, timestampSchema, uuidSchema } from './common.js';
+import { bodyShape, readShape } from './fields.js';
+import type { FieldDeclarations } from './fields.js';
 import { projectIdParams } from './project.js';
 
 /** Roles that can be granted; `owner` moves only by transfer (POST /projects/{id}/transfer). */
@@ -10,14 +12,22 @@ export const grantableRoleSchema = z
   .enum(GRANTABLE_ROLES, { error: 'must be admin, member or viewer (ownership moves only by transfer)' })
   .meta({ description: 'admin, member or viewer; `owner` is never granted, it moves by transfer', example: 'member' });
 
+/**
+ * Every member field, declared once (see fields.ts): the Member object and the bodies that add
+ * or change a membership are built from these entries. `email` and `name` are identity's.
+ */
+const MEMBER_FIELDS = {
+  project_id: { read: uuidSchema.meta({ description: 'The project' }) },
+  user_id: { read: uuidSchema.meta({ description: 'The member user' }) },
+  email: { read: z.string().nullable().meta({ description: "The user's e-mail address (null if the user no longer exists)" }) },
+  name: { read: z.string().nullable().meta({ description: "The user's name, if they gave one" }) },
+  role: { read: projectRoleSchema.meta({ description: 'The role in this project' }), write: grantableRoleSchema },
+} satisfies FieldDeclarations;
+
 export const memberSchema = z
   .object({
     id: uuidSchema.meta({ description: 'The membership id (`:memberId` in member routes)' }),
-    project_id: uuidSchema.meta({ description: 'The project' }),
-    user_id: uuidSchema.meta({ description: 'The member user' }),
-    email: z.string().nullable().meta({ description: "The user's e-mail address (null if the user no longer exists)" }),
-    name: z.string().nullable().meta({ description: "The user's name, if they gave one" }),
-    role: projectRoleSchema.meta({ description: 'The role in this project' }),
+    ...readShape(MEMBER_FIELDS),
     created_at: timestampSchema.meta({ description: 'When the user joined the project' }),
     updated_at: timestampSchema.meta({ description: 'When the role last changed' }),
   })
@@ -34,11 +44,14 @@ export const addMemberInput = z
   .strictObject({
     ...projectIdParams,
     user_id: uuidSchema.meta({ description: 'The user to add' }),
-    role: grantableRoleSchema,
+    ...bodyShape(MEMBER_FIELDS, ['role']),
   })
   .meta({ examples: [{ user_id: '550e8400-e29b-41d4-a716-446655440000', role: 'member' }] });
 
-export const updateMemberInput = z.strictObject({ ...memberIdParams, role: grantableRoleSchema });
+export type AddMemberInput = z.infer<typeof addMemberInput>;
+
+export const updateMemberInput = z.strictObject({ ...memberIdParams, ...bodyShape(MEMBER_FIELDS, ['role']) });
+export type UpdateMemberInput = z.infer<typeof updateMemberInput>;
 export const removeMemberInput = z.strictObject(memberIdParams);
 
 export const transferOwnershipInput = z

@@ -20,6 +20,9 @@ const ONE = `${ENVIRONMENTS}/{envId}` as const;
 const tags: ['Environments'] = ['Environments'];
 /** Every public operation here is scoped to the project named by the `projectId` path parameter. */
 const scoped = (action: ProjectAction) => ({ action, projectId: 'projectId' });
+/** The 404 of every operation on one environment (`{envId}`). */
+const NO_ENVIRONMENT =
+  'The project does not exist or you are not a member of it, or it has no environment with this id (an environment of another project included)';
 
 export const environmentsContract = defineService('environments', {
   environments: {
@@ -34,6 +37,8 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: "List a project's environments",
+        description:
+          "The project's environments, a page at a time in creation order; exactly one has `is_default`. Any member (viewer and above).",
         tags,
         errors: ['NOT_FOUND'],
       },
@@ -49,16 +54,27 @@ export const environmentsContract = defineService('environments', {
         auth: 'user',
         summary: 'Create an environment',
         description:
-          'Needs member or above. `type` defaults to `development`, `display_name` to `name`. A name already used in the project is a 409.',
+          'Needs member or above. `type` defaults to `development`, `display_name` to `name`; a new environment is never the default. A name already used in the project is a 409. Takes an `Idempotency-Key`.',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: { CONFLICT: 'The project already has an environment with this `name`' },
       },
     }),
     get: query({
       input: environmentRefInput,
       output: environmentSchema,
       access: scoped('environments.read'),
-      rest: { method: 'GET', path: ONE, status: 200, auth: 'user', summary: 'Get an environment', tags, errors: ['NOT_FOUND'] },
+      rest: {
+        method: 'GET',
+        path: ONE,
+        status: 200,
+        auth: 'user',
+        summary: 'Get an environment',
+        description: 'One environment of the project. Any member (viewer and above).',
+        tags,
+        errors: ['NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: NO_ENVIRONMENT },
+      },
     }),
     update: mutation({
       input: updateEnvironmentInput,
@@ -70,9 +86,11 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: 'Update an environment',
-        description: 'Partial: only the fields present change; `null` clears a nullable field. The default moves only with set-default.',
+        description:
+          'Needs member or above. Partial: only the fields present change; `null` clears a nullable field. A new `name` must be unused in the project. The default moves only with set-default.',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: { NOT_FOUND: NO_ENVIRONMENT, CONFLICT: 'Another environment of the project already has this `name`' },
       },
     }),
     delete: mutation({
@@ -86,9 +104,14 @@ export const environmentsContract = defineService('environments', {
         auth: 'user',
         summary: 'Delete an environment',
         description:
-          'Needs admin or owner. The default environment cannot be deleted (409, with or without `force`: set another default first); one that still has variables needs `?force=true` (409 otherwise).',
+          'Needs admin or owner. The default environment cannot be deleted (409, with or without `force`: set another default first); one that still has variables needs `?force=true` (409 otherwise), which deletes them with it.',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: {
+          NOT_FOUND: NO_ENVIRONMENT,
+          CONFLICT:
+            "This is the project's default environment (set another default first, `force` or not), or it still has variables and `force` is not `true`",
+        },
       },
     }),
     setDefault: mutation({
@@ -101,9 +124,11 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: "Make this the project's default environment",
-        description: 'Atomic: the previous default stops being default in the same transaction.',
+        description:
+          'Needs member or above. Atomic: the previous default stops being default in the same transaction, so the project has exactly one default at every instant.',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: NO_ENVIRONMENT },
       },
     }),
     clone: mutation({
@@ -117,9 +142,13 @@ export const environmentsContract = defineService('environments', {
         auth: 'user',
         summary: 'Clone an environment with all its variables',
         description:
-          "A new, non-default environment with the source's fields unless given here, and a copy of every variable, in one transaction.",
+          "Needs member or above. A new, non-default environment with the source's fields unless given here, and a copy of every variable (secrets stay secret), in one transaction. Takes an `Idempotency-Key`.",
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: {
+          NOT_FOUND: 'The project does not exist or you are not a member of it, or it has no environment with this id to clone',
+          CONFLICT: 'The project already has an environment with the new `name`',
+        },
       },
     }),
     /** Called by projects right after a project commits (and from `projects.v1.created` if that call failed); idempotent. */
@@ -143,9 +172,11 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: "List an environment's variables",
-        description: 'Secret values are never returned: their `value` is null.',
+        description:
+          "The environment's variables, a page at a time in creation order. Secret values are never returned: their `value` is null. Any member (viewer and above).",
         tags,
         errors: ['NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: NO_ENVIRONMENT },
       },
     }),
     put: mutation({
@@ -159,9 +190,10 @@ export const environmentsContract = defineService('environments', {
         auth: 'user',
         summary: 'Set a variable (created if missing)',
         description:
-          '`secret: true` encrypts the value at rest; it is never returned again. Leaving `secret` out keeps the variable as it was (not secret when new).',
+          'Needs member or above. Keys match `[A-Za-z_][A-Za-z0-9_]*` (up to 255 characters); values are at most 64 KiB. `secret: true` encrypts the value at rest; it is never returned again. Leaving `secret` out keeps the variable as it was (not secret when new).',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: NO_ENVIRONMENT },
       },
     }),
     delete: mutation({
@@ -174,8 +206,10 @@ export const environmentsContract = defineService('environments', {
         status: 204,
         auth: 'user',
         summary: 'Delete a variable',
+        description: 'Needs member or above. Deletes one variable of the environment, secret or not.',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: `${NO_ENVIRONMENT}; or the environment has no variable with this key` },
       },
     }),
   },

@@ -45,8 +45,15 @@ export const identityContract = defineService('identity', {
         auth: 'public',
         rateLimit: 'secret',
         summary: 'Register a user and sign in',
+        description:
+          'Creates an account and answers it with a new session token, as sign-in does; no credential needed. The e-mail is compared case-insensitively; the password is 8–256 characters. With `AUTH_REGISTRATION=invite-only` only the very first user, or an e-mail with a pending, unexpired invite, may register. Held to the low per-address limit of the operations that take a password (`AUTH_RATE_LIMIT_PER_MINUTE`). Takes an `Idempotency-Key`.',
         tags: ['Auth'],
         errors: ['CONFLICT', 'FORBIDDEN'],
+        errorDescriptions: {
+          CONFLICT: 'An account with this e-mail (compared case-insensitively) already exists',
+          FORBIDDEN:
+            'Registration is invite-only (`AUTH_REGISTRATION=invite-only`) and there is no pending, unexpired invite for this e-mail',
+        },
       },
     }),
     login: mutation({
@@ -60,8 +67,14 @@ export const identityContract = defineService('identity', {
         auth: 'public',
         rateLimit: 'secret',
         summary: 'Sign in with e-mail and password',
+        description:
+          'Answers the user and a new session token (`ats_…`), valid `SESSION_TTL_DAYS` (30 days by default); no credential needed. A wrong pair is the same 401, taking as long, whether or not the e-mail is registered. Failed attempts count against the account (10 per 15 minutes, then 429 until the window ends) and the per-address limit is the low one (`AUTH_RATE_LIMIT_PER_MINUTE`).',
         tags: ['Auth'],
         errors: ['UNAUTHORIZED'],
+        errorDescriptions: {
+          UNAUTHORIZED: 'The e-mail and password do not match an account (the same answer whether or not the e-mail is registered)',
+          SERVICE_UNAVAILABLE: 'A service did not answer in time or could not be reached; safe to retry (each sign-in makes a new token)',
+        },
       },
     }),
     logout: mutation({
@@ -74,19 +87,46 @@ export const identityContract = defineService('identity', {
         status: 204,
         auth: 'user',
         summary: 'Revoke the credential used for this request',
+        description:
+          'Revokes the session token or API key this request carries, at once on every gateway; your other credentials stay valid. Takes no body.',
         tags: ['Auth'],
+        errorDescriptions: {
+          SERVICE_UNAVAILABLE:
+            'A service did not answer in time or could not be reached; the credential may be revoked already (a retry then answers 401)',
+        },
       },
     }),
     me: query({
       input: noInput,
       output: userSchema,
-      rest: { method: 'GET', path: '/auth/me', status: 200, auth: 'user', summary: 'The signed-in user', tags: ['Auth'] },
+      rest: {
+        method: 'GET',
+        path: '/auth/me',
+        status: 200,
+        auth: 'user',
+        summary: 'The signed-in user',
+        description: "The account of the credential's owner: id, e-mail (lower-cased), name and timestamps. Any signed-in user.",
+        tags: ['Auth'],
+      },
     }),
     updateMe: mutation({
       input: updateMeInput,
       password: 'verifies',
       output: userSchema,
-      rest: { method: 'PUT', path: '/auth/me', status: 200, auth: 'user', summary: 'Change your name or password', tags: ['Auth'] },
+      rest: {
+        method: 'PUT',
+        path: '/auth/me',
+        status: 200,
+        auth: 'user',
+        summary: 'Change your name or password',
+        description:
+          "Partial: `name` changes your name (`null` clears it); a new `password` needs `current_password`, and a wrong one counts against the account's failed-password budget like a failed sign-in. Changing the password revokes every other credential of yours — every other session and every API key — on every gateway; the credential making the change stays valid.",
+        tags: ['Auth'],
+        errorDescriptions: {
+          BAD_REQUEST:
+            'Invalid input (see `error.details`): a malformed or unknown field, or a new `password` with a missing or wrong `current_password`',
+        },
+      },
     }),
   },
   apiKeys: {
@@ -94,7 +134,16 @@ export const identityContract = defineService('identity', {
       input: z.strictObject(listQueryShape),
       output: pageOf(apiKeySchema),
       list: true,
-      rest: { method: 'GET', path: '/auth/api-keys', status: 200, auth: 'user', summary: 'List your API keys', tags: ['Auth'] },
+      rest: {
+        method: 'GET',
+        path: '/auth/api-keys',
+        status: 200,
+        auth: 'user',
+        summary: 'List your API keys',
+        description:
+          'Your own API keys, a page at a time, oldest first: name, `prefix` (the first 12 characters, to recognise a key), expiry and creation time — never the key itself.',
+        tags: ['Auth'],
+      },
     }),
     create: mutation({
       input: createApiKeyInput,
@@ -105,6 +154,8 @@ export const identityContract = defineService('identity', {
         status: 201,
         auth: 'user',
         summary: 'Create an API key (the secret is shown once)',
+        description:
+          'Creates an API key (`atk_…`) acting as you, valid until revoked or until its optional `expires_at`. This answer alone carries `key`: only its SHA-256 is stored. Any signed-in user. Takes an `Idempotency-Key`.',
         tags: ['Auth'],
       },
     }),
@@ -117,8 +168,10 @@ export const identityContract = defineService('identity', {
         status: 204,
         auth: 'user',
         summary: 'Revoke an API key',
+        description: 'Revokes one of your own API keys, at once on every gateway.',
         tags: ['Auth'],
         errors: ['NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: "You have no API key with this id (another user's key answers the same)" },
       },
     }),
   },
@@ -147,6 +200,7 @@ export const identityContract = defineService('identity', {
         status: 200,
         auth: 'user',
         summary: "List a project's pending invites",
+        description: "The project's pending, unexpired invites, a page at a time. Admin or owner; tokens are never shown again.",
         tags: ['Invites'],
       },
     }),
@@ -161,9 +215,12 @@ export const identityContract = defineService('identity', {
         auth: 'user',
         summary: 'Invite someone by e-mail',
         description:
-          'Admin or owner. The response alone carries the token and accept link. 409 when that e-mail already has a pending invite to the project or is a member.',
+          "Admin or owner. The response alone carries the token and accept link (only the token's SHA-256 is stored); the invite is valid `INVITE_TTL_DAYS` (7) days, and with `SMTP_URL` set the invitee gets an e-mail. 409 when that e-mail already has a pending invite to the project or is a member. Takes an `Idempotency-Key`.",
         tags: ['Invites'],
         errors: ['CONFLICT'],
+        errorDescriptions: {
+          CONFLICT: 'This e-mail (compared lower-cased) already has a pending invite to the project, or belongs to a member',
+        },
       },
     }),
     delete: mutation({
@@ -176,8 +233,13 @@ export const identityContract = defineService('identity', {
         status: 204,
         auth: 'user',
         summary: 'Cancel a pending invite',
+        description: 'Admin or owner. The invite becomes `cancelled` and its token stops working; only a pending invite can be cancelled.',
         tags: ['Invites'],
         errors: ['CONFLICT'],
+        errorDescriptions: {
+          NOT_FOUND: 'The project does not exist or you are not a member of it, or the project has no invite with this id',
+          CONFLICT: 'The invite is not pending any more: accepted, cancelled, or being accepted right now',
+        },
       },
     }),
     get: query({
@@ -190,9 +252,11 @@ export const identityContract = defineService('identity', {
         auth: 'public',
         rateLimit: 'secret',
         summary: 'Look an invite up by its token',
-        description: 'No sign-in needed: shows what the invitee needs. Unknown and malformed tokens are 404 alike.',
+        description:
+          "No sign-in needed: shows what the invitee needs — the project's names, the invited e-mail and role, the status (an expired invite reads `expired`), the expiry and the inviter's name. Unknown and malformed tokens are 404 alike. The token is a secret, so this is held to the low per-address limit (`AUTH_RATE_LIMIT_PER_MINUTE`).",
         tags: ['Invites'],
         errors: ['NOT_FOUND'],
+        errorDescriptions: { NOT_FOUND: 'No invite has this token (unknown and malformed tokens answer alike)' },
       },
     }),
     accept: mutation({
@@ -206,16 +270,33 @@ export const identityContract = defineService('identity', {
         rateLimit: 'secret',
         summary: 'Accept an invite',
         description:
-          'Your e-mail must be the invited one (403). Expired or cancelled → 410; already accepted → 409. Answers your new membership. 503 when projects cannot be reached: the invite stays pending, retry.',
+          'Any signed-in user whose e-mail is the invited one (403 otherwise) joins the project with the invited role; a user who already was a member keeps their role. Expired or cancelled → 410; already accepted → 409. Answers your new membership. 503 when projects cannot be reached: the invite stays pending, retry. Held to the low per-address limit (`AUTH_RATE_LIMIT_PER_MINUTE`).',
         tags: ['Invites'],
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'GONE'],
+        errorDescriptions: {
+          FORBIDDEN: "The invite was sent to another e-mail address than your account's",
+          NOT_FOUND: 'No invite has this token (unknown and malformed tokens answer alike)',
+          CONFLICT: 'The invite has already been accepted',
+          GONE: 'The invite has expired or was cancelled',
+          SERVICE_UNAVAILABLE:
+            'The projects service could not be reached or did not answer in time: the invite stays pending (or is finished by a retry), so retry',
+        },
       },
     }),
     mine: query({
       input: myInvitesInput,
       output: myInvitePage,
       list: true,
-      rest: { method: 'GET', path: '/me/invites', status: 200, auth: 'user', summary: 'Your pending invites', tags: ['Invites'] },
+      rest: {
+        method: 'GET',
+        path: '/me/invites',
+        status: 200,
+        auth: 'user',
+        summary: 'Your pending invites',
+        description:
+          "The pending, unexpired invites to your account's e-mail, each with the project's names, a page at a time. Any signed-in user.",
+        tags: ['Invites'],
+      },
     }),
   },
   users: {

@@ -39,6 +39,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'List the projects you are a member of',
+        description: 'The projects you are a member of, whatever your role, a page at a time in creation order. Any signed-in user.',
         tags: ['Projects'],
       },
     }),
@@ -51,15 +52,26 @@ export const projectsContract = defineService('projects', {
         status: 201,
         auth: 'user',
         summary: 'Create a project (you become its owner)',
+        description:
+          'Any signed-in user; you become the owner. `name` is unique across the installation; `display_name` defaults to `name`. The default environment `production` already exists when this answers. Takes an `Idempotency-Key`.',
         tags: ['Projects'],
         errors: ['CONFLICT'],
+        errorDescriptions: { CONFLICT: 'A project with this `name` already exists (names are unique across the installation)' },
       },
     }),
     get: query({
       input: getProjectInput,
       output: projectSchema,
       access: { action: 'project.read', projectId: 'id' },
-      rest: { method: 'GET', path: '/projects/{id}', status: 200, auth: 'user', summary: 'Get a project', tags: ['Projects'] },
+      rest: {
+        method: 'GET',
+        path: '/projects/{id}',
+        status: 200,
+        auth: 'user',
+        summary: 'Get a project',
+        description: 'Any member of the project (viewer and above); to anyone else the project does not exist (404).',
+        tags: ['Projects'],
+      },
     }),
     update: mutation({
       input: updateProjectInput,
@@ -71,9 +83,11 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Update a project',
-        description: 'Partial: only the fields present change; `null` clears a nullable field. Needs admin or owner.',
+        description:
+          'Partial: only the fields present change; `null` clears a nullable field (`display_name` cannot be null). A new `name` must still be unique across the installation. Needs admin or owner.',
         tags: ['Projects'],
         errors: ['CONFLICT'],
+        errorDescriptions: { CONFLICT: 'Another project already has this `name`' },
       },
     }),
     delete: mutation({
@@ -86,7 +100,8 @@ export const projectsContract = defineService('projects', {
         status: 204,
         auth: 'user',
         summary: 'Delete a project and all its resources',
-        description: 'Owner only. The project disappears at once; its resources are removed by the owning services.',
+        description:
+          'Owner only. The project disappears at once for every reader (everything under it then answers 404); its environments, variables, invites and icon are removed by the owning services.',
         tags: ['Projects'],
       },
     }),
@@ -105,6 +120,10 @@ export const projectsContract = defineService('projects', {
           'Owner only. The new owner must already be a member (409 otherwise); you become admin. Atomic: the project has exactly one owner at every instant. Answers the first page of the member list.',
         tags: ['Members'],
         errors: ['CONFLICT'],
+        errorDescriptions: {
+          FORBIDDEN: 'You are not the owner of the project (a concurrent transfer may just have made someone else owner)',
+          CONFLICT: 'The new owner is not a member of the project, or is you',
+        },
       },
     }),
   },
@@ -138,6 +157,8 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: "List a project's members",
+        description:
+          "The project's members in joining order, a page at a time, each with the user's e-mail and name. Any member (viewer and above).",
         tags: ['Members'],
       },
     }),
@@ -152,9 +173,13 @@ export const projectsContract = defineService('projects', {
         auth: 'user',
         summary: 'Add a user to the project',
         description:
-          'Admin or owner. `owner` cannot be granted (400): ownership moves by transfer. 404 when the user does not exist, 409 when they are already a member.',
+          'Admin or owner. `owner` cannot be granted (400): ownership moves by transfer. 404 when the user does not exist, 409 when they are already a member. Takes an `Idempotency-Key`.',
         tags: ['Members'],
         errors: ['NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: {
+          NOT_FOUND: 'The project does not exist or you are not a member of it, or no user has this `user_id`',
+          CONFLICT: 'The user is already a member of the project',
+        },
       },
     }),
     update: mutation({
@@ -167,9 +192,15 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: "Change a member's role",
-        description: "Admin or owner. The owner's role changes only by transfer (409 for the owner, 403 for an admin).",
+        description:
+          "Admin or owner. `role` is `admin`, `member` or `viewer` (`owner` is never granted: 400). The owner's role changes only by transfer (409 for the owner, 403 for an admin).",
         tags: ['Members'],
         errors: ['NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: {
+          FORBIDDEN: "Your role is below admin, or you are an admin and this is the owner's membership",
+          NOT_FOUND: 'The project does not exist or you are not a member of it, or the project has no member with this id',
+          CONFLICT: "This is the owner's membership and you are the owner: ownership moves only by transfer",
+        },
       },
     }),
     delete: mutation({
@@ -187,6 +218,11 @@ export const projectsContract = defineService('projects', {
           "Removing yourself is leaving, open to every member but the owner (409: transfer first). Removing someone else needs admin or owner; the owner's membership cannot be removed.",
         tags: ['Members'],
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT'],
+        errorDescriptions: {
+          FORBIDDEN: "The membership is someone else's and your role is below admin, or it is the owner's (never removed)",
+          NOT_FOUND: 'The project does not exist or you are not a member of it, or the project has no member with this id',
+          CONFLICT: 'You are the owner and this is your own membership: transfer ownership before leaving',
+        },
       },
     }),
   },
@@ -223,8 +259,9 @@ export const projectsContract = defineService('projects', {
         status: 204,
         auth: 'user',
         summary: 'Delete the project icon',
-        description: 'Clears `icon_path` and removes the file. Needs admin or owner.',
+        description: 'Clears `icon_path` and removes the file; a project without an icon answers 204 too. Needs admin or owner.',
         tags: ['Projects'],
+        errorDescriptions: { SERVICE_UNAVAILABLE: 'A service did not answer in time or could not be reached; safe to retry' },
       },
     }),
     /** Checked before an upload's bytes are stored, so a caller who could not set the icon never writes to the bucket. */

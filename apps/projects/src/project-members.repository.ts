@@ -1,22 +1,34 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DEFAULT_PAGE_SIZE } from '@atrium/contract';
-import type { MemberDto, ProjectRole, UserProfile } from '@atrium/contract';
+import type { AddMemberInput, MemberDto, ProjectRole, UpdateMemberInput, UserProfile } from '@atrium/contract';
 import { afterCursor, conflict, toPage } from '@atrium/service-runtime';
-import type { ServiceContext } from '@atrium/service-runtime';
-import { Member } from './entities/index.js';
+import type { KnownFields, SameFields, ServiceContext, WireOf } from '@atrium/service-runtime';
+import { Member, memberFields } from './entities/index.js';
 import type { IMember } from './entities/index.js';
 
+/** The member's own public fields: its columns but the list-order copy, and its project's id. */
+export type MemberWire = Omit<WireOf<IMember>, 'project_created_at'> & { project_id: string };
+
+/**
+ * The entity (the storage's declaration) and the contract (the API's) agree, or this does not
+ * compile: the Member object is the member's fields and identity's two, and every field of an
+ * add or update body but its path parameters is one of the member's (copied with `memberFields.given`).
+ */
+const fieldsAgree: [
+  SameFields<MemberWire & { email: string | null; name: string | null }, MemberDto>,
+  KnownFields<Omit<AddMemberInput, 'id'>, WireOf<IMember>>,
+  KnownFields<Omit<UpdateMemberInput, 'id' | 'memberId'>, WireOf<IMember>>,
+] = [true, true, true];
+void fieldsAgree;
+
+/** A member's fields as the public API writes them (without identity's). */
+export function memberWire(member: IMember): MemberWire {
+  const { project_created_at: _listOrder, ...wire } = memberFields.toWire(member);
+  return { ...wire, project_id: member.project.id };
+}
+
 export function toMemberDto(member: IMember, profile: UserProfile | undefined): MemberDto {
-  return {
-    id: member.id,
-    project_id: member.project.id,
-    user_id: member.userId,
-    email: profile?.email ?? null,
-    name: profile?.name ?? null,
-    role: member.role,
-    created_at: member.createdAt.toISOString(),
-    updated_at: member.updatedAt.toISOString(),
-  };
+  return { ...memberWire(member), email: profile?.email ?? null, name: profile?.name ?? null };
 }
 
 /** E-mail and name of every member given, from identity in one call (never one per member). */
@@ -51,16 +63,15 @@ export async function findMember(em: EntityManager, projectId: string, memberId:
 const notTheOwner = { role: { $ne: 'owner' as ProjectRole } };
 const transferFirst = () => conflict("The owner's membership changes only by transferring ownership first");
 
-export async function setMemberRole(em: EntityManager, member: IMember, role: ProjectRole): Promise<IMember> {
+/** Writes the changes to the member (a body's fields, `memberFields.given`), unless it is the owner's membership. */
+export async function changeMember(em: EntityManager, member: IMember, changes: Partial<IMember>): Promise<IMember> {
   const updatedAt = new Date();
-  const changed = await em.nativeUpdate(Member, { id: member.id, ...notTheOwner }, { role, updatedAt });
+  const changed = await em.nativeUpdate(Member, { id: member.id, ...notTheOwner }, { ...changes, updatedAt });
   if (!changed) throw transferFirst();
-  member.role = role;
-  member.updatedAt = updatedAt;
-  return member;
+  return Object.assign(member, changes, { updatedAt });
 }
 
-export async function removeMember(em: EntityManager, member: IMember): Promise<void> {
+export async function deleteMember(em: EntityManager, member: IMember): Promise<void> {
   const removed = await em.nativeDelete(Member, { id: member.id, ...notTheOwner });
   if (!removed) throw transferFirst();
 }
