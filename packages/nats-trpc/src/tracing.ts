@@ -66,6 +66,7 @@ export function handlerSpan(service: string, path: string, requestId: string, pa
 export function tracedInProcess(transport: ServiceTransport): ServiceTransport {
   return {
     async call(call, signal) {
+      if (!tracingOn()) return transport.call(call, signal);
       const span = handlerSpan(call.service, call.path, call.meta.requestId);
       if (!span) return transport.call(call, signal);
       try {
