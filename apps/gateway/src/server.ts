@@ -25,6 +25,8 @@ import { createGatewayRouter, REST_OPERATIONS, restOperationName } from './rest/
 import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 import { registerUploads } from './uploads/index.js';
+import { tracingOn } from '@atrium/telemetry';
+import { registerTracing } from './http/tracing.js';
 
 export const API_PREFIX = '/api/v1';
 /** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
@@ -101,6 +103,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
   });
+
+  // A span per request while tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); before any route is added.
+  if (tracingOn()) registerTracing(app, API_PREFIX);
 
   const authenticator = createAuthenticator({
     transport: options.transport,

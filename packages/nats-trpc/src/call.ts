@@ -40,6 +40,11 @@ export interface CallMeta {
    * it to wait for a still running first copy instead of refusing the repeat as concurrent.
    */
   attempt?: number;
+  /**
+   * The W3C Trace Context (`traceparent`, `tracestate`) of the caller's span, while tracing is
+   * on: set by the transport, sent as headers, read by the service for its span's parent.
+   */
+  trace?: Record<string, string>;
 }
 
 /** What an idempotency key may be: 1–255 visible ASCII characters (safe in any header). */

@@ -8,6 +8,7 @@ import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
 import { mayRepeat, runAttempts } from './attempts.js';
 import type { AttemptOutcome, RetryReason } from './attempts.js';
+import { tracedTransport } from './tracing.js';
 
 /** The default per-attempt budget: far above a healthy call (tens of ms), far below a deadline (5 s). */
 export const DEFAULT_ATTEMPT_MS = 1000;
@@ -38,6 +39,8 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   if (meta.assertion) h.set(HEADER.assertion, meta.assertion);
   if (meta.idempotencyKey) h.set(HEADER.idempotencyKey, meta.idempotencyKey);
   if (meta.attempt !== undefined && meta.attempt > 1) h.set(HEADER.attempt, String(meta.attempt));
+  // The caller's trace context (`traceparent`, `tracestate`), under the standard header names.
+  if (meta.trace) for (const [name, value] of Object.entries(meta.trace)) h.set(name, value);
   return h;
 }
 
@@ -46,7 +49,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
   const connection = watchConnection(nc);
   const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
-  return {
+  return tracedTransport({
     async call(call: ProcedureCall): Promise<unknown> {
       // While the broker is unreachable, say so now rather than after the whole deadline.
       if (!connection.connected()) throw disconnected(call.service);
@@ -63,7 +66,14 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),
           headers: metaToHeaders(
-            { requestId: call.meta.requestId, deadline, assertion: token, idempotencyKey: call.meta.idempotencyKey, attempt },
+            {
+              requestId: call.meta.requestId,
+              deadline,
+              assertion: token,
+              idempotencyKey: call.meta.idempotencyKey,
+              attempt,
+              trace: call.meta.trace,
+            },
             call.kind,
           ),
         });
@@ -84,7 +94,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
         throw toTransportError(call.service, error);
       }
     },
-  };
+  });
 }
 
 function outcomeOf(error: unknown): AttemptOutcome {

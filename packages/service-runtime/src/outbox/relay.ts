@@ -3,6 +3,14 @@ import { isBrokerUnavailable } from '../broker-errors.js';
 import { DrainLoop } from '../drain-loop.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from './sinks.js';
+import { SpanKind, contextOf, inSpan, startSpan, traceHeaders } from '@atrium/telemetry';
+import type { TraceCarrier } from '@atrium/telemetry';
+
+/**
+ * The outbox row's payload member holding the trace context of the span that recorded the event
+ * (while tracing is on): kept with the row, sent as message headers, never part of the event.
+ */
+export const OUTBOX_TRACE_KEY = '$trace';
 
 const BATCH_SIZE = 100;
 
@@ -100,7 +108,7 @@ export class OutboxRelay {
       const published: string[] = [];
       for (const row of rows) {
         try {
-          await this.sink.publish(row);
+          await this.publish(row);
         } catch (error) {
           await this.markPublished(em, published);
           if (isBrokerUnavailable(error)) {
@@ -127,6 +135,31 @@ export class OutboxRelay {
       await this.markPublished(em, published);
       return { claimed: rows.length, failed: false };
     });
+  }
+
+  /**
+   * Publishes a row's event: the envelope as the body, and — when the row names the span that
+   * recorded it — inside a producer span that is that span's child, whose context goes along as
+   * the message's headers for the consumers to link to.
+   */
+  private async publish(row: OutboxRow): Promise<void> {
+    const payload = row.payload as Record<string, unknown> | null;
+    if (!payload || typeof payload !== 'object' || !(OUTBOX_TRACE_KEY in payload)) return this.sink.publish(row);
+    const { [OUTBOX_TRACE_KEY]: recorded, ...envelope } = payload;
+    const parent = contextOf(recorded as TraceCarrier);
+    const span = parent
+      ? startSpan('@atrium/service-runtime', `publish ${row.type}`, {
+          kind: SpanKind.PRODUCER,
+          parent,
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.operation.type': 'send',
+            'messaging.message.id': row.id,
+            'atrium.event_type': row.type,
+          },
+        })
+      : undefined;
+    await inSpan(span, () => this.sink.publish({ id: row.id, type: row.type, payload: envelope, trace: traceHeaders(span) }), parent);
   }
 
   private async markPublished(em: EntityManager, ids: readonly string[]): Promise<void> {
