@@ -29,7 +29,15 @@ export interface NatsTransportOptions {
   attemptMs?: number;
   /** Told of every copy of a call sent after the first (see `runAttempts`), for metrics. */
   onRetry?(call: ProcedureCall, reason: RetryReason): void;
+  /**
+   * How long a call waits for a lost connection to come back (another node of the cluster)
+   * before it fails with SERVICE_UNAVAILABLE. Default 2000; never past the call's deadline.
+   */
+  reconnectGraceMs?: number;
 }
+
+/** Long enough for nats.js to reach another node of a cluster, short enough to fail fast with no broker. */
+export const DEFAULT_RECONNECT_GRACE_MS = 2000;
 
 export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   const h = headers();
@@ -51,10 +59,11 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
   return tracedTransport({
     async call(call: ProcedureCall): Promise<unknown> {
-      // While the broker is unreachable, say so now rather than after the whole deadline.
-      if (!connection.connected()) throw disconnected(call.service);
       const now = Date.now();
       const deadline = callDeadline(call, options.timeoutMs, now);
+      const grace = () => Math.min(options.reconnectGraceMs ?? DEFAULT_RECONNECT_GRACE_MS, deadline - Date.now());
+      // While the broker is unreachable, say so soon rather than after the whole deadline.
+      if (!(await connection.reconnected(grace()))) throw disconnected(call.service);
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       const subject = procedureSubject(call.service, call.path);
       // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
@@ -89,6 +98,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
             onRetry: (reason) => options.onRetry?.(call, reason),
           }),
           () => disconnected(call.service),
+          grace(),
         );
       } catch (error) {
         throw toTransportError(call.service, error);
