@@ -12,4 +12,3 @@ export * from './pagination.js';
 export * from './keys.js';
 export * from './bus.js';
 export * from './metrics.js';
-export * from './uploads/index.js';

@@ -25,7 +25,6 @@ export * from './keys.js';
 export * from './bus.js';
 export * from './idempotency/index.js';
 export * from './events/index.js';
-export * from './uploads/index.js';
 export * from './metrics.js';
 export * from './orm-errors.js';
 export * from './secrets/index.js';
