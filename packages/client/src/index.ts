@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import { CLIENT_APP, contractClient, environmentsContract, identityContract, inboxPrefix, projectsContract } from '@atrium/contract';
-import type { PublicContractClient, ServiceContract } from '@atrium/contract';
+import { CLIENT_APP, contractClient, contracts, identityContract, inboxPrefix } from '@atrium/contract';
+import type { PublicClientOfEveryService, ServiceContract } from '@atrium/contract';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { toAtriumError } from './errors.js';
@@ -10,9 +10,7 @@ import { toAtriumError } from './errors.js';
 export { AtriumError } from './errors.js';
 
 /** Every public operation, by resource: `client.projects.get({ id })`, `client.auth.me({})`, … */
-export type AtriumClient = PublicContractClient<typeof identityContract> &
-  PublicContractClient<typeof projectsContract> &
-  PublicContractClient<typeof environmentsContract>;
+export type AtriumClient = PublicClientOfEveryService;
 
 export interface AtriumClientOptions {
   /** How calls reach the services: `createNatsTransport` on a connection as the `client` NATS user. */
@@ -83,7 +81,7 @@ export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
       },
       { publicOnly: true },
     );
-  return { ...client(identityContract), ...client(projectsContract), ...client(environmentsContract) } as AtriumClient;
+  return Object.assign({}, ...contracts.map((contract) => client(contract))) as AtriumClient;
 }
 
 export interface ConnectAtriumOptions {

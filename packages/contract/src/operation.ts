@@ -3,6 +3,10 @@ import type { ApiErrorCode } from './errors.js';
 import type { ProjectAction } from './roles.js';
 import type { ApiTag } from './tags.js';
 
+/**
+ * The services' names, declared once; each has its contract in `SERVICE_CONTRACTS`
+ * (service-contracts.ts), from which every other list of services derives.
+ */
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
