@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './trpc.js';
 export * from './logger.js';
 export * from './config.js';
+export { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from './timeout-defaults.js';
 export * from './nats.js';
 export * from './shutdown.js';
 export * from './startup.js';

@@ -6,6 +6,7 @@ export * from './implement.js';
 export * from './access.js';
 export * from './logger.js';
 export * from './config.js';
+export { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from './timeout-defaults.js';
 export * from './orm.js';
 export * from './nats.js';
 export * from './shutdown.js';
