@@ -1,12 +1,12 @@
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
+import { natsUploadStore } from '@atrium/uploads';
 import {
   callerTransportOptions,
   connectNats,
   createLogger,
   createMetrics,
   loadAppKeys,
-  natsUploadStore,
   observedTransport,
   runProcess,
   uploadBucketSettings,

@@ -6,8 +6,8 @@ import type { CallMeta, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
 import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
-import { mayRepeat, runAttempts } from './attempts.js';
-import type { AttemptOutcome, RetryReason } from './attempts.js';
+import { mayRepeat, runAttempts } from './call-attempts.js';
+import type { AttemptOutcome, RetryReason } from './call-attempts.js';
 import { tracedTransport } from './tracing.js';
 
 /** The default per-attempt budget: far above a healthy call (tens of ms), far below a deadline (5 s). */
