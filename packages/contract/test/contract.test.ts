@@ -15,7 +15,7 @@ import {
   roleAllows,
   updateProjectInput,
 } from '../src/index.js';
-import type { InternalContractClient, PublicContractClient } from '../src/index.js';
+import type { InternalContractClient, Operation, PublicContractClient } from '../src/index.js';
 
 describe('the role table', () => {
   const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
@@ -122,7 +122,7 @@ describe('the deployer', () => {
     const callable = entries.filter(({ operation }) => operation.internal?.callers.includes('deployer'));
     expect(callable.map(({ service, procedure }) => `${service}.${procedure}`)).toEqual(['environments.variables.resolve']);
     expect(environmentsContract.operations.variables.resolve.internal.callers).toEqual(['deployer']);
-    expect(environmentsContract.operations.variables.resolve.rest).toBeUndefined();
+    expect((environmentsContract.operations.variables.resolve as Operation).rest).toBeUndefined();
     expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>>().toHaveProperty('variables');
     expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>['variables']>().toHaveProperty('resolve');
     expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>['variables']>().not.toHaveProperty('list');
