@@ -38,7 +38,9 @@ export const resolveVariables =
       environment_id: environment.id,
       name: environment.name,
       keys: data.map((variable) => variable.key),
-      caller: 'deployer',
+      // The app its verified assertion names (the contract let only the deployer through; the
+      // event's schema refuses anything else, rolling the call back).
+      caller: ctx.app as 'deployer',
     });
     return { project_id: input.project_id, environment_id: environment.id, name: environment.name, data };
   };
