@@ -208,7 +208,7 @@ describe('environments.variables.resolve', () => {
 });
 
 describe('the deployer example', () => {
-  it('writes .env lines that dotenv readers take back unchanged', () => {
+  it('quotes values: single quotes when nothing in them is special, else double quotes with escapes', () => {
     expect(dotenvLine('A', 'plain $HOME value')).toBe("A='plain $HOME value'");
     expect(dotenvLine('B', '')).toBe("B=''");
     expect(dotenvLine('C', `it's "x" $Y\\z\r\nw`)).toBe('C="it\'s \\"x\\" \\$Y\\\\z\\r\\nw"');
