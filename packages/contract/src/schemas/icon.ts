@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ifMatchShape } from './conditional.js';
 import { projectIdParams } from './project.js';
 
 /**
@@ -44,7 +45,7 @@ export const setIconInput = z
     message: 'must be under this project',
   });
 
-export const deleteIconInput = z.strictObject(projectIdParams);
+export const deleteIconInput = z.strictObject({ ...projectIdParams, ...ifMatchShape });
 export const authorizeIconInput = z.strictObject(projectIdParams);
 
 /** The upload as REST consumers send it: documented in OpenAPI, parsed by the gateway's multipart route. */
