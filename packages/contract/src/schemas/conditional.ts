@@ -7,13 +7,9 @@ import { z } from 'zod';
  * conditional write carries the versions its caller read (`If-Match`) in its input as `if_match`,
  * and the service compares them in the statement that writes.
  */
-export const versionSchema = z
-  .number()
-  .int()
-  .min(1)
-  .meta({
-    description: 'Bumped by every change of this resource; its `ETag` is this number in quotes (`"3"`). Send it back in `If-Match`',
-  });
+export const versionSchema = z.number().int().min(1).meta({
+  description: 'Bumped by every change of this resource; its `ETag` is this number in quotes (`"3"`). Send it back in `If-Match`',
+});
 
 /** The `ETag` of a resource at `version`: a strong entity-tag, the version in quotes. */
 export function etagOf(version: number): string {
