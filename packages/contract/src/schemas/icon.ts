@@ -39,7 +39,7 @@ export const iconPathSchema = z.string().regex(ICON_PATH_PATTERN, 'must be /uplo
 
 /** What the gateway asks projects to record once the bytes are stored; the path must name this project. */
 export const setIconInput = z
-  .strictObject({ ...projectIdParams, icon_path: iconPathSchema })
+  .strictObject({ ...projectIdParams, icon_path: iconPathSchema, ...ifMatchShape })
   .refine((input) => ICON_PATH_PATTERN.exec(input.icon_path)?.[1] === input.id, {
     path: ['icon_path'],
     message: 'must be under this project',

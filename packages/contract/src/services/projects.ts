@@ -245,6 +245,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Upload the project icon',
+        conditional: 'write',
         description:
           `A \`multipart/form-data\` body with one file field \`file\`: PNG, JPEG, WebP or GIF, recognised by its bytes (not its name or declared type), ` +
           `at most ${ICON_MAX_BYTES} bytes (413 above; 415 for any other type, SVG included). Replaces the previous icon. ` +
