@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AtriumError, connectAtrium } from '@atrium/client';
 import { queryDatabase } from '@atrium/test-kit';
 import { newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, ApiResponse, TestSystem } from './support/system.js';
@@ -246,5 +247,34 @@ describe('If-Match', () => {
     expect(first.headers.get('etag')).toBe('"2"');
     expect(second.headers.get('etag')).toBe('"3"');
     expect((await ok(api('GET', envPath, { token }))).body.data.description).toBe('two');
+  });
+});
+
+describe('the typed client', () => {
+  it('sends the precondition as the input field if_match, reads version from the answer, and meets PRECONDITION_FAILED (412)', async () => {
+    const { token, project, staging } = await setup();
+    const key = (await ok(api('POST', '/auth/api-keys', { token, body: { name: 'etag client' } }), 201)).body.data.key;
+    const atrium = await connectAtrium({
+      servers: system.natsUrl,
+      pass: system.natsCredentials.client?.password,
+      credential: key,
+      timeoutMs: 20_000,
+    });
+    try {
+      const ref = { projectId: project.id, envId: staging.id };
+      const read = await atrium.environments.get(ref);
+      expect(read.version).toBe(1);
+      const saved = await atrium.environments.update({ ...ref, description: 'typed', if_match: [read.version] });
+      expect(saved.version).toBe(2);
+      const refused = await atrium.environments.update({ ...ref, description: 'stale', if_match: [read.version] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(AtriumError);
+      expect(refused).toMatchObject({ code: 'PRECONDITION_FAILED', status: 412 });
+      expect((await atrium.environments.get(ref)).description).toBe('typed');
+    } finally {
+      await atrium.close();
+    }
   });
 });
