@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtriumError, connectAtrium } from '@atrium/client';
 import { queryDatabase } from '@atrium/test-kit';
+import { png } from './support/images.js';
 import { newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, ApiResponse, TestSystem } from './support/system.js';
 
@@ -247,6 +248,31 @@ describe('If-Match', () => {
     expect(first.headers.get('etag')).toBe('"2"');
     expect(second.headers.get('etag')).toBe('"3"');
     expect((await ok(api('GET', envPath, { token }))).body.data.description).toBe('two');
+  });
+});
+
+describe('the icon upload', () => {
+  it('takes If-Match: a stale one is 412 and the icon stays as it was; the current one sets it and answers the new ETag', async () => {
+    const { token, project } = await setup();
+    const upload = (ifMatch: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([png()], { type: 'image/png' }), 'icon.png');
+      return fetch(`${system.url}/api/v1/projects/${project.id}/icon`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'if-match': ifMatch },
+        body: form,
+      });
+    };
+    const stale = await upload('"5"');
+    expect(stale.status).toBe(412);
+    expect(((await stale.json()) as { error: { code: string } }).error.code).toBe('PRECONDITION_FAILED');
+    const unchanged = await ok(api('GET', `/projects/${project.id}`, { token }));
+    expect(unchanged.body.data).toMatchObject({ icon_path: null, version: 1 });
+    const current = await upload('"1"');
+    expect(current.status).toBe(200);
+    expect(current.headers.get('etag')).toBe('"2"');
+    expect(((await current.json()) as { data: { icon_path: string | null } }).data.icon_path).toMatch(/^\/uploads\//);
+    expect((await upload('nonsense')).status).toBe(400);
   });
 });
 
