@@ -9,8 +9,11 @@ import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
  * that never matches.
  */
 
-/** One entity-tag in a list: `W/"…"` or `"…"`, then a comma or the end. */
-const ENTITY_TAG = /\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/y;
+/**
+ * One entity-tag in a list: `W/"…"` or `"…"`, then a comma or the end; empty list elements
+ * before it are skipped (RFC 9110 §5.6.1).
+ */
+const ENTITY_TAG = /[\s,]*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/y;
 
 interface EntityTag {
   weak: boolean;
