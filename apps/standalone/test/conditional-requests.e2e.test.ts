@@ -183,6 +183,15 @@ describe('If-Match', () => {
     const stale = await api('DELETE', `/projects/${project.id}`, { token, headers: { 'if-match': '"7"' } });
     expect(stale.status).toBe(412);
     expect((await ok(api('GET', `/projects/${project.id}`, { token }))).body.data.id).toBe(project.id);
+    const projectEvents = () =>
+      sql<{ type: string }>(`select type from projects.outbox where payload->'data'->>'project_id' = $1 order by created_at, id`, [
+        project.id,
+      ]).then((rows) => rows.map((row) => row.type));
+    // The refused delete recorded nothing, and neither does a refused update.
+    expect(
+      (await api('PUT', `/projects/${project.id}`, { token, headers: { 'if-match': '"7"' }, body: { color: '#000000' } })).status,
+    ).toBe(412);
+    expect(await projectEvents()).toEqual(['projects.v1.created']);
     expect((await api('DELETE', `/projects/${project.id}`, { token, headers: { 'if-match': '"1"' } })).status).toBe(204);
   });
 
