@@ -248,21 +248,26 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     basePath: API_PREFIX,
     router,
     // The adapter hands over Fastify's request.
-    createContext: ({ req }: { req: FastifyRequest }): GatewayContext => {
+    createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): GatewayContext => {
       return {
         requestId: req.id,
         credential: credentialFromHeaders(req.headers),
         body: req.body,
         idempotencyKey: req.headers['idempotency-key'],
+        ifMatch: req.headers['if-match'],
+        ifNoneMatch: req.headers['if-none-match'],
+        setResponseHeader: (name, value) => void res.header(name, value),
       };
     },
-    responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
+    responseMeta: ({ paths, errors, ctx }: { paths?: readonly string[]; errors: unknown[]; ctx?: GatewayContext }) => {
       const [first] = errors;
       if (first) {
         const apiError = apiErrorOf(getTRPCErrorFromUnknown(first));
         const headers = apiError.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(apiError.retryAfterSeconds) };
         return { status: statusOf(apiError.apiCode), headers };
       }
+      // A conditional read whose If-None-Match named the current ETag (see the router's GatewayContext).
+      if (ctx?.notModified) return { status: 304 };
       const operation = paths?.[0] ? REST_OPERATIONS.get(paths[0]) : undefined;
       return { status: operation?.operation.rest?.status ?? 200 };
     },

@@ -1,4 +1,14 @@
-import { BATCH_INDEX, callerId, decodeCursor, LIST_START, PAGE_KEYS, pageKeyParams, rowsByKey, unnestKeys } from '@atrium/service-runtime';
+import {
+  BATCH_INDEX,
+  callerId,
+  decodeCursor,
+  DomainError,
+  LIST_START,
+  PAGE_KEYS,
+  pageKeyParams,
+  rowsByKey,
+  unnestKeys,
+} from '@atrium/service-runtime';
 import type { PageKey, RowOf } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { Project, projectFields } from './entities/index.js';
@@ -100,6 +110,13 @@ export async function listUserProjects(
   const rows = await ctx.readBatched(USER_PROJECT_PAGES, { owner: userId, after, rows: limit + 1 });
   return rows.map((row) => projectFields.ofRow(row));
 }
+
+/**
+ * A conditional write on the project whose If-Match names none of its current version (compared
+ * under the row's lock, see findProjectWithRole; docs/api-contract.md, Conditional requests).
+ */
+export const projectPreconditionFailed = (version: number) =>
+  new DomainError('PRECONDITION_FAILED', `The project has changed since you read it: If-Match does not name its current ETag "${version}"`);
 
 /** The project with the calling user's role in it (`findProjectWithRole`): what a handler authorizes with. */
 export const findProjectWithCallerRole = (ctx: ServiceContext, projectId: string): Promise<ProjectWithRole | null> =>

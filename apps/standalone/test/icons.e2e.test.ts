@@ -294,7 +294,7 @@ describe('the upload in the OpenAPI document', () => {
     expect(JSON.stringify(document.components.schemas.IconUpload ?? operation.requestBody.content['multipart/form-data'].schema)).toContain(
       'binary',
     );
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '412', '413', '415', '429', '500', '503']);
     expect(operation.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
     expect(document.paths['/projects/{id}/icon'].delete.responses['204']).toBeDefined();
   });

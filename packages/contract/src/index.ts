@@ -5,6 +5,7 @@ export * from './tags.js';
 export * from './router-types.js';
 export * from './client.js';
 export * from './schemas/common.js';
+export * from './schemas/conditional.js';
 export * from './schemas/project.js';
 export * from './schemas/icon.js';
 export * from './schemas/auth.js';

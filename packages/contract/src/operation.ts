@@ -78,6 +78,15 @@ export interface RestBinding {
    * its path, statuses, auth and document entry still come from here.
    */
   multipart?: z.ZodObject;
+  /**
+   * A conditional operation (RFC 9110; docs/api-contract.md, Conditional requests). Its answer
+   * carries the resource's `version`, which the gateway also sends as the strong `ETag`
+   * `"<version>"`. `read`: an `If-None-Match` naming the current ETag answers 304 without a
+   * body. `write`: the input has `if_match` (`ifMatchShape`), which the gateway fills from the
+   * `If-Match` header (never from the body or query); the service applies the write only when
+   * the current version matches, in the statement that writes, else PRECONDITION_FAILED (412).
+   */
+  conditional?: 'read' | 'write';
 }
 
 /**

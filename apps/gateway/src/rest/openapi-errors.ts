@@ -13,6 +13,7 @@ export const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   NOT_FOUND: 'Not found, or not visible to you',
   CONFLICT: 'Conflicts with the current state (a name already taken, say), or a request with this Idempotency-Key is still running',
   GONE: 'No longer available',
+  PRECONDITION_FAILED: "The If-Match header names none of the resource's current ETag; nothing was changed",
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
   UNSUPPORTED_MEDIA_TYPE: 'Body is not UTF-8 application/json, or has a Content-Encoding',
   UNPROCESSABLE_CONTENT: 'The Idempotency-Key was used with a different request',
@@ -50,6 +51,8 @@ export function errorCodesFor(operation: Operation): ApiErrorCode[] {
     if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
   }
   for (const code of rest.errors ?? []) codes.add(code);
+  // A conditional write refuses a stale If-Match.
+  if (rest.conditional === 'write') codes.add('PRECONDITION_FAILED');
   // Creating operations take an Idempotency-Key: 409 while its first request runs, 422 for another body.
   if (acceptsIdempotencyKey(operation)) {
     codes.add('CONFLICT');
@@ -119,6 +122,11 @@ export function errorDescriptionFor(operation: Operation, code: ApiErrorCode): s
     case 'GONE':
       if (own) return own;
       break;
+    case 'PRECONDITION_FAILED':
+      return (
+        own ??
+        "`If-Match` was sent and names none of the resource's current ETag: someone changed it since you read it. Nothing was changed: read it again (for its new ETag) and retry"
+      );
     case 'PAYLOAD_TOO_LARGE':
     case 'UNSUPPORTED_MEDIA_TYPE':
       return own ?? (rest.multipart && MULTIPART_ERROR_DESCRIPTIONS[code]) ?? ERROR_DESCRIPTIONS[code];

@@ -69,6 +69,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Get a project',
+        conditional: 'read',
         description: 'Any member of the project (viewer and above); to anyone else the project does not exist (404).',
         tags: ['Projects'],
       },
@@ -83,6 +84,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Update a project',
+        conditional: 'write',
         description:
           'Partial: only the fields present change; `null` clears a nullable field (`display_name` cannot be null). A new `name` must still be unique across the installation. Needs admin or owner.',
         tags: ['Projects'],
@@ -100,6 +102,7 @@ export const projectsContract = defineService('projects', {
         status: 204,
         auth: 'user',
         summary: 'Delete a project and all its resources',
+        conditional: 'write',
         description:
           'Owner only. The project disappears at once for every reader (everything under it then answers 404); its environments, variables, invites and icon are removed by the owning services.',
         tags: ['Projects'],
@@ -116,6 +119,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Transfer ownership to another member',
+        conditional: 'write',
         description:
           'Owner only. The new owner must already be a member (409 otherwise); you become admin. Atomic: the project has exactly one owner at every instant. Answers the first page of the member list.',
         tags: ['Members'],
@@ -241,6 +245,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Upload the project icon',
+        conditional: 'write',
         description:
           `A \`multipart/form-data\` body with one file field \`file\`: PNG, JPEG, WebP or GIF, recognised by its bytes (not its name or declared type), ` +
           `at most ${ICON_MAX_BYTES} bytes (413 above; 415 for any other type, SVG included). Replaces the previous icon. ` +
@@ -259,6 +264,7 @@ export const projectsContract = defineService('projects', {
         status: 204,
         auth: 'user',
         summary: 'Delete the project icon',
+        conditional: 'write',
         description: 'Clears `icon_path` and removes the file; a project without an icon answers 204 too. Needs admin or owner.',
         tags: ['Projects'],
         errorDescriptions: { SERVICE_UNAVAILABLE: 'A service did not answer in time or could not be reached; safe to retry' },
