@@ -33,6 +33,8 @@ export const projectsContract = defineService('projects', {
       input: listProjectsInput,
       output: projectPage,
       list: true,
+      // A key limited to some projects lists those only (projects.repository.ts).
+      scopedKeys: 'filtered',
       rest: {
         method: 'GET',
         path: '/projects',
@@ -46,6 +48,7 @@ export const projectsContract = defineService('projects', {
     create: mutation({
       input: createProjectInput,
       output: projectSchema,
+      scopedKeys: 'all-projects',
       rest: {
         method: 'POST',
         path: '/projects',
