@@ -29,3 +29,4 @@ export * from './uploads/index.js';
 export * from './metrics.js';
 export * from './orm-errors.js';
 export * from './secrets/index.js';
+export * from './scope.js';
