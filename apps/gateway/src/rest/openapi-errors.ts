@@ -1,5 +1,5 @@
 import type { ApiErrorCode, Operation, ProjectRole } from '@atrium/contract';
-import { API_ERROR_STATUS, LOWEST_ROLE_FOR, PROJECT_ROLES, acceptsIdempotencyKey } from '@atrium/contract';
+import { API_ERROR_STATUS, LOWEST_ROLE_FOR, PROJECT_ROLES, READ_ACTIONS, acceptsIdempotencyKey } from '@atrium/contract';
 
 /**
  * What each error code means in general (the reference's Errors table). An operation's document
@@ -9,7 +9,7 @@ import { API_ERROR_STATUS, LOWEST_ROLE_FOR, PROJECT_ROLES, acceptsIdempotencyKey
 export const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
   UNAUTHORIZED: 'Missing, invalid or expired credential',
-  FORBIDDEN: 'Your role in the project does not allow this',
+  FORBIDDEN: 'Your role in the project does not allow this, or your API key is scoped (read-only, or limited to some projects)',
   NOT_FOUND: 'Not found, or not visible to you',
   CONFLICT: 'Conflicts with the current state (a name already taken, say), or a request with this Idempotency-Key is still running',
   GONE: 'No longer available',
@@ -47,8 +47,8 @@ export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   // Project-scoped: a non-member gets 404; a 403 exists only when some role may not do this.
   if (operation.access) {
     codes.add('NOT_FOUND');
-    if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
-  }
+    if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer' || !READ_ACTIONS.has(operation.access.action)) codes.add('FORBIDDEN');
+  } else if (rest.auth === 'user' && scopedKeyRefusal(operation)) codes.add('FORBIDDEN');
   for (const code of rest.errors ?? []) codes.add(code);
   // Creating operations take an Idempotency-Key: 409 while its first request runs, 422 for another body.
   if (acceptsIdempotencyKey(operation)) {
@@ -56,6 +56,23 @@ export function errorCodesFor(operation: Operation): ApiErrorCode[] {
     codes.add('UNPROCESSABLE_CONTENT');
   }
   return [...codes];
+}
+
+/** Which scoped API keys a non-project operation refuses (403), in the reference's words; undefined: none. */
+function scopedKeyRefusal(operation: Operation): string | undefined {
+  const readRefused = operation.kind === 'mutation';
+  switch (operation.scopedKeys) {
+    case 'any':
+      return undefined;
+    case 'all-projects':
+      return readRefused
+        ? 'an API key limited to some projects (`project_ids`) or read-only'
+        : 'an API key limited to some projects (`project_ids`)';
+    case 'filtered':
+      return readRefused ? 'a read-only API key' : undefined;
+    default:
+      return 'a scoped API key (limited to some projects, or read-only)';
+  }
 }
 
 /** The roles allowed from `lowest` up, as a reader says it: `admin or owner`. */
@@ -98,15 +115,21 @@ export function errorDescriptionFor(operation: Operation, code: ApiErrorCode): s
       if (rest.auth === 'user')
         return 'No credential, or one that is invalid, expired or revoked: send `Authorization: Bearer <token>` or `x-api-key: <key>`';
       break;
-    case 'FORBIDDEN':
-      if (own) return own;
+    case 'FORBIDDEN': {
+      const refusal = !operation.access && rest.auth === 'user' ? scopedKeyRefusal(operation) : undefined;
+      const scoped = refusal && `the request carries ${refusal}, which may not do this`;
+      if (own) return scoped ? `${own}; or ${scoped}` : own;
       if (operation.access) {
         const lowest = LOWEST_ROLE_FOR[operation.access.action];
+        const readOnly = READ_ACTIONS.has(operation.access.action) ? '' : '; or the request carries a read-only API key';
+        if (lowest === 'viewer') return 'The request carries a read-only API key, which may not do this';
         return lowest === 'owner'
-          ? 'You are a member of the project but not its owner: only the owner may do this'
-          : `Your role in the project is ${rolesBelow(lowest)}: this needs ${rolesFrom(lowest)}`;
+          ? `You are a member of the project but not its owner: only the owner may do this${readOnly}`
+          : `Your role in the project is ${rolesBelow(lowest)}: this needs ${rolesFrom(lowest)}${readOnly}`;
       }
+      if (scoped) return capitalized(scoped);
       break;
+    }
     case 'NOT_FOUND':
       if (own) return own;
       if (operation.access)

@@ -7,6 +7,7 @@ import type { AuthenticatedCaller } from '@atrium/contract';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError } from '@atrium/service-runtime/core';
 import type { DescribedError, UploadStore } from '@atrium/service-runtime/core';
+import { callerOf } from '../auth/authenticator.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { credentialFromHeaders } from '../auth/credentials.js';
 import { envelope } from '../rest/envelope.js';
@@ -54,7 +55,7 @@ export async function registerIconUpload(app: FastifyInstance, options: IconUplo
               path,
               kind,
               input,
-              meta: { requestId: request.id, caller: { userId: caller.user.id, credentialId: caller.credential_id } },
+              meta: { requestId: request.id, caller: callerOf(caller) },
             });
 
           await call('icons.authorize', authorize.kind, { id });
