@@ -48,7 +48,7 @@ export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   if (operation.access) {
     codes.add('NOT_FOUND');
     if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer' || !READ_ACTIONS.has(operation.access.action)) codes.add('FORBIDDEN');
-  } else if (rest.auth === 'user' && scopedKeyRefusal(operation)) codes.add('FORBIDDEN');
+  } else if (refusesScopedKeys(operation)) codes.add('FORBIDDEN');
   for (const code of rest.errors ?? []) codes.add(code);
   // Creating operations take an Idempotency-Key: 409 while its first request runs, 422 for another body.
   if (acceptsIdempotencyKey(operation)) {
@@ -58,20 +58,19 @@ export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   return [...codes];
 }
 
-/** Which scoped API keys a non-project operation refuses (403), in the reference's words; undefined: none. */
-function scopedKeyRefusal(operation: Operation): string | undefined {
-  const readRefused = operation.kind === 'mutation';
+/**
+ * Whether scoped API keys can be refused this operation that is not project-scoped (403): it
+ * then says when in its contract (`errorDescriptions.FORBIDDEN`), in its own words.
+ */
+function refusesScopedKeys(operation: Operation): boolean {
+  if (operation.access || operation.rest?.auth !== 'user') return false;
   switch (operation.scopedKeys) {
     case 'any':
-      return undefined;
-    case 'all-projects':
-      return readRefused
-        ? 'an API key limited to some projects (`project_ids`) or read-only'
-        : 'an API key limited to some projects (`project_ids`)';
+      return false;
     case 'filtered':
-      return readRefused ? 'a read-only API key' : undefined;
+      return operation.kind === 'mutation';
     default:
-      return 'a scoped API key (limited to some projects, or read-only)';
+      return true;
   }
 }
 
@@ -115,10 +114,8 @@ export function errorDescriptionFor(operation: Operation, code: ApiErrorCode): s
       if (rest.auth === 'user')
         return 'No credential, or one that is invalid, expired or revoked: send `Authorization: Bearer <token>` or `x-api-key: <key>`';
       break;
-    case 'FORBIDDEN': {
-      const refusal = !operation.access && rest.auth === 'user' ? scopedKeyRefusal(operation) : undefined;
-      const scoped = refusal && `the request carries ${refusal}, which may not do this`;
-      if (own) return scoped ? `${own}; or ${scoped}` : own;
+    case 'FORBIDDEN':
+      if (own) return own;
       if (operation.access) {
         const lowest = LOWEST_ROLE_FOR[operation.access.action];
         const readOnly = READ_ACTIONS.has(operation.access.action) ? '' : '; or the request carries a read-only API key';
@@ -127,9 +124,7 @@ export function errorDescriptionFor(operation: Operation, code: ApiErrorCode): s
           ? `You are a member of the project but not its owner: only the owner may do this${readOnly}`
           : `Your role in the project is ${rolesBelow(lowest)}: this needs ${rolesFrom(lowest)}${readOnly}`;
       }
-      if (scoped) return capitalized(scoped);
       break;
-    }
     case 'NOT_FOUND':
       if (own) return own;
       if (operation.access)

@@ -75,11 +75,14 @@ export const apiKeyAccessSchema = z
   .enum(API_KEY_ACCESS)
   .meta({ id: 'ApiKeyAccess', description: '`write` (what its owner may do) or `read` (reads only: every other operation is 403)' });
 
-const apiKeyProjectIds = z.array(uuidSchema).meta({
-  description:
-    "The only projects the key works on (any other answers 404, and `GET /projects` lists only these), or null: every project of its owner's",
-  example: ['550e8400-e29b-41d4-a716-446655440000'],
-});
+const apiKeyProjectIds = z
+  .array(uuidSchema)
+  .nullable()
+  .meta({
+    description:
+      "The only projects the key works on (any other answers 404, and `GET /projects` lists only these), or null: every project of its owner's",
+    example: ['550e8400-e29b-41d4-a716-446655440000'],
+  });
 
 export const apiKeySchema = z
   .object({
@@ -89,7 +92,7 @@ export const apiKeySchema = z
     created_at: timestampSchema.meta({ description: 'When the key was created' }),
     last_used_at: timestampSchema.nullable().meta({ description: 'When the key last authenticated a request, or null' }),
     expires_at: timestampSchema.nullable().meta({ description: 'When the key stops working, or null for never' }),
-    project_ids: apiKeyProjectIds.nullable(),
+    project_ids: apiKeyProjectIds,
     access: apiKeyAccessSchema,
   })
   .meta({ id: 'ApiKey' });
