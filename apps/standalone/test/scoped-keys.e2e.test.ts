@@ -137,6 +137,16 @@ describe('a CI key scoped read-only to one project', () => {
     }
   });
 
+  it("is not handed the answer of its owner's earlier write by replaying its Idempotency-Key", async () => {
+    const other = await newUser(system.api, 'scoped-added');
+    const headers = { 'idempotency-key': `scoped-${Date.now()}` };
+    const body = { user_id: other.id, role: 'viewer' };
+    const first = await system.api('POST', `/projects/${projectA}/members`, { token: owner.token, body, headers });
+    expect(first.status).toBe(201);
+    expect((await system.api('POST', `/projects/${projectA}/members`, { token: owner.token, body, headers })).status).toBe(201);
+    expect((await system.api('POST', `/projects/${projectA}/members`, { token: ciKey, body, headers })).status).toBe(403);
+  });
+
   it('may sign itself out: the key is revoked', async () => {
     const own = (await key(owner.token, { project_ids: [projectA], access: 'read' })).body.data.key;
     expect((await system.api('POST', '/auth/logout', { token: own })).status).toBe(204);

@@ -8,7 +8,7 @@ import { fromOrmError } from './orm-errors.js';
 import { runInTransaction } from './transaction.js';
 import { createServiceTRPC } from './trpc.js';
 import { authorizeProjectAccess, projectIdOf } from './access.js';
-import { refuseOutOfScope, refuseScopedKey } from './scope.js';
+import { refuseOutOfScope, refuseReadOnlyWrite, refuseScopedKey } from './scope.js';
 import type { ProjectRoleResolver } from './access.js';
 import type { ProjectGrant } from './access.js';
 
@@ -198,8 +198,12 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
             ran = true;
             return handler(input, ctx);
           });
-          // A replay: the caller's own earlier answer, made by a handler that was authorized.
-          if (!ran && ctx.projectAccess) ctx.projectAccess.authorized = true;
+          // A replay: the caller's own earlier answer, made by a handler that was authorized —
+          // not handed to a read-only key of the caller's (the project was checked before).
+          if (!ran && ctx.projectAccess) {
+            refuseReadOnlyWrite(ctx.meta, ctx.projectAccess.access);
+            ctx.projectAccess.authorized = true;
+          }
           return output;
         } catch (error) {
           // Database errors are translated once for the whole call (see `fromDatabaseError`).
