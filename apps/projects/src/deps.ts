@@ -1,5 +1,6 @@
 import type { HandlerOf, projectsContract } from '@atrium/contract';
-import type { ServiceContext, UploadStore } from '@atrium/service-runtime';
+import type { UploadStore } from '@atrium/uploads';
+import type { ServiceContext } from '@atrium/service-runtime';
 
 export interface ProjectsDeps {
   uploads: UploadStore;

@@ -1,10 +1,10 @@
+import { natsUploadStore } from '@atrium/uploads';
 import {
   createJetStreamSink,
   databasePool,
   ensureEventStream,
   eventStreamSettings,
   jetStreamEventSource,
-  natsUploadStore,
   runServiceProcess,
   uploadBucketSettings,
 } from '@atrium/service-runtime';

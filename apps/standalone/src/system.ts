@@ -10,6 +10,8 @@ import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
 import { createLocalBroadcast, createLocalTransport, createNatsBroadcast } from '@atrium/nats-trpc';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService } from '@atrium/projects';
+import { folderUploadStore, natsUploadStore } from '@atrium/uploads';
+import type { UploadStore } from '@atrium/uploads';
 import {
   callerTransportOptions,
   connectNats,
@@ -20,8 +22,6 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
-  folderUploadStore,
-  natsUploadStore,
   uploadBucketSettings,
   generateAppKeys,
   jetStreamEventSource,
@@ -30,16 +30,7 @@ import {
   observedTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
-import type {
-  AppKeys,
-  EventSink,
-  EventSource,
-  Logger,
-  NatsAuthConfig,
-  ServiceBus,
-  ServiceInstance,
-  UploadStore,
-} from '@atrium/service-runtime';
+import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import type { StandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
 import type { Preflight } from './preflight.js';

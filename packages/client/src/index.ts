@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import { CLIENT_APP, environmentsContract, identityContract, inboxPrefix, projectsContract } from '@atrium/contract';
-import type { Operation, PublicContractClient, ServiceContract } from '@atrium/contract';
+import { CLIENT_APP, contracts, identityContract, inboxPrefix } from '@atrium/contract';
+import type { Operation, PublicClientOfEveryService, ServiceContract } from '@atrium/contract';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
@@ -33,11 +33,7 @@ type WithCallOptions<T> = {
 };
 
 /** Every public operation, by resource: `client.projects.get({ id })`, `client.auth.me({})`, … */
-export type AtriumClient = WithCallOptions<
-  PublicContractClient<typeof identityContract> &
-    PublicContractClient<typeof projectsContract> &
-    PublicContractClient<typeof environmentsContract>
->;
+export type AtriumClient = WithCallOptions<PublicClientOfEveryService>;
 
 /** The default `timeoutMs` of a call. */
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -161,7 +157,7 @@ export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
 
   // Public operations only, at run time as in the type: internal ones are not there at all.
   const client: Record<string, Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>> = {};
-  for (const contract of [identityContract, projectsContract, environmentsContract] as ServiceContract[]) {
+  for (const contract of contracts as readonly ServiceContract[]) {
     for (const [resource, verbs] of Object.entries(contract.operations)) {
       for (const [verb, operation] of Object.entries(verbs)) {
         if (!operation.rest) continue;

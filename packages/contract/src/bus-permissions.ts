@@ -1,9 +1,7 @@
 import { CREDENTIAL_REVOKED_SUBJECT, SERVICE_SUBSCRIPTIONS, consumerName } from './events.js';
 import { CALLER_NAMES, CLIENT_APP, SERVICE_NAMES, listOperations } from './operation.js';
-import type { CallerName, ServiceContract, ServiceName } from './operation.js';
-import { environmentsContract } from './services/environments.js';
-import { identityContract } from './services/identity.js';
-import { projectsContract } from './services/projects.js';
+import type { CallerName, ServiceName } from './operation.js';
+import { contracts } from './service-contracts.js';
 
 /**
  * Subjects: `svc.<service>.v1.<procedure>` for calls (service first, so bus permissions can be
@@ -22,8 +20,6 @@ export function procedureSubject(service: string, path: string): string {
 export function queueGroup(service: string): string {
   return `svc-${service}`;
 }
-
-const allContracts: readonly ServiceContract[] = [identityContract, projectsContract, environmentsContract];
 
 /**
  * Who may do what on the bus: the one definition behind `infra/`'s nats-server configuration and
@@ -90,7 +86,7 @@ export function inboxPrefix(app: string): string {
   return `_INBOX_${app}`;
 }
 
-const allOperations = () => allContracts.flatMap((contract) => listOperations(contract));
+const allOperations = () => contracts.flatMap((contract) => listOperations(contract));
 
 /** The apps that may call some operation of `service`: its answers go to their inboxes only. */
 export function callersOf(service: ServiceName): CallerName[] {

@@ -3,6 +3,10 @@ import type { ApiErrorCode } from './errors.js';
 import type { ProjectAction } from './roles.js';
 import type { ApiTag } from './tags.js';
 
+/**
+ * The services' names, declared once; each has its contract in `SERVICE_CONTRACTS`
+ * (service-contracts.ts), from which every other list of services derives.
+ */
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -128,7 +132,7 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
    * A mutation that is idempotent by nature (its second run finds the work done and answers the
    * same): the caller's transport may send it again to another instance when an attempt goes
    * unanswered, as it does for queries. Without it a mutation is never sent twice (see
-   * nats-trpc's attempts.ts), and an instance lost mid-call holds its caller to the deadline.
+   * nats-trpc's call-attempts.ts), and an instance lost mid-call holds its caller to the deadline.
    */
   repeatable?: true;
 }

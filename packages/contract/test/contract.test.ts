@@ -5,6 +5,8 @@ import {
   identityContract,
   PROJECT_ROLES,
   READ_ACTIONS,
+  SERVICE_CONTRACTS,
+  SERVICE_NAMES,
   contracts,
   createProjectExample,
   createProjectInput,
@@ -133,5 +135,13 @@ describe('internal operations', () => {
     expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('health');
     expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('users');
     expectTypeOf<PublicContractClient<typeof identityContract>['auth']>().toHaveProperty('login');
+  });
+});
+
+describe('the list of services', () => {
+  it('is declared once: SERVICE_CONTRACTS has one contract per service name, named by its key', () => {
+    expect(Object.keys(SERVICE_CONTRACTS).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const [name, contract] of Object.entries(SERVICE_CONTRACTS)) expect(contract.name).toBe(name);
+    expect(contracts).toEqual(Object.values(SERVICE_CONTRACTS));
   });
 });

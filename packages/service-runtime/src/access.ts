@@ -1,13 +1,11 @@
 import { roleAllows } from '@atrium/contract';
-import type { ProjectAccess, ProjectRole } from '@atrium/contract';
+import type { ProjectAccess } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
+import type { ProjectGrant } from './project-grant.js';
 import { DomainError, notFound } from './errors.js';
 import { refuseOutOfScope, refuseReadOnlyWrite } from './scope.js';
 
-/** The caller's standing in a project, as a service's resolver found it; services may add what they read with it. */
-export interface ProjectGrant {
-  role: ProjectRole;
-}
+export type { ProjectGrant } from './project-grant.js';
 
 /**
  * How a service learns the caller's role in a project (null: not a member). Other services ask

@@ -10,7 +10,6 @@ import {
   parseTrustedKeys,
 } from '@atrium/nats-trpc';
 import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
-import { randomBytes } from 'node:crypto';
 import { StartupError } from './startup.js';
 
 export { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
@@ -89,15 +88,4 @@ export function generateKeyEnvironment(): Record<AppName, KeyEnvironment> {
       },
     ]),
   ) as Record<AppName, KeyEnvironment>;
-}
-
-/**
- * A password for an app's NATS user (`pnpm keygen --out`): 192 random bits, base64url, after a
- * letter. nats-server reads `password: $VARIABLE` by parsing the variable's value as a
- * configuration value: a value starting with a digit, `-` or `_` may read as a number, a date or
- * nothing valid (`8-xZ…` is refused: "All ISO8601 dates must be in full Zulu form"), and `true`
- * as a boolean. One starting with a letter, of letters, digits, `-` and `_` only, is a string.
- */
-export function generateNatsPassword(): string {
-  return `a${randomBytes(24).toString('base64url')}`;
 }

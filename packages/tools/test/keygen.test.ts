@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { APP_NAMES } from '@atrium/contract';
-import { generateNatsPassword } from '../src/keys.js';
+import { generateNatsPassword } from '../src/nats-password.js';
 
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The authorization `infra/` ships: each app's password is `$ATRIUM_<APP>_NATS_PASSWORD`, read by nats-server's variable substitution. */
