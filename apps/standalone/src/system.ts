@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
-import type { ServiceName } from '@atrium/contract';
+import type { AppName, ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway, stopTimings } from '@atrium/gateway';
 import { smtpTransport, startIdentityService } from '@atrium/identity';
@@ -38,8 +38,8 @@ import type { Preflight } from './preflight.js';
 export interface RunningSystem {
   /** Where the REST API listens, e.g. http://127.0.0.1:3000 */
   url: string;
-  /** The keys made for this process's apps (tests sign calls with them). */
-  keys: Record<ServiceName | 'gateway', AppKeys>;
+  /** The keys made for this process's apps, and the deployer's (tests sign calls with them). */
+  keys: Record<AppName, AppKeys>;
   mode: { database: 'embedded' | 'external'; transport: 'nats' | 'in-process' };
   /** Takes one service off NATS, as its process ending would: the tests' outage drills (NATS mode only). */
   stopService(name: ServiceName): Promise<void>;

@@ -108,12 +108,18 @@ async function uploadIcon(projectId: string, bytes: Buffer): Promise<{ path: str
 }
 
 /**
- * Expects the gateway to serve `icon` from the bucket (softly: the run goes on to check the
+ * Expects the gateway to serve `icon` from the bucket, retrying a 503 (softly: the run goes on to check the
  * events, and the failure names which node was down and which led JetStream's meta group).
  */
 async function expectServed(icon: { path: string; bytes: Buffer }, which: string): Promise<void> {
-  const response = await fetch(`${gatewayUrl}${icon.path}`);
-  const body = Buffer.from(await response.arrayBuffer());
+  // A 503 SERVICE_UNAVAILABLE is retried as the load retries it: the contract says it is safe to.
+  let response = await fetch(`${gatewayUrl}${icon.path}`);
+  let body = Buffer.from(await response.arrayBuffer());
+  for (let attempt = 1; response.status === 503 && attempt < 8; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    response = await fetch(`${gatewayUrl}${icon.path}`);
+    body = Buffer.from(await response.arrayBuffer());
+  }
   const running = cluster.nodes.filter((node) => node.running());
   const down = cluster.nodes.filter((node) => !node.running()).map((node) => node.name);
   const meta = (await (await fetch(`${running[0]!.monitorUrl}/jsz`)).json()) as { meta_cluster?: { leader?: string } };

@@ -6,10 +6,14 @@ import type { Operation, PublicClientOfEveryService, ServiceContract } from '@at
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, bounded, checkTimeout } from './calls.js';
 import { AtriumError, abortedError, toAtriumError } from './errors.js';
 
 export { AtriumError } from './errors.js';
 export type { AtriumErrorCode } from './errors.js';
+export { DEFAULT_TIMEOUT_MS } from './calls.js';
+export { connectDeployer, createDeployerClient } from './deployer.js';
+export type { ConnectDeployerOptions, DeployerCallOptions, DeployerClient, DeployerClientOptions } from './deployer.js';
 
 /** What one call may add to its input: `atrium.projects.create({ name }, { idempotencyKey, timeoutMs, signal })`. */
 export interface CallOptions {
@@ -35,11 +39,6 @@ type WithCallOptions<T> = {
 /** Every public operation, by resource: `client.projects.get({ id })`, `client.auth.me({})`, … */
 export type AtriumClient = WithCallOptions<PublicClientOfEveryService>;
 
-/** The default `timeoutMs` of a call. */
-export const DEFAULT_TIMEOUT_MS = 5000;
-/** The longest a timer can wait in Node.js (~24.8 days): any longer `timeoutMs` is this. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 export interface AtriumClientOptions {
   /** How calls reach the services: `createNatsTransport` on a connection as the `client` NATS user. */
   transport: ServiceTransport;
@@ -54,36 +53,6 @@ export interface AtriumClientOptions {
 interface Session {
   assertion: string;
   expiresAt: number;
-}
-
-function checkTimeout(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new AtriumError('BAD_REQUEST', `timeoutMs must be a positive number of milliseconds, not ${String(value)}`);
-  }
-  return Math.min(value, MAX_TIMEOUT_MS);
-}
-
-/**
- * Settles as `work` does, unless the caller's deadline passes first (SERVICE_UNAVAILABLE, as a
- * service not answering in time is) or its signal aborts (ABORTED); then `work` is left to end
- * on its own. Any failure is an `AtriumError`.
- */
-function bounded<T>(work: Promise<T>, service: string, deadline: number, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new AtriumError('SERVICE_UNAVAILABLE', `The ${service} service did not answer in time`)),
-      Math.max(0, deadline - Date.now()),
-    );
-    const onAbort = () => reject(abortedError(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    work
-      .then(resolve, (error: unknown) => reject(toAtriumError(error)))
-      .finally(() => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      });
-  });
 }
 
 /**

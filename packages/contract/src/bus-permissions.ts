@@ -32,6 +32,8 @@ export function queueGroup(service: string): string {
  *   (`ntf.<name>.>`), and may manage only the events stream; it listens only to the events
  *   and notifications `SERVICE_SUBSCRIPTIONS` names for it, through its own durable consumer;
  * - a client (`@atrium/client`) publishes the public operations and the credential exchange;
+ * - the deployer publishes only the internal operations that name it (resolving an environment's
+ *   variables) and takes no calls;
  * - every app receives replies only on its own inbox prefix (`_INBOX_<app>.>`, see `inboxPrefix`),
  *   so no app can read another's answers; a service answers only onto the inboxes of the apps
  *   that may call it. No app has `allow_responses`: nats-server lets a response through to any
@@ -119,6 +121,10 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
       publish: callableBy(CLIENT_APP),
       subscribe: [`${inboxPrefix(CLIENT_APP)}.>`],
     },
+    deployer: {
+      publish: callableBy('deployer'),
+      subscribe: [`${inboxPrefix('deployer')}.>`],
+    },
   } as Record<CallerName, AppPermissions>;
   for (const service of SERVICE_NAMES) {
     const listens: { consumers: Record<string, readonly string[]>; notifications: readonly string[] } = SERVICE_SUBSCRIPTIONS[service];
@@ -154,6 +160,9 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
       subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`, ...listens.notifications],
     };
   }
+  // A caller without an entry would be rendered without permissions, free to do anything.
+  const missing = CALLER_NAMES.filter((caller) => !permissions[caller]);
+  if (missing.length > 0) throw new Error(`no bus permissions for ${missing.join(', ')}`);
   for (const entry of Object.values(permissions)) entry.publish = [...new Set(entry.publish)];
   return permissions;
 }

@@ -10,8 +10,12 @@ import type { ApiTag } from './tags.js';
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** Every app on the bus: each has its own NATS identity and its own signing key. */
-export const APP_NAMES = ['gateway', ...SERVICE_NAMES] as const;
+/**
+ * Every app on the bus: each has its own NATS identity and its own signing key. `deployer` is
+ * the deploy system that starts workloads (outside this repository): it calls only the internal
+ * operations naming it (`environments.variables.resolve`) and takes no calls.
+ */
+export const APP_NAMES = ['gateway', ...SERVICE_NAMES, 'deployer'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /**

@@ -1,7 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   CALLER_NAMES,
+  DOMAIN_EVENTS,
+  busPermissions,
   contractClient,
+  environmentsContract,
   identityContract,
   PROJECT_ROLES,
   READ_ACTIONS,
@@ -15,7 +18,7 @@ import {
   roleAllows,
   updateProjectInput,
 } from '../src/index.js';
-import type { PublicContractClient } from '../src/index.js';
+import type { InternalContractClient, Operation, PublicContractClient } from '../src/index.js';
 
 describe('the role table', () => {
   const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
@@ -143,5 +146,45 @@ describe('the list of services', () => {
     expect(Object.keys(SERVICE_CONTRACTS).sort()).toEqual([...SERVICE_NAMES].sort());
     for (const [name, contract] of Object.entries(SERVICE_CONTRACTS)) expect(contract.name).toBe(name);
     expect(contracts).toEqual(Object.values(SERVICE_CONTRACTS));
+  });
+});
+
+describe('the deployer', () => {
+  const entries = contracts.flatMap((contract) => listOperations(contract));
+  it('may call environments.variables.resolve and nothing else, and nothing else may call it', () => {
+    const callable = entries.filter(({ operation }) => operation.internal?.callers.includes('deployer'));
+    expect(callable.map(({ service, procedure }) => `${service}.${procedure}`)).toEqual(['environments.variables.resolve']);
+    expect(environmentsContract.operations.variables.resolve.internal.callers).toEqual(['deployer']);
+    expect((environmentsContract.operations.variables.resolve as Operation).rest).toBeUndefined();
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>>().toHaveProperty('variables');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>['variables']>().toHaveProperty('resolve');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>['variables']>().not.toHaveProperty('list');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>>().not.toHaveProperty('environments');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'gateway'>>().not.toHaveProperty('variables');
+  });
+
+  it('publishes only that operation on the bus and reads only its own inbox', () => {
+    const permissions = busPermissions({ stream: 'ATRIUM', namespace: 'evt', uploadsBucket: 'atrium-uploads' });
+    expect(permissions.deployer).toEqual({ publish: ['svc.environments.v1.variables.resolve'], subscribe: ['_INBOX_deployer.>'] });
+    for (const caller of CALLER_NAMES) {
+      expect(permissions[caller], caller).toBeDefined();
+      if (caller !== 'deployer') expect(permissions[caller].publish, caller).not.toContain('svc.environments.v1.variables.resolve');
+    }
+    // Environments answers it on the deployer's inbox.
+    expect(permissions.environments.publish).toContain('_INBOX_deployer.>');
+  });
+
+  it('is recorded as variables_resolved with key names only', () => {
+    const schema = DOMAIN_EVENTS['environments.v1.variables_resolved'];
+    const event = {
+      project_id: crypto.randomUUID(),
+      environment_id: crypto.randomUUID(),
+      name: 'production',
+      keys: ['A'],
+      caller: 'deployer',
+    };
+    expect(schema.parse(event)).toEqual(event);
+    expect(Object.keys(schema.shape).sort()).toEqual(['caller', 'environment_id', 'keys', 'name', 'project_id']);
+    expect(schema.safeParse({ ...event, caller: 'gateway' }).success).toBe(false);
   });
 });

@@ -94,7 +94,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
             deadline,
             attemptMs: options.attemptMs ?? DEFAULT_ATTEMPT_MS,
             repeatable: mayRepeat(call),
-            classify: outcomeOf,
+            classify: attemptOutcomeOf,
             onRetry: (reason) => options.onRetry?.(call, reason),
           }),
           () => disconnected(call.service),
@@ -107,7 +107,7 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
   });
 }
 
-function outcomeOf(error: unknown): AttemptOutcome {
+function attemptOutcomeOf(error: unknown): AttemptOutcome {
   if (error instanceof RequestError && error.isNoResponders()) return 'no-responders';
   // No answer came (the deadline, a closed connection); anything else was an answer, if an error.
   if (error instanceof TimeoutError || error instanceof ClosedConnectionError || error instanceof RequestError) return 'unanswered';

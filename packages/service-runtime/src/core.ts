@@ -25,4 +25,4 @@ export { LIST_START, PAGE_KEYS, afterCursor, beforeCursor, decodeCursor, encodeC
 // A process: shutdown and metrics.
 export { onShutdown } from './shutdown.js';
 export type { Metrics, OutboxCounts } from './metrics.js';
-export { createMetrics, observedTransport, outcomeOf, serveMetrics } from './metrics.js';
+export { createMetrics, observedTransport, callOutcomeLabel, serveMetrics } from './metrics.js';

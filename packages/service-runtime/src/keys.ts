@@ -9,7 +9,7 @@ import {
   parsePrivateKey,
   parseTrustedKeys,
 } from '@atrium/nats-trpc';
-import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
+import type { CallSigner, CallVerifier, SigningKey, TrustedKey } from '@atrium/nats-trpc';
 import { StartupError } from './startup.js';
 
 export { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
@@ -20,6 +20,11 @@ const VERIFIER_OPTIONS = { userAsserters: USER_ASSERTING_APPS, sessions: { issue
 export interface AppKeys {
   signer: CallSigner;
   verifier: CallVerifier;
+  /**
+   * The private key itself, when it was made in this process (`generateAppKeys`): a test hands
+   * it to an app outside the system (the deployer) as that app's configuration would.
+   */
+  signingKey?: SigningKey;
 }
 
 /** The keys of one app, as configured. A bad key stops the process at start-up with a message naming the variable. */
@@ -58,10 +63,9 @@ export function generateAppKeys(): Record<AppName, AppKeys> {
     generated.map((key) => key.trusted),
     VERIFIER_OPTIONS,
   );
-  return Object.fromEntries(generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier }])) as Record<
-    AppName,
-    AppKeys
-  >;
+  return Object.fromEntries(
+    generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier, signingKey: key.signing }]),
+  ) as Record<AppName, AppKeys>;
 }
 
 /**

@@ -76,6 +76,13 @@ describe('NATS passwords', () => {
       expect(await refusal(natsServer(), passwords)).toBeUndefined();
       // The same password in the app's own env file.
       expect(await readFile(join(dir, 'gateway.env'), 'utf8')).toContain(`NATS_PASSWORD=${passwords.ATRIUM_GATEWAY_NATS_PASSWORD}\n`);
+      // The deployer (the deploy system): its own user, password and key, which environments trusts.
+      const deployer = await readFile(join(dir, 'deployer.env'), 'utf8');
+      expect(deployer).toContain('NATS_USER=deployer\n');
+      expect(deployer).toContain(`NATS_PASSWORD=${passwords.ATRIUM_DEPLOYER_NATS_PASSWORD}\n`);
+      expect(deployer).toMatch(/^ATRIUM_SIGNING_KEY=\S+$/m);
+      const kid = /^ATRIUM_SIGNING_KEY_ID=(\S+)$/m.exec(deployer)?.[1];
+      expect(await readFile(join(dir, 'environments.env'), 'utf8')).toContain(`deployer:${kid}:`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -56,3 +56,25 @@ export const putVariableInput = z
 export type PutVariableInput = z.infer<typeof putVariableInput>;
 
 export const deleteVariableInput = z.strictObject({ ...envIdParams, key: variableKeySchema });
+
+/** What the deploy system asks for (`environments.variables.resolve`, internal): one environment of one project. */
+export const resolveVariablesInput = z.strictObject({ project_id: uuidSchema, environment_id: uuidSchema });
+export type ResolveVariablesInput = z.infer<typeof resolveVariablesInput>;
+
+/** One variable as a workload gets it: secrets opened. Only the deployer ever receives this. */
+export const resolvedVariableSchema = z.object({
+  key: z.string(),
+  value: z.string(),
+  secret: z.boolean(),
+});
+export type ResolvedVariable = z.infer<typeof resolvedVariableSchema>;
+
+/** Every variable of the environment, in key order, with its value (a secret's decrypted). */
+export const resolvedVariablesSchema = z.object({
+  project_id: uuidSchema,
+  environment_id: uuidSchema,
+  /** The environment's name (`production`, …). */
+  name: z.string(),
+  data: z.array(resolvedVariableSchema),
+});
+export type ResolvedVariables = z.infer<typeof resolvedVariablesSchema>;

@@ -10,7 +10,15 @@ import {
   listEnvironmentsInput,
   updateEnvironmentInput,
 } from '../schemas/environment.js';
-import { deleteVariableInput, listVariablesInput, putVariableInput, variablePage, variableSchema } from '../schemas/variable.js';
+import {
+  deleteVariableInput,
+  listVariablesInput,
+  putVariableInput,
+  resolveVariablesInput,
+  resolvedVariablesSchema,
+  variablePage,
+  variableSchema,
+} from '../schemas/variable.js';
 import { defineService, mutation, query } from '../operation.js';
 import type { ProjectAction } from '../roles.js';
 import { healthOperations } from './health.js';
@@ -211,6 +219,20 @@ export const environmentsContract = defineService('environments', {
         errors: ['FORBIDDEN', 'NOT_FOUND'],
         errorDescriptions: { NOT_FOUND: `${NO_ENVIRONMENT}; or the environment has no variable with this key` },
       },
+    }),
+    /**
+     * For the deploy system starting a workload: every variable of the environment with its
+     * value, secrets decrypted — the one way a secret's value leaves the service (never over
+     * REST). Only `deployer` may call it (signed with its own key; the bus lets no one else
+     * publish it). An unknown environment, or one of another project, is NOT_FOUND. Each call is
+     * recorded in the project's audit trail (`environments.v1.variables_resolved`, key names
+     * only), so it is a mutation: the event is written in its transaction, and it is never sent
+     * twice (one call, one audit entry).
+     */
+    resolve: mutation({
+      input: resolveVariablesInput,
+      output: resolvedVariablesSchema,
+      internal: { callers: ['deployer'], auth: 'app' },
     }),
   },
   health: healthOperations,

@@ -3,8 +3,8 @@ import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { OVERLOAD, eventAttempts } from './attempts.js';
-import type { CountedAttempt } from './attempts.js';
+import { OVERLOAD, eventAttempts } from './event-attempts.js';
+import type { CountedAttempt } from './event-attempts.js';
 import { givingUp, redeliveryDelayMs } from './giving-up.js';
 import type { Attempted, Deferred } from './giving-up.js';
 import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from './source.js';
@@ -58,7 +58,7 @@ interface Pending extends Deferred {
  *   one of them fail, each is applied again in a transaction of its own;
  * - the delivery is acknowledged only after that commit (a crash before it redelivers);
  * - a failure is retried with a growing delay (`redeliveryDelayMs`) until `maxAttempts`
- *   attempts have failed or never finished (counted in `event_attempts`, see attempts.ts), and
+ *   attempts have failed or never finished (counted in `event_attempts`, see event-attempts.ts), and
  *   then — or at once for a body that is not an event — the event is dead-lettered: logged at
  *   error, written to `event_dead_letters` (counted in /metrics and /readyz) and never retried;
  * - a delivery whose attempt finds no free database connection to run on within the pool's wait
