@@ -107,7 +107,19 @@ export async function listUserProjects(
   limit: number,
 ): Promise<IProject[]> {
   const after = cursor ? decodeCursor(cursor) : LIST_START;
-  const rows = await ctx.readBatched(USER_PROJECT_PAGES, { owner: userId, after, rows: limit + 1 });
+  // An API key scoped to some projects lists those alone (see service-runtime's scope.ts).
+  const scoped = ctx.meta.caller?.userId === userId ? ctx.meta.caller.scope?.projects : undefined;
+  const rows = scoped
+    ? await ctx.read<RowOf<IProject>>(
+        `select ${PROJECT_COLUMNS}
+           from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
+          where m.user_id = ? and m.project_id = any(?::uuid[])
+            and (m.project_created_at, m.project_id) > (?::timestamptz, ?::uuid)
+          order by m.project_created_at, m.project_id
+          limit ?`,
+        [userId, scoped, after.createdAt, after.id, limit + 1],
+      )
+    : await ctx.readBatched(USER_PROJECT_PAGES, { owner: userId, after, rows: limit + 1 });
   return rows.map((row) => projectFields.ofRow(row));
 }
 

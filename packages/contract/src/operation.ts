@@ -131,6 +131,17 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   /** Set on every project-scoped operation (see `ProjectAccess`). */
   access?: ProjectAccess;
   /**
+   * Which scoped API keys (`project_ids`, `access: "read"`) may call this public operation when
+   * it is not project-scoped (a project-scoped one is bound by the key's projects and, for a read
+   * key, by `READ_ACTIONS`, wherever roles are enforced). Absent: no scoped key at all (403) —
+   * the account's own operations (API keys, password), and any new operation until it says so.
+   * `any`: every key, a read key included (sign-out, `GET /auth/me`). `all-projects`: keys
+   * without `project_ids` (creating a project, joining one); a read key only for a query.
+   * `filtered`: every key, the operation answering only the key's projects (`GET /projects`);
+   * a read key only for a query.
+   */
+  scopedKeys?: ScopedKeys;
+  /**
    * A mutation that is idempotent by nature (its second run finds the work done and answers the
    * same): the caller's transport may send it again to another instance when an attempt goes
    * unanswered, as it does for queries. Without it a mutation is never sent twice (see
@@ -138,6 +149,8 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
    */
   repeatable?: true;
 }
+
+export type ScopedKeys = 'any' | 'all-projects' | 'filtered';
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */
 type Exposure = { rest: RestBinding; internal?: never } | { internal: InternalBinding; rest?: never };

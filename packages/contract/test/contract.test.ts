@@ -7,6 +7,7 @@ import {
   environmentsContract,
   identityContract,
   PROJECT_ROLES,
+  READ_ACTIONS,
   SERVICE_CONTRACTS,
   SERVICE_NAMES,
   contracts,
@@ -33,6 +34,11 @@ describe('the role table', () => {
     expect(allowed('members.manage')).toEqual(['owner', 'admin']);
     expect(allowed('project.delete')).toEqual(['owner']);
     expect(allowed('project.transfer')).toEqual(['owner']);
+  });
+
+  it('names the actions a read-only API key may do', () => {
+    expect(allowed('invites.read')).toEqual(['owner', 'admin']);
+    expect([...READ_ACTIONS].sort()).toEqual(['environments.read', 'invites.read', 'members.read', 'project.audit', 'project.read']);
   });
 });
 
@@ -93,6 +99,23 @@ describe('project-scoped operations', () => {
       const shape = (operation.input as unknown as { shape?: Record<string, { format?: string }> }).shape;
       expect(shape?.[operation.access.projectId]?.format, name).toBe('uuid');
       expect(operation.rest?.auth ?? operation.internal?.auth, name).toBe('user');
+    }
+  });
+
+  it('read only with a read action, so a read-only API key is refused exactly the writes', () => {
+    for (const { service, procedure, operation } of entries) {
+      if (!operation.access) continue;
+      const name = `${service}.${procedure}`;
+      if (operation.kind === 'mutation') expect(READ_ACTIONS.has(operation.access.action), name).toBe(false);
+      if (operation.rest?.method === 'GET') expect(READ_ACTIONS.has(operation.access.action), name).toBe(true);
+    }
+  });
+
+  it('say which scoped API keys may call them only when they are not project-scoped', () => {
+    for (const { service, procedure, operation } of entries) {
+      if (operation.scopedKeys === undefined) continue;
+      expect(operation.access, `${service}.${procedure}`).toBeUndefined();
+      expect(operation.rest?.auth, `${service}.${procedure}`).toBe('user');
     }
   });
 });

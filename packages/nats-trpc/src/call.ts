@@ -5,6 +5,20 @@ import type { ServiceErrorShape } from '@atrium/contract';
 export interface Caller {
   userId: string;
   credentialId: string;
+  /**
+   * What the credential is limited to (a scoped API key); absent for a full credential. It is
+   * signed into the assertion with the user (claim `scp`), so it travels with the caller across
+   * every hop and every service applies it (service-runtime's scope.ts).
+   */
+  scope?: CallerScope;
+}
+
+/** The limits of a scoped API key: only these projects, and/or only reads. */
+export interface CallerScope {
+  /** The only projects the credential may act on (1–100 ids); absent: every project of the user. */
+  projects?: readonly string[];
+  /** Reads only: every write is refused (403). */
+  readOnly?: true;
 }
 
 /**

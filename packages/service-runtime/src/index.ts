@@ -11,6 +11,8 @@ export type { ServiceContext, ServiceContextParts } from './context.js';
 export { callerId, createServiceContext } from './context.js';
 export type { ProjectGrant, ProjectRoleResolver } from './access.js';
 export { authorizeProjectAccess, authorizeProjectRole, grantOf } from './access.js';
+// Scoped API keys: applied by the role check and the caller check above (see scope.ts).
+export { refuseOutOfScope, refuseReadOnlyWrite, refuseScopedKey } from './scope.js';
 export type { ServiceEndpointOptions, ServiceInstance } from './service.js';
 export { serveOverNats, serviceEndpoint } from './service.js';
 

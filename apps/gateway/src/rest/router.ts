@@ -7,6 +7,7 @@ import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
+import { callerOf } from '../auth/authenticator.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { envelope, envelopeSchema } from './envelope.js';
 import { ifMatchOf, noneMatchHit } from './conditional.js';
@@ -121,7 +122,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       input,
       meta: {
         requestId: ctx.requestId,
-        caller: ctx.caller ? { userId: ctx.caller.user.id, credentialId: ctx.caller.credential_id } : undefined,
+        caller: ctx.caller ? callerOf(ctx.caller) : undefined,
         ...(idempotencyKey ? { idempotencyKey } : {}),
       },
     });

@@ -8,6 +8,7 @@ import type { ServiceTransport } from '@atrium/nats-trpc';
 import type { UploadStore } from '@atrium/uploads';
 import { DomainError } from '@atrium/service-runtime/core';
 import type { DescribedError } from '@atrium/service-runtime/core';
+import { callerOf } from '../auth/authenticator.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { credentialFromHeaders } from '../auth/credentials.js';
 import { envelope } from '../rest/envelope.js';
@@ -58,7 +59,7 @@ export async function registerIconUpload(app: FastifyInstance, options: IconUplo
               path,
               kind,
               input,
-              meta: { requestId: request.id, caller: { userId: caller.user.id, credentialId: caller.credential_id } },
+              meta: { requestId: request.id, caller: callerOf(caller) },
             });
 
           await call('icons.authorize', authorize.kind, { id });

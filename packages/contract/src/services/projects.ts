@@ -33,19 +33,23 @@ export const projectsContract = defineService('projects', {
       input: listProjectsInput,
       output: projectPage,
       list: true,
+      // A key limited to some projects lists those only (projects.repository.ts).
+      scopedKeys: 'filtered',
       rest: {
         method: 'GET',
         path: '/projects',
         status: 200,
         auth: 'user',
         summary: 'List the projects you are a member of',
-        description: 'The projects you are a member of, whatever your role, a page at a time in creation order. Any signed-in user.',
+        description:
+          'The projects you are a member of, whatever your role, a page at a time in creation order. Any signed-in user; with an API key limited to some projects (`project_ids`), only those of them you are still a member of.',
         tags: ['Projects'],
       },
     }),
     create: mutation({
       input: createProjectInput,
       output: projectSchema,
+      scopedKeys: 'all-projects',
       rest: {
         method: 'POST',
         path: '/projects',
@@ -55,8 +59,11 @@ export const projectsContract = defineService('projects', {
         description:
           'Any signed-in user; you become the owner. `name` is unique across the installation; `display_name` defaults to `name`. The default environment `production` already exists when this answers. Takes an `Idempotency-Key`.',
         tags: ['Projects'],
-        errors: ['CONFLICT'],
-        errorDescriptions: { CONFLICT: 'A project with this `name` already exists (names are unique across the installation)' },
+        errors: ['CONFLICT', 'FORBIDDEN'],
+        errorDescriptions: {
+          CONFLICT: 'A project with this `name` already exists (names are unique across the installation)',
+          FORBIDDEN: 'The request carries an API key limited to some projects (`project_ids`) or read-only, which may not create projects',
+        },
       },
     }),
     get: query({
