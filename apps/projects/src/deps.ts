@@ -1,8 +1,12 @@
 import type { HandlerOf, projectsContract } from '@atrium/contract';
-import type { ServiceContext, UploadStore } from '@atrium/service-runtime';
+import type { SecretCipher, ServiceContext, UploadStore } from '@atrium/service-runtime';
+import type { WebhookSettings } from './webhooks/env.js';
 
 export interface ProjectsDeps {
   uploads: UploadStore;
+  /** Seals webhooks' signing secrets (ENCRYPTION_KEY); without it webhooks cannot be created (routers built by tests). */
+  cipher?: SecretCipher;
+  webhooks?: WebhookSettings;
 }
 
 type Ops = (typeof projectsContract)['operations'];

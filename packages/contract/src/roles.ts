@@ -29,6 +29,8 @@ export const LOWEST_ROLE_FOR = {
   'invites.manage': 'admin',
   /** The project's audit trail (`GET /projects/{id}/events`): who did what, from which request. */
   'project.audit': 'admin',
+  /** A project's webhooks (`/projects/{id}/webhooks`): their URLs, secrets and delivery logs. */
+  'webhooks.manage': 'admin',
   'project.transfer': 'owner',
   'project.delete': 'owner',
 } as const satisfies Record<string, ProjectRole>;
