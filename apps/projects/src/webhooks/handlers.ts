@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, authorizeProjectRole, beforeCursor, notFound, toPage } from '@atrium/service-runtime';
+import { DomainError, authorizeProjectRole, beforeCursor, conflict, notFound, toPage } from '@atrium/service-runtime';
 import type { SecretCipher } from '@atrium/service-runtime';
+import { MAX_WEBHOOKS_PER_PROJECT } from '@atrium/contract';
 import type { EventType, WebhookDeliveryDto, WebhookDto } from '@atrium/contract';
 import { Webhook, WebhookDelivery } from '../entities/index.js';
 import type { IWebhook, IWebhookDelivery } from '../entities/index.js';
@@ -68,7 +69,10 @@ async function findWebhook(ctx: Parameters<Handler<'webhooks', 'delete'>>[1], pr
 export const createWebhook =
   (deps: WebhookDeps): Handler<'webhooks', 'create'> =>
   async (input, ctx) => {
+    // The project row stays locked until the commit: two creations cannot both pass the count.
     authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
+    if ((await ctx.em.count(Webhook, { project: input.id })) >= MAX_WEBHOOKS_PER_PROJECT)
+      throw conflict(`The project has ${MAX_WEBHOOKS_PER_PROJECT} webhooks already, the most one may have`);
     await checkUrl(input.url, deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS);
     const id = randomUUID();
     const secret = newWebhookSecret();

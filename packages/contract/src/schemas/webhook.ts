@@ -67,6 +67,9 @@ const webhookIdParams = { ...projectIdParams, hookId: uuidSchema.meta({ descript
 export const listWebhooksInput = z.strictObject({ ...projectIdParams, ...listQueryShape });
 export const webhookIdInput = z.strictObject(webhookIdParams);
 
+/** Each event is sent to every webhook of its project: this bounds the fan-out. */
+export const MAX_WEBHOOKS_PER_PROJECT = 25;
+
 export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 /** One attempt at delivering one event to one webhook. */

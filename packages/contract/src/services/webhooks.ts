@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  MAX_WEBHOOKS_PER_PROJECT,
   createWebhookInput,
   listWebhookDeliveriesInput,
   listWebhooksInput,
@@ -15,7 +16,8 @@ const signing =
   '`webhook-timestamp` (unix seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`), as Standard Webhooks define them.';
 
 const refusedUrl =
-  'The URL is refused: its host resolves to a loopback, private, link-local, unique-local or unspecified address (or does not resolve)';
+  'The URL is refused: its host resolves to a loopback, private, link-local, unique-local or unspecified address (or does not resolve); ' +
+  'or this Idempotency-Key was already used with a different request body';
 
 /** A project's webhooks (part of the projects contract): admin or owner, every one. */
 export const webhookOperations = {
@@ -47,10 +49,13 @@ export const webhookOperations = {
       description:
         'Admin or owner. Every event of the project whose type is in `events` (all of them when it is absent or empty) is delivered to `url`, ' +
         `at least once, retried with growing delays for more than a day until the endpoint answers 2xx. ${signing} ` +
-        'The answer holds the signing `secret`: it is shown only here. Takes an `Idempotency-Key`.',
+        `The answer holds the signing \`secret\`: it is shown only here. At most ${MAX_WEBHOOKS_PER_PROJECT} per project. Takes an \`Idempotency-Key\`.`,
       tags: ['Webhooks'],
-      errors: ['UNPROCESSABLE_CONTENT'],
-      errorDescriptions: { UNPROCESSABLE_CONTENT: refusedUrl },
+      errors: ['UNPROCESSABLE_CONTENT', 'CONFLICT'],
+      errorDescriptions: {
+        UNPROCESSABLE_CONTENT: refusedUrl,
+        CONFLICT: `The project has ${MAX_WEBHOOKS_PER_PROJECT} webhooks already, the most one may have`,
+      },
     },
   }),
   delete: mutation({
