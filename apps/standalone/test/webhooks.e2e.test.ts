@@ -53,6 +53,36 @@ async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boo
   }
 }
 
+/** An endpoint that answers `status` to everything, or (`null`) never answers at all; it counts requests, and those open at once. */
+async function startEndpoint(status: number | null) {
+  let requests = 0;
+  let open = 0;
+  let mostOpen = 0;
+  const hanging = new Set<import('node:http').ServerResponse>();
+  const server = createServer((request, response) => {
+    requests++;
+    open++;
+    mostOpen = Math.max(mostOpen, open);
+    response.on('close', () => {
+      open--;
+    });
+    request.resume();
+    if (status === null) hanging.add(response);
+    else request.on('end', () => response.writeHead(status).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    stats: () => ({ requests, open, mostOpen }),
+    stop: () => {
+      for (const response of hanging) response.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 const verifies = (secret: string, delivery: Received) => {
   try {
     new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>);
@@ -69,7 +99,12 @@ describe('webhooks', () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     system = await startTestSystem(
-      { WEBHOOKS_ALLOW_PRIVATE_URLS: 'true', WEBHOOKS_RETRY_SCHEDULE: '200ms,200ms,200ms', AUTH_RATE_LIMIT_PER_MINUTE: '0' },
+      {
+        WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
+        WEBHOOKS_RETRY_SCHEDULE: '200ms,200ms,200ms',
+        WEBHOOKS_TIMEOUT_MS: '4000',
+        AUTH_RATE_LIMIT_PER_MINUTE: '0',
+      },
       { webhooks: { pollIntervalMs: 50 } },
     );
   });
@@ -220,6 +255,80 @@ describe('webhooks', () => {
       'every event of the project',
     );
     expect(receiver.received.some((delivery) => JSON.parse(delivery.body).data?.project_id === other.id)).toBe(false);
+  });
+
+  it('gives up after the last retry, and a dead endpoint holds up only its own project', async () => {
+    const { api } = system;
+    const failing = await startEndpoint(503);
+    const hanging = await startEndpoint(null);
+    try {
+      const owner = await newUser(api, 'hook-dead');
+      const newProject = async (name: string) =>
+        (await api('POST', '/projects', { token: owner.token, body: { name: `${name}-${Date.now()}` } })).body.data.id as string;
+      const [stuck, refused, healthy] = await Promise.all([
+        newProject('hook-stuck'),
+        newProject('hook-refused'),
+        newProject('hook-healthy'),
+      ]);
+      const hook = async (project: string, url: string) =>
+        (await api('POST', `/projects/${project}/webhooks`, { token: owner.token, body: { url, events: ['projects.v1.updated'] } })).body
+          .data.id as string;
+      await hook(stuck, hanging.url);
+      const refusedHook = await hook(refused, failing.url);
+      await hook(healthy, receiver.url);
+
+      // Ten events for the endpoint that never answers: only the project's share is in flight.
+      for (let i = 0; i < 10; i++) await api('PUT', `/projects/${stuck}`, { token: owner.token, body: { description: `stuck ${i}` } });
+      await eventually(
+        () => hanging.stats().open,
+        (open) => open >= 4,
+        'the stuck project’s deliveries in flight',
+      );
+      // Meanwhile another project's delivery goes through, while the stuck ones still wait for their time-out.
+      await api('PUT', `/projects/${healthy}`, { token: owner.token, body: { description: 'healthy' } });
+      await eventually(
+        () => receiver.received.filter((delivery) => JSON.parse(delivery.body).data?.project_id === healthy),
+        (list) => list.length >= 1,
+        'the healthy project’s delivery',
+      );
+      expect(hanging.stats().open).toBe(4);
+      expect(hanging.stats().mostOpen).toBe(4);
+
+      // Refused every time: four attempts (the first and three retries), then failed.
+      await api('PUT', `/projects/${refused}`, { token: owner.token, body: { description: 'refused' } });
+      const log = await eventually(
+        () => api('GET', `/projects/${refused}/webhooks/${refusedHook}/deliveries`, { token: owner.token }),
+        (response) => response.body?.data?.length === 4 && response.body.data[0].status === 'failed',
+        'the last attempt failed',
+      );
+      expect(
+        log.body.data.map((entry: { attempt: number; status: string; response_status: number }) => [
+          entry.attempt,
+          entry.status,
+          entry.response_status,
+        ]),
+      ).toEqual([
+        [4, 'failed', 503],
+        [3, 'failed', 503],
+        [2, 'failed', 503],
+        [1, 'failed', 503],
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(failing.stats().requests).toBe(4);
+
+      // The stuck project's attempts time out.
+      const stuckHooks = (await api('GET', `/projects/${stuck}/webhooks`, { token: owner.token })).body.data;
+      const timedOut = await eventually(
+        () => api('GET', `/projects/${stuck}/webhooks/${stuckHooks[0].id}/deliveries`, { token: owner.token }),
+        (response) => response.body?.data?.some((entry: { error: string | null }) => entry.error?.includes('No answer within 4000 ms')),
+        'a timed-out attempt',
+      );
+      expect(timedOut.body.data.find((entry: { error: string | null }) => entry.error).response_status).toBeNull();
+      const metrics = await (await fetch(`${system.url}/metrics`)).text();
+      expect(metrics).toMatch(/atrium_webhook_deliveries_total\{outcome="failed"\} [1-9]/);
+    } finally {
+      await Promise.all([failing.stop(), hanging.stop()]);
+    }
   });
 
   it('is for admins and owners only, validates its input, and never lists a secret', async () => {

@@ -124,6 +124,7 @@ export async function startWebhookDelivery(options: WebhookDeliveryOptions): Pro
   let stopping = false;
   let ticking = false;
   let again = false;
+  let current: Promise<void> | undefined;
   const running = new Set<Promise<void>>();
   const leaseMs = settings.timeoutMs + CLAIM_MARGIN_MS;
 
@@ -247,7 +248,9 @@ export async function startWebhookDelivery(options: WebhookDeliveryOptions): Pro
     }
   };
   const wake = () => {
-    if (!stopping) void tick();
+    if (stopping) return;
+    if (ticking) again = true;
+    else current = tick();
   };
 
   const subscription = await startEventConsumer(options.source, {
@@ -279,6 +282,7 @@ export async function startWebhookDelivery(options: WebhookDeliveryOptions): Pro
       clearInterval(poll);
       clearInterval(pruning);
       await subscription.stop();
+      await current;
       // In-flight deliveries end within their time-out; a row not recorded is sent again after its lease.
       await Promise.allSettled([...running]);
     },
