@@ -293,6 +293,10 @@ describe('webhooks', () => {
       );
       expect(hanging.stats().open).toBe(4);
       expect(hanging.stats().mostOpen).toBe(4);
+      // The stuck deliveries are the backlog (at least the 6 waiting and the 4 in flight), and age.
+      const gauges = await (await fetch(`${system.url}/metrics`)).text();
+      expect(Number(/^atrium_webhook_backlog (\S+)$/m.exec(gauges)?.[1])).toBeGreaterThanOrEqual(10);
+      expect(Number(/^atrium_webhook_oldest_pending_seconds (\S+)$/m.exec(gauges)?.[1])).toBeGreaterThan(0);
 
       // Refused every time: four attempts (the first and three retries), then failed.
       await api('PUT', `/projects/${refused}`, { token: owner.token, body: { description: 'refused' } });

@@ -83,7 +83,12 @@ function webhookMetrics(orm: MikroORM, metrics: Metrics | undefined): WebhookMet
     last = { backlog: Number(row?.backlog ?? 0), oldest: Math.max(0, row?.oldest ?? 0) };
   };
   // A scrape waits at most a second for the database; past that the gauges keep their last values.
-  const refresh = () => Promise.race([read().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  // Both gauges are collected at once: they share one read.
+  let reading: Promise<unknown> | undefined;
+  const refresh = () =>
+    (reading ??= Promise.race([read().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).finally(() => {
+      reading = undefined;
+    }));
   new Gauge({
     name: 'atrium_webhook_backlog',
     help: 'Webhook deliveries pending (due, waiting for a retry, or in flight)',
@@ -97,7 +102,8 @@ function webhookMetrics(orm: MikroORM, metrics: Metrics | undefined): WebhookMet
     name: 'atrium_webhook_oldest_pending_seconds',
     help: 'Age of the oldest pending webhook delivery, in seconds (0 when none is pending)',
     registers: [metrics.registry],
-    collect() {
+    async collect() {
+      await refresh();
       this.set(last.oldest);
     },
   });
