@@ -414,3 +414,63 @@ describe('webhooks: the SSRF guard', () => {
     expect((await api('GET', `/projects/${project.id}/webhooks`, { token: owner.token })).body.data).toEqual([]);
   });
 });
+
+describe('webhooks: deliveries wait in PostgreSQL', () => {
+  let system: TestSystem;
+  let status = 503;
+  const received: IncomingHttpHeaders[] = [];
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        received.push(request.headers);
+        response.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    system = await startTestSystem(
+      { WEBHOOKS_ALLOW_PRIVATE_URLS: 'true', WEBHOOKS_RETRY_SCHEDULE: '3s,3s,3s', AUTH_RATE_LIMIT_PER_MINUTE: '0' },
+      { webhooks: { pollIntervalMs: 50 } },
+    );
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('a pending retry outlives a restart of the whole system and is sent by the new one, with the same webhook-id', async () => {
+    const owner = await newUser(system.api, 'hook-restart');
+    const project = (await system.api('POST', '/projects', { token: owner.token, body: { name: `hooks-restart-${Date.now()}` } })).body
+      .data;
+    const hook = (
+      await system.api('POST', `/projects/${project.id}/webhooks`, { token: owner.token, body: { url, events: ['projects.v1.updated'] } })
+    ).body.data;
+    await system.api('PUT', `/projects/${project.id}`, { token: owner.token, body: { description: 'before the restart' } });
+    await eventually(
+      () => received.length,
+      (count) => count >= 1,
+      'the first attempt',
+    );
+    await system.restart();
+    status = 200;
+    await eventually(
+      () => received.length,
+      (count) => count >= 2,
+      'the retry after the restart',
+    );
+    expect(received[1]!['webhook-id']).toBe(received[0]!['webhook-id']);
+    const log = await eventually(
+      () => system.api('GET', `/projects/${project.id}/webhooks/${hook.id}/deliveries`, { token: owner.token }),
+      (response) => response.body?.data?.[0]?.status === 'succeeded',
+      'the delivery log',
+    );
+    expect(log.body.data.map((entry: { attempt: number; status: string }) => [entry.attempt, entry.status])).toEqual([
+      [2, 'succeeded'],
+      [1, 'failed'],
+    ]);
+  });
+});
