@@ -46,6 +46,9 @@ export function isRefusedAddress(address: string): boolean {
   return REFUSED.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** How long a host name may take to resolve before the URL is refused as not resolving. */
+const LOOKUP_TIMEOUT_MS = 5_000;
+
 export class RefusedUrlError extends Error {
   override name = 'RefusedUrlError';
 }
@@ -67,13 +70,18 @@ export async function resolveAllowed(url: URL, allowPrivate: boolean): Promise<R
   if (isIP(host)) {
     addresses = [{ address: host, family: isIP(host) as 4 | 6 }];
   } else {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), LOOKUP_TIMEOUT_MS);
+    });
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((entry) => ({
-        address: entry.address,
-        family: entry.family as 4 | 6,
-      }));
+      // A creation waits for this in its transaction: a resolver that never answers must not hold it.
+      const found = await Promise.race([lookup(host, { all: true, verbatim: true }), late]);
+      addresses = found.map((entry) => ({ address: entry.address, family: entry.family as 4 | 6 }));
     } catch {
       throw new RefusedUrlError(`The host ${host} does not resolve`);
+    } finally {
+      clearTimeout(timer);
     }
   }
   if (addresses.length === 0) throw new RefusedUrlError(`The host ${host} does not resolve`);
