@@ -11,4 +11,5 @@ export const migrations = lazyMigrations({
   Migration20261203000000_event_attempts: () => import('./Migration20261203000000_event_attempts.js'),
   Migration20261207010000_deleted_projects: () => import('./Migration20261207010000_deleted_projects.js'),
   Migration20261207020000_idempotency_keys: () => import('./Migration20261207020000_idempotency_keys.js'),
+  Migration20261207180000_versions: () => import('./Migration20261207180000_versions.js'),
 });

@@ -1,5 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BATCH_INDEX, conflict, decodeCursor, LIST_START, notFound, PAGE_KEYS, pageKeyParams, rowsByKey } from '@atrium/service-runtime';
+import {
+  BATCH_INDEX,
+  conflict,
+  decodeCursor,
+  DomainError,
+  forUpdate,
+  LIST_START,
+  notFound,
+  PAGE_KEYS,
+  pageKeyParams,
+  rowsByKey,
+} from '@atrium/service-runtime';
 import type { PageKey, RowOf } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
@@ -8,6 +19,14 @@ import type { IEnvironment } from './entities/index.js';
 
 export const environmentNotFound = () => notFound('Environment');
 export const nameTaken = (name: string) => conflict(`An environment named "${name}" already exists in this project`);
+/** A conditional write whose If-Match names none of the current version (docs/api-contract.md, Conditional requests). */
+export const preconditionFailed = (what: 'environment' | 'variable', version?: number) =>
+  new DomainError(
+    'PRECONDITION_FAILED',
+    version === undefined
+      ? `The ${what} does not exist (any more): If-Match names no version of it`
+      : `The ${what} has changed since you read it: If-Match does not name its current ETag "${version}"`,
+  );
 
 /**
  * An environment of the project, or 404: an id from another project is not found, exactly
@@ -15,6 +34,17 @@ export const nameTaken = (name: string) => conflict(`An environment named "${nam
  */
 export async function findEnvironment(em: EntityManager, projectId: string, envId: string): Promise<IEnvironment> {
   const environment = await em.findOne(Environment, { id: envId, projectId });
+  if (!environment) throw environmentNotFound();
+  return environment;
+}
+
+/**
+ * `findEnvironment` for a mutation that changes it: the row stays locked until the transaction
+ * ends, so a concurrent writer waits and then finds it as this one left it (a conditional write
+ * then compares its If-Match against the version this one made).
+ */
+export async function findEnvironmentForUpdate(em: EntityManager, projectId: string, envId: string): Promise<IEnvironment> {
+  const environment = await em.findOne(Environment, { id: envId, projectId }, forUpdate(em));
   if (!environment) throw environmentNotFound();
   return environment;
 }

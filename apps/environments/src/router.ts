@@ -10,6 +10,7 @@ import { getEnvironment } from './procedures/get-environment.handler.js';
 import { listEnvironments } from './procedures/list-environments.handler.js';
 import { listVariables } from './procedures/list-variables.handler.js';
 import { putVariable } from './procedures/put-variable.handler.js';
+import { resolveVariables } from './procedures/resolve-variables.handler.js';
 import { setDefaultEnvironment } from './procedures/set-default.handler.js';
 import { updateEnvironment } from './procedures/update-environment.handler.js';
 import type { SecretCipher } from '@atrium/service-runtime';
@@ -35,7 +36,7 @@ export function createEnvironmentsRouter({ cipher, projectRoles }: EnvironmentsR
         clone: cloneEnvironment(cipher),
         createDefault: createDefaultEnvironment(),
       },
-      variables: { list: listVariables(), put: putVariable(cipher), delete: deleteVariable() },
+      variables: { list: listVariables(), put: putVariable(cipher), delete: deleteVariable(), resolve: resolveVariables(cipher) },
       health: { check: healthCheck('environments', { eventsSchema: ENVIRONMENTS_SCHEMA }) },
     },
     { projectRoles },

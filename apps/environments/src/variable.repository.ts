@@ -43,6 +43,10 @@ export async function listEnvironmentVariables(
   return em.find(
     Variable,
     { environment: envId, ...afterCursor(cursor) },
-    { fields: ['id', 'key', 'secret', 'value', 'createdAt', 'updatedAt'], orderBy: { createdAt: 'asc', id: 'asc' }, limit: limit + 1 },
+    {
+      fields: ['id', 'key', 'secret', 'value', 'version', 'createdAt', 'updatedAt'],
+      orderBy: { createdAt: 'asc', id: 'asc' },
+      limit: limit + 1,
+    },
   );
 }

@@ -1,12 +1,12 @@
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
+import { natsUploadStore } from '@atrium/uploads';
 import {
   callerTransportOptions,
   connectNats,
   createLogger,
   createMetrics,
   loadAppKeys,
-  natsUploadStore,
   observedTransport,
   runProcess,
   uploadBucketSettings,
@@ -15,10 +15,13 @@ import { loadGatewayConfig } from './env.js';
 import { cachedReadiness, checkReadiness } from './readiness.js';
 import { buildGateway, gatewaySettings } from './server.js';
 import { stopGateway, stopTimings } from './http/stopping.js';
+import { startTracing } from '@atrium/telemetry/sdk';
 
 await runProcess('gateway', async (useLogger) => {
   const config = loadGatewayConfig();
   const log = useLogger(createLogger('gateway', config.LOG_LEVEL));
+  // Nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set; before the server is built (its request spans depend on it).
+  const tracing = await startTracing({ serviceName: 'gateway' });
   // The gateway signs every call it makes, with the user it authenticated when there is one.
   const { signer } = loadAppKeys('gateway', config);
   const nc = await connectNats(config.NATS_URL, 'gateway', config);
@@ -48,6 +51,7 @@ await runProcess('gateway', async (useLogger) => {
       // connections still open past SHUTDOWN_TIMEOUT_MS), then let go of NATS.
       await stopGateway(app, stopTimings(config));
       await nc.drain();
+      await tracing?.stop();
     },
   };
 });

@@ -5,7 +5,9 @@ import rateLimit from '@fastify/rate-limit';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import type { Logger, Metrics, UploadStore } from '@atrium/service-runtime/core';
+import { isBrokerUnavailable } from '@atrium/service-runtime/core';
+import type { UploadStore } from '@atrium/uploads';
+import type { Logger, Metrics } from '@atrium/service-runtime/core';
 import { credentialFromHeaders } from './auth/credentials.js';
 import { registerCors } from './http/cors.js';
 import { registerDocs } from './http/docs.js';
@@ -24,6 +26,8 @@ import { createGatewayRouter, REST_OPERATIONS, restOperationName } from './rest/
 import type { GatewayContext } from './rest/router.js';
 import type { Readiness } from './readiness.js';
 import { registerUploads } from './uploads/index.js';
+import { tracingOn } from '@atrium/telemetry';
+import { registerTracing } from './http/tracing.js';
 
 export const API_PREFIX = '/api/v1';
 /** JSON bodies over 1 MiB get 413 (docs/api-contract.md, Limits). */
@@ -100,6 +104,9 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // One line per request is written by the onResponse hook below, with the status and timing.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
   });
+
+  // A span per request while tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); before any route is added.
+  if (tracingOn()) registerTracing(app, API_PREFIX);
 
   const authenticator = createAuthenticator({
     transport: options.transport,
@@ -183,7 +190,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const apiError = apiErrorOfHttpError(error as { statusCode?: number; code?: string; message: string });
+    // The upload store on JetStream, say, while a node is lost: retrying is safe, as for any 503.
+    const apiError = isBrokerUnavailable(error)
+      ? ({ apiCode: 'SERVICE_UNAVAILABLE', message: 'The broker did not answer in time; retry' } as const)
+      : apiErrorOfHttpError(error as { statusCode?: number; code?: string; message: string });
     if (apiError.apiCode === 'INTERNAL_ERROR') request.log.error({ err: error }, 'unhandled error');
     void reply.status(statusOf(apiError.apiCode)).send(errorEnvelope(apiError));
   });
@@ -238,21 +248,26 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     basePath: API_PREFIX,
     router,
     // The adapter hands over Fastify's request.
-    createContext: ({ req }: { req: FastifyRequest }): GatewayContext => {
+    createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }): GatewayContext => {
       return {
         requestId: req.id,
         credential: credentialFromHeaders(req.headers),
         body: req.body,
         idempotencyKey: req.headers['idempotency-key'],
+        ifMatch: req.headers['if-match'],
+        ifNoneMatch: req.headers['if-none-match'],
+        setResponseHeader: (name, value) => void res.header(name, value),
       };
     },
-    responseMeta: ({ paths, errors }: { paths?: readonly string[]; errors: unknown[] }) => {
+    responseMeta: ({ paths, errors, ctx }: { paths?: readonly string[]; errors: unknown[]; ctx?: GatewayContext }) => {
       const [first] = errors;
       if (first) {
         const apiError = apiErrorOf(getTRPCErrorFromUnknown(first));
         const headers = apiError.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(apiError.retryAfterSeconds) };
         return { status: statusOf(apiError.apiCode), headers };
       }
+      // A conditional read whose If-None-Match named the current ETag (see the router's GatewayContext).
+      if (ctx?.notModified) return { status: 304 };
       const operation = paths?.[0] ? REST_OPERATIONS.get(paths[0]) : undefined;
       return { status: operation?.operation.rest?.status ?? 200 };
     },

@@ -31,6 +31,7 @@ const project = {
   single_server_mode: false,
   default_server_id: null,
   auto_error_tracking_enabled: true,
+  version: 1,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-02T00:00:00.000Z',
 };
@@ -41,12 +42,18 @@ const page = { data: [project, { ...project, id: '1b7e8f0c-5a43-4c1e-9d0e-2f1d6a
  * `readReply`, or, with `readsText: false`, handed over as plain values (another transport);
  * `projects.get` answers whatever text the test puts there.
  */
-function fakeTransport(options: { readsText: boolean }): ServiceTransport & { getReply: string } {
+function fakeTransport(options: { readsText: boolean }): ServiceTransport & { getReply: string; updates: unknown[] } {
   const answer = (reply: unknown) => (options.readsText ? readReply(JSON.stringify(reply)) : (reply as { result: unknown }).result);
   const transport = {
     getReply: JSON.stringify({ result: project }),
+    /** The inputs `projects.update` was called with; it answers the project at version 2. */
+    updates: [] as unknown[],
     async call(call: ProcedureCall) {
       const name = `${call.service}.${call.path}`;
+      if (name === 'projects.projects.update') {
+        transport.updates.push(call.input);
+        return answer({ result: { ...project, version: 2 } });
+      }
       if (name === 'identity.credentials.authenticate') return answer({ result: caller });
       if (name === 'projects.projects.list') return answer({ result: page });
       if (name === 'projects.projects.get')
@@ -112,6 +119,51 @@ describe('answers: the envelope around the service reply', () => {
     const head = await gateway.inject({ method: 'HEAD', url: `/api/v1/projects/${PROJECT_ID}`, headers: { authorization } });
     expect(head.statusCode).toBe(200);
     expect(head.body).toBe('');
+  });
+
+  it('answers a conditional read with its ETag, and 304 without a body when If-None-Match names it', async () => {
+    const url = `/api/v1/projects/${PROJECT_ID}`;
+    const read = await gateway.inject({ method: 'GET', url, headers: { authorization } });
+    expect(read.headers.etag).toBe('"1"');
+    for (const method of ['GET', 'HEAD'] as const) {
+      const notModified = await gateway.inject({ method, url, headers: { authorization, 'if-none-match': '"1"' } });
+      expect(notModified.statusCode).toBe(304);
+      expect(notModified.body).toBe('');
+      expect(notModified.headers.etag).toBe('"1"');
+      // No body and no framing of one (a HEAD's framing is the server's, as for any HEAD).
+      if (method === 'GET') expect(notModified.headers['content-length']).toBeUndefined();
+    }
+    const changed = await gateway.inject({ method: 'GET', url, headers: { authorization, 'if-none-match': '"0", "2"' } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.body).toBe(JSON.stringify({ success: true, data: project }));
+  });
+
+  it("carries a conditional write's If-Match to the service as if_match, in the open, and sends the answer's ETag", async () => {
+    natsLike.updates.length = 0;
+    const url = `/api/v1/projects/${PROJECT_ID}`;
+    const put = (headers: Record<string, string>, body: unknown = { color: '#000000' }) =>
+      gateway.inject({
+        method: 'PUT',
+        url,
+        headers: { authorization, 'content-type': 'application/json', ...headers },
+        payload: JSON.stringify(body),
+      });
+    const conditional = await put({ 'if-match': '"1", W/"3", "x", "4"' });
+    expect(conditional.statusCode).toBe(200);
+    expect(conditional.headers.etag).toBe('"2"');
+    expect(conditional.json().data.version).toBe(2);
+    await put({ 'if-match': '*' });
+    await put({});
+    expect(natsLike.updates).toEqual([
+      { id: PROJECT_ID, color: '#000000', if_match: [1, 4] },
+      { id: PROJECT_ID, color: '#000000', if_match: '*' },
+      { id: PROJECT_ID, color: '#000000' },
+    ]);
+    // Malformed: 400 before any call; and the body cannot carry the precondition.
+    for (const answer of [await put({ 'if-match': '1' }), await put({ 'if-match': '"1" "2"' }), await put({}, { if_match: [1] })]) {
+      expect(answer.statusCode).toBe(400);
+    }
+    expect(natsLike.updates).toHaveLength(3);
   });
 
   it('still validates the input and authenticates before any call', async () => {

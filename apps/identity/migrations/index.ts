@@ -13,4 +13,5 @@ export const migrations = lazyMigrations({
   Migration20261128070000_mail_outbox: () => import('./Migration20261128070000_mail_outbox.js'),
   Migration20261203000000_event_attempts: () => import('./Migration20261203000000_event_attempts.js'),
   Migration20261207000000_invite_accepting: () => import('./Migration20261207000000_invite_accepting.js'),
+  Migration20261207100000_api_key_scope: () => import('./Migration20261207100000_api_key_scope.js'),
 });

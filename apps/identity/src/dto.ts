@@ -18,5 +18,7 @@ export function toApiKeyDto(key: IApiKey) {
     created_at: key.createdAt.toISOString(),
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     expires_at: key.expiresAt?.toISOString() ?? null,
+    project_ids: key.projectIds ?? null,
+    access: key.access,
   };
 }

@@ -10,7 +10,6 @@ import { logout } from './procedures/logout.handler.js';
 import { lookupUsers } from './procedures/lookup-users.handler.js';
 import { acceptInvite, getInvite, myInvites } from './invites/invite-token.handler.js';
 import { cancelInvite, createInvite, listInvites } from './invites/invites.handler.js';
-import { projectAccess } from './invites/project-access.js';
 import { checkingClientCredentials } from './security/client-sessions.js';
 import { me } from './procedures/me.handler.js';
 import { register } from './procedures/register.handler.js';
@@ -34,7 +33,7 @@ export function createIdentityRouter(deps: IdentityDeps) {
       users: { lookup: lookupUsers() },
       health: { check: healthCheck('identity', { eventsSchema: IDENTITY_SCHEMA }) },
     }),
-    { projectRoles: projectAccess },
+    { projectRoles: 'in-handlers' },
   );
 }
 

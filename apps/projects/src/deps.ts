@@ -1,5 +1,6 @@
 import type { HandlerOf, projectsContract } from '@atrium/contract';
-import type { SecretCipher, ServiceContext, UploadStore } from '@atrium/service-runtime';
+import type { UploadStore } from '@atrium/uploads';
+import type { SecretCipher, ServiceContext } from '@atrium/service-runtime';
 import type { WebhookSettings } from './webhooks/env.js';
 
 export interface ProjectsDeps {

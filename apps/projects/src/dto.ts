@@ -11,7 +11,8 @@ import type { IProject } from './entities/index.js';
 const fieldsAgree: [
   SameFields<WireOf<IProject>, ProjectDto>,
   KnownFields<CreateProjectInput, WireOf<IProject>>,
-  KnownFields<UpdateProjectInput, WireOf<IProject>>,
+  // `if_match` is the write's precondition, not a field (docs/api-contract.md, Conditional requests).
+  KnownFields<Omit<UpdateProjectInput, 'if_match'>, WireOf<IProject>>,
 ] = [true, true, true];
 void fieldsAgree;
 

@@ -1,5 +1,6 @@
 import { uploadNameOf } from '@atrium/contract';
-import type { Logger, UploadStore } from '@atrium/service-runtime';
+import type { UploadStore } from '@atrium/uploads';
+import type { Logger } from '@atrium/service-runtime';
 
 /**
  * Removes an icon's object once the change that unreferenced it has committed. A failure is

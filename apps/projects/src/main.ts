@@ -1,3 +1,4 @@
+import { natsUploadStore } from '@atrium/uploads';
 import {
   encryptionKeys,
   createJetStreamSink,
@@ -5,7 +6,6 @@ import {
   ensureEventStream,
   eventStreamSettings,
   jetStreamEventSource,
-  natsUploadStore,
   runServiceProcess,
   uploadBucketSettings,
 } from '@atrium/service-runtime';

@@ -1,4 +1,14 @@
-import { BATCH_INDEX, callerId, decodeCursor, LIST_START, PAGE_KEYS, pageKeyParams, rowsByKey, unnestKeys } from '@atrium/service-runtime';
+import {
+  BATCH_INDEX,
+  callerId,
+  decodeCursor,
+  DomainError,
+  LIST_START,
+  PAGE_KEYS,
+  pageKeyParams,
+  rowsByKey,
+  unnestKeys,
+} from '@atrium/service-runtime';
 import type { PageKey, RowOf } from '@atrium/service-runtime';
 import type { BatchedRead, ServiceContext } from '@atrium/service-runtime';
 import { Project, projectFields } from './entities/index.js';
@@ -97,9 +107,28 @@ export async function listUserProjects(
   limit: number,
 ): Promise<IProject[]> {
   const after = cursor ? decodeCursor(cursor) : LIST_START;
-  const rows = await ctx.readBatched(USER_PROJECT_PAGES, { owner: userId, after, rows: limit + 1 });
+  // An API key scoped to some projects lists those alone (see service-runtime's scope.ts).
+  const scoped = ctx.meta.caller?.userId === userId ? ctx.meta.caller.scope?.projects : undefined;
+  const rows = scoped
+    ? await ctx.read<RowOf<IProject>>(
+        `select ${PROJECT_COLUMNS}
+           from "${PROJECTS_SCHEMA}".members m join "${PROJECTS_SCHEMA}".projects p on p.id = m.project_id
+          where m.user_id = ? and m.project_id = any(?::uuid[])
+            and (m.project_created_at, m.project_id) > (?::timestamptz, ?::uuid)
+          order by m.project_created_at, m.project_id
+          limit ?`,
+        [userId, scoped, after.createdAt, after.id, limit + 1],
+      )
+    : await ctx.readBatched(USER_PROJECT_PAGES, { owner: userId, after, rows: limit + 1 });
   return rows.map((row) => projectFields.ofRow(row));
 }
+
+/**
+ * A conditional write on the project whose If-Match names none of its current version (compared
+ * under the row's lock, see findProjectWithRole; docs/api-contract.md, Conditional requests).
+ */
+export const projectPreconditionFailed = (version: number) =>
+  new DomainError('PRECONDITION_FAILED', `The project has changed since you read it: If-Match does not name its current ETag "${version}"`);
 
 /** The project with the calling user's role in it (`findProjectWithRole`): what a handler authorizes with. */
 export const findProjectWithCallerRole = (ctx: ServiceContext, projectId: string): Promise<ProjectWithRole | null> =>

@@ -1,6 +1,7 @@
+import type { UploadStore } from '@atrium/uploads';
 import { OutboxRelay, createSecretCipher, deadLetterCounts, serviceEndpoint } from '@atrium/service-runtime';
 import type { Broadcast } from '@atrium/nats-trpc';
-import type { EventSink, EventSource, Logger, PoolOptions, ServiceInstance, ServiceBus, UploadStore } from '@atrium/service-runtime';
+import type { EventSink, EventSource, Logger, PoolOptions, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { startAuditTrail } from './audit/audit-trail.js';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import '@atrium/local-infra/provided-context';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { busAuth } from '@atrium/local-infra';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { queryDatabase, startOrmHarness } from '@atrium/test-kit';
-import { OutboxRelay, createLogger } from '@atrium/service-runtime';
+import { queryDatabase, startOrmHarness, testEventStream } from '@atrium/test-kit';
+import { OutboxRelay, connectNats, createJetStreamSink, createLogger, ensureEventStream } from '@atrium/service-runtime';
 import type { EventSink } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA, initProjectsOrm } from '../src/db.js';
 
@@ -83,5 +86,47 @@ describe('the outbox relay', () => {
     const bulk = sink.published.filter((id) => ids.includes(id));
     expect(new Set(bulk).size).toBe(150);
     expect(bulk).toHaveLength(150);
+  });
+});
+
+describe('the outbox relay, with JetStream not taking events', () => {
+  it('waits the broker out however often it tries, never counting that against the event', async () => {
+    const nc = await connectNats(inject('natsUrl'), 'test', busAuth(inject('natsCredentials'), 'test'));
+    const events = testEventStream();
+    // Real JetStream, whose stream does not exist yet: every publish is refused with "no responders",
+    // as during a stream leader election.
+    const relay = new OutboxRelay(harness.orm, createJetStreamSink(nc, events), createLogger('relay', 'silent'), {
+      schema: PROJECTS_SCHEMA,
+      pollIntervalMs: 10,
+      maxAttempts: 2,
+    });
+    const id = await pending('relay-test.v1.waited', 0);
+    relay.start();
+    try {
+      // Many more tries than maxAttempts: the row stays pending, uncounted.
+      for (let nudges = 0; nudges < 10; nudges++) {
+        relay.nudge();
+        await relay.settle();
+      }
+      expect((await sql('select attempts, failed_at from projects.outbox where id = $1', [id]))[0]).toEqual({
+        attempts: 0,
+        failed_at: null,
+      });
+      await ensureEventStream(nc, events);
+      await expect
+        .poll(
+          async () =>
+            (await sql<{ published_at: Date | null }>('select published_at from projects.outbox where id = $1', [id]))[0]?.published_at,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBeInstanceOf(Date);
+      const stream = await (await jetstreamManager(nc)).streams.info(events.stream);
+      expect(stream.state.messages).toBe(1);
+    } finally {
+      await relay.stop();
+      await nc.close();
+    }
   });
 });

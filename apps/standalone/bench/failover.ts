@@ -15,6 +15,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startFleet } from './fleet.js';
 import type { App, Fleet } from './fleet.js';
+import { SERVICE_CONTRACTS } from '@atrium/contract';
+import type { ServiceName } from '@atrium/contract';
 import { loadAverage } from './procfs.js';
 
 const CONNECTIONS = Number(process.env.TRIAL_CONNECTIONS ?? 8);
@@ -154,7 +156,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 const fleet = await startFleet({ RATE_LIMIT_PER_MINUTE: '0' });
 try {
   const starting = performance.now();
-  const services: App[] = ['identity', 'projects', 'environments'];
+  const services: App[] = Object.keys(SERVICE_CONTRACTS) as ServiceName[];
   // Side by side per app, one app after the other: eleven Node processes at once overwhelm two cores.
   for (const app of services) await Promise.all([1, 2, 3].map((n) => fleet.start(app, `${app}-${n}`)));
   const gateways = await Promise.all(['a', 'b'].map((n) => fleet.start('gateway', `gateway-${n}`)));

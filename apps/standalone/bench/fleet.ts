@@ -10,8 +10,9 @@ import type { TestDatabase, TestInfra } from '@atrium/local-infra';
 import { generateKeyEnvironment } from '@atrium/service-runtime';
 import { appDir, deployedNodeFlags, launchNode, waitFor } from './launch.js';
 import type { Launched } from './launch.js';
+import type { AppName } from '@atrium/contract';
 
-export type App = 'identity' | 'projects' | 'environments' | 'gateway';
+export type App = AppName;
 
 export interface Instance {
   name: string;

@@ -10,10 +10,14 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { busAuth, createTestDatabase, freePort, startTestInfra } from '@atrium/local-infra';
+import { SERVICE_CONTRACTS } from '@atrium/contract';
 import { generateKeyEnvironment } from '@atrium/service-runtime';
 import { appDir, deployedNodeFlags, waitFor } from './launch.js';
 import { loadAverage, readStat, vmHwm } from './procfs.js';
 import { seed } from './seed.js';
+
+/** Started in this order: the services, then the gateway. */
+const APPS = [...(Object.keys(SERVICE_CONTRACTS) as (keyof typeof SERVICE_CONTRACTS)[]), 'gateway'] as const;
 
 const REQUESTS = Number(process.env.TAIL_REQUESTS ?? 3000);
 const WARMUP_MS = Number(process.env.TAIL_WARMUP_SECONDS ?? 10) * 1000;
@@ -33,7 +37,7 @@ try {
   const gatewayPort = await freePort();
   const url = `http://127.0.0.1:${gatewayPort}`;
   const t0 = Date.now();
-  for (const app of ['identity', 'projects', 'environments', 'gateway'] as const) {
+  for (const app of APPS) {
     const env = {
       ...process.env,
       DATABASE_URL: database.url,
@@ -80,10 +84,9 @@ try {
   console.log(
     `GET /projects/:id, 1 connection, ${REQUESTS} requests: p50 ${q(0.5)} ms, p90 ${q(0.9)}, p99 ${q(0.99)}, max ${q(1)} (load average ${loadAverage()})`,
   );
-  const apps = ['identity', 'projects', 'environments', 'gateway'];
   const perApp = children.map(
     (child, i) =>
-      `${apps[i]} ${Math.round(((readStat(child.pid!)?.cpuUs ?? 0) - cpuBefore[i]!) / REQUESTS)} µs/req, VmHWM ${Math.round(vmHwm(child.pid!) / 1024)} MiB`,
+      `${APPS[i]} ${Math.round(((readStat(child.pid!)?.cpuUs ?? 0) - cpuBefore[i]!) / REQUESTS)} µs/req, VmHWM ${Math.round(vmHwm(child.pid!) / 1024)} MiB`,
   );
   console.log(`node flags: ${(NODE_FLAGS ?? deployedNodeFlags('gateway')).join(' ') || '(none)'}; ${perApp.join('; ')}`);
   console.log(

@@ -6,6 +6,7 @@ import { startEmbeddedNats } from './embedded-nats.js';
 import type { EmbeddedNats } from './embedded-nats.js';
 import { loadStandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
+import { startTracing } from '@atrium/telemetry/sdk';
 
 /**
  * Each ends Atrium and its embedded PostgreSQL: SIGHUP is what closing the terminal sends. Node's
@@ -41,6 +42,8 @@ await runProcess('atrium', async (useLogger) => {
   nats = config.EMBEDDED_NATS ? startEmbeddedNats(config) : undefined;
   // Held until awaited below: a failed start is reported there, not as unhandled.
   nats?.catch(() => undefined);
+  // All of Atrium in one process, one service name; nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const tracing = await startTracing({ serviceName: 'atrium' });
   const { startSystem } = await import('./system.js').catch(async (error: unknown) => {
     // Nothing else will stop the PostgreSQL that preflight started (or the nats-server).
     await Promise.all([
@@ -82,6 +85,7 @@ await runProcess('atrium', async (useLogger) => {
     async stop() {
       await system.stop();
       await stopNats();
+      await tracing?.stop();
     },
   };
 });

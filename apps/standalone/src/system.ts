@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_NAMES } from '@atrium/contract';
-import type { ServiceName } from '@atrium/contract';
+import type { AppName, ServiceName } from '@atrium/contract';
 import { startEnvironmentsService } from '@atrium/environments';
 import { buildGateway, cachedReadiness, checkReadiness, gatewaySettings, stopGateway, stopTimings } from '@atrium/gateway';
 import { smtpTransport, startIdentityService } from '@atrium/identity';
@@ -10,6 +10,8 @@ import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
 import { createLocalBroadcast, createLocalTransport, createNatsBroadcast } from '@atrium/nats-trpc';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
 import { startProjectsService, webhookSettings } from '@atrium/projects';
+import { folderUploadStore, natsUploadStore } from '@atrium/uploads';
+import type { UploadStore } from '@atrium/uploads';
 import {
   callerTransportOptions,
   connectNats,
@@ -20,8 +22,6 @@ import {
   createLogger,
   ensureEventStream,
   eventStreamSettings,
-  folderUploadStore,
-  natsUploadStore,
   uploadBucketSettings,
   generateAppKeys,
   jetStreamEventSource,
@@ -30,16 +30,7 @@ import {
   observedTransport,
   serveOverNats,
 } from '@atrium/service-runtime';
-import type {
-  AppKeys,
-  EventSink,
-  EventSource,
-  Logger,
-  NatsAuthConfig,
-  ServiceBus,
-  ServiceInstance,
-  UploadStore,
-} from '@atrium/service-runtime';
+import type { AppKeys, EventSink, EventSource, Logger, NatsAuthConfig, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import type { StandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
 import type { Preflight } from './preflight.js';
@@ -47,8 +38,8 @@ import type { Preflight } from './preflight.js';
 export interface RunningSystem {
   /** Where the REST API listens, e.g. http://127.0.0.1:3000 */
   url: string;
-  /** The keys made for this process's apps (tests sign calls with them). */
-  keys: Record<ServiceName | 'gateway', AppKeys>;
+  /** The keys made for this process's apps, and the deployer's (tests sign calls with them). */
+  keys: Record<AppName, AppKeys>;
   mode: { database: 'embedded' | 'external'; transport: 'nats' | 'in-process' };
   /** Takes one service off NATS, as its process ending would: the tests' outage drills (NATS mode only). */
   stopService(name: ServiceName): Promise<void>;

@@ -16,9 +16,19 @@ import type { TestSystem } from './support/system.js';
  * status each gets, over HTTP and over NATS as the `client` bus user (the typed client). The
  * table is written out, not derived from the contract's role table, so it checks that table too.
  */
-const CALLERS = ['anonymous', 'revoked', 'expired', 'outsider', 'viewer', 'member', 'admin', 'owner'] as const;
+const ROLE_CALLERS = ['anonymous', 'revoked', 'expired', 'outsider', 'viewer', 'member', 'admin', 'owner'] as const;
+/**
+ * API keys of the admin's (POST /auth/api-keys): `scoped-read` limited to the operation's project
+ * and to reads, `scoped-write` limited to the project, `scoped-other` limited to another project
+ * of the admin's. The project an operation acts on is the fixture's; for the others, a project
+ * of the admin's own.
+ */
+const SCOPED_CALLERS = ['scoped-read', 'scoped-write', 'scoped-other'] as const;
+const CALLERS = [...ROLE_CALLERS, ...SCOPED_CALLERS] as const;
 type Caller = (typeof CALLERS)[number];
+type ScopedCaller = (typeof SCOPED_CALLERS)[number];
 type Row = readonly [number, number, number, number, number, number, number, number];
+type ScopedRow = readonly [number, number, number];
 
 const signedIn = (status: number): Row => [401, 401, 401, status, status, status, status, status];
 const inProject = (viewer: number, member: number, admin: number, owner: number): Row => [401, 401, 401, 404, viewer, member, admin, owner];
@@ -70,6 +80,57 @@ const MATRIX: Record<string, Row> = {
   'environments.variables.delete': inProject(403, 204, 204, 204),
 };
 
+const allScoped = (status: number): ScopedRow => [status, status, status];
+/** A project-scoped operation, by the admin's keys: the read key, the write key (admin's rights), and out of scope: 404. */
+const scopedInProject = (read: number, write: number): ScopedRow => [read, write, 404];
+
+/**
+ * The scoped keys' columns (SCOPED_CALLERS order), per operation. A scoped key never exceeds
+ * the admin's role (`scoped-write` is the admin's column above); a read key is refused every
+ * write (403); a project outside the key is 404 as for a non-member; the account's own
+ * operations (API keys, the password) are no scoped key's (403), nor are creating or joining
+ * a project and another project's invites for a key limited to projects. Sign-out is every key's.
+ */
+const SCOPED_MATRIX: Record<string, ScopedRow> = {
+  'identity.auth.register': allScoped(201),
+  'identity.auth.login': allScoped(200),
+  'identity.auth.logout': allScoped(204),
+  'identity.auth.me': allScoped(200),
+  'identity.auth.updateMe': allScoped(403),
+  'identity.apiKeys.list': allScoped(403),
+  'identity.apiKeys.create': allScoped(403),
+  'identity.apiKeys.delete': allScoped(403),
+  'identity.invites.list': scopedInProject(200, 200),
+  'identity.invites.create': scopedInProject(403, 201),
+  'identity.invites.delete': scopedInProject(403, 204),
+  'identity.invites.get': allScoped(200),
+  'identity.invites.accept': allScoped(403),
+  'identity.invites.mine': allScoped(403),
+  'projects.projects.list': allScoped(200),
+  'projects.projects.create': allScoped(403),
+  'projects.projects.get': scopedInProject(200, 200),
+  'projects.projects.update': scopedInProject(403, 200),
+  'projects.projects.delete': scopedInProject(403, 403),
+  'projects.projects.transfer': scopedInProject(403, 403),
+  'projects.events.list': scopedInProject(200, 200),
+  'projects.members.list': scopedInProject(200, 200),
+  'projects.members.add': scopedInProject(403, 201),
+  'projects.members.update': scopedInProject(403, 200),
+  'projects.members.delete': scopedInProject(403, 204),
+  'projects.icons.set': scopedInProject(403, 200),
+  'projects.icons.delete': scopedInProject(403, 204),
+  'environments.environments.list': scopedInProject(200, 200),
+  'environments.environments.create': scopedInProject(403, 201),
+  'environments.environments.get': scopedInProject(200, 200),
+  'environments.environments.update': scopedInProject(403, 200),
+  'environments.environments.delete': scopedInProject(403, 204),
+  'environments.environments.setDefault': scopedInProject(403, 200),
+  'environments.environments.clone': scopedInProject(403, 201),
+  'environments.variables.list': scopedInProject(200, 200),
+  'environments.variables.put': scopedInProject(403, 200),
+  'environments.variables.delete': scopedInProject(403, 204),
+};
+
 /**
  * Where NATS answers otherwise, and why: every call on the bus carries an assertion, and the
  * typed client gets its own by exchanging its credential first — so without a credential, or
@@ -103,6 +164,9 @@ type User = Awaited<ReturnType<typeof newUser>>;
 const users = {} as Record<'outsider' | 'viewer' | 'member' | 'admin' | 'owner', User>;
 let revokedKey: string;
 let expiredKey: string;
+/** Projects of the admin's own: the scope of its keys for operations on no project, and the other project. */
+let adminHome: string;
+let adminOther: string;
 let bus: NatsConnection;
 
 const sql = (text: string, values: unknown[] = []) => queryDatabase(system.databaseUrl, text, values);
@@ -121,6 +185,15 @@ beforeAll(async () => {
   while ((await system.api('GET', '/auth/me', { token: expiredKey })).status !== 401)
     await new Promise((resolve) => setTimeout(resolve, 200));
   inviter = await newUser(system.api, 'matrix-inviter');
+  for (const which of ['home', 'other'] as const) {
+    const made = await system.api('POST', '/projects', {
+      token: users.admin.token,
+      body: { name: `admin-${which}-${randomUUID().slice(0, 8)}` },
+    });
+    expect(made.status).toBe(201);
+    if (which === 'home') adminHome = made.body.data.id;
+    else adminOther = made.body.data.id;
+  }
   bus = await connect({
     servers: system.natsUrl,
     user: CLIENT_APP,
@@ -199,7 +272,8 @@ async function fixture(caller: Caller, key: string): Promise<Fixture> {
   }
   if (key === 'identity.invites.get' || key === 'identity.invites.accept') {
     // To the caller's own address, in a project the caller is not in: it can accept it.
-    const address = caller in users ? users[caller as keyof typeof users].email : `nobody-${randomUUID()}@example.com`;
+    const who = userOf(caller);
+    const address = who ? who.email : `nobody-${randomUUID()}@example.com`;
     f.inviteToken = (
       await system.api('POST', `/projects/${await inviterProject()}/invites`, {
         token: inviter.token,
@@ -212,17 +286,45 @@ async function fixture(caller: Caller, key: string): Promise<Fixture> {
       await system.api('POST', `/projects/${f.projectId}/webhooks`, { token: owner.token, body: { url: WEBHOOK_URL } })
     ).body.data.id;
   }
-  if (key === 'identity.apiKeys.delete' && caller in users) {
-    f.apiKeyId = (await system.api('POST', '/auth/api-keys', { token: await freshToken(caller), body: { name: 'k' } })).body.data.id;
+  if (key === 'identity.apiKeys.delete' && userOf(caller)) {
+    // Made with a session of the user's (a scoped key may not make keys): the caller's own key to delete.
+    f.apiKeyId = (
+      await system.api('POST', '/auth/api-keys', { token: await freshToken(roleOf(caller)), body: { name: 'k' } })
+    ).body.data.id;
   }
   return f;
 }
 
-/** A new session of the caller's, so an operation that ends or changes one leaves the others alone. */
-async function freshToken(caller: Caller): Promise<string | undefined> {
+const isScoped = (caller: Caller): caller is ScopedCaller => (SCOPED_CALLERS as readonly string[]).includes(caller);
+/** The user whose role a caller acts with: its own, or the admin's for the admin's scoped keys. */
+const roleOf = (caller: Caller): Exclude<Caller, ScopedCaller> => (isScoped(caller) ? 'admin' : caller);
+const userOf = (caller: Caller): User | undefined => {
+  const who = roleOf(caller);
+  return who in users ? users[who as keyof typeof users] : undefined;
+};
+
+/**
+ * A new session of the caller's, so an operation that ends or changes one leaves the others
+ * alone; for a scoped caller a new API key of the admin's, scoped to the operation's project
+ * (`f`), or to a project of the admin's own when the operation acts on none.
+ */
+async function freshToken(caller: Caller, key?: string, f?: Fixture): Promise<string | undefined> {
   if (caller === 'anonymous') return undefined;
   if (caller === 'revoked') return revokedKey;
   if (caller === 'expired') return expiredKey;
+  if (isScoped(caller)) {
+    const inScope = key && f && needsProject(key) ? f.projectId : adminHome;
+    const made = await system.api('POST', '/auth/api-keys', {
+      token: users.admin.token,
+      body: {
+        name: caller,
+        project_ids: [caller === 'scoped-other' ? adminOther : inScope],
+        access: caller === 'scoped-read' ? 'read' : 'write',
+      },
+    });
+    expect(made.status).toBe(201);
+    return made.body.data.key;
+  }
   const login = await system.api('POST', '/auth/login', { body: { email: users[caller].email, password: 'correct horse battery' } });
   return login.body.data.token;
 }
@@ -352,12 +454,13 @@ describe('the authorization matrix', () => {
 
   it('has a row for every public operation', () => {
     expect(Object.keys(MATRIX).sort()).toEqual(publicOperations.map(({ service, procedure }) => `${service}.${procedure}`).sort());
+    expect(Object.keys(SCOPED_MATRIX).sort()).toEqual(Object.keys(MATRIX).sort());
   });
 
   for (const { service, procedure, operation } of publicOperations) {
     const key = `${service}.${procedure}`;
     it(`${key} (${operation.rest.method} ${operation.rest.path})`, { timeout: 120_000 }, async () => {
-      const expected = MATRIX[key]!;
+      const expected = [...MATRIX[key]!, ...SCOPED_MATRIX[key]!];
       const seen: string[] = [];
       // A refused call changes nothing (the fuzz test holds every operation to that), so the
       // callers share one fixture until a call succeeds in changing it.
@@ -371,14 +474,16 @@ describe('the authorization matrix', () => {
         if (operation.kind === 'mutation' && status < 300) f = undefined;
       };
       for (const [i, caller] of CALLERS.entries()) {
-        const http = await overHttp(operation, inputFor(key, await current(caller)), await freshToken(caller));
+        const fh = await current(caller);
+        const http = await overHttp(operation, inputFor(key, fh), await freshToken(caller, key, fh));
         spent(http.status);
         cells++;
         if (http.status !== expected[i]) seen.push(`HTTP ${caller}: ${http.status} (want ${expected[i]}) ${http.text.slice(0, 160)}`);
         const nats = OVER_NATS[key];
         if (nats === 'http only') continue;
         const want = nats?.[caller] ?? expected[i];
-        const answer = await overNats(service, procedure, operation, inputFor(key, await current(caller)), await freshToken(caller));
+        const fn = await current(caller);
+        const answer = await overNats(service, procedure, operation, inputFor(key, fn), await freshToken(caller, key, fn));
         spent(answer.status);
         cells++;
         if (answer.status !== want) seen.push(`NATS ${caller}: ${answer.status} (want ${want}) ${answer.text.slice(0, 160)}`);

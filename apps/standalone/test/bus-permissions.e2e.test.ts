@@ -53,6 +53,16 @@ describe('the authenticated bus', () => {
     expect(await refusal(client, () => client.publish('svc.identity.v1.credentials.exchange', '{}'))).toBeUndefined();
     expect(await refusal(client, () => client.publish('svc.identity.v1.credentials.authenticate', '{}'))).toMatch(/Publish/);
     expect(await refusal(gateway, () => gateway.publish('evt.projects.v1.deleted', '{}'))).toMatch(/Publish/);
+
+    // The deployer: resolving an environment's variables, nothing else; no one else may.
+    const deployer = await as('deployer');
+    expect(await refusal(deployer, () => deployer.publish('svc.environments.v1.variables.resolve', '{}'))).toBeUndefined();
+    expect(await refusal(deployer, () => deployer.publish('svc.environments.v1.variables.list', '{}'))).toMatch(/Publish/);
+    expect(await refusal(deployer, () => deployer.publish('svc.projects.v1.projects.get', '{}'))).toMatch(/Publish/);
+    // (Not a service here: this broker's events namespace is `*`, so `*.environments.>` is one of
+    // environments' own subjects; deployer.e2e.test.ts checks them on a system's own namespace.)
+    for (const [name, nc] of Object.entries({ client, gateway }))
+      expect(await refusal(nc, () => nc.publish('svc.environments.v1.variables.resolve', '{}')), name).toMatch(/Publish/);
   });
 
   it('lets an app take calls only on its own subjects, and read only its own replies', async () => {

@@ -18,7 +18,8 @@ import type { TestSystem } from './support/system.js';
  */
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKED = ['contract', 'nats-trpc', 'client'];
+// nats-trpc traces its calls through @atrium/telemetry, so it is packed beside them.
+const PACKED = ['contract', 'telemetry', 'nats-trpc', 'client'];
 const require = createRequire(import.meta.url);
 const TSC = require.resolve('typescript/bin/tsc');
 /** This workspace's @types (node's): the snippet reads process.env, as any service does. */

@@ -9,7 +9,8 @@ import { startNatsServer } from '@atrium/local-infra';
 import type { RunningNats } from '@atrium/local-infra';
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
-import { connectNats, natsUploadStore } from '@atrium/service-runtime';
+import { natsUploadStore } from '@atrium/uploads';
+import { connectNats } from '@atrium/service-runtime';
 import { apiClient, newUser, startTestSystem } from './support/system.js';
 import type { ApiClient, TestSystem } from './support/system.js';
 

@@ -63,6 +63,7 @@ describe('Environments API, as a new user would try it', () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       project_id: projectId,
       is_default: false,
+      version: 1,
       created_at: expect.stringMatching(/Z$/),
       updated_at: expect.stringMatching(/Z$/),
     });
@@ -84,6 +85,7 @@ describe('Environments API, as a new user would try it', () => {
       key: 'LOG_LEVEL',
       value: 'debug',
       secret: false,
+      version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

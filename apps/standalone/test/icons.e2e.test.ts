@@ -6,8 +6,9 @@ import { ICON_MAX_BYTES, ICON_PATH_PATTERN } from '@atrium/contract';
 import { buildGateway, checkReadiness } from '@atrium/gateway';
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
-import { connectNats, createLogger, natsUploadStore } from '@atrium/service-runtime';
-import type { UploadStore } from '@atrium/service-runtime';
+import { natsUploadStore } from '@atrium/uploads';
+import type { UploadStore } from '@atrium/uploads';
+import { connectNats, createLogger } from '@atrium/service-runtime';
 import { queryDatabase } from '@atrium/test-kit';
 import { gif, html, jpeg, png, svg, webp } from './support/images.js';
 import { newUser, startTestSystem } from './support/system.js';
@@ -293,7 +294,7 @@ describe('the upload in the OpenAPI document', () => {
     expect(JSON.stringify(document.components.schemas.IconUpload ?? operation.requestBody.content['multipart/form-data'].schema)).toContain(
       'binary',
     );
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '413', '415', '429', '500', '503']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '412', '413', '415', '429', '500', '503']);
     expect(operation.security).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
     expect(document.paths['/projects/{id}/icon'].delete.responses['204']).toBeDefined();
   });

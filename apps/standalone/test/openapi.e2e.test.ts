@@ -146,6 +146,7 @@ describe('the OpenAPI document', () => {
         'single_server_mode',
         'default_server_id',
         'auto_error_tracking_enabled',
+        'version',
         'created_at',
         'updated_at',
       ].sort(),
@@ -209,8 +210,37 @@ describe('the OpenAPI document', () => {
       }
     }
     expect(Object.keys(document.components.headers).sort()).toEqual(
-      ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id'].sort(),
+      ['ETag', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id'].sort(),
     );
+  });
+
+  it('documents conditional requests: If-None-Match and 304 on reads, If-Match and 412 on writes, the ETag of their answers', () => {
+    const names = (operation: any) => (operation.parameters ?? []).map((parameter: { name: string }) => parameter.name);
+    const environment = document.paths['/projects/{projectId}/environments/{envId}'];
+    expect(names(environment.get)).toContain('If-None-Match');
+    expect(Object.keys(environment.get.responses)).toContain('304');
+    expect(environment.get.responses['304'].content).toBeUndefined();
+    expect(environment.get.responses['200'].headers.ETag).toEqual({ $ref: '#/components/headers/ETag' });
+    for (const operation of [
+      environment.put,
+      environment.delete,
+      document.paths['/projects/{id}'].put,
+      document.paths['/projects/{id}'].delete,
+    ]) {
+      expect(names(operation)).toContain('If-Match');
+      expect(operation.responses['412'].description).toMatch(/If-Match/);
+      expect(operation.responses['412'].content['application/json'].example.error.code).toBe('PRECONDITION_FAILED');
+    }
+    expect(environment.put.responses['200'].headers.ETag).toBeDefined();
+    const variable = document.paths['/projects/{projectId}/environments/{envId}/variables/{key}'];
+    expect(names(variable.put)).toContain('If-Match');
+    expect(document.components.schemas.Variable.properties.version).toBeDefined();
+    // The precondition comes from the header only: no body field carries it.
+    expect(environment.put.requestBody.content['application/json'].schema.properties.if_match).toBeUndefined();
+    expect(document.components.schemas.Error.properties.error.properties.code.enum).toContain('PRECONDITION_FAILED');
+    // Unconditional operations say nothing of it.
+    expect(names(document.paths['/projects'].get)).not.toContain('If-None-Match');
+    expect(Object.keys(document.paths['/projects'].post.responses)).not.toContain('412');
   });
 
   it('lists its tags with descriptions and names operations for generated clients', () => {

@@ -25,6 +25,7 @@ describe('Projects API over HTTP → gateway → NATS → services', () => {
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         icon_path: null,
         auto_error_tracking_enabled: false,
+        version: 1,
         created_at: expect.stringMatching(/Z$/),
         updated_at: expect.stringMatching(/Z$/),
       },

@@ -8,7 +8,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { buildGateway, checkReadiness } from '@atrium/gateway';
 import { createNatsBroadcast } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
-import { createLogger, folderUploadStore } from '@atrium/service-runtime';
+import { folderUploadStore } from '@atrium/uploads';
+import { createLogger } from '@atrium/service-runtime';
 import { apiClient, startTestSystem } from './support/system.js';
 import type { TestSystem } from './support/system.js';
 

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import { CLIENT_APP, environmentsContract, identityContract, inboxPrefix, projectsContract } from '@atrium/contract';
-import type { Operation, PublicContractClient, ServiceContract } from '@atrium/contract';
+import { CLIENT_APP, contracts, identityContract, inboxPrefix } from '@atrium/contract';
+import type { Operation, PublicClientOfEveryService, ServiceContract } from '@atrium/contract';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, bounded, checkTimeout } from './calls.js';
 import { AtriumError, abortedError, toAtriumError } from './errors.js';
 
 export { AtriumError } from './errors.js';
 export type { AtriumErrorCode } from './errors.js';
+export { DEFAULT_TIMEOUT_MS } from './calls.js';
+export { connectDeployer, createDeployerClient } from './deployer.js';
+export type { ConnectDeployerOptions, DeployerCallOptions, DeployerClient, DeployerClientOptions } from './deployer.js';
 
 /** What one call may add to its input: `atrium.projects.create({ name }, { idempotencyKey, timeoutMs, signal })`. */
 export interface CallOptions {
@@ -33,16 +37,7 @@ type WithCallOptions<T> = {
 };
 
 /** Every public operation, by resource: `client.projects.get({ id })`, `client.auth.me({})`, … */
-export type AtriumClient = WithCallOptions<
-  PublicContractClient<typeof identityContract> &
-    PublicContractClient<typeof projectsContract> &
-    PublicContractClient<typeof environmentsContract>
->;
-
-/** The default `timeoutMs` of a call. */
-export const DEFAULT_TIMEOUT_MS = 5000;
-/** The longest a timer can wait in Node.js (~24.8 days): any longer `timeoutMs` is this. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export type AtriumClient = WithCallOptions<PublicClientOfEveryService>;
 
 export interface AtriumClientOptions {
   /** How calls reach the services: `createNatsTransport` on a connection as the `client` NATS user. */
@@ -58,36 +53,6 @@ export interface AtriumClientOptions {
 interface Session {
   assertion: string;
   expiresAt: number;
-}
-
-function checkTimeout(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new AtriumError('BAD_REQUEST', `timeoutMs must be a positive number of milliseconds, not ${String(value)}`);
-  }
-  return Math.min(value, MAX_TIMEOUT_MS);
-}
-
-/**
- * Settles as `work` does, unless the caller's deadline passes first (SERVICE_UNAVAILABLE, as a
- * service not answering in time is) or its signal aborts (ABORTED); then `work` is left to end
- * on its own. Any failure is an `AtriumError`.
- */
-function bounded<T>(work: Promise<T>, service: string, deadline: number, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new AtriumError('SERVICE_UNAVAILABLE', `The ${service} service did not answer in time`)),
-      Math.max(0, deadline - Date.now()),
-    );
-    const onAbort = () => reject(abortedError(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    work
-      .then(resolve, (error: unknown) => reject(toAtriumError(error)))
-      .finally(() => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      });
-  });
 }
 
 /**
@@ -161,7 +126,7 @@ export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
 
   // Public operations only, at run time as in the type: internal ones are not there at all.
   const client: Record<string, Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>> = {};
-  for (const contract of [identityContract, projectsContract, environmentsContract] as ServiceContract[]) {
+  for (const contract of contracts as readonly ServiceContract[]) {
     for (const [resource, verbs] of Object.entries(contract.operations)) {
       for (const [verb, operation] of Object.entries(verbs)) {
         if (!operation.rest) continue;

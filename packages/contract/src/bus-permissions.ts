@@ -1,9 +1,7 @@
 import { CREDENTIAL_REVOKED_SUBJECT, SERVICE_SUBSCRIPTIONS, consumerName } from './events.js';
 import { CALLER_NAMES, CLIENT_APP, SERVICE_NAMES, listOperations } from './operation.js';
-import type { CallerName, ServiceContract, ServiceName } from './operation.js';
-import { environmentsContract } from './services/environments.js';
-import { identityContract } from './services/identity.js';
-import { projectsContract } from './services/projects.js';
+import type { CallerName, ServiceName } from './operation.js';
+import { contracts } from './service-contracts.js';
 
 /**
  * Subjects: `svc.<service>.v1.<procedure>` for calls (service first, so bus permissions can be
@@ -23,8 +21,6 @@ export function queueGroup(service: string): string {
   return `svc-${service}`;
 }
 
-const allContracts: readonly ServiceContract[] = [identityContract, projectsContract, environmentsContract];
-
 /**
  * Who may do what on the bus: the one definition behind `infra/`'s nats-server configuration and
  * the tests' nats-server, derived from the contract so a new operation is permitted where it
@@ -36,6 +32,8 @@ const allContracts: readonly ServiceContract[] = [identityContract, projectsCont
  *   (`ntf.<name>.>`), and may manage only the events stream; it listens only to the events
  *   and notifications `SERVICE_SUBSCRIPTIONS` names for it, through its own durable consumer;
  * - a client (`@atrium/client`) publishes the public operations and the credential exchange;
+ * - the deployer publishes only the internal operations that name it (resolving an environment's
+ *   variables) and takes no calls;
  * - every app receives replies only on its own inbox prefix (`_INBOX_<app>.>`, see `inboxPrefix`),
  *   so no app can read another's answers; a service answers only onto the inboxes of the apps
  *   that may call it. No app has `allow_responses`: nats-server lets a response through to any
@@ -90,7 +88,7 @@ export function inboxPrefix(app: string): string {
   return `_INBOX_${app}`;
 }
 
-const allOperations = () => allContracts.flatMap((contract) => listOperations(contract));
+const allOperations = () => contracts.flatMap((contract) => listOperations(contract));
 
 /** The apps that may call some operation of `service`: its answers go to their inboxes only. */
 export function callersOf(service: ServiceName): CallerName[] {
@@ -122,6 +120,10 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
     [CLIENT_APP]: {
       publish: callableBy(CLIENT_APP),
       subscribe: [`${inboxPrefix(CLIENT_APP)}.>`],
+    },
+    deployer: {
+      publish: callableBy('deployer'),
+      subscribe: [`${inboxPrefix('deployer')}.>`],
     },
   } as Record<CallerName, AppPermissions>;
   for (const service of SERVICE_NAMES) {
@@ -158,6 +160,9 @@ export function busPermissions(options: BusPermissionOptions): Record<CallerName
       subscribe: [`${serviceSubjectPrefix(service)}>`, `${inboxPrefix(service)}.>`, ...listens.notifications],
     };
   }
+  // A caller without an entry would be rendered without permissions, free to do anything.
+  const missing = CALLER_NAMES.filter((caller) => !permissions[caller]);
+  if (missing.length > 0) throw new Error(`no bus permissions for ${missing.join(', ')}`);
   for (const entry of Object.values(permissions)) entry.publish = [...new Set(entry.publish)];
   return permissions;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Operation, ServiceContract } from './operation.js';
+import type { CallerName, Operation, ServiceContract } from './operation.js';
 
 type Call<Op extends Operation> = (input: z.input<Op['input']>) => Promise<z.output<Op['output']>>;
 
@@ -14,6 +14,21 @@ type PublicVerbs<Ops> = { [V in keyof Ops as Ops[V] extends { rest: object } ? V
 export type PublicContractClient<C extends ServiceContract> = {
   [R in keyof C['operations'] as keyof PublicVerbs<C['operations'][R]> extends never ? never : R]: {
     [V in keyof PublicVerbs<C['operations'][R]>]: Call<C['operations'][R][V]>;
+  };
+};
+
+type VerbsCallableBy<Ops, A extends CallerName> = {
+  [V in keyof Ops as Ops[V] extends { internal: { callers: readonly (infer X)[] } } ? (A extends X ? V : never) : never]: Ops[V];
+};
+
+/**
+ * The internal operations an app outside the services may call, and nothing else: what
+ * `@atrium/client` gives the deployer (`InternalContractClient<typeof environmentsContract, 'deployer'>`
+ * is `{ variables: { resolve } }`).
+ */
+export type InternalContractClient<C extends ServiceContract, A extends CallerName> = {
+  [R in keyof C['operations'] as keyof VerbsCallableBy<C['operations'][R], A> extends never ? never : R]: {
+    [V in keyof VerbsCallableBy<C['operations'][R], A>]: Call<C['operations'][R][V]>;
   };
 };
 

@@ -11,6 +11,8 @@ export const API_ERROR_STATUS = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   GONE: 410,
+  /** A conditional write's `If-Match` names none of the resource's current version (docs/api-contract.md, Conditional requests). */
+  PRECONDITION_FAILED: 412,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** An Idempotency-Key reused with a different request. */
@@ -34,6 +36,7 @@ export const TRPC_CODE_FOR_API_CODE = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   GONE: 'PRECONDITION_FAILED',
+  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNPROCESSABLE_CONTENT: 'UNPROCESSABLE_CONTENT',

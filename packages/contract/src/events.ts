@@ -66,6 +66,8 @@ export const DOMAIN_EVENTS = {
   'environments.v1.default_changed': z.object({ ...environment, previous_environment_id: uuidSchema.nullable() }),
   'environments.v1.variable_set': z.object({ ...environment, key: z.string(), secret: z.boolean(), created: z.boolean() }),
   'environments.v1.variable_deleted': z.object({ ...environment, key: z.string() }),
+  /** The deploy system read the environment's values (`environments.variables.resolve`): the keys it got, never a value. */
+  'environments.v1.variables_resolved': z.object({ ...environment, keys: z.array(z.string()), caller: z.literal('deployer') }),
 } as const;
 
 export type EventType = keyof typeof DOMAIN_EVENTS;

@@ -3,11 +3,19 @@ import type { ApiErrorCode } from './errors.js';
 import type { ProjectAction } from './roles.js';
 import type { ApiTag } from './tags.js';
 
+/**
+ * The services' names, declared once; each has its contract in `SERVICE_CONTRACTS`
+ * (service-contracts.ts), from which every other list of services derives.
+ */
 export const SERVICE_NAMES = ['projects', 'identity', 'environments'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** Every app on the bus: each has its own NATS identity and its own signing key. */
-export const APP_NAMES = ['gateway', ...SERVICE_NAMES] as const;
+/**
+ * Every app on the bus: each has its own NATS identity and its own signing key. `deployer` is
+ * the deploy system that starts workloads (outside this repository): it calls only the internal
+ * operations naming it (`environments.variables.resolve`) and takes no calls.
+ */
+export const APP_NAMES = ['gateway', ...SERVICE_NAMES, 'deployer'] as const;
 export type AppName = (typeof APP_NAMES)[number];
 
 /**
@@ -70,6 +78,15 @@ export interface RestBinding {
    * its path, statuses, auth and document entry still come from here.
    */
   multipart?: z.ZodObject;
+  /**
+   * A conditional operation (RFC 9110; docs/api-contract.md, Conditional requests). Its answer
+   * carries the resource's `version`, which the gateway also sends as the strong `ETag`
+   * `"<version>"`. `read`: an `If-None-Match` naming the current ETag answers 304 without a
+   * body. `write`: the input has `if_match` (`ifMatchShape`), which the gateway fills from the
+   * `If-Match` header (never from the body or query); the service applies the write only when
+   * the current version matches, in the statement that writes, else PRECONDITION_FAILED (412).
+   */
+  conditional?: 'read' | 'write';
 }
 
 /**
@@ -114,13 +131,26 @@ interface OperationBase<I extends z.ZodType, O extends z.ZodType> {
   /** Set on every project-scoped operation (see `ProjectAccess`). */
   access?: ProjectAccess;
   /**
+   * Which scoped API keys (`project_ids`, `access: "read"`) may call this public operation when
+   * it is not project-scoped (a project-scoped one is bound by the key's projects and, for a read
+   * key, by `READ_ACTIONS`, wherever roles are enforced). Absent: no scoped key at all (403) —
+   * the account's own operations (API keys, password), and any new operation until it says so.
+   * `any`: every key, a read key included (sign-out, `GET /auth/me`). `all-projects`: keys
+   * without `project_ids` (creating a project, joining one); a read key only for a query.
+   * `filtered`: every key, the operation answering only the key's projects (`GET /projects`);
+   * a read key only for a query.
+   */
+  scopedKeys?: ScopedKeys;
+  /**
    * A mutation that is idempotent by nature (its second run finds the work done and answers the
    * same): the caller's transport may send it again to another instance when an attempt goes
    * unanswered, as it does for queries. Without it a mutation is never sent twice (see
-   * nats-trpc's attempts.ts), and an instance lost mid-call holds its caller to the deadline.
+   * nats-trpc's call-attempts.ts), and an instance lost mid-call holds its caller to the deadline.
    */
   repeatable?: true;
 }
+
+export type ScopedKeys = 'any' | 'all-projects' | 'filtered';
 
 /** Every operation is exactly one of: public (on REST, called by the gateway) or internal. */
 type Exposure = { rest: RestBinding; internal?: never } | { internal: InternalBinding; rest?: never };

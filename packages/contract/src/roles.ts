@@ -27,6 +27,8 @@ export const LOWEST_ROLE_FOR = {
   /** Never on the owner's membership and never granting owner: the handlers hold that part. */
   'members.manage': 'admin',
   'invites.manage': 'admin',
+  /** Listing a project's pending invites: who manages them, as a read (a read-only API key may). */
+  'invites.read': 'admin',
   /** The project's audit trail (`GET /projects/{id}/events`): who did what, from which request. */
   'project.audit': 'admin',
   /** A project's webhooks (`/projects/{id}/webhooks`): their URLs, secrets and delivery logs. */
@@ -40,3 +42,16 @@ export type ProjectAction = keyof typeof LOWEST_ROLE_FOR;
 export function roleAllows(role: ProjectRole, action: ProjectAction): boolean {
   return RANK[role] >= RANK[LOWEST_ROLE_FOR[action]];
 }
+
+/**
+ * The actions that change nothing: the only ones a read-only API key (`access: "read"`) may do
+ * in a project. Every project-scoped query's action is one of them, every mutation's is not
+ * (the contract test holds the contract to it), so "read" is decided by the role table too.
+ */
+export const READ_ACTIONS: ReadonlySet<ProjectAction> = new Set<ProjectAction>([
+  'project.read',
+  'members.read',
+  'environments.read',
+  'project.audit',
+  'invites.read',
+]);

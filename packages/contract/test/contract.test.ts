@@ -1,9 +1,15 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
   CALLER_NAMES,
+  DOMAIN_EVENTS,
+  busPermissions,
   contractClient,
+  environmentsContract,
   identityContract,
   PROJECT_ROLES,
+  READ_ACTIONS,
+  SERVICE_CONTRACTS,
+  SERVICE_NAMES,
   contracts,
   createProjectExample,
   createProjectInput,
@@ -12,7 +18,7 @@ import {
   roleAllows,
   updateProjectInput,
 } from '../src/index.js';
-import type { PublicContractClient } from '../src/index.js';
+import type { InternalContractClient, Operation, PublicContractClient } from '../src/index.js';
 
 describe('the role table', () => {
   const allowed = (action: Parameters<typeof roleAllows>[1]) => PROJECT_ROLES.filter((role) => roleAllows(role, action));
@@ -28,6 +34,11 @@ describe('the role table', () => {
     expect(allowed('members.manage')).toEqual(['owner', 'admin']);
     expect(allowed('project.delete')).toEqual(['owner']);
     expect(allowed('project.transfer')).toEqual(['owner']);
+  });
+
+  it('names the actions a read-only API key may do', () => {
+    expect(allowed('invites.read')).toEqual(['owner', 'admin']);
+    expect([...READ_ACTIONS].sort()).toEqual(['environments.read', 'invites.read', 'members.read', 'project.audit', 'project.read']);
   });
 });
 
@@ -90,6 +101,23 @@ describe('project-scoped operations', () => {
       expect(operation.rest?.auth ?? operation.internal?.auth, name).toBe('user');
     }
   });
+
+  it('read only with a read action, so a read-only API key is refused exactly the writes', () => {
+    for (const { service, procedure, operation } of entries) {
+      if (!operation.access) continue;
+      const name = `${service}.${procedure}`;
+      if (operation.kind === 'mutation') expect(READ_ACTIONS.has(operation.access.action), name).toBe(false);
+      if (operation.rest?.method === 'GET') expect(READ_ACTIONS.has(operation.access.action), name).toBe(true);
+    }
+  });
+
+  it('say which scoped API keys may call them only when they are not project-scoped', () => {
+    for (const { service, procedure, operation } of entries) {
+      if (operation.scopedKeys === undefined) continue;
+      expect(operation.access, `${service}.${procedure}`).toBeUndefined();
+      expect(operation.rest?.auth, `${service}.${procedure}`).toBe('user');
+    }
+  });
 });
 
 describe('internal operations', () => {
@@ -110,5 +138,53 @@ describe('internal operations', () => {
     expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('health');
     expectTypeOf<PublicContractClient<typeof identityContract>>().not.toHaveProperty('users');
     expectTypeOf<PublicContractClient<typeof identityContract>['auth']>().toHaveProperty('login');
+  });
+});
+
+describe('the list of services', () => {
+  it('is declared once: SERVICE_CONTRACTS has one contract per service name, named by its key', () => {
+    expect(Object.keys(SERVICE_CONTRACTS).sort()).toEqual([...SERVICE_NAMES].sort());
+    for (const [name, contract] of Object.entries(SERVICE_CONTRACTS)) expect(contract.name).toBe(name);
+    expect(contracts).toEqual(Object.values(SERVICE_CONTRACTS));
+  });
+});
+
+describe('the deployer', () => {
+  const entries = contracts.flatMap((contract) => listOperations(contract));
+  it('may call environments.variables.resolve and nothing else, and nothing else may call it', () => {
+    const callable = entries.filter(({ operation }) => operation.internal?.callers.includes('deployer'));
+    expect(callable.map(({ service, procedure }) => `${service}.${procedure}`)).toEqual(['environments.variables.resolve']);
+    expect(environmentsContract.operations.variables.resolve.internal.callers).toEqual(['deployer']);
+    expect((environmentsContract.operations.variables.resolve as Operation).rest).toBeUndefined();
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>>().toHaveProperty('variables');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>['variables']>().toHaveProperty('resolve');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>['variables']>().not.toHaveProperty('list');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'deployer'>>().not.toHaveProperty('environments');
+    expectTypeOf<InternalContractClient<typeof environmentsContract, 'gateway'>>().not.toHaveProperty('variables');
+  });
+
+  it('publishes only that operation on the bus and reads only its own inbox', () => {
+    const permissions = busPermissions({ stream: 'ATRIUM', namespace: 'evt', uploadsBucket: 'atrium-uploads' });
+    expect(permissions.deployer).toEqual({ publish: ['svc.environments.v1.variables.resolve'], subscribe: ['_INBOX_deployer.>'] });
+    for (const caller of CALLER_NAMES) {
+      expect(permissions[caller], caller).toBeDefined();
+      if (caller !== 'deployer') expect(permissions[caller].publish, caller).not.toContain('svc.environments.v1.variables.resolve');
+    }
+    // Environments answers it on the deployer's inbox.
+    expect(permissions.environments.publish).toContain('_INBOX_deployer.>');
+  });
+
+  it('is recorded as variables_resolved with key names only', () => {
+    const schema = DOMAIN_EVENTS['environments.v1.variables_resolved'];
+    const event = {
+      project_id: crypto.randomUUID(),
+      environment_id: crypto.randomUUID(),
+      name: 'production',
+      keys: ['A'],
+      caller: 'deployer',
+    };
+    expect(schema.parse(event)).toEqual(event);
+    expect(Object.keys(schema.shape).sort()).toEqual(['caller', 'environment_id', 'keys', 'name', 'project_id']);
+    expect(schema.safeParse({ ...event, caller: 'gateway' }).success).toBe(false);
   });
 });

@@ -4,3 +4,4 @@ export * from './nats-server.js';
 export * from './databases.js';
 export * from './test-infra.js';
 export * from './bus-credentials.js';
+export * from './nats-cluster.js';

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { Caller, ProcedureCall } from './call.js';
+import type { Caller, CallerScope, ProcedureCall } from './call.js';
 
 /**
  * Call assertions: who makes a call, signed by the calling app. Every call on the bus carries
@@ -22,9 +22,75 @@ import type { Caller, ProcedureCall } from './call.js';
  * - `dl`   the call's deadline (ms since the epoch): it expires with the call
  * - `sub`, `cid`  the end user and the credential they authenticated with — only accepted from
  *                 apps that authenticate credentials themselves (the gateway)
+ * - `scp`  the limits of the credential (a scoped API key): `p` its projects, `r: 1` reads only —
+ *          signed with `sub` and `cid` by the same app, so no hop can widen or drop them
  * - `usr`  when a service calls on the user's behalf: the assertion its own call arrived with,
  *          nested, so a service can only speak for users who really called it, within that request
  */
+/**
+ * A credential's scope as the claims carry it (see `Caller.scope`): `p` the project ids packed,
+ * their 16 bytes each one after the other, base64url (22 characters an id rather than 38).
+ */
+export interface ScopeClaim {
+  p?: string;
+  r?: 1;
+}
+
+/** The most projects a scope names (the contract's `project_ids` allows 100). */
+const MAX_SCOPE_PROJECTS = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function packIds(ids: readonly string[]): string {
+  if (ids.length === 0 || ids.length > MAX_SCOPE_PROJECTS || !ids.every((id) => UUID.test(id))) {
+    throw new Error(`a scope names 1–${MAX_SCOPE_PROJECTS} project UUIDs`);
+  }
+  return Buffer.from(ids.map((id) => id.replaceAll('-', '')).join(''), 'hex').toString('base64url');
+}
+
+function unpackIds(packed: string): string[] | undefined {
+  const bytes = Buffer.from(packed, 'base64url');
+  // One text per list (no variant in unused bits), whole ids, within the bound.
+  if (bytes.toString('base64url') !== packed || bytes.length === 0 || bytes.length % 16 !== 0) return undefined;
+  if (bytes.length / 16 > MAX_SCOPE_PROJECTS) return undefined;
+  const hex = bytes.toString('hex');
+  return Array.from({ length: bytes.length / 16 }, (_, i) => {
+    const id = hex.slice(i * 32, i * 32 + 32);
+    return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+  });
+}
+
+function scopeClaimOf(scope: CallerScope | undefined): ScopeClaim | undefined {
+  if (!scope) return undefined;
+  const claim: ScopeClaim = {};
+  if (scope.projects) claim.p = packIds(scope.projects);
+  if (scope.readOnly) claim.r = 1;
+  return claim;
+}
+
+/** The scope a verified claim names; a malformed one refuses the whole assertion (never read as "no limits"). */
+function scopeOf(claim: unknown): CallerScope | undefined {
+  if (claim === undefined) return undefined;
+  if (claim === null || typeof claim !== 'object' || Array.isArray(claim)) throw new AssertionError('malformed scope');
+  const { p, r, ...rest } = claim as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) throw new AssertionError('malformed scope');
+  const scope: CallerScope = {};
+  if (p !== undefined) {
+    const projects = typeof p === 'string' ? unpackIds(p) : undefined;
+    if (!projects) throw new AssertionError('malformed scope');
+    scope.projects = projects;
+  }
+  if (r !== undefined) {
+    if (r !== 1) throw new AssertionError('malformed scope');
+    scope.readOnly = true;
+  }
+  return scope;
+}
+
+const callerOfClaims = (claims: AssertionClaims): Caller => {
+  const scope = scopeOf(claims.scp);
+  return scope ? { userId: claims.sub!, credentialId: claims.cid!, scope } : { userId: claims.sub!, credentialId: claims.cid! };
+};
+
 export interface AssertionClaims {
   iss: string;
   aud: string;
@@ -32,6 +98,7 @@ export interface AssertionClaims {
   dl: number;
   sub?: string;
   cid?: string;
+  scp?: ScopeClaim;
   usr?: string;
   /** A session assertion (see `CallSigner.signSession`): not bound to one call. */
   ses?: 1;
@@ -105,7 +172,9 @@ const REMEMBERED_BATCHES = 512;
 
 /**
  * The longest assertion accepted: a chain of MAX_CHAIN nested assertions of full batches is
- * ~10 KB. Past it, or off the shape below, a token is refused before any decoding: base64url
+ * ~10 KB. A credential scoped to 100 projects adds ~3 KB to the innermost claims (`scp`, the
+ * ids packed), grown by a third at each level it is nested: three nested hops of full batches
+ * still fit (the deepest chain here is two). Past it, or off the shape below, a token is refused before any decoding: base64url
  * decoding skips characters outside its alphabet, so junk appended to a genuine signature would
  * otherwise still verify — and, as a new text, take a place in the verifier's memory.
  */
@@ -140,6 +209,8 @@ export function createCallSigner(key: SigningKey): CallSigner {
     else if (call.meta.caller) {
       claims.sub = call.meta.caller.userId;
       claims.cid = call.meta.caller.credentialId;
+      const scope = scopeClaimOf(call.meta.caller.scope);
+      if (scope) claims.scp = scope;
     }
     return claims;
   };
@@ -154,7 +225,19 @@ export function createCallSigner(key: SigningKey): CallSigner {
     sign: (call, deadline) => signBatch([{ call, deadline }])[0]!,
     signBatch,
     signSession(caller, expiresAt) {
-      return signed([{ iss: key.app, aud: '*', rid: '*', dl: expiresAt, sub: caller.userId, cid: caller.credentialId, ses: 1 }])[0]!;
+      const scope = scopeClaimOf(caller.scope);
+      return signed([
+        {
+          iss: key.app,
+          aud: '*',
+          rid: '*',
+          dl: expiresAt,
+          sub: caller.userId,
+          cid: caller.credentialId,
+          ...(scope && { scp: scope }),
+          ses: 1,
+        },
+      ])[0]!;
     },
   };
 }
@@ -266,7 +349,7 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
   function userOf(claims: AssertionClaims): Caller | undefined {
     if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string') return undefined;
     if (!options.userAsserters.includes(claims.iss)) throw new AssertionError(`${claims.iss} may not assert a user`);
-    return { userId: claims.sub, credentialId: claims.cid };
+    return callerOfClaims(claims);
   }
 
   /**
@@ -280,7 +363,7 @@ export function createCallVerifier(keys: readonly TrustedKey[], options: Verifie
     if (!options.sessions?.issuers.includes(claims.iss)) throw new AssertionError(`${claims.iss} may not issue sessions`);
     if (claims.dl <= Date.now()) throw new AssertionError('session expired');
     if (typeof claims.sub !== 'string' || typeof claims.cid !== 'string') throw new AssertionError('session names no user');
-    return { userId: claims.sub, credentialId: claims.cid };
+    return callerOfClaims(claims);
   }
 
   function callerOf(claims: AssertionClaims, depth: number): Caller | undefined {

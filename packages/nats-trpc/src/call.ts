@@ -5,6 +5,20 @@ import type { ServiceErrorShape } from '@atrium/contract';
 export interface Caller {
   userId: string;
   credentialId: string;
+  /**
+   * What the credential is limited to (a scoped API key); absent for a full credential. It is
+   * signed into the assertion with the user (claim `scp`), so it travels with the caller across
+   * every hop and every service applies it (service-runtime's scope.ts).
+   */
+  scope?: CallerScope;
+}
+
+/** The limits of a scoped API key: only these projects, and/or only reads. */
+export interface CallerScope {
+  /** The only projects the credential may act on (1–100 ids); absent: every project of the user. */
+  projects?: readonly string[];
+  /** Reads only: every write is refused (403). */
+  readOnly?: true;
 }
 
 /**
@@ -36,10 +50,15 @@ export interface CallMeta {
   idempotencyKey?: string;
   /**
    * Which copy of the call this is, when the transport sent it again (2, 3) because an earlier
-   * copy went unanswered (see attempts.ts). Only a call that may be repeated is: a service uses
+   * copy went unanswered (see call-attempts.ts). Only a call that may be repeated is: a service uses
    * it to wait for a still running first copy instead of refusing the repeat as concurrent.
    */
   attempt?: number;
+  /**
+   * The W3C Trace Context (`traceparent`, `tracestate`) of the caller's span, while tracing is
+   * on: set by the transport, sent as headers, read by the service for its span's parent.
+   */
+  trace?: Record<string, string>;
 }
 
 /** What an idempotency key may be: 1–255 visible ASCII characters (safe in any header). */
@@ -54,7 +73,7 @@ export interface ProcedureCall {
   kind: ProcedureKind;
   input: unknown;
   meta: CallMeta;
-  /** A mutation its contract declares idempotent by nature: it may be sent again like a query (see attempts.ts). */
+  /** A mutation its contract declares idempotent by nature: it may be sent again like a query (see call-attempts.ts). */
   repeatable?: boolean;
 }
 

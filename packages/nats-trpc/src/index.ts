@@ -9,4 +9,4 @@ export * from './link.js';
 export * from './events.js';
 export * from './assertion.js';
 export * from './connection-watch.js';
-export * from './attempts.js';
+export * from './call-attempts.js';

@@ -4,6 +4,7 @@ import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
 import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
+import { tracedInProcess } from './tracing.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -17,7 +18,7 @@ export function createLocalTransport(
   options: { timeoutMs?: number; signer?: CallSigner } = {},
 ): ServiceTransport {
   const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
-  return {
+  return tracedInProcess({
     async call(call: ProcedureCall, signal?: AbortSignal): Promise<unknown> {
       const endpoint = endpoints[call.service];
       if (!endpoint) throw new ServiceUnavailableError(call.service, 'no-responders');
@@ -41,5 +42,5 @@ export function createLocalTransport(
       );
       return readReply(JSON.stringify(reply));
     },
-  };
+  });
 }

@@ -5,6 +5,8 @@ import type { CallMeta, ProcedureKind } from './call.js';
 import { dispatchCall } from './dispatch.js';
 import type { RouterEndpoint } from './dispatch.js';
 import { HEADER, queueGroup, serviceSubjectPrefix } from './subjects.js';
+import { contextOf, readTraceHeaders, withSpan } from '@atrium/telemetry';
+import { endHandlerSpan, handlerSpan } from './tracing.js';
 
 /** What a call's headers say; the caller comes from verifying the assertion, never from a header. */
 function idempotencyKeyOf(value: string | undefined): string | undefined {
@@ -25,7 +27,14 @@ export function metaFromHeaders(h: MsgHdrs | undefined): CallMeta {
     assertion: h?.get(HEADER.assertion) || undefined,
     idempotencyKey: idempotencyKeyOf(h?.get(HEADER.idempotencyKey)),
     ...attemptOf(h?.get(HEADER.attempt)),
+    ...traceOf(h),
   };
+}
+
+/** While tracing is on: the caller's span (`traceparent`), the parent of the handler's. */
+function traceOf(h: MsgHdrs | undefined): { trace?: Record<string, string> } {
+  const trace = readTraceHeaders((name) => h?.get(name) || undefined);
+  return trace ? { trace } : {};
 }
 
 function kindFromHeaders(h: MsgHdrs | undefined): ProcedureKind {
@@ -95,7 +104,15 @@ export function serveRouterOverNats<Ctx>(
 
   async function answer(msg: Msg): Promise<void> {
     const path = msg.subject.slice(prefix.length);
-    const reply = await dispatchCall(endpoint, path, kindFromHeaders(msg.headers), () => parseInput(msg), metaFromHeaders(msg.headers));
+    const meta = metaFromHeaders(msg.headers);
+    const parent = contextOf(meta.trace);
+    const span = parent && handlerSpan(service, path, meta.requestId, parent);
+    const reply = await withSpan(
+      span,
+      () => dispatchCall(endpoint, path, kindFromHeaders(msg.headers), () => parseInput(msg), meta),
+      parent,
+    );
+    endHandlerSpan(span, reply);
     // A connection closed while the call ran has nowhere to answer; the caller times out or retries.
     if (!nc.isClosed()) msg.respond(JSON.stringify(reply));
   }

@@ -6,8 +6,9 @@ import type { CallMeta, ProcedureCall, ServiceTransport } from './call.js';
 import { HEADER, procedureSubject } from './subjects.js';
 import { createTurnSigner } from './assertion.js';
 import type { CallSigner } from './assertion.js';
-import { mayRepeat, runAttempts } from './attempts.js';
-import type { AttemptOutcome, RetryReason } from './attempts.js';
+import { mayRepeat, runAttempts } from './call-attempts.js';
+import type { AttemptOutcome, RetryReason } from './call-attempts.js';
+import { tracedTransport } from './tracing.js';
 
 /** The default per-attempt budget: far above a healthy call (tens of ms), far below a deadline (5 s). */
 export const DEFAULT_ATTEMPT_MS = 1000;
@@ -28,7 +29,15 @@ export interface NatsTransportOptions {
   attemptMs?: number;
   /** Told of every copy of a call sent after the first (see `runAttempts`), for metrics. */
   onRetry?(call: ProcedureCall, reason: RetryReason): void;
+  /**
+   * How long a call waits for a lost connection to come back (another node of the cluster)
+   * before it fails with SERVICE_UNAVAILABLE. Default 2000; never past the call's deadline.
+   */
+  reconnectGraceMs?: number;
 }
+
+/** Long enough for nats.js to reach another node of a cluster, short enough to fail fast with no broker. */
+export const DEFAULT_RECONNECT_GRACE_MS = 2000;
 
 export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   const h = headers();
@@ -38,6 +47,8 @@ export function metaToHeaders(meta: CallMeta, kind: string): MsgHdrs {
   if (meta.assertion) h.set(HEADER.assertion, meta.assertion);
   if (meta.idempotencyKey) h.set(HEADER.idempotencyKey, meta.idempotencyKey);
   if (meta.attempt !== undefined && meta.attempt > 1) h.set(HEADER.attempt, String(meta.attempt));
+  // The caller's trace context (`traceparent`, `tracestate`), under the standard header names.
+  if (meta.trace) for (const [name, value] of Object.entries(meta.trace)) h.set(name, value);
   return h;
 }
 
@@ -46,12 +57,13 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
   const connection = watchConnection(nc);
   const signInThisTurn = options.signer ? createTurnSigner(options.signer) : undefined;
   const disconnected = (service: string) => new ServiceUnavailableError(service, 'disconnected');
-  return {
+  return tracedTransport({
     async call(call: ProcedureCall): Promise<unknown> {
-      // While the broker is unreachable, say so now rather than after the whole deadline.
-      if (!connection.connected()) throw disconnected(call.service);
       const now = Date.now();
       const deadline = callDeadline(call, options.timeoutMs, now);
+      const grace = () => Math.min(options.reconnectGraceMs ?? DEFAULT_RECONNECT_GRACE_MS, deadline - Date.now());
+      // While the broker is unreachable, say so soon rather than after the whole deadline.
+      if (!(await connection.reconnected(grace()))) throw disconnected(call.service);
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       const subject = procedureSubject(call.service, call.path);
       // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
@@ -63,7 +75,14 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
         const msg = await nc.request(subject, payload, {
           timeout: Math.max(1, deadline - Date.now()),
           headers: metaToHeaders(
-            { requestId: call.meta.requestId, deadline, assertion: token, idempotencyKey: call.meta.idempotencyKey, attempt },
+            {
+              requestId: call.meta.requestId,
+              deadline,
+              assertion: token,
+              idempotencyKey: call.meta.idempotencyKey,
+              attempt,
+              trace: call.meta.trace,
+            },
             call.kind,
           ),
         });
@@ -75,19 +94,20 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
             deadline,
             attemptMs: options.attemptMs ?? DEFAULT_ATTEMPT_MS,
             repeatable: mayRepeat(call),
-            classify: outcomeOf,
+            classify: attemptOutcomeOf,
             onRetry: (reason) => options.onRetry?.(call, reason),
           }),
           () => disconnected(call.service),
+          grace(),
         );
       } catch (error) {
         throw toTransportError(call.service, error);
       }
     },
-  };
+  });
 }
 
-function outcomeOf(error: unknown): AttemptOutcome {
+function attemptOutcomeOf(error: unknown): AttemptOutcome {
   if (error instanceof RequestError && error.isNoResponders()) return 'no-responders';
   // No answer came (the deadline, a closed connection); anything else was an answer, if an error.
   if (error instanceof TimeoutError || error instanceof ClosedConnectionError || error instanceof RequestError) return 'unanswered';

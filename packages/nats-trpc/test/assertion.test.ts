@@ -1,3 +1,4 @@
+import { createHash, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   AssertionError,
@@ -229,3 +230,73 @@ describe('signing per turn', () => {
     for (const [i, token] of first.entries()) expect(check(token, 'projects', 'projects.get', dl, `r-${i + 1}`).app).toBe('gateway');
   });
 });
+
+describe('a scoped caller (an API key limited to projects, or to reads)', () => {
+  const ids = Array.from({ length: 100 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+  const scoped = { ...user, scope: { projects: ['6f1c0a53-1d7e-4c39-9d1b-8a3b1f3c2d4e'], readOnly: true as const } };
+
+  it('carries its scope in the signed claims, through every hop and in a session', () => {
+    const dl = soon();
+    const fromGateway = gateway.sign(call('environments', 'environments.list', { caller: scoped }), dl);
+    expect(check(fromGateway, 'environments', 'environments.list', dl)).toEqual({ app: 'gateway', caller: scoped });
+    // A service forwarding the user's assertion cannot drop or widen the scope: it is in the nested, gateway-signed claims.
+    const forwarded = environments.sign(call('projects', 'memberships.role', { onBehalfOf: fromGateway, caller: user }), dl - 100);
+    expect(check(forwarded, 'projects', 'memberships.role', dl - 100)).toEqual({ app: 'environments', caller: scoped });
+    const issuer = generateSigningKey('identity', 'id-scope');
+    const sessions = createCallVerifier([issuer.trusted], { userAsserters: [], sessions: { issuers: ['identity'], app: 'client' } });
+    const session = createCallSigner(issuer.signing).signSession(scoped, Date.now() + 5000);
+    expect(sessions.verify(session, { service: 'projects', path: 'projects.get', requestId: 'x', deadline: dl })).toEqual({
+      app: 'client',
+      caller: scoped,
+    });
+  });
+
+  it('keeps a scope of 100 projects within the token bound across three nested hops of full batches', () => {
+    const dl = soon();
+    const wide = { ...user, scope: { projects: ids } };
+    const signers = [gateway, environments, projects, environments];
+    const services = ['environments', 'projects', 'environments', 'projects'];
+    let token: string | undefined;
+    for (const [hop, signer] of signers.entries()) {
+      const calls = Array.from({ length: MAX_BATCH }, () => ({
+        call: call(services[hop]!, 'a.b', token ? { onBehalfOf: token } : { caller: wide }),
+        deadline: dl - hop,
+      }));
+      token = signer.signBatch(calls)[0]!;
+    }
+    expect(check(token!, 'projects', 'a.b', dl - 3).caller).toEqual(wide);
+  });
+
+  it('refuses a malformed scope rather than reading it as no limits', () => {
+    const dl = soon();
+    const token = gateway.sign(call('projects', 'projects.get', { caller: scoped }), dl);
+    const [claimsPart, ...jws] = token.split('.');
+    const claims = JSON.parse(Buffer.from(claimsPart!, 'base64url').toString());
+    // Rewritten claims are not covered by the signature…
+    const widened = `${Buffer.from(JSON.stringify({ ...claims, scp: undefined })).toString('base64url')}.${jws.join('.')}`;
+    expect(refusal(() => check(widened, 'projects', 'projects.get', dl))).toMatch(/not covered/);
+    // …and a signer's malformed scope is refused outright.
+    for (const scp of [{ p: ['x'] }, { p: 'AAAA' }, { r: true }, { x: 1 }, null]) {
+      const forged = createCallSigner(gatewayKey.signing);
+      const bad = forged.sign(call('projects', 'projects.get', { caller: user }), dl);
+      const [part, ...rest] = bad.split('.');
+      const original = JSON.parse(Buffer.from(part!, 'base64url').toString());
+      // Re-signed as the gateway would, with the bad scope in the claims it signs.
+      const signedBad = signRaw({ ...original, scp }, rest);
+      expect(refusal(() => check(signedBad, 'projects', 'projects.get', dl))).toMatch(/malformed scope/);
+    }
+    expect(() => gateway.sign(call('projects', 'projects.get', { caller: { ...user, scope: { projects: ['nope'] } } }), dl)).toThrow(
+      /project UUIDs/,
+    );
+  });
+});
+
+/** Signs arbitrary claims with the gateway's key, in the format of assertion.ts (a batch of one). */
+function signRaw(claims: Record<string, unknown>, _jws: string[]): string {
+  const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+  const claimsPart = b64(JSON.stringify(claims));
+  const header = b64(JSON.stringify({ alg: 'EdDSA', kid: gatewayKey.signing.kid }));
+  const digest = createHash('sha256').update(claimsPart).digest('base64url');
+  const input = `${header}.${b64(JSON.stringify({ h: [digest] }))}`;
+  return `${claimsPart}.${input}.${sign(null, Buffer.from(input), gatewayKey.signing.privateKey).toString('base64url')}`;
+}

@@ -83,4 +83,22 @@ describe('a transport whose broker goes away', () => {
     nats = await startNatsServer({ port });
     await expect(eventually(ping)).resolves.toBe('pong');
   });
+
+  it('waits for a connection that comes back within its grace (another node, a quick restart) instead of failing', async () => {
+    // The grace is far beyond the restart below, and the deadline beyond the grace.
+    const patient = createNatsTransport(client, { timeoutMs: 10 * 60_000, reconnectGraceMs: 60_000 });
+    await nats.stop();
+    // The client has seen the broker go: a call with the default grace fails.
+    await expect
+      .poll(() =>
+        ping().then(
+          () => 'up',
+          () => 'down',
+        ),
+      )
+      .toBe('down');
+    const waiting = patient.call({ service: 'outage', path: 'ping', kind: 'query', input: undefined, meta });
+    nats = await startNatsServer({ port });
+    await expect(waiting).resolves.toBe('pong');
+  });
 });

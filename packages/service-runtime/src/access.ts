@@ -1,12 +1,11 @@
 import { roleAllows } from '@atrium/contract';
-import type { ProjectAccess, ProjectRole } from '@atrium/contract';
+import type { ProjectAccess } from '@atrium/contract';
 import type { ServiceContext } from './context.js';
+import type { ProjectGrant } from './project-grant.js';
 import { DomainError, notFound } from './errors.js';
+import { refuseOutOfScope, refuseReadOnlyWrite } from './scope.js';
 
-/** The caller's standing in a project, as a service's resolver found it; services may add what they read with it. */
-export interface ProjectGrant {
-  role: ProjectRole;
-}
+export type { ProjectGrant } from './project-grant.js';
 
 /**
  * How a service learns the caller's role in a project (null: not a member). Other services ask
@@ -17,10 +16,12 @@ export type ProjectRoleResolver<G extends ProjectGrant = ProjectGrant> = (ctx: S
 /**
  * The role table (docs/api-contract.md, Roles) applied to what was found: a non-member gets 404,
  * exactly as if the project did not exist; a member whose role is below the action's lowest
- * role gets 403.
+ * role gets 403. A scoped API key acts with its owner's role and never more: a read-only key
+ * doing anything but read gets 403 too (see scope.ts; its projects were checked before).
  */
-function applyRoleTable<G extends ProjectGrant>(access: ProjectAccess, grant: G | null): G {
+function applyRoleTable<G extends ProjectGrant>(ctx: ServiceContext, access: ProjectAccess, grant: G | null): G {
   if (!grant) throw notFound('Project');
+  refuseReadOnlyWrite(ctx.meta, access);
   if (!roleAllows(grant.role, access.action)) {
     throw new DomainError('FORBIDDEN', `Your role (${grant.role}) does not allow this`);
   }
@@ -34,10 +35,18 @@ export async function authorizeProjectAccess<G extends ProjectGrant>(
   ctx: ServiceContext,
   resolve: ProjectRoleResolver<G>,
 ): Promise<G> {
+  const projectId = projectIdOf(access, input);
+  // A project outside the caller's key: 404 before anyone is asked about it.
+  refuseOutOfScope(ctx.meta, projectId);
+  return applyRoleTable(ctx, access, await resolve(ctx, projectId));
+}
+
+/** The project a project-scoped call names in its input. */
+export function projectIdOf(access: ProjectAccess, input: unknown): string {
   const projectId = (input as Record<string, unknown> | undefined)?.[access.projectId];
   // The contract test holds every `projectId` to a UUID field of the input, validated before this runs.
   if (typeof projectId !== 'string') throw new Error(`the input has no project id in "${access.projectId}"`);
-  return applyRoleTable(access, await resolve(ctx, projectId));
+  return projectId;
 }
 
 /**
@@ -49,7 +58,7 @@ export async function authorizeProjectAccess<G extends ProjectGrant>(
 export function authorizeProjectRole<G extends ProjectGrant>(ctx: ServiceContext, found: G | null): G {
   const check = ctx.projectAccess;
   if (!check) throw new Error('this operation declares no project access in the contract');
-  const grant = applyRoleTable(check.access, found);
+  const grant = applyRoleTable(ctx, check.access, found);
   check.authorized = true;
   return grant;
 }

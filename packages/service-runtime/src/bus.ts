@@ -1,5 +1,5 @@
-import { contractClient, environmentsContract, identityContract, projectsContract } from '@atrium/contract';
-import type { ContractClient, ServiceContract } from '@atrium/contract';
+import { SERVICE_CONTRACTS, SERVICE_NAMES, contractClient } from '@atrium/contract';
+import type { ServiceClientsOf, ServiceContract, ServiceName } from '@atrium/contract';
 import type { CallMeta, ServiceTransport } from '@atrium/nats-trpc';
 import type { AppKeys } from './keys.js';
 import type { Metrics } from './metrics.js';
@@ -14,11 +14,7 @@ export interface ServiceBus {
 }
 
 /** Typed clients of every service, as a handler sees them (`ctx.services.projects.projects.get(…)`). */
-export interface ServiceClients {
-  identity: ContractClient<typeof identityContract>;
-  projects: ContractClient<typeof projectsContract>;
-  environments: ContractClient<typeof environmentsContract>;
-}
+export type ServiceClients = ServiceClientsOf;
 
 /**
  * The clients a handler calls other services with. Every call carries the handler's request id
@@ -32,37 +28,42 @@ export function serviceClients(transport: ServiceTransport, meta: CallMeta): Ser
     deadline: meta.deadline,
     onBehalfOf: meta.caller ? meta.assertion : undefined,
   };
-  const client = <C extends ServiceContract>(contract: C) =>
-    contractClient(contract, (path, operation, input) =>
-      transport.call({
+  return new LazyServiceClients(transport, outgoing) as unknown as ServiceClients;
+}
+
+/**
+ * Each client is built on first use: tRPC spreads the context at every middleware that
+ * extends it, which reads `ctx.services`, so eager clients were built on every call
+ * (measured: ~2% of the projects service's CPU on GET /projects/:id, which calls no one).
+ * One getter per service of the contract's `SERVICE_CONTRACTS`, on the prototype.
+ */
+class LazyServiceClients {
+  readonly built: Partial<Record<ServiceName, unknown>> = {};
+  constructor(
+    readonly transport: ServiceTransport,
+    readonly outgoing: CallMeta,
+  ) {}
+
+  client<C extends ServiceContract>(contract: C) {
+    return contractClient(contract, (path, operation, input) =>
+      this.transport.call({
         service: contract.name,
         path,
         kind: operation.kind,
         input,
-        meta: outgoing,
+        meta: this.outgoing,
         repeatable: operation.repeatable === true,
       }),
     );
-  // Each client is built on first use: tRPC spreads the context at every middleware that
-  // extends it, which reads `ctx.services`, so eager clients were built on every call
-  // (measured: ~2% of the projects service's CPU on GET /projects/:id, which calls no one).
-  let identity: ServiceClients['identity'] | undefined;
-  let projects: ServiceClients['projects'] | undefined;
-  let environments: ServiceClients['environments'] | undefined;
-  return {
-    get identity() {
-      identity ??= client(identityContract);
-      return identity;
+  }
+}
+for (const name of SERVICE_NAMES) {
+  Object.defineProperty(LazyServiceClients.prototype, name, {
+    get(this: LazyServiceClients) {
+      this.built[name] ??= this.client(SERVICE_CONTRACTS[name]);
+      return this.built[name];
     },
-    get projects() {
-      projects ??= client(projectsContract);
-      return projects;
-    },
-    get environments() {
-      environments ??= client(environmentsContract);
-      return environments;
-    },
-  };
+  });
 }
 
 /**

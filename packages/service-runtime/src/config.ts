@@ -5,6 +5,7 @@ import { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
 import { natsAuthEnvShape } from './nats-env.js';
 import type { NatsTransportOptions } from '@atrium/nats-trpc/nats-transport';
 import type { Metrics } from './metrics.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, acquireTimeoutWithin } from './timeout-defaults.js';
 // Only a type: the gateway loads this module and never the ORM.
 import type { PoolOptions } from './orm.js';
 
@@ -15,27 +16,6 @@ export const busEnvShape = {
   ...natsAuthEnvShape,
   ...signingKeyEnvShape,
 };
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
-
-/**
- * How long a call may wait for a pooled connection, by default: four fifths of its deadline,
- * leaving the rest for its statements and answer. Not less: that wait includes opening a new
- * connection, which took over 2 s on a loaded 2-core machine running the test suite, and a call
- * refused early for a connection it would have had in time only turns a slow answer into a 503.
- */
-const acquireTimeoutWithin = (requestTimeoutMs: number) => Math.max(1, Math.floor((requestTimeoutMs * 4) / 5));
-
-/** The wait for a pooled connection when nothing sets one: within the default deadline of a call (4 s). */
-export const DEFAULT_ACQUIRE_TIMEOUT_MS = acquireTimeoutWithin(DEFAULT_REQUEST_TIMEOUT_MS);
-
-/**
- * How long start-up waits for the database by default (its first connection and its
- * migrations' connections): a PostgreSQL starting beside the service (a restarted node, a
- * compose project coming up) needs seconds to tens of seconds; Kubernetes' start-up probes in
- * infra/k8s allow 120 s.
- */
-export const DEFAULT_STARTUP_TIMEOUT_MS = 60_000;
 
 /** Settings of every process that calls services: the deadline of each call, and of each attempt. */
 export const callerEnvShape = {

@@ -7,7 +7,7 @@ import { createEventRecorder } from './outbox/recorder.js';
 import type { OutboxRelay } from './outbox/relay.js';
 import type { ServiceClients } from './bus.js';
 import type { ProjectAccess } from '@atrium/contract';
-import type { ProjectGrant } from './access.js';
+import type { ProjectGrant } from './project-grant.js';
 import { unauthorized } from './errors.js';
 import { readPooledRows, readRows } from './reads.js';
 import { batchedReader } from './read-batcher.js';

@@ -7,7 +7,8 @@ import { runIdempotently } from './idempotency/idempotency.js';
 import { fromOrmError } from './orm-errors.js';
 import { runInTransaction } from './transaction.js';
 import { createServiceTRPC } from './trpc.js';
-import { authorizeProjectAccess } from './access.js';
+import { authorizeProjectAccess, projectIdOf } from './access.js';
+import { refuseOutOfScope, refuseReadOnlyWrite, refuseScopedKey } from './scope.js';
 import type { ProjectRoleResolver } from './access.js';
 import type { ProjectGrant } from './access.js';
 
@@ -27,6 +28,16 @@ function refuseCaller(name: string, operation: Operation, ctx: ServiceContext): 
     throw new TRPCError({ code: 'FORBIDDEN', message: `${ctx.app} may not call ${name}` });
   }
   if (needsUser(operation) && !ctx.meta.caller) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Authentication required' });
+  // A scoped API key, on an operation that is not project-scoped (see scope.ts).
+  if (ctx.meta.caller?.scope) throwAsTRPC(() => refuseScopedKey(operation, ctx.meta));
+}
+
+function throwAsTRPC(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw toTRPCError(error);
+  }
 }
 
 /**
@@ -94,6 +105,8 @@ async function checkProjectAccess(operation: Operation, projectRoles: ProjectRol
   const access = operation.access;
   if (!access || !projectRoles) return;
   if (projectRoles === 'in-handlers') {
+    // A project outside the caller's key: 404 before the handler reads anything (see scope.ts).
+    throwAsTRPC(() => refuseOutOfScope(ctx.meta, projectIdOf(access, input)));
     ctx.projectAccess = { access, authorized: false };
     return;
   }
@@ -185,8 +198,12 @@ export function implementService<C extends ServiceContract, G extends ProjectGra
             ran = true;
             return handler(input, ctx);
           });
-          // A replay: the caller's own earlier answer, made by a handler that was authorized.
-          if (!ran && ctx.projectAccess) ctx.projectAccess.authorized = true;
+          // A replay: the caller's own earlier answer, made by a handler that was authorized —
+          // not handed to a read-only key of the caller's (the project was checked before).
+          if (!ran && ctx.projectAccess) {
+            refuseReadOnlyWrite(ctx.meta, ctx.projectAccess.access);
+            ctx.projectAccess.authorized = true;
+          }
           return output;
         } catch (error) {
           // Database errors are translated once for the whole call (see `fromDatabaseError`).

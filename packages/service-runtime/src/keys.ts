@@ -9,8 +9,7 @@ import {
   parsePrivateKey,
   parseTrustedKeys,
 } from '@atrium/nats-trpc';
-import type { CallSigner, CallVerifier, TrustedKey } from '@atrium/nats-trpc';
-import { randomBytes } from 'node:crypto';
+import type { CallSigner, CallVerifier, SigningKey, TrustedKey } from '@atrium/nats-trpc';
 import { StartupError } from './startup.js';
 
 export { signingKeyEnvShape, trustedKeysEnvShape } from './keys-env.js';
@@ -21,6 +20,11 @@ const VERIFIER_OPTIONS = { userAsserters: USER_ASSERTING_APPS, sessions: { issue
 export interface AppKeys {
   signer: CallSigner;
   verifier: CallVerifier;
+  /**
+   * The private key itself, when it was made in this process (`generateAppKeys`): a test hands
+   * it to an app outside the system (the deployer) as that app's configuration would.
+   */
+  signingKey?: SigningKey;
 }
 
 /** The keys of one app, as configured. A bad key stops the process at start-up with a message naming the variable. */
@@ -59,10 +63,9 @@ export function generateAppKeys(): Record<AppName, AppKeys> {
     generated.map((key) => key.trusted),
     VERIFIER_OPTIONS,
   );
-  return Object.fromEntries(generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier }])) as Record<
-    AppName,
-    AppKeys
-  >;
+  return Object.fromEntries(
+    generated.map((key) => [key.signing.app, { signer: createCallSigner(key.signing), verifier, signingKey: key.signing }]),
+  ) as Record<AppName, AppKeys>;
 }
 
 /**
@@ -89,15 +92,4 @@ export function generateKeyEnvironment(): Record<AppName, KeyEnvironment> {
       },
     ]),
   ) as Record<AppName, KeyEnvironment>;
-}
-
-/**
- * A password for an app's NATS user (`pnpm keygen --out`): 192 random bits, base64url, after a
- * letter. nats-server reads `password: $VARIABLE` by parsing the variable's value as a
- * configuration value: a value starting with a digit, `-` or `_` may read as a number, a date or
- * nothing valid (`8-xZ…` is refused: "All ISO8601 dates must be in full Zulu form"), and `true`
- * as a boolean. One starting with a letter, of letters, digits, `-` and `_` only, is a string.
- */
-export function generateNatsPassword(): string {
-  return `a${randomBytes(24).toString('base64url')}`;
 }

@@ -289,7 +289,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
 }
 
 /** The outcome label of a call: `OK`, or the error's tRPC code. */
-export function outcomeOf(error: unknown): string {
+export function callOutcomeLabel(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : 'ERROR';
 }
@@ -343,7 +343,7 @@ export function observedTransport(transport: ServiceTransport, metrics: Metrics)
         end({ outcome: 'OK' });
         return output;
       } catch (error) {
-        end({ outcome: outcomeOf(error) });
+        end({ outcome: callOutcomeLabel(error) });
         throw error;
       }
     },

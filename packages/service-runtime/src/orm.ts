@@ -2,7 +2,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { EntitySchema } from '@mikro-orm/postgresql';
 import type { MigrationObject } from '@mikro-orm/core';
-import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from './config.js';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS } from './timeout-defaults.js';
 import { databaseNameOf, tlsOptionsFromUrl } from './database-url.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';

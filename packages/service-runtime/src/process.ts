@@ -13,6 +13,7 @@ import type { NatsAuthConfig } from './nats.js';
 import { serveOverNats } from './service.js';
 import type { ServiceInstance } from './service.js';
 import { runProcess } from './startup.js';
+import { startTracing } from '@atrium/telemetry/sdk';
 
 export interface ServiceProcessConfig extends NatsAuthConfig {
   NATS_URL: string;
@@ -39,6 +40,8 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
   await runProcess(name, async (useLogger) => {
     const config = loadConfig();
     const log = useLogger(createLogger(name, config.LOG_LEVEL));
+    // Before the database is opened (its client is instrumented as it loads); nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    const tracing = await startTracing({ serviceName: name });
     const keys = loadAppKeys(name, config);
     const nc = await connectNats(config.NATS_URL, name, config);
     // Imported here: this module is part of the package's main entry point, which the one-process
@@ -69,6 +72,8 @@ export async function runServiceProcess<C extends ServiceProcessConfig>(
         await service.close();
         await nc.drain();
         await metricsServer?.close();
+        // The last spans are exported before the process ends.
+        await tracing?.stop();
       },
     };
   });

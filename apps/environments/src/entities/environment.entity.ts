@@ -17,6 +17,11 @@ export const Environment = defineEntity({
     color: p.string().length(7).nullable(),
     gitBranch: p.string().length(GIT_BRANCH_MAX).nullable(),
     isDefault: p.boolean().default(false),
+    /**
+     * Bumped by every change, in the statement that makes it (MikroORM's optimistic lock on a
+     * flush; `version = version + 1` in hand-written updates): the environment's ETag.
+     */
+    version: p.integer().version(),
     createdAt: columns.createdAt(),
     updatedAt: columns.updatedAt(),
   }),

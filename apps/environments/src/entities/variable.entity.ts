@@ -20,6 +20,8 @@ export const Variable = defineEntity({
     value: p.text().nullable(),
     ciphertext: p.blob().nullable(),
     keyId: p.string().length(32).nullable(),
+    /** Bumped by every change (MikroORM's optimistic lock): the variable's ETag. */
+    version: p.integer().version(),
     createdAt: columns.createdAt(),
     updatedAt: columns.updatedAt(),
   }),

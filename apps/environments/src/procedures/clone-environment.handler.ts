@@ -21,7 +21,7 @@ export const cloneEnvironment =
         await holdProjectForCreate(em, input.projectId);
         const source = await findEnvironment(em, input.projectId, input.envId);
         // The source's fields, but for those the body gives; a new row of its own, never the default.
-        const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...copied } = environmentFields.values(source);
+        const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, version: _version, ...copied } = environmentFields.values(source);
         const { projectId: _projectId, envId: _envId, ...body } = input;
         const copy = em.create(Environment, {
           ...copied,

@@ -1,12 +1,17 @@
+import { matchesVersion } from '@atrium/contract';
 import type { Handler } from '../deps.js';
 import { toVariableDto } from '../dto.js';
 import { Variable } from '../entities/index.js';
 import type { SecretCipher } from '@atrium/service-runtime';
+import { preconditionFailed } from '../environment.repository.js';
 import { lockEnvironment, storedValue } from '../variable.repository.js';
 
 /**
  * Creates or replaces a variable. `secret` left out keeps the variable's kind (plain when new);
- * a secret value is sealed before it reaches the database and never returned.
+ * a secret value is sealed before it reaches the database and never returned. With `if_match`,
+ * only over a version it names (`'*'`: over any, but not create): the environment's lock makes
+ * the variable's writes take turns, so the version compared is the one this write replaces, and
+ * the flush bumps it (the entity's version property).
  */
 export const putVariable =
   (cipher: SecretCipher): Handler<'variables', 'put'> =>
@@ -14,6 +19,9 @@ export const putVariable =
     ctx.em.transactional(async (em) => {
       const environment = await lockEnvironment(em, input.projectId, input.envId);
       const existing = await em.findOne(Variable, { environment: input.envId, key: input.key });
+      if (input.if_match !== undefined && (!existing || !matchesVersion(input.if_match, existing.version))) {
+        throw preconditionFailed('variable', existing?.version);
+      }
       const stored = storedValue(cipher, input.envId, input.key, input.value, input.secret ?? existing?.secret ?? false);
       const variable = existing
         ? Object.assign(existing, stored)

@@ -17,6 +17,8 @@ const caller = {
   credential_id: '550e8400-e29b-41d4-a716-446655440001',
   credential_kind: 'session' as const,
   expires_at: null as string | null,
+  project_ids: null,
+  access: 'write' as const,
 };
 
 /** Stands in for identity and counts how often it is asked. */

@@ -5,10 +5,11 @@ import {
   authenticatedCallerSchema,
   credentialDigest,
   credentialRevokedSchema,
+  credentialScopeOf,
   looksLikeCredential,
 } from '@atrium/contract';
 import type { AuthenticatedCaller } from '@atrium/contract';
-import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
+import type { Broadcast, Caller, ServiceTransport } from '@atrium/nats-trpc';
 
 const INVALID_CREDENTIAL = 'Invalid or expired credential';
 /** The reasons lru-cache aborts an in-flight fetch with. */
@@ -22,10 +23,19 @@ export interface AuthenticatorOptions {
 }
 
 /** How long an answer may be cached: the configured TTL, cut short by the credential's expiry. */
-export function cacheLifetime(caller: AuthenticatedCaller, ttlMs: number, now = Date.now()): number {
+export function cacheLifetime(caller: Pick<AuthenticatedCaller, 'expires_at'>, ttlMs: number, now = Date.now()): number {
   const left = caller.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(caller.expires_at) - now;
   // lru-cache reads a TTL of 0 as "forever": an answer about to expire lives 1 ms at most.
   return Math.max(1, Math.min(ttlMs, left));
+}
+
+/**
+ * The caller a request's calls carry, signed into their assertions: the user, the credential,
+ * and a scoped API key's limits (which every service then applies; see service-runtime's scope.ts).
+ */
+export function callerOf(caller: AuthenticatedCaller): Caller {
+  const scope = credentialScopeOf(caller);
+  return { userId: caller.user.id, credentialId: caller.credential_id, ...(scope && { scope }) };
 }
 
 export interface Authenticator {

@@ -1,10 +1,10 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 
-/** What a browser on another origin may send: the credentials, the request id and idempotency key. */
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'idempotency-key', 'x-request-id'];
+/** What a browser on another origin may send: the credentials, the request id, idempotency key and preconditions. */
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'idempotency-key', 'x-request-id', 'if-match', 'if-none-match'];
 /** What a script on another origin may read besides the CORS-safelisted response headers. */
-const EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+const EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'etag'];
 
 /**
  * Answers every preflight (204) and adds the CORS headers for allowed origins only; a request

@@ -1,5 +1,5 @@
 import type { ApiErrorCode, Operation, ProjectRole } from '@atrium/contract';
-import { API_ERROR_STATUS, LOWEST_ROLE_FOR, PROJECT_ROLES, acceptsIdempotencyKey } from '@atrium/contract';
+import { API_ERROR_STATUS, LOWEST_ROLE_FOR, PROJECT_ROLES, READ_ACTIONS, acceptsIdempotencyKey } from '@atrium/contract';
 
 /**
  * What each error code means in general (the reference's Errors table). An operation's document
@@ -9,10 +9,11 @@ import { API_ERROR_STATUS, LOWEST_ROLE_FOR, PROJECT_ROLES, acceptsIdempotencyKey
 export const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   BAD_REQUEST: 'Invalid input (see `error.details`), or malformed JSON',
   UNAUTHORIZED: 'Missing, invalid or expired credential',
-  FORBIDDEN: 'Your role in the project does not allow this',
+  FORBIDDEN: 'Your role in the project does not allow this, or your API key is scoped (read-only, or limited to some projects)',
   NOT_FOUND: 'Not found, or not visible to you',
   CONFLICT: 'Conflicts with the current state (a name already taken, say), or a request with this Idempotency-Key is still running',
   GONE: 'No longer available',
+  PRECONDITION_FAILED: "The If-Match header names none of the resource's current ETag; nothing was changed",
   PAYLOAD_TOO_LARGE: 'Body larger than 1 MiB',
   UNSUPPORTED_MEDIA_TYPE: 'Body is not UTF-8 application/json, or has a Content-Encoding',
   UNPROCESSABLE_CONTENT: 'The Idempotency-Key was used with a different request',
@@ -47,15 +48,33 @@ export function errorCodesFor(operation: Operation): ApiErrorCode[] {
   // Project-scoped: a non-member gets 404; a 403 exists only when some role may not do this.
   if (operation.access) {
     codes.add('NOT_FOUND');
-    if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer') codes.add('FORBIDDEN');
-  }
+    if (LOWEST_ROLE_FOR[operation.access.action] !== 'viewer' || !READ_ACTIONS.has(operation.access.action)) codes.add('FORBIDDEN');
+  } else if (refusesScopedKeys(operation)) codes.add('FORBIDDEN');
   for (const code of rest.errors ?? []) codes.add(code);
+  // A conditional write refuses a stale If-Match.
+  if (rest.conditional === 'write') codes.add('PRECONDITION_FAILED');
   // Creating operations take an Idempotency-Key: 409 while its first request runs, 422 for another body.
   if (acceptsIdempotencyKey(operation)) {
     codes.add('CONFLICT');
     codes.add('UNPROCESSABLE_CONTENT');
   }
   return [...codes];
+}
+
+/**
+ * Whether scoped API keys can be refused this operation that is not project-scoped (403): it
+ * then says when in its contract (`errorDescriptions.FORBIDDEN`), in its own words.
+ */
+function refusesScopedKeys(operation: Operation): boolean {
+  if (operation.access || operation.rest?.auth !== 'user') return false;
+  switch (operation.scopedKeys) {
+    case 'any':
+      return false;
+    case 'filtered':
+      return operation.kind === 'mutation';
+    default:
+      return true;
+  }
 }
 
 /** The roles allowed from `lowest` up, as a reader says it: `admin or owner`. */
@@ -102,9 +121,11 @@ export function errorDescriptionFor(operation: Operation, code: ApiErrorCode): s
       if (own) return own;
       if (operation.access) {
         const lowest = LOWEST_ROLE_FOR[operation.access.action];
+        const readOnly = READ_ACTIONS.has(operation.access.action) ? '' : '; or the request carries a read-only API key';
+        if (lowest === 'viewer') return 'The request carries a read-only API key, which may not do this';
         return lowest === 'owner'
-          ? 'You are a member of the project but not its owner: only the owner may do this'
-          : `Your role in the project is ${rolesBelow(lowest)}: this needs ${rolesFrom(lowest)}`;
+          ? `You are a member of the project but not its owner: only the owner may do this${readOnly}`
+          : `Your role in the project is ${rolesBelow(lowest)}: this needs ${rolesFrom(lowest)}${readOnly}`;
       }
       break;
     case 'NOT_FOUND':
@@ -119,6 +140,11 @@ export function errorDescriptionFor(operation: Operation, code: ApiErrorCode): s
     case 'GONE':
       if (own) return own;
       break;
+    case 'PRECONDITION_FAILED':
+      return (
+        own ??
+        "`If-Match` was sent and names none of the resource's current ETag: someone changed it since you read it. Nothing was changed: read it again (for its new ETag) and retry"
+      );
     case 'PAYLOAD_TOO_LARGE':
     case 'UNSUPPORTED_MEDIA_TYPE':
       return own ?? (rest.multipart && MULTIPART_ERROR_DESCRIPTIONS[code]) ?? ERROR_DESCRIPTIONS[code];

@@ -15,12 +15,17 @@ export const RESPONSE_HEADERS = {
   'X-RateLimit-Remaining': { description: 'Requests left in the current minute', schema: { type: 'integer' } },
   'X-RateLimit-Reset': { description: 'Seconds until the budget is renewed', schema: { type: 'integer' } },
   'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } },
+  ETag: {
+    description:
+      'The strong entity-tag of the resource as answered: its `version` in quotes (`"3"`). Send it back in `If-Match` to write only over this version, or in `If-None-Match` to read only if it changed',
+    schema: { type: 'string', example: '"3"' },
+  },
 } as const;
 
 const ref = (name: keyof typeof RESPONSE_HEADERS) => ({ $ref: `#/components/headers/${name}` });
 
-/** The headers a response with this status carries. */
-export function headersFor(status: number): Record<string, { $ref: string }> {
+/** The headers a response with this status carries; `etag` for a conditional operation's success and 304. */
+export function headersFor(status: number, etag = false): Record<string, { $ref: string }> {
   const headers: Record<string, { $ref: string }> = {
     'X-Request-Id': ref('X-Request-Id'),
     'X-RateLimit-Limit': ref('X-RateLimit-Limit'),
@@ -28,6 +33,7 @@ export function headersFor(status: number): Record<string, { $ref: string }> {
     'X-RateLimit-Reset': ref('X-RateLimit-Reset'),
   };
   if (status === API_ERROR_STATUS.TOO_MANY_REQUESTS) headers['Retry-After'] = ref('Retry-After');
+  if (etag) headers.ETag = ref('ETag');
   return headers;
 }
 
@@ -39,6 +45,7 @@ const EXAMPLE_MESSAGES: Record<ApiErrorCode, string> = {
   NOT_FOUND: 'Project not found',
   CONFLICT: 'A project named "my-saas" already exists',
   GONE: 'This invite has expired',
+  PRECONDITION_FAILED: 'The environment has changed since you read it (If-Match "3" does not match its ETag "4")',
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported Media Type: text/plain',
   UNPROCESSABLE_CONTENT: 'This Idempotency-Key was already used with a different request',

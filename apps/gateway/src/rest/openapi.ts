@@ -62,6 +62,30 @@ const IDEMPOTENCY_KEY_PARAMETER = {
   schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
 };
 
+/** The header of conditional writes (`rest.conditional: 'write'`; docs/api-contract.md, Conditional requests). */
+const IF_MATCH_PARAMETER = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description:
+    'Optimistic concurrency: the `ETag` you read (`"3"`), or several separated by commas. The write applies only if the ' +
+    "resource's current ETag is one of them, checked in the same statement that writes (of concurrent writers holding the same " +
+    'ETag exactly one succeeds); otherwise 412 and nothing changes. `*` matches any existing resource. Strong comparison: weak ' +
+    'tags (`W/"3"`) never match. Without it the write is unconditional.',
+  schema: { type: 'string', example: '"3"' },
+};
+
+/** The header of conditional reads (`rest.conditional: 'read'`). */
+const IF_NONE_MATCH_PARAMETER = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  description:
+    'The `ETag` you already have (or several, separated by commas; `*` for any): when it is the current one the answer is ' +
+    '304 with no body (and the `ETag` header), else the resource as without this header.',
+  schema: { type: 'string', example: '"3"' },
+};
+
 /**
  * The OpenAPI document of the REST surface, generated from the gateway router (so from the
  * contracts) once, on its first request, then completed from the contract where the generator cannot
@@ -109,6 +133,21 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
       // The contract describes a query parameter on its schema; readers and generators look at the parameter.
       for (const parameter of operationObject.parameters ?? []) parameter.description ??= parameter.schema?.description;
       if (acceptsIdempotencyKey(operation)) operationObject.parameters = [...(operationObject.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER];
+      if (rest.conditional) {
+        const parameter = rest.conditional === 'write' ? IF_MATCH_PARAMETER : IF_NONE_MATCH_PARAMETER;
+        operationObject.parameters = [...(operationObject.parameters ?? []), parameter];
+      }
+      // A conditional operation's answer (204s aside) carries the resource's ETag; a conditional read may answer 304.
+      const etag = rest.conditional !== undefined && rest.status !== 204;
+      const notModified: GeneratedOperation['responses'] =
+        rest.conditional === 'read'
+          ? {
+              '304': {
+                description: 'Not modified: `If-None-Match` named the current `ETag`. No body; the `ETag` header repeats it',
+                headers: headersFor(304, true),
+              },
+            }
+          : {};
 
       const generated = operationObject.responses['200'];
       const success =
@@ -119,7 +158,8 @@ export function buildOpenApiDocument(router: GatewayRouter, baseUrl: string): Op
         .sort((a, b) => API_ERROR_STATUS[a] - API_ERROR_STATUS[b])
         .map((code) => [String(API_ERROR_STATUS[code]), errorResponse(code, errorDescriptionFor(operation, code))] as const);
       operationObject.responses = {
-        [String(rest.status)]: { ...success, headers: headersFor(rest.status) },
+        [String(rest.status)]: { ...success, headers: headersFor(rest.status, etag) },
+        ...notModified,
         ...Object.fromEntries(errors),
       };
     }

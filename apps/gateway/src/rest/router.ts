@@ -1,13 +1,16 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { AnyTRPCRouter } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { acceptsIdempotencyKey, contracts, listOperations, operationIdOf } from '@atrium/contract';
+import type { z } from 'zod';
+import { acceptsIdempotencyKey, contracts, etagOf, listOperations, operationIdOf } from '@atrium/contract';
 import type { AuthenticatedCaller, OperationEntry } from '@atrium/contract';
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { DomainError, toTRPCError } from '@atrium/service-runtime/core';
+import { callerOf } from '../auth/authenticator.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { envelope, envelopeSchema } from './envelope.js';
+import { ifMatchOf, noneMatchHit } from './conditional.js';
 import { apiErrorOf, errorEnvelope } from './errors.js';
 import { errorStatusesFor } from './openapi-errors.js';
 
@@ -19,6 +22,17 @@ export interface GatewayContext {
   body?: unknown;
   /** The `Idempotency-Key` header as sent (checked only by the operations that take one). */
   idempotencyKey?: string | string[];
+  /** The `If-Match` header as sent: a conditional write's precondition, carried to the service as `if_match`. */
+  ifMatch?: string | string[];
+  /** The `If-None-Match` header as sent: read only by conditional reads. */
+  ifNoneMatch?: string | string[];
+  /** Sets a header of this request's answer: how a conditional operation sends its `ETag`. */
+  setResponseHeader?: (name: string, value: string) => void;
+  /**
+   * Set by a conditional read whose `If-None-Match` named the current ETag: the procedure then
+   * answers no body, and the server's `responseMeta` answers 304.
+   */
+  notModified?: boolean;
 }
 
 const badRequest = (message: string, path = '') => toTRPCError(new DomainError('BAD_REQUEST', message, [{ path, message }]));
@@ -43,6 +57,25 @@ function checkBody(body: unknown, pathParameters: string[]): void {
   }
   const clash = pathParameters.find((name) => Object.hasOwn(body, name));
   if (clash) throw badRequest(`"${clash}" is given by the URL and cannot be set in the body`, clash);
+}
+
+/**
+ * The input schema the REST adapter parses for an operation: the contract's, less a conditional
+ * write's `if_match`, which comes from the `If-Match` header only (so a body or query field of
+ * that name is refused as unknown, like any other).
+ */
+function restInputOf(entry: OperationEntry): z.ZodType {
+  const { input, rest } = entry.operation;
+  if (rest?.conditional !== 'write') return input;
+  const object = input as z.ZodObject;
+  if (!object.shape?.if_match) throw new Error(`${entry.procedure} is a conditional write but its input has no if_match (ifMatchShape)`);
+  return object.omit({ if_match: true });
+}
+
+/** The version a conditional operation answers (the field of its output object); lists and 204s have none. */
+function versionOfOutput(output: unknown): number | undefined {
+  const version = (output as { version?: unknown } | undefined)?.version;
+  return typeof version === 'number' ? version : undefined;
 }
 
 const t = initTRPC
@@ -89,7 +122,7 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       input,
       meta: {
         requestId: ctx.requestId,
-        caller: ctx.caller ? { userId: ctx.caller.user.id, credentialId: ctx.caller.credential_id } : undefined,
+        caller: ctx.caller ? callerOf(ctx.caller) : undefined,
         ...(idempotencyKey ? { idempotencyKey } : {}),
       },
     });
@@ -119,6 +152,8 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
       checkBody(ctx.body, pathParameters);
       return next();
     });
+    const { conditional } = rest;
+    const output = envelopeSchema(operation);
     const procedure = checked
       .meta({
         openapi: {
@@ -132,10 +167,25 @@ export function createGatewayRouter(transport: ServiceTransport, authenticator: 
           errorResponses: errorStatusesFor(operation),
         },
       })
-      .input(operation.input)
-      .output(envelopeSchema(operation));
-    const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) =>
-      envelope(operation, await callService(entry, input, ctx));
+      .input(restInputOf(entry))
+      // A 304 has no body: a conditional read may answer nothing.
+      .output(conditional === 'read' ? output.optional() : output);
+    // A conditional operation's answer carries the resource's version: sent as its ETag too. A
+    // conditional write sends the If-Match it was given (if any) as its input's `if_match`; a
+    // conditional read whose If-None-Match names that version answers 304 (see notModified).
+    const forward = async ({ input, ctx }: { input: unknown; ctx: GatewayContext }) => {
+      const ifMatch = conditional === 'write' ? ifMatchOf(ctx.ifMatch) : undefined;
+      const answer = await callService(entry, ifMatch === undefined ? input : { ...(input as object), if_match: ifMatch }, ctx);
+      const version = conditional ? versionOfOutput(answer) : undefined;
+      if (version !== undefined) {
+        ctx.setResponseHeader?.('etag', etagOf(version));
+        if (conditional === 'read' && noneMatchHit(ctx.ifNoneMatch, version)) {
+          ctx.notModified = true;
+          return undefined;
+        }
+      }
+      return envelope(operation, answer);
+    };
     services[entry.service] ??= {};
     const resources = services[entry.service]!;
     resources[resource] ??= {};

@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { TRPCError } from '@trpc/server';
-import { projectsContract } from '@atrium/contract';
+import { etagOf, projectsContract } from '@atrium/contract';
 import type { AuthenticatedCaller } from '@atrium/contract';
 import type { ServiceTransport } from '@atrium/nats-trpc';
+import type { UploadStore } from '@atrium/uploads';
 import { DomainError } from '@atrium/service-runtime/core';
-import type { DescribedError, UploadStore } from '@atrium/service-runtime/core';
+import type { DescribedError } from '@atrium/service-runtime/core';
+import { callerOf } from '../auth/authenticator.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { credentialFromHeaders } from '../auth/credentials.js';
 import { envelope } from '../rest/envelope.js';
+import { ifMatchOf } from '../rest/conditional.js';
 import { apiErrorOf, errorEnvelope, statusOf } from '../rest/errors.js';
 import { checkIcon } from './icon-check.js';
 import { readIconFile } from './multipart-form.js';
@@ -48,13 +51,15 @@ export async function registerIconUpload(app: FastifyInstance, options: IconUplo
           if (!params.success) throw new DomainError('BAD_REQUEST', 'Invalid project id', [{ path: 'id', message: 'must be a UUID' }]);
           const id = params.data;
           const caller = await authenticate(authenticator, request);
+          // A conditional write (`rest.conditional`): If-Match is checked by projects when it records the icon.
+          const ifMatch = ifMatchOf(request.headers['if-match']);
           const call = (path: string, kind: 'query' | 'mutation', input: unknown) =>
             transport.call({
               service: 'projects',
               path,
               kind,
               input,
-              meta: { requestId: request.id, caller: { userId: caller.user.id, credentialId: caller.credential_id } },
+              meta: { requestId: request.id, caller: callerOf(caller) },
             });
 
           await call('icons.authorize', authorize.kind, { id });
@@ -64,14 +69,21 @@ export async function registerIconUpload(app: FastifyInstance, options: IconUplo
           await uploads.put(name, bytes);
           let project: unknown;
           try {
-            project = await call('icons.set', upload.kind, { id, icon_path: `/uploads/${name}` });
+            project = await call('icons.set', upload.kind, {
+              id,
+              icon_path: `/uploads/${name}`,
+              ...(ifMatch === undefined ? {} : { if_match: ifMatch }),
+            });
           } catch (error) {
             await uploads
               .remove(name)
               .catch((removal: unknown) => request.log.warn({ err: removal, name }, 'could not remove a refused icon'));
             throw error;
           }
-          return reply.status(upload.rest.status).send(envelope(upload, project));
+          return reply
+            .status(upload.rest.status)
+            .header('etag', etagOf((project as { version: number }).version))
+            .send(envelope(upload, project));
         } catch (error) {
           const apiError = publicError(error);
           if (!apiError) throw error;

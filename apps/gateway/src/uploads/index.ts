@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceTransport } from '@atrium/nats-trpc';
-import type { UploadStore } from '@atrium/service-runtime/core';
+import type { UploadStore } from '@atrium/uploads';
 import type { Authenticator } from '../auth/authenticator.js';
 import { registerIconUpload } from './icon-upload.js';
 import { registerUploadServing } from './serve.js';

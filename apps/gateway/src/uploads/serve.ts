@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ICON_MEDIA_TYPES, ICON_PATH_PATTERN, UPLOADS_URL_PREFIX, uploadNameOf } from '@atrium/contract';
 import type { IconExtension } from '@atrium/contract';
-import type { UploadStore } from '@atrium/service-runtime/core';
+import type { UploadStore } from '@atrium/uploads';
 import { errorEnvelope } from '../rest/errors.js';
 
 /** Names are write-once (random, never reused), so a served file never changes: cache it for a year. */

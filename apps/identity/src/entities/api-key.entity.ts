@@ -1,5 +1,6 @@
 import { defineEntity } from '@mikro-orm/core';
 import { columns } from '@atrium/service-runtime';
+import { API_KEY_ACCESS } from '@atrium/contract';
 import type { InferEntity } from '@mikro-orm/core';
 import { User } from './user.entity.js';
 
@@ -16,6 +17,10 @@ export const ApiKey = defineEntity({
     createdAt: columns.createdAt(),
     lastUsedAt: p.datetime(3).nullable(),
     expiresAt: p.datetime(3).nullable(),
+    /** The only projects the key works on, or null: all of its owner's (see service-runtime's scope.ts). */
+    projectIds: p.array<string>().columnType('uuid[]').nullable(),
+    /** `read`: the key is refused every write. */
+    access: p.enum([...API_KEY_ACCESS]).default('write'),
   }),
   indexes: [{ properties: ['user', 'createdAt', 'id'] }],
 });

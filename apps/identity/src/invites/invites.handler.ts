@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterCursor, callerId, conflict, grantOf, notFound, toPage } from '@atrium/service-runtime';
+import { afterCursor, authorizeProjectRole, callerId, conflict, notFound, toPage } from '@atrium/service-runtime';
 import { IDENTITY_SCHEMA } from '../db.js';
 import { Invite, User } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { credentialHash, newCredential } from '../security/tokens.js';
 import { inviteStatus, openInvites, toInviteDto } from './invite.dto.js';
-import type { ProjectGrantFromProjects } from './project-access.js';
+import { fetchProjectWithCallerRole } from './project-access.js';
 
 export const INVITE_TOKEN_PREFIX = 'ati_';
 
-/** Pending and unexpired invites of a project, oldest first (admin, owner: the runtime checked). */
+/** Pending and unexpired invites of a project, oldest first (admin, owner). */
 export const listInvites = (): Handler<'invites', 'list'> => async (input, ctx) => {
+  authorizeProjectRole(ctx, await fetchProjectWithCallerRole(ctx, input.id));
   const rows = await ctx.em.find(
     Invite,
     { projectId: input.id, $and: [openInvites(), afterCursor(input.cursor)] },
@@ -27,7 +28,7 @@ export const listInvites = (): Handler<'invites', 'list'> => async (input, ctx) 
 export const createInvite =
   (deps: IdentityDeps): Handler<'invites', 'create'> =>
   async (input, ctx) => {
-    const { project } = grantOf<ProjectGrantFromProjects>(ctx);
+    const { project } = authorizeProjectRole(ctx, await fetchProjectWithCallerRole(ctx, input.id));
     const invitee = await ctx.em.findOne(User, { email: input.email }, { fields: ['id'] });
     if (invitee) {
       const { user_role } = await ctx.services.projects.memberships.context({ project_id: input.id, user_id: invitee.id });
@@ -82,6 +83,7 @@ export const createInvite =
  * acceptInvite) cannot be cancelled any more, so a cancelled invite never made a membership.
  */
 export const cancelInvite = (): Handler<'invites', 'delete'> => async (input, ctx) => {
+  authorizeProjectRole(ctx, await fetchProjectWithCallerRole(ctx, input.id));
   const invite = await ctx.em.findOne(Invite, { id: input.inviteId, projectId: input.id });
   if (!invite) throw notFound('Invite');
   const cancelled = await ctx.em.nativeUpdate(Invite, { id: invite.id, status: 'pending' }, { status: 'cancelled', updatedAt: new Date() });

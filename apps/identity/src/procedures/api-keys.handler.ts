@@ -1,4 +1,5 @@
 import { afterCursor, callerId, forUpdate, notFound, toPage } from '@atrium/service-runtime';
+import type { ServiceContext } from '@atrium/service-runtime';
 import { ApiKey } from '../entities/index.js';
 import type { Handler, IdentityDeps } from '../deps.js';
 import { toApiKeyDto } from '../dto.js';
@@ -14,7 +15,22 @@ export const listApiKeys = (): Handler<'apiKeys', 'list'> => async (input, ctx) 
   return toPage(rows, input.limit, toApiKeyDto);
 };
 
+/**
+ * The projects a new key is scoped to, each one the creator is a member of: asked of projects
+ * (which owns memberships) for all of them at once. Not a member, or no such project: 404, as
+ * for any project the caller is not in. Only membership is checked here: the key acts with its
+ * owner's role of the moment wherever roles are enforced (service-runtime's scope.ts).
+ */
+async function scopedProjects(ctx: ServiceContext, projectIds: readonly string[] | undefined): Promise<string[] | null> {
+  if (!projectIds) return null;
+  const unique = [...new Set(projectIds)];
+  const contexts = await Promise.all(unique.map((id) => ctx.services.projects.memberships.context({ project_id: id })));
+  if (contexts.some((context) => context.role === null)) throw notFound('Project');
+  return unique;
+}
+
 export const createApiKey = (): Handler<'apiKeys', 'create'> => async (input, ctx) => {
+  const projectIds = await scopedProjects(ctx, input.project_ids);
   const key = newCredential(API_KEY_PREFIX);
   const apiKey = ctx.em.create(ApiKey, {
     user: callerId(ctx),
@@ -22,6 +38,8 @@ export const createApiKey = (): Handler<'apiKeys', 'create'> => async (input, ct
     prefix: key.slice(0, 12),
     keyHash: credentialHash(key),
     expiresAt: input.expires_at ? new Date(input.expires_at) : null,
+    projectIds,
+    access: input.access ?? 'write',
   });
   await ctx.em.flush();
   return { ...toApiKeyDto(apiKey), key };

@@ -30,6 +30,8 @@ export const authenticate =
         credential_id: session.id,
         credential_kind: 'session' as const,
         expires_at: session.expiresAt.toISOString(),
+        project_ids: null,
+        access: 'write' as const,
       };
     }
     if (input.credential.startsWith(API_KEY_PREFIX)) {
@@ -46,6 +48,9 @@ export const authenticate =
         credential_id: key.id,
         credential_kind: 'api_key' as const,
         expires_at: key.expiresAt?.toISOString() ?? null,
+        // A scoped key's limits, carried with its caller in every call (see service-runtime's scope.ts).
+        project_ids: key.projectIds ?? null,
+        access: key.access,
       };
     }
     throw invalid();

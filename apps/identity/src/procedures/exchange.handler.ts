@@ -1,4 +1,4 @@
-import { SESSION_ASSERTION_TTL_MS } from '@atrium/contract';
+import { SESSION_ASSERTION_TTL_MS, credentialScopeOf } from '@atrium/contract';
 import type { CallSigner } from '@atrium/nats-trpc';
 import type { Handler } from '../deps.js';
 import { authenticate } from './authenticate.handler.js';
@@ -17,8 +17,10 @@ export const exchange =
     // An assertion never outlives its credential: a key expiring sooner ends its session then.
     const credentialExpiry = caller.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(caller.expires_at);
     const expiresAt = Math.min(Date.now() + SESSION_ASSERTION_TTL_MS, credentialExpiry);
+    // A scoped key's limits are signed into the session, so a client is bound exactly as through the gateway.
+    const scope = credentialScopeOf(caller);
     return {
-      assertion: signer.signSession({ userId: caller.user.id, credentialId: caller.credential_id }, expiresAt),
+      assertion: signer.signSession({ userId: caller.user.id, credentialId: caller.credential_id, ...(scope && { scope }) }, expiresAt),
       expires_at: new Date(expiresAt).toISOString(),
     };
   };

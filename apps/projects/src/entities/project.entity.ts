@@ -17,6 +17,11 @@ export const Project = defineEntity({
     /** Another service's id: a plain UUID, no foreign key across services. */
     defaultServerId: p.uuid().nullable(),
     autoErrorTrackingEnabled: p.boolean().default(false),
+    /**
+     * Bumped by every change, in the statement that makes it (MikroORM's optimistic lock on a
+     * flush; `version = version + 1` in hand-written updates): the project's ETag.
+     */
+    version: p.integer().version(),
     createdAt: columns.createdAt(),
     updatedAt: columns.updatedAt(),
   }),

@@ -1,10 +1,11 @@
+import { matchesVersion } from '@atrium/contract';
 import { authorizeProjectRole, deleteExisting } from '@atrium/service-runtime';
 import { Project } from '../entities/index.js';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { removeIconObject } from '../icon-objects.js';
 import { lockIconPath } from '../icon.repository.js';
 import { announceMembershipChange } from '../membership-changes.js';
-import { findProjectWithCallerRole } from '../projects.repository.js';
+import { findProjectWithCallerRole, projectPreconditionFailed } from '../projects.repository.js';
 
 /**
  * Owner only. The project and its memberships go at once (members cascade), so it is gone for
@@ -13,11 +14,13 @@ import { findProjectWithCallerRole } from '../projects.repository.js';
  * itself decides: if a concurrent one got there first, this is a 404 and records nothing. Its
  * icon is projects' own: the object is removed right after the commit (the row is locked while
  * its icon path is read, so an upload committing meanwhile cannot leave an object behind).
+ * With `if_match`, only the version it names: compared under the same lock.
  */
 export const deleteProject =
   (deps: ProjectsDeps): Handler<'projects', 'delete'> =>
   async (input, ctx) => {
     const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
+    if (!matchesVersion(input.if_match, project.version)) throw projectPreconditionFailed(project.version);
     const iconPath = await lockIconPath(ctx.em, project.id);
     await deleteExisting(ctx.em, Project, { id: project.id }, 'Project');
     ctx.events.record('projects.v1.deleted', { project_id: project.id, name: project.name });

@@ -1,19 +1,22 @@
+import { matchesVersion } from '@atrium/contract';
 import { authorizeProjectRole, notFound } from '@atrium/service-runtime';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { toProjectDto } from '../dto.js';
 import { removeIconObject } from '../icon-objects.js';
 import { replaceIconPath } from '../icon.repository.js';
-import { findProjectWithCallerRole } from '../projects.repository.js';
+import { findProjectWithCallerRole, projectPreconditionFailed } from '../projects.repository.js';
 
 /**
  * Records an icon the gateway has stored (its bytes already checked; the caller's role checked
  * by the runtime, from the contract's `access`), then removes the object it replaced. The
- * previous icon stays until this commits, so a failed upload changes nothing.
+ * previous icon stays until this commits, so a failed upload changes nothing. With `if_match`,
+ * only over a version it names (compared under the row's lock; the gateway then removes the object).
  */
 export const setIcon =
   (deps: ProjectsDeps): Handler<'icons', 'set'> =>
   async (input, ctx) => {
-    authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
+    const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
+    if (!matchesVersion(input.if_match, project.version)) throw projectPreconditionFailed(project.version);
     const change = await replaceIconPath(ctx.em, input.id, input.icon_path);
     // Deleted since the role check: the gateway removes the object it stored.
     if (!change) throw notFound('Project');

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
-import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource, natsUploadStore } from '@atrium/service-runtime';
+import { natsUploadStore } from '@atrium/uploads';
+import { createJetStreamSink, createLogger, ensureEventStream, jetStreamEventSource } from '@atrium/service-runtime';
 import type { Logger, Metrics } from '@atrium/service-runtime';
 import { startProjectsService } from '../../src/service.js';
 import type { ProjectsServiceOptions } from '../../src/service.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busAuth, generateBusCredentials, startNatsServer, testBusAuthorization } from '@atrium/local-infra';
-import type { RunningNats } from '@atrium/local-infra';
+import type { BusCredentials, RunningNats } from '@atrium/local-infra';
 import { createTestDatabase, freePort } from '@atrium/test-kit';
 import type { TestDatabase } from '@atrium/test-kit';
 import { generateKeyEnvironment } from '@atrium/service-runtime';
@@ -43,15 +43,27 @@ export interface AppProcess {
  */
 export interface Deployment {
   databaseUrl: string;
+  /** The broker's users (`test` may do anything: to inspect streams). */
+  natsCredentials: Required<BusCredentials>;
   start(app: App, label: string, env?: Record<string, string>): Promise<AppProcess>;
   stop(): Promise<void>;
 }
 
-export async function startDeployment(env: Record<string, string> = {}): Promise<Deployment> {
+/** Starts the broker with the given nats-server configuration (its `authorization` block). */
+export type StartBroker = (config: string) => Promise<Pick<RunningNats, 'url' | 'stop'>>;
+
+/**
+ * `broker`: what to run the apps on (a cluster, say); one nats-server by default. Each app's own
+ * NATS_URL (a node of a cluster, say) can be given to `start`.
+ */
+export async function startDeployment(
+  env: Record<string, string> = {},
+  broker: StartBroker = (config) => startNatsServer({ config }),
+): Promise<Deployment> {
   const credentials = generateBusCredentials();
-  const [database, nats]: [TestDatabase, RunningNats] = await Promise.all([
+  const [database, nats]: [TestDatabase, Pick<RunningNats, 'url' | 'stop'>] = await Promise.all([
     createTestDatabase(inject('databaseUrl'), 'failover'),
-    startNatsServer({ config: testBusAuthorization(credentials) }),
+    broker(testBusAuthorization(credentials)),
   ]);
   const keys = generateKeyEnvironment();
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OURS.includes(name)));
@@ -90,6 +102,7 @@ export async function startDeployment(env: Record<string, string> = {}): Promise
 
   return {
     databaseUrl: database.url,
+    natsCredentials: credentials,
     start,
     async stop() {
       for (const app of running) app.signal('SIGKILL');

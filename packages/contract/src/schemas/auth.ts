@@ -67,6 +67,23 @@ export const updateMeInput = z
   })
   .meta({ id: 'UpdateMe' });
 
+/** The most projects one API key can be scoped to. */
+export const MAX_API_KEY_PROJECTS = 100;
+
+export const API_KEY_ACCESS = ['write', 'read'] as const;
+export const apiKeyAccessSchema = z
+  .enum(API_KEY_ACCESS)
+  .meta({ id: 'ApiKeyAccess', description: '`write` (what its owner may do) or `read` (reads only: every other operation is 403)' });
+
+const apiKeyProjectIds = z
+  .array(uuidSchema)
+  .nullable()
+  .meta({
+    description:
+      "The only projects the key works on (any other answers 404, and `GET /projects` lists only these), or null: every project of its owner's",
+    example: ['550e8400-e29b-41d4-a716-446655440000'],
+  });
+
 export const apiKeySchema = z
   .object({
     id: uuidSchema.meta({ description: 'API key id' }),
@@ -75,6 +92,8 @@ export const apiKeySchema = z
     created_at: timestampSchema.meta({ description: 'When the key was created' }),
     last_used_at: timestampSchema.nullable().meta({ description: 'When the key last authenticated a request, or null' }),
     expires_at: timestampSchema.nullable().meta({ description: 'When the key stops working, or null for never' }),
+    project_ids: apiKeyProjectIds,
+    access: apiKeyAccessSchema,
   })
   .meta({ id: 'ApiKey' });
 
@@ -89,6 +108,18 @@ export const createApiKeyInput = z
       .meta({ description: 'When the key stops working (in the future); never, if absent' })
       .optional()
       .refine((value) => value === undefined || Date.parse(value) > Date.now(), 'must be in the future'),
+    project_ids: z
+      .array(uuidSchema)
+      .min(1)
+      .max(MAX_API_KEY_PROJECTS)
+      .meta({
+        description: `Limits the key to these projects (1–${MAX_API_KEY_PROJECTS}), each one you are a member of (404 otherwise): any other project answers 404 to it, it lists only these, and it cannot create projects. Every project of yours, if absent`,
+        example: ['550e8400-e29b-41d4-a716-446655440000'],
+      })
+      .optional(),
+    access: apiKeyAccessSchema
+      .optional()
+      .meta({ description: '`write` (the default) or `read`: a read key is refused (403) every operation that changes something' }),
   })
   .meta({ id: 'CreateApiKey' });
 
@@ -102,5 +133,25 @@ export const authenticatedCallerSchema = z.object({
   credential_kind: z.enum(['session', 'api_key']),
   /** When the credential stops working (null: never); nobody may trust it past this. */
   expires_at: timestampSchema.nullable(),
+  /**
+   * A scoped API key's limits (a session has none): carried with the caller in every call's
+   * assertion. Defaults keep a gateway working with an identity that predates them.
+   */
+  project_ids: z.array(uuidSchema).min(1).max(MAX_API_KEY_PROJECTS).nullable().default(null),
+  access: apiKeyAccessSchema.default('write'),
 });
 export type AuthenticatedCaller = z.infer<typeof authenticatedCallerSchema>;
+
+/**
+ * A credential's limits as every call carries them with its caller (nats-trpc's `Caller.scope`),
+ * or undefined for a credential without any (a session, a full API key).
+ */
+export function credentialScopeOf(credential: {
+  project_ids?: readonly string[] | null;
+  access?: 'read' | 'write';
+}): { projects?: readonly string[]; readOnly?: true } | undefined {
+  const projects = credential.project_ids ?? undefined;
+  const readOnly = credential.access === 'read';
+  if (!projects && !readOnly) return undefined;
+  return { ...(projects && { projects }), ...(readOnly && { readOnly: true as const }) };
+}

@@ -9,6 +9,7 @@ import {
   timestampSchema,
   uuidSchema,
 } from './common.js';
+import { ifMatchShape, versionSchema } from './conditional.js';
 import { bodyShape, readShape } from './fields.js';
 import type { FieldDeclarations } from './fields.js';
 
@@ -57,6 +58,8 @@ const ENVIRONMENT_FIELDS = {
     write: gitBranchSchema.nullable().meta({ description: 'Git branch deployed to this environment; null for none' }),
   },
   is_default: { read: z.boolean().meta({ description: 'Exactly one environment of a project is its default' }) },
+  /** Read-only: the environment's ETag (docs/api-contract.md, Conditional requests); losing the default is a change too. */
+  version: { read: versionSchema },
 } satisfies FieldDeclarations;
 
 export const environmentSchema = z
@@ -84,7 +87,7 @@ export const createEnvironmentInput = z
 export type CreateEnvironmentInput = z.infer<typeof createEnvironmentInput>;
 
 /** PUT is partial: absent fields stay, `null` clears a nullable field. The default moves only by set-default. */
-export const updateEnvironmentInput = z.strictObject({ ...envIdParams, ...bodyShape(ENVIRONMENT_FIELDS) });
+export const updateEnvironmentInput = z.strictObject({ ...envIdParams, ...bodyShape(ENVIRONMENT_FIELDS), ...ifMatchShape });
 export type UpdateEnvironmentInput = z.infer<typeof updateEnvironmentInput>;
 
 export const cloneEnvironmentInput = z.strictObject({ ...envIdParams, ...bodyShape(ENVIRONMENT_FIELDS, ['name']) }).meta({
@@ -100,6 +103,7 @@ export type CloneEnvironmentInput = z.infer<typeof cloneEnvironmentInput>;
 
 export const listEnvironmentsInput = z.strictObject({ ...projectIdParam, ...listQueryShape });
 export const environmentRefInput = z.strictObject(envIdParams);
+export const setDefaultEnvironmentInput = z.strictObject({ ...envIdParams, ...ifMatchShape });
 
 const forceDescription = '`true` deletes an environment that still has variables, and its variables';
 
@@ -107,6 +111,7 @@ export const deleteEnvironmentInput = z.strictObject({
   ...envIdParams,
   // A query parameter: a string on REST, so only the two spellings a URL carries are accepted.
   force: z.enum(['true', 'false']).meta({ description: forceDescription }).optional().meta({ description: forceDescription }),
+  ...ifMatchShape,
 });
 
 /** Internal: the default environment of a project that was just created. */

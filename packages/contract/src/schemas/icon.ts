@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ifMatchShape } from './conditional.js';
 import { projectIdParams } from './project.js';
 
 /**
@@ -38,13 +39,13 @@ export const iconPathSchema = z.string().regex(ICON_PATH_PATTERN, 'must be /uplo
 
 /** What the gateway asks projects to record once the bytes are stored; the path must name this project. */
 export const setIconInput = z
-  .strictObject({ ...projectIdParams, icon_path: iconPathSchema })
+  .strictObject({ ...projectIdParams, icon_path: iconPathSchema, ...ifMatchShape })
   .refine((input) => ICON_PATH_PATTERN.exec(input.icon_path)?.[1] === input.id, {
     path: ['icon_path'],
     message: 'must be under this project',
   });
 
-export const deleteIconInput = z.strictObject(projectIdParams);
+export const deleteIconInput = z.strictObject({ ...projectIdParams, ...ifMatchShape });
 export const authorizeIconInput = z.strictObject(projectIdParams);
 
 /** The upload as REST consumers send it: documented in OpenAPI, parsed by the gateway's multipart route. */

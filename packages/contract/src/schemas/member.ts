@@ -3,6 +3,7 @@ import { PROJECT_ROLES, projectRoleSchema } from '../roles.js';
 import { listQueryShape, pageOf, timestampSchema, uuidSchema } from './common.js';
 import { bodyShape, readShape } from './fields.js';
 import type { FieldDeclarations } from './fields.js';
+import { ifMatchShape } from './conditional.js';
 import { projectIdParams } from './project.js';
 
 /** Roles that can be granted; `owner` moves only by transfer (POST /projects/{id}/transfer). */
@@ -58,6 +59,7 @@ export const transferOwnershipInput = z
   .strictObject({
     ...projectIdParams,
     new_owner_id: uuidSchema.meta({ description: 'The user id of an existing member, who becomes the owner' }),
+    ...ifMatchShape,
   })
   .meta({ examples: [{ new_owner_id: '550e8400-e29b-41d4-a716-446655440000' }] });
 

@@ -9,6 +9,7 @@ import {
   timestampSchema,
   uuidSchema,
 } from './common.js';
+import { ifMatchShape, versionSchema } from './conditional.js';
 import { bodyShape, readShape } from './fields.js';
 import type { FieldDeclarations } from './fields.js';
 
@@ -43,6 +44,8 @@ const PROJECT_FIELDS = {
     description: "Collect errors from the project's workloads automatically",
     writeNote: 'default false',
   },
+  /** Read-only: the project's ETag (docs/api-contract.md, Conditional requests). */
+  version: { read: versionSchema },
 } satisfies FieldDeclarations;
 
 export const projectSchema = z
@@ -75,11 +78,11 @@ export const createProjectInput = z
 export type CreateProjectInput = z.infer<typeof createProjectInput>;
 
 /** PUT is partial: absent fields stay, `null` clears a nullable field. */
-export const updateProjectInput = z.strictObject({ ...projectIdParams, ...bodyShape(PROJECT_FIELDS) });
+export const updateProjectInput = z.strictObject({ ...projectIdParams, ...bodyShape(PROJECT_FIELDS), ...ifMatchShape });
 
 export type UpdateProjectInput = z.infer<typeof updateProjectInput>;
 
 export const getProjectInput = z.strictObject(projectIdParams);
-export const deleteProjectInput = z.strictObject(projectIdParams);
+export const deleteProjectInput = z.strictObject({ ...projectIdParams, ...ifMatchShape });
 export const listProjectsInput = z.strictObject(listQueryShape);
 export const projectPage = pageOf(projectSchema);

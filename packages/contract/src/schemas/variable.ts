@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ifMatchShape, versionSchema } from './conditional.js';
 import { listQueryShape, pageOf, textSchema, timestampSchema, uuidSchema } from './common.js';
 
 export const VARIABLE_KEY_MAX = 255;
@@ -23,6 +24,7 @@ export const variableSchema = z
     key: z.string().meta({ description: 'Variable name' }),
     value: z.string().nullable().meta({ description: 'The value; always null for a secret, which is never returned' }),
     secret: z.boolean().meta({ description: 'Encrypted at rest and never returned' }),
+    version: versionSchema,
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })
@@ -44,6 +46,7 @@ export const putVariableInput = z
     key: variableKeySchema,
     value: variableValueSchema,
     secret: z.boolean().optional().meta({ description: 'Encrypt at rest and never return the value' }),
+    ...ifMatchShape,
   })
   .meta({
     examples: [
@@ -55,4 +58,26 @@ export const putVariableInput = z
   });
 export type PutVariableInput = z.infer<typeof putVariableInput>;
 
-export const deleteVariableInput = z.strictObject({ ...envIdParams, key: variableKeySchema });
+export const deleteVariableInput = z.strictObject({ ...envIdParams, key: variableKeySchema, ...ifMatchShape });
+
+/** What the deploy system asks for (`environments.variables.resolve`, internal): one environment of one project. */
+export const resolveVariablesInput = z.strictObject({ project_id: uuidSchema, environment_id: uuidSchema });
+export type ResolveVariablesInput = z.infer<typeof resolveVariablesInput>;
+
+/** One variable as a workload gets it: secrets opened. Only the deployer ever receives this. */
+export const resolvedVariableSchema = z.object({
+  key: z.string(),
+  value: z.string(),
+  secret: z.boolean(),
+});
+export type ResolvedVariable = z.infer<typeof resolvedVariableSchema>;
+
+/** Every variable of the environment, in key order, with its value (a secret's decrypted). */
+export const resolvedVariablesSchema = z.object({
+  project_id: uuidSchema,
+  environment_id: uuidSchema,
+  /** The environment's name (`production`, …). */
+  name: z.string(),
+  data: z.array(resolvedVariableSchema),
+});
+export type ResolvedVariables = z.infer<typeof resolvedVariablesSchema>;

@@ -8,9 +8,18 @@ import {
   environmentRefInput,
   environmentSchema,
   listEnvironmentsInput,
+  setDefaultEnvironmentInput,
   updateEnvironmentInput,
 } from '../schemas/environment.js';
-import { deleteVariableInput, listVariablesInput, putVariableInput, variablePage, variableSchema } from '../schemas/variable.js';
+import {
+  deleteVariableInput,
+  listVariablesInput,
+  putVariableInput,
+  resolveVariablesInput,
+  resolvedVariablesSchema,
+  variablePage,
+  variableSchema,
+} from '../schemas/variable.js';
 import { defineService, mutation, query } from '../operation.js';
 import type { ProjectAction } from '../roles.js';
 import { healthOperations } from './health.js';
@@ -70,6 +79,7 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: 'Get an environment',
+        conditional: 'read',
         description: 'One environment of the project. Any member (viewer and above).',
         tags,
         errors: ['NOT_FOUND'],
@@ -86,6 +96,7 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: 'Update an environment',
+        conditional: 'write',
         description:
           'Needs member or above. Partial: only the fields present change; `null` clears a nullable field. A new `name` must be unused in the project. The default moves only with set-default.',
         tags,
@@ -103,6 +114,7 @@ export const environmentsContract = defineService('environments', {
         status: 204,
         auth: 'user',
         summary: 'Delete an environment',
+        conditional: 'write',
         description:
           'Needs admin or owner. The default environment cannot be deleted (409, with or without `force`: set another default first); one that still has variables needs `?force=true` (409 otherwise), which deletes them with it.',
         tags,
@@ -115,7 +127,7 @@ export const environmentsContract = defineService('environments', {
       },
     }),
     setDefault: mutation({
-      input: environmentRefInput,
+      input: setDefaultEnvironmentInput,
       output: environmentSchema,
       access: scoped('environments.write'),
       rest: {
@@ -124,6 +136,7 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: "Make this the project's default environment",
+        conditional: 'write',
         description:
           'Needs member or above. Atomic: the previous default stops being default in the same transaction, so the project has exactly one default at every instant.',
         tags,
@@ -189,11 +202,16 @@ export const environmentsContract = defineService('environments', {
         status: 200,
         auth: 'user',
         summary: 'Set a variable (created if missing)',
+        conditional: 'write',
         description:
           'Needs member or above. Keys match `[A-Za-z_][A-Za-z0-9_]*` (up to 255 characters); values are at most 64 KiB. `secret: true` encrypts the value at rest; it is never returned again. Leaving `secret` out keeps the variable as it was (not secret when new).',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND'],
-        errorDescriptions: { NOT_FOUND: NO_ENVIRONMENT },
+        errorDescriptions: {
+          NOT_FOUND: NO_ENVIRONMENT,
+          PRECONDITION_FAILED:
+            "`If-Match` was sent and names none of the variable's current ETag, or the variable does not exist (then only a PUT without `If-Match` creates it). Nothing was changed: read it again and retry",
+        },
       },
     }),
     delete: mutation({
@@ -206,11 +224,26 @@ export const environmentsContract = defineService('environments', {
         status: 204,
         auth: 'user',
         summary: 'Delete a variable',
+        conditional: 'write',
         description: 'Needs member or above. Deletes one variable of the environment, secret or not.',
         tags,
         errors: ['FORBIDDEN', 'NOT_FOUND'],
         errorDescriptions: { NOT_FOUND: `${NO_ENVIRONMENT}; or the environment has no variable with this key` },
       },
+    }),
+    /**
+     * For the deploy system starting a workload: every variable of the environment with its
+     * value, secrets decrypted — the one way a secret's value leaves the service (never over
+     * REST). Only `deployer` may call it (signed with its own key; the bus lets no one else
+     * publish it). An unknown environment, or one of another project, is NOT_FOUND. Each call is
+     * recorded in the project's audit trail (`environments.v1.variables_resolved`, key names
+     * only), so it is a mutation: the event is written in its transaction, and it is never sent
+     * twice (one call, one audit entry).
+     */
+    resolve: mutation({
+      input: resolveVariablesInput,
+      output: resolvedVariablesSchema,
+      internal: { callers: ['deployer'], auth: 'app' },
     }),
   },
   health: healthOperations,

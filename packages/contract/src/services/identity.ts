@@ -81,6 +81,8 @@ export const identityContract = defineService('identity', {
       // No body needed: the credential of the request is what is revoked.
       input: noInput.optional(),
       output: z.void(),
+      // Every key may sign itself out, a read key too.
+      scopedKeys: 'any',
       rest: {
         method: 'POST',
         path: '/auth/logout',
@@ -99,6 +101,7 @@ export const identityContract = defineService('identity', {
     me: query({
       input: noInput,
       output: userSchema,
+      scopedKeys: 'any',
       rest: {
         method: 'GET',
         path: '/auth/me',
@@ -122,7 +125,10 @@ export const identityContract = defineService('identity', {
         description:
           "Partial: `name` changes your name (`null` clears it); a new `password` needs `current_password`, and a wrong one counts against the account's failed-password budget like a failed sign-in. Changing the password revokes every other credential of yours — every other session and every API key — on every gateway; the credential making the change stays valid.",
         tags: ['Auth'],
+        errors: ['FORBIDDEN'],
         errorDescriptions: {
+          FORBIDDEN:
+            'The request carries a scoped API key (limited to projects, or read-only): the account changes only with a session or an unscoped key',
           BAD_REQUEST:
             'Invalid input (see `error.details`): a malformed or unknown field, or a new `password` with a missing or wrong `current_password`',
         },
@@ -141,8 +147,10 @@ export const identityContract = defineService('identity', {
         auth: 'user',
         summary: 'List your API keys',
         description:
-          'Your own API keys, a page at a time, oldest first: name, `prefix` (the first 12 characters, to recognise a key), expiry and creation time — never the key itself.',
+          'Your own API keys, a page at a time, oldest first: name, `prefix` (the first 12 characters, to recognise a key), expiry, scope (`project_ids`, `access`) and creation time — never the key itself. Not with a scoped API key (403).',
         tags: ['Auth'],
+        errors: ['FORBIDDEN'],
+        errorDescriptions: { FORBIDDEN: "The request carries a scoped API key, which may not see the account's keys" },
       },
     }),
     create: mutation({
@@ -155,8 +163,13 @@ export const identityContract = defineService('identity', {
         auth: 'user',
         summary: 'Create an API key (the secret is shown once)',
         description:
-          'Creates an API key (`atk_…`) acting as you, valid until revoked or until its optional `expires_at`. This answer alone carries `key`: only its SHA-256 is stored. Any signed-in user. Takes an `Idempotency-Key`.',
+          'Creates an API key (`atk_…`) acting as you, valid until revoked or until its optional `expires_at`. This answer alone carries `key`: only its SHA-256 is stored. A key can be scoped: `project_ids` (1–100 projects you are a member of) limits it to those projects — any other answers 404, `GET /projects` lists only them, and it cannot create projects; `access: "read"` refuses it (403) every operation that changes something. A scoped key never does more than you may: it acts with your role of the moment in each project, so demoting or removing you limits it at once. A scoped key cannot manage API keys or change the account (403). Any signed-in user. Takes an `Idempotency-Key`.',
         tags: ['Auth'],
+        errors: ['NOT_FOUND', 'FORBIDDEN'],
+        errorDescriptions: {
+          NOT_FOUND: 'A project of `project_ids` does not exist or you are not a member of it',
+          FORBIDDEN: 'The request carries a scoped API key, which may not make keys (a key never makes a wider one)',
+        },
       },
     }),
     delete: mutation({
@@ -168,10 +181,13 @@ export const identityContract = defineService('identity', {
         status: 204,
         auth: 'user',
         summary: 'Revoke an API key',
-        description: 'Revokes one of your own API keys, at once on every gateway.',
+        description: 'Revokes one of your own API keys, at once on every gateway. Not with a scoped API key (403).',
         tags: ['Auth'],
-        errors: ['NOT_FOUND'],
-        errorDescriptions: { NOT_FOUND: "You have no API key with this id (another user's key answers the same)" },
+        errors: ['NOT_FOUND', 'FORBIDDEN'],
+        errorDescriptions: {
+          NOT_FOUND: "You have no API key with this id (another user's key answers the same)",
+          FORBIDDEN: 'The request carries a scoped API key, which may not revoke keys (it may sign itself out: `POST /auth/logout`)',
+        },
       },
     }),
   },
@@ -193,7 +209,7 @@ export const identityContract = defineService('identity', {
       input: listInvitesInput,
       output: invitePage,
       list: true,
-      access: { action: 'invites.manage', projectId: 'id' },
+      access: { action: 'invites.read', projectId: 'id' },
       rest: {
         method: 'GET',
         path: '/projects/{id}/invites',
@@ -262,6 +278,8 @@ export const identityContract = defineService('identity', {
     accept: mutation({
       input: acceptInviteInput,
       output: memberSchema,
+      // Joining a project widens what the account reaches: not for a key limited to some projects.
+      scopedKeys: 'all-projects',
       rest: {
         method: 'POST',
         path: '/invites/{token}/accept',
@@ -274,7 +292,8 @@ export const identityContract = defineService('identity', {
         tags: ['Invites'],
         errors: ['FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'GONE'],
         errorDescriptions: {
-          FORBIDDEN: "The invite was sent to another e-mail address than your account's",
+          FORBIDDEN:
+            "The invite was sent to another e-mail address than your account's; or the request carries a scoped API key (limited to projects, or read-only), which may not join projects",
           NOT_FOUND: 'No invite has this token (unknown and malformed tokens answer alike)',
           CONFLICT: 'The invite has already been accepted',
           GONE: 'The invite has expired or was cancelled',
@@ -287,6 +306,8 @@ export const identityContract = defineService('identity', {
       input: myInvitesInput,
       output: myInvitePage,
       list: true,
+      // Names projects the account is not in: not for a key limited to some projects.
+      scopedKeys: 'all-projects',
       rest: {
         method: 'GET',
         path: '/me/invites',
@@ -296,6 +317,10 @@ export const identityContract = defineService('identity', {
         description:
           "The pending, unexpired invites to your account's e-mail, each with the project's names, a page at a time. Any signed-in user.",
         tags: ['Invites'],
+        errors: ['FORBIDDEN'],
+        errorDescriptions: {
+          FORBIDDEN: 'The request carries an API key limited to some projects (`project_ids`), which may not see invites to others',
+        },
       },
     }),
   },

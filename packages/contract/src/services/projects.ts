@@ -34,19 +34,23 @@ export const projectsContract = defineService('projects', {
       input: listProjectsInput,
       output: projectPage,
       list: true,
+      // A key limited to some projects lists those only (projects.repository.ts).
+      scopedKeys: 'filtered',
       rest: {
         method: 'GET',
         path: '/projects',
         status: 200,
         auth: 'user',
         summary: 'List the projects you are a member of',
-        description: 'The projects you are a member of, whatever your role, a page at a time in creation order. Any signed-in user.',
+        description:
+          'The projects you are a member of, whatever your role, a page at a time in creation order. Any signed-in user; with an API key limited to some projects (`project_ids`), only those of them you are still a member of.',
         tags: ['Projects'],
       },
     }),
     create: mutation({
       input: createProjectInput,
       output: projectSchema,
+      scopedKeys: 'all-projects',
       rest: {
         method: 'POST',
         path: '/projects',
@@ -56,8 +60,11 @@ export const projectsContract = defineService('projects', {
         description:
           'Any signed-in user; you become the owner. `name` is unique across the installation; `display_name` defaults to `name`. The default environment `production` already exists when this answers. Takes an `Idempotency-Key`.',
         tags: ['Projects'],
-        errors: ['CONFLICT'],
-        errorDescriptions: { CONFLICT: 'A project with this `name` already exists (names are unique across the installation)' },
+        errors: ['CONFLICT', 'FORBIDDEN'],
+        errorDescriptions: {
+          CONFLICT: 'A project with this `name` already exists (names are unique across the installation)',
+          FORBIDDEN: 'The request carries an API key limited to some projects (`project_ids`) or read-only, which may not create projects',
+        },
       },
     }),
     get: query({
@@ -70,6 +77,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Get a project',
+        conditional: 'read',
         description: 'Any member of the project (viewer and above); to anyone else the project does not exist (404).',
         tags: ['Projects'],
       },
@@ -84,6 +92,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Update a project',
+        conditional: 'write',
         description:
           'Partial: only the fields present change; `null` clears a nullable field (`display_name` cannot be null). A new `name` must still be unique across the installation. Needs admin or owner.',
         tags: ['Projects'],
@@ -101,6 +110,7 @@ export const projectsContract = defineService('projects', {
         status: 204,
         auth: 'user',
         summary: 'Delete a project and all its resources',
+        conditional: 'write',
         description:
           'Owner only. The project disappears at once for every reader (everything under it then answers 404); its environments, variables, invites and icon are removed by the owning services.',
         tags: ['Projects'],
@@ -117,6 +127,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Transfer ownership to another member',
+        conditional: 'write',
         description:
           'Owner only. The new owner must already be a member (409 otherwise); you become admin. Atomic: the project has exactly one owner at every instant. Answers the first page of the member list.',
         tags: ['Members'],
@@ -242,6 +253,7 @@ export const projectsContract = defineService('projects', {
         status: 200,
         auth: 'user',
         summary: 'Upload the project icon',
+        conditional: 'write',
         description:
           `A \`multipart/form-data\` body with one file field \`file\`: PNG, JPEG, WebP or GIF, recognised by its bytes (not its name or declared type), ` +
           `at most ${ICON_MAX_BYTES} bytes (413 above; 415 for any other type, SVG included). Replaces the previous icon. ` +
@@ -260,6 +272,7 @@ export const projectsContract = defineService('projects', {
         status: 204,
         auth: 'user',
         summary: 'Delete the project icon',
+        conditional: 'write',
         description: 'Clears `icon_path` and removes the file; a project without an icon answers 204 too. Needs admin or owner.',
         tags: ['Projects'],
         errorDescriptions: { SERVICE_UNAVAILABLE: 'A service did not answer in time or could not be reached; safe to retry' },

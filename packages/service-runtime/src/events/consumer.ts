@@ -3,11 +3,13 @@ import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { OVERLOAD, eventAttempts } from './attempts.js';
-import type { CountedAttempt } from './attempts.js';
+import { OVERLOAD, eventAttempts } from './event-attempts.js';
+import type { CountedAttempt } from './event-attempts.js';
 import { givingUp, redeliveryDelayMs } from './giving-up.js';
 import type { Attempted, Deferred } from './giving-up.js';
 import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from './source.js';
+import { SpanKind, inSpan, linkTo, startSpan, tracingOn } from '@atrium/telemetry';
+import type { Link } from '@atrium/telemetry';
 
 /** Runs inside the consumer's transaction: write through `em` and the change and the "handled" mark commit together. */
 export type DomainEventHandler = (event: DomainEvent, em: EntityManager) => Promise<void>;
@@ -56,7 +58,7 @@ interface Pending extends Deferred {
  *   one of them fail, each is applied again in a transaction of its own;
  * - the delivery is acknowledged only after that commit (a crash before it redelivers);
  * - a failure is retried with a growing delay (`redeliveryDelayMs`) until `maxAttempts`
- *   attempts have failed or never finished (counted in `event_attempts`, see attempts.ts), and
+ *   attempts have failed or never finished (counted in `event_attempts`, see event-attempts.ts), and
  *   then — or at once for a body that is not an event — the event is dead-lettered: logged at
  *   error, written to `event_dead_letters` (counted in /metrics and /readyz) and never retried;
  * - a delivery whose attempt finds no free database connection to run on within the pool's wait
@@ -205,7 +207,30 @@ export async function startEventConsumer(source: EventSource, options: EventCons
     return outcomes;
   };
 
-  const subscription = await source.consume(consumer, options.types, handle);
+  /**
+   * While tracing is on, deliveries that arrived together are handled in one consumer span (their
+   * transaction's statements inside), a trace of its own linked to each event's publishing span —
+   * itself a child of the span that recorded the event.
+   */
+  const traced = (deliveries: readonly Delivery[]): Promise<DeliveryOutcome[]> => {
+    if (!tracingOn()) return handle(deliveries);
+    const links = deliveries.map((delivery) => linkTo(delivery.trace)).filter((link): link is Link => link !== undefined);
+    const span = startSpan('@atrium/service-runtime', `process ${consumer}`, {
+      kind: SpanKind.CONSUMER,
+      root: true,
+      links,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.operation.type': 'process',
+        'messaging.consumer.group.name': consumer,
+        'messaging.batch.message_count': deliveries.length,
+        'atrium.event_types': [...new Set(deliveries.map((delivery) => delivery.type))],
+      },
+    });
+    return inSpan(span, () => handle(deliveries));
+  };
+
+  const subscription = await source.consume(consumer, options.types, traced);
   const pruning = attempts.pruneEvery(source.retainMs ?? DEFAULT_RETAIN_MS, log);
   return {
     async stop() {

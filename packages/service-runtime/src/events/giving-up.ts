@@ -3,8 +3,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { DomainEvent } from '@atrium/contract';
 import type { Logger } from '../logger.js';
 import { isPoolTimeout } from '../orm-errors.js';
-import { OVERLOAD } from './attempts.js';
-import type { Overload } from './attempts.js';
+import { OVERLOAD } from './event-attempts.js';
+import type { Overload } from './event-attempts.js';
 import type { Delivery, DeliveryOutcome } from './source.js';
 
 /** The wait before delivery n+1 after n failed (or were deferred): 1 s, 2 s, 4 s … up to 30 s. */

@@ -1,6 +1,7 @@
 import type { ConsumerConfig, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Broadcast } from '@atrium/nats-trpc';
+import { readTraceHeaders } from '@atrium/telemetry';
 import type { Logger } from '../logger.js';
 import type { EventStreamLimits, EventStreamOptions } from '../outbox/sinks.js';
 
@@ -10,6 +11,8 @@ export interface Delivery {
   subject: string;
   body: unknown;
   deliveryCount: number;
+  /** While tracing is on: the W3C Trace Context the message's headers carry (its publishing span). */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -98,12 +101,16 @@ export function jetStreamEventSource(
       const consumer = await jetstream(nc).consumers.get(stream.stream, name);
       const messages = await consumer.consume({ max_messages: MAX_BATCH });
       const prefix = `${stream.namespace}.`;
-      const deliveryOf = (message: JsMsg): Delivery => ({
-        type: message.subject.slice(prefix.length),
-        subject: message.subject,
-        deliveryCount: message.info.deliveryCount,
-        body: parseJson(message.data),
-      });
+      const deliveryOf = (message: JsMsg): Delivery => {
+        const trace = readTraceHeaders((name) => message.headers?.get(name) || undefined);
+        return {
+          type: message.subject.slice(prefix.length),
+          subject: message.subject,
+          deliveryCount: message.info.deliveryCount,
+          body: parseJson(message.data),
+          ...(trace && { trace }),
+        };
+      };
       const done = (async () => {
         for await (const batch of arrivedTogether(messages[Symbol.asyncIterator](), MAX_BATCH)) {
           let outcomes: DeliveryOutcome[];

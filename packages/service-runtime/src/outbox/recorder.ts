@@ -3,7 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DOMAIN_EVENTS } from '@atrium/contract';
 import type { DomainEvent, EventData, EventType } from '@atrium/contract';
 import type { Broadcast, CallMeta } from '@atrium/nats-trpc';
+import { activeTraceHeaders } from '@atrium/telemetry';
 import { OutboxEvent } from './outbox.entity.js';
+import { OUTBOX_TRACE_KEY } from './relay.js';
 import type { OutboxRelay } from './relay.js';
 
 /** How a handler emits an event: recorded in its EntityManager, so it commits with the change. */
@@ -53,7 +55,11 @@ export function createEventRecorder(
       // Checked here, so a malformed event fails its change instead of reaching every consumer.
       const envelope = eventEnvelope(type, DOMAIN_EVENTS[type].parse(data) as EventData<T>, meta);
       // The row id is the event id: JetStream's message id, and what consumers dedupe on.
-      em.create(OutboxEvent, { id: envelope.id, type, payload: envelope, publishedAt: null });
+      // While tracing is on, the recording span's context is kept beside the envelope (the relay
+      // sends it as headers, never in the body), so the event's consumers link to this request.
+      const trace = activeTraceHeaders();
+      const payload = trace ? { ...envelope, [OUTBOX_TRACE_KEY]: trace } : envelope;
+      em.create(OutboxEvent, { id: envelope.id, type, payload, publishedAt: null });
       recorded = true;
       return envelope;
     },

@@ -1,7 +1,16 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { isBrokerUnavailable } from '../broker-errors.js';
 import { DrainLoop } from '../drain-loop.js';
 import type { Logger } from '../logger.js';
 import type { EventSink } from './sinks.js';
+import { SpanKind, contextOf, inSpan, startSpan, traceHeaders } from '@atrium/telemetry';
+import type { TraceCarrier } from '@atrium/telemetry';
+
+/**
+ * The outbox row's payload member holding the trace context of the span that recorded the event
+ * (while tracing is on): kept with the row, sent as message headers, never part of the event.
+ */
+export const OUTBOX_TRACE_KEY = '$trace';
 
 const BATCH_SIZE = 100;
 
@@ -26,8 +35,9 @@ interface OutboxRow {
  * Moves committed outbox rows to the event sink, oldest first. Rows are claimed with
  * `for update skip locked`, so instances relay side by side without publishing a row twice.
  * The rows the sink acknowledged are marked published together, in the claiming transaction;
- * a failed publish is counted on its row and ends the batch (what came before it stays
- * published), and a row failing `maxAttempts` times is set aside. A crash between an
+ * a failed publish ends the batch (what came before it stays published). A broker that is not
+ * taking events is waited out; any other failure is counted on its row, and a row failing
+ * `maxAttempts` times is set aside. A crash between an
  * acknowledgement and the commit re-publishes with the same message id, which JetStream drops
  * within its duplicate window.
  */
@@ -98,9 +108,15 @@ export class OutboxRelay {
       const published: string[] = [];
       for (const row of rows) {
         try {
-          await this.sink.publish(row);
+          await this.publish(row);
         } catch (error) {
           await this.markPublished(em, published);
+          if (isBrokerUnavailable(error)) {
+            // Retried as it was at the next nudge or poll: a stream leader election under load
+            // would otherwise use up an event's attempts in a fraction of a second.
+            this.log.warn({ err: error, eventId: row.id, type: row.type }, 'outbox relay: the broker is not taking events right now');
+            return { claimed: rows.length, failed: true };
+          }
           const attempts = row.attempts + 1;
           const giveUp = attempts >= this.maxAttempts;
           await em.execute(`update ${this.table} set attempts = ?, last_error = ?${giveUp ? ', failed_at = now()' : ''} where id = ?`, [
@@ -119,6 +135,31 @@ export class OutboxRelay {
       await this.markPublished(em, published);
       return { claimed: rows.length, failed: false };
     });
+  }
+
+  /**
+   * Publishes a row's event: the envelope as the body, and — when the row names the span that
+   * recorded it — inside a producer span that is that span's child, whose context goes along as
+   * the message's headers for the consumers to link to.
+   */
+  private async publish(row: OutboxRow): Promise<void> {
+    const payload = row.payload as Record<string, unknown> | null;
+    if (!payload || typeof payload !== 'object' || !(OUTBOX_TRACE_KEY in payload)) return this.sink.publish(row);
+    const { [OUTBOX_TRACE_KEY]: recorded, ...envelope } = payload;
+    const parent = contextOf(recorded as TraceCarrier);
+    const span = parent
+      ? startSpan('@atrium/service-runtime', `publish ${row.type}`, {
+          kind: SpanKind.PRODUCER,
+          parent,
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.operation.type': 'send',
+            'messaging.message.id': row.id,
+            'atrium.event_type': row.type,
+          },
+        })
+      : undefined;
+    await inSpan(span, () => this.sink.publish({ id: row.id, type: row.type, payload: envelope, trace: traceHeaders(span) }), parent);
   }
 
   private async markPublished(em: EntityManager, ids: readonly string[]): Promise<void> {

@@ -3,7 +3,8 @@ import type { Broadcast } from '@atrium/nats-trpc';
 
 /** Where the relay publishes events. */
 export interface EventSink {
-  publish(event: { id: string; type: string; payload: unknown }): Promise<void>;
+  /** `trace`: the W3C Trace Context of the publishing span, sent as headers where the sink has them. */
+  publish(event: { id: string; type: string; payload: unknown; trace?: Record<string, string> }): Promise<void>;
 }
 
 export interface EventStreamOptions {
@@ -65,12 +66,23 @@ export function createJetStreamSink(nc: NatsConnection, options: EventStreamOpti
   return {
     async publish(event) {
       js ??= jetStreamClient().then(({ jetstream }) => jetstream(nc));
-      await (await js).publish(`${options.namespace}.${event.type}`, JSON.stringify(event.payload), { msgID: event.id });
+      await (await js).publish(`${options.namespace}.${event.type}`, JSON.stringify(event.payload), {
+        msgID: event.id,
+        ...(event.trace && { headers: await traceMessageHeaders(event.trace) }),
+      });
     },
   };
 }
 
-/** The embedded one-process mode's stand-in: the in-process bus. */
+/** The trace context as message headers (the NATS client is loaded already: JetStream runs on it). */
+async function traceMessageHeaders(trace: Record<string, string>) {
+  const { headers } = await import('@nats-io/transport-node');
+  const h = headers();
+  for (const [name, value] of Object.entries(trace)) h.set(name, value);
+  return h;
+}
+
+/** The embedded one-process mode's stand-in: the in-process bus (which carries no trace context). */
 export function createLocalSink(broadcast: Broadcast, namespace: string): EventSink {
   return {
     async publish(event) {

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { APP_NAMES } from '@atrium/contract';
 import type { AppName } from '@atrium/contract';
 import { exportPrivateKey, formatTrustedKey, generateSigningKey } from '@atrium/nats-trpc';
-import { generateKeyEnvironment, generateNatsPassword } from './keys.js';
+import { generateKeyEnvironment } from '@atrium/service-runtime';
+import { generateNatsPassword } from './nats-password.js';
 
 /**
  * `pnpm keygen <app> [key id]`: a new Ed25519 signing key for one app (a first key, or the

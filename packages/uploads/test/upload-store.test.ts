@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer } from '@atrium/local-infra';
-import { folderUploadStore, natsUploadStore } from '@atrium/service-runtime';
-import type { UploadStore } from '@atrium/service-runtime';
+import { folderUploadStore, natsUploadStore } from '@atrium/uploads';
+import type { UploadStore } from '@atrium/uploads';
 
 /** Both stores behind `UploadStore` behave alike: the embedded mode runs the same code as a cluster. */
 let nats: Awaited<ReturnType<typeof startNatsServer>>;

@@ -4,7 +4,7 @@ import { Migration } from '@mikro-orm/migrations';
  * A project's webhooks (their secrets sealed) and their deliveries: one row per attempt, the
  * delivery log and, while pending, the worker's queue. Both go with their project or webhook.
  */
-export class Migration20261207000000_webhooks extends Migration {
+export class Migration20261207190000_webhooks extends Migration {
   override async up(): Promise<void> {
     this.addSql(
       `create table "projects"."webhooks" ("id" uuid not null, "project_id" uuid not null, "url" text not null, "events" text[] not null, "description" text null, "secret_ciphertext" bytea not null, "secret_key_id" varchar(16) not null, "previous_secret_ciphertext" bytea null, "previous_secret_key_id" varchar(16) null, "previous_secret_expires_at" timestamptz(3) null, "created_at" timestamptz(3) not null, constraint "webhooks_pkey" primary key ("id"));`,

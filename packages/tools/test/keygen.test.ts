@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { APP_NAMES } from '@atrium/contract';
-import { generateNatsPassword } from '../src/keys.js';
+import { generateNatsPassword } from '../src/nats-password.js';
 
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The authorization `infra/` ships: each app's password is `$ATRIUM_<APP>_NATS_PASSWORD`, read by nats-server's variable substitution. */
@@ -76,6 +76,13 @@ describe('NATS passwords', () => {
       expect(await refusal(natsServer(), passwords)).toBeUndefined();
       // The same password in the app's own env file.
       expect(await readFile(join(dir, 'gateway.env'), 'utf8')).toContain(`NATS_PASSWORD=${passwords.ATRIUM_GATEWAY_NATS_PASSWORD}\n`);
+      // The deployer (the deploy system): its own user, password and key, which environments trusts.
+      const deployer = await readFile(join(dir, 'deployer.env'), 'utf8');
+      expect(deployer).toContain('NATS_USER=deployer\n');
+      expect(deployer).toContain(`NATS_PASSWORD=${passwords.ATRIUM_DEPLOYER_NATS_PASSWORD}\n`);
+      expect(deployer).toMatch(/^ATRIUM_SIGNING_KEY=\S+$/m);
+      const kid = /^ATRIUM_SIGNING_KEY_ID=(\S+)$/m.exec(deployer)?.[1];
+      expect(await readFile(join(dir, 'environments.env'), 'utf8')).toContain(`deployer:${kid}:`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

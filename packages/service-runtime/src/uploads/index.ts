@@ -1,3 +1,0 @@
-export * from './store.js';
-export * from './nats-store.js';
-export * from './folder-store.js';
