@@ -119,6 +119,12 @@ const SCOPED_MATRIX: Record<string, ScopedRow> = {
   'projects.members.delete': scopedInProject(403, 204),
   'projects.icons.set': scopedInProject(403, 200),
   'projects.icons.delete': scopedInProject(403, 204),
+  // Webhooks are managed as a whole ('webhooks.manage', no read action): a read key sees none of them.
+  'projects.webhooks.list': scopedInProject(403, 200),
+  'projects.webhooks.create': scopedInProject(403, 201),
+  'projects.webhooks.delete': scopedInProject(403, 204),
+  'projects.webhooks.rotateSecret': scopedInProject(403, 200),
+  'projects.webhooks.deliveries': scopedInProject(403, 200),
   'environments.environments.list': scopedInProject(200, 200),
   'environments.environments.create': scopedInProject(403, 201),
   'environments.environments.get': scopedInProject(200, 200),

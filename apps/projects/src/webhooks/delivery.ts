@@ -169,6 +169,11 @@ export async function startWebhookDelivery(options: WebhookDeliveryOptions): Pro
   const record = async (row: ClaimedRow, result: SendResult) => {
     const retryInMs = result.ok ? undefined : settings.retryScheduleMs[row.attempt - 1];
     await orm.em.fork().transactional(async (em) => {
+      // The webhook first, then its delivery rows: the order a deletion takes them in (the row, then
+      // its deliveries by the cascade). The other way round, the next attempt's foreign key check
+      // would wait for a deletion that waits for this row: a deadlock.
+      const [webhook] = await em.execute<{ id: string }[]>(`select id from ${webhooks} where id = ? for key share`, [row.webhook_id]);
+      if (!webhook) return;
       const updated = await em.execute<{ id: string }[]>(
         `update ${deliveries} set status = ?, response_status = ?, error = ?, duration_ms = ?, next_attempt_at = null
           where id = ? and status = 'pending' returning id`,
