@@ -25,7 +25,7 @@ export const webhookOperations = {
     input: listWebhooksInput,
     output: webhookPage,
     list: true,
-    access: { action: 'webhooks.manage', projectId: 'id' },
+    access: { action: 'webhooks.read', projectId: 'id' },
     rest: {
       method: 'GET',
       path: '/projects/{id}/webhooks',
@@ -96,7 +96,7 @@ export const webhookOperations = {
     input: listWebhookDeliveriesInput,
     output: webhookDeliveryPage,
     list: true,
-    access: { action: 'webhooks.manage', projectId: 'id' },
+    access: { action: 'webhooks.read', projectId: 'id' },
     rest: {
       method: 'GET',
       path: '/projects/{id}/webhooks/{hookId}/deliveries',
