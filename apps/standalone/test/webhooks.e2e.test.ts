@@ -474,3 +474,41 @@ describe('webhooks: deliveries wait in PostgreSQL', () => {
     ]);
   });
 });
+
+describe('webhooks in the one-process mode', () => {
+  let system: ApiSystem;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    system = await startInProcessTestSystem({
+      WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOKS_RETRY_SCHEDULE: '200ms',
+      AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    });
+  });
+  afterAll(async () => {
+    await system?.stop();
+    await receiver?.stop();
+  });
+
+  it('delivers from the in-process bus, signed with the shared key’s sealed secret, and retries', async () => {
+    const { api } = system;
+    const owner = await newUser(api, 'hook-local');
+    const project = (await api('POST', '/projects', { token: owner.token, body: { name: `hooks-local-${Date.now()}` } })).body.data;
+    const hook = (
+      await api('POST', `/projects/${project.id}/webhooks`, {
+        token: owner.token,
+        body: { url: receiver.url, events: ['environments.v1.created'] },
+      })
+    ).body.data;
+    await api('POST', `/projects/${project.id}/environments`, { token: owner.token, body: { name: 'local' } });
+    const attempts = await eventually(
+      () => receiver.received.filter((delivery) => JSON.parse(delivery.body).data?.project_id === project.id),
+      (list) => list.length >= 2,
+      'the delivery and its retry',
+    );
+    expect(attempts.map((delivery) => delivery.answered)).toEqual([500, 200]);
+    for (const delivery of attempts) expect(verifies(hook.secret, delivery)).toBe(true);
+    expect(JSON.parse(attempts[1]!.body)).toMatchObject({ type: 'environments.v1.created', data: { name: 'local' } });
+  });
+});
