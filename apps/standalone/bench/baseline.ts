@@ -44,9 +44,9 @@ const dtoOf = (fields: readonly string[]) => (row: Row) =>
 const projectDto = dtoOf(Object.keys(projectSchema.shape));
 const environmentDto = dtoOf(Object.keys(environmentSchema.shape));
 
-/** The columns a create or update body writes: its fields (the update's `id` is the key). */
+/** The columns a create or update body writes: its fields (the update's `id` is the key, `if_match` its precondition). */
 const CREATE_COLUMNS = Object.keys(createProjectInput.shape);
-const UPDATE_COLUMNS = Object.keys(updateProjectInput.shape).filter((field) => field !== 'id');
+const UPDATE_COLUMNS = Object.keys(updateProjectInput.shape).filter((field) => field !== 'id' && field !== 'if_match');
 /** What a create body leaves out, as the service does: `display_name` is the name, the flags false, the rest null. */
 const createValue = (input: Row, column: string) =>
   input[column] ??
@@ -54,7 +54,7 @@ const createValue = (input: Row, column: string) =>
 const INSERT_PROJECT = `insert into projects.projects (id, ${CREATE_COLUMNS.join(', ')}, created_at, updated_at)
   values ($1, ${CREATE_COLUMNS.map((_, i) => `$${i + 2}`).join(', ')}, $${CREATE_COLUMNS.length + 2}, $${CREATE_COLUMNS.length + 2}) returning *`;
 const UPDATE_PROJECT = `update projects.projects set ${UPDATE_COLUMNS.map((column, i) => `${column} = $${i + 2}`).join(', ')},
-  updated_at = $${UPDATE_COLUMNS.length + 2} where id = $1 returning *`;
+  updated_at = $${UPDATE_COLUMNS.length + 2}, version = version + 1 where id = $1 returning *`;
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);

@@ -9,6 +9,7 @@ import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
 import { natsUploadStore } from '@atrium/uploads';
 import type { UploadStore } from '@atrium/uploads';
 import { connectNats, createLogger } from '@atrium/service-runtime';
+import { connectAtrium } from '@atrium/client';
 import { queryDatabase } from '@atrium/test-kit';
 import { gif, html, jpeg, png, svg, webp } from './support/images.js';
 import { newUser, startTestSystem } from './support/system.js';
@@ -233,6 +234,28 @@ describe('project icons', () => {
     expect((await system.api('DELETE', `/projects/${id}`, { token })).status).toBe(204);
     expect(await objectsOf(id)).toEqual([]);
     expect((await served(current)).status).toBe(404);
+  });
+
+  it('over NATS, refuses an icon_path that names no uploaded file, and keeps the icon it had', async () => {
+    const { token } = await newUser(system.api, 'icon-nats');
+    const id = await newProject(token);
+    const current = (await upload(id, token, [{ bytes: png(), type: 'image/png' }])).body.data.icon_path as string;
+    const key = (await system.api('POST', '/auth/api-keys', { token, body: { name: 'icons over nats' } })).body.data.key as string;
+    const atrium = await connectAtrium({
+      servers: system.natsUrl,
+      pass: system.natsCredentials.client?.password,
+      credential: key,
+      timeoutMs: 20_000,
+    });
+    try {
+      const madeUp = `/uploads/projects/${id}/${'A'.repeat(22)}.png`;
+      const refused = await atrium.icons.set({ id, icon_path: madeUp }).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'BAD_REQUEST', details: [expect.objectContaining({ path: 'icon_path' })] });
+    } finally {
+      await atrium.close();
+    }
+    expect(await iconPathOf(id, token)).toBe(current);
+    expect((await served(current)).status).toBe(200);
   });
 
   it('serves only names of the icon shape: unknown names and traversal attempts are 404', async () => {

@@ -1,5 +1,5 @@
-import { matchesVersion } from '@atrium/contract';
-import { authorizeProjectRole, notFound } from '@atrium/service-runtime';
+import { matchesVersion, uploadNameOf } from '@atrium/contract';
+import { DomainError, authorizeProjectRole, notFound } from '@atrium/service-runtime';
 import type { Handler, ProjectsDeps } from '../deps.js';
 import { toProjectDto } from '../dto.js';
 import { removeIconObject } from '../icon-objects.js';
@@ -17,6 +17,11 @@ export const setIcon =
   async (input, ctx) => {
     const { project } = authorizeProjectRole(ctx, await findProjectWithCallerRole(ctx, input.id));
     if (!matchesVersion(input.if_match, project.version)) throw projectPreconditionFailed(project.version);
+    // The path is input like any other: over NATS a caller may name one no upload made.
+    if (!(await deps.uploads.has(uploadNameOf(input.icon_path)))) {
+      const message = 'icon_path names no uploaded file: upload the icon through POST /projects/{id}/icon';
+      throw new DomainError('BAD_REQUEST', message, [{ path: 'icon_path', message }]);
+    }
     const change = await replaceIconPath(ctx.em, input.id, input.icon_path);
     // Deleted since the role check: the gateway removes the object it stored.
     if (!change) throw notFound('Project');
