@@ -413,6 +413,29 @@ describe('webhooks: the SSRF guard', () => {
     }
     expect((await api('GET', `/projects/${project.id}/webhooks`, { token: owner.token })).body.data).toEqual([]);
   });
+
+  it('takes a public address, and at most 25 webhooks per project (409)', async () => {
+    const { api } = system;
+    const owner = await newUser(api, 'hook-limit');
+    const project = (await api('POST', '/projects', { token: owner.token, body: { name: `hooks-limit-${Date.now()}` } })).body.data;
+    // A documentation address (TEST-NET-3): public, given as an IP, so no DNS is needed.
+    const create = () =>
+      api('POST', `/projects/${project.id}/webhooks`, {
+        token: owner.token,
+        body: { url: 'https://203.0.113.10/hook', events: ['projects.v1.deleted'] },
+      });
+    for (let i = 0; i < 25; i++) expect((await create()).status).toBe(201);
+    const refused = await create();
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.error.code).toBe('CONFLICT');
+    const page = await api('GET', `/projects/${project.id}/webhooks?limit=20`, { token: owner.token });
+    expect(page.body.data).toHaveLength(20);
+    const rest = await api('GET', `/projects/${project.id}/webhooks?limit=20&cursor=${encodeURIComponent(page.body.next_cursor)}`, {
+      token: owner.token,
+    });
+    expect(rest.body.data).toHaveLength(5);
+    expect(rest.body.next_cursor).toBeNull();
+  });
 });
 
 describe('webhooks: deliveries wait in PostgreSQL', () => {
