@@ -12,4 +12,5 @@ export const migrations = lazyMigrations({
   Migration20261202000000_member_list_order: () => import('./Migration20261202000000_member_list_order.js'),
   Migration20261203000000_event_attempts: () => import('./Migration20261203000000_event_attempts.js'),
   Migration20261207180000_versions: () => import('./Migration20261207180000_versions.js'),
+  Migration20261207190000_webhooks: () => import('./Migration20261207190000_webhooks.js'),
 });

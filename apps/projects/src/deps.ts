@@ -1,9 +1,13 @@
 import type { HandlerOf, projectsContract } from '@atrium/contract';
 import type { UploadStore } from '@atrium/uploads';
-import type { ServiceContext } from '@atrium/service-runtime';
+import type { SecretCipher, ServiceContext } from '@atrium/service-runtime';
+import type { WebhookSettings } from './webhooks/env.js';
 
 export interface ProjectsDeps {
   uploads: UploadStore;
+  /** Seals webhooks' signing secrets (ENCRYPTION_KEY); without it webhooks cannot be created (routers built by tests). */
+  cipher?: SecretCipher;
+  webhooks?: WebhookSettings;
 }
 
 type Ops = (typeof projectsContract)['operations'];

@@ -1,5 +1,6 @@
 import { natsUploadStore } from '@atrium/uploads';
 import {
+  encryptionKeys,
   createJetStreamSink,
   databasePool,
   ensureEventStream,
@@ -10,6 +11,7 @@ import {
 } from '@atrium/service-runtime';
 import { loadProjectsConfig } from './env.js';
 import { startProjectsService } from './service.js';
+import { webhookSettings } from './webhooks/env.js';
 
 await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, broadcast, log, bus }) => {
   const stream = eventStreamSettings(config);
@@ -23,6 +25,8 @@ await runServiceProcess('projects', loadProjectsConfig, async ({ config, nc, bro
     broadcast,
     // Projects removes icons' objects (replaced, deleted, or with their project); the gateway writes them.
     uploads: await natsUploadStore(nc, uploadBucketSettings(config)),
+    ...encryptionKeys(config),
+    webhooks: webhookSettings(config),
     log,
     bus,
   });

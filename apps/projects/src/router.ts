@@ -19,6 +19,7 @@ import { projectContext } from './procedures/project-context.handler.js';
 import { updateProject } from './procedures/update-project.handler.js';
 import type { ProjectsDeps } from './deps.js';
 import { PROJECTS_SCHEMA } from './schema.js';
+import { createWebhook, deleteWebhook, listWebhookDeliveries, listWebhooks, rotateWebhookSecret } from './webhooks/handlers.js';
 
 export function createProjectsRouter(deps: ProjectsDeps) {
   return implementService(
@@ -36,6 +37,13 @@ export function createProjectsRouter(deps: ProjectsDeps) {
       events: { list: listProjectEvents() },
       members: { list: listMembers(), add: addMember(), update: updateMember(), delete: removeMember() },
       memberships: { role: memberRole(), context: projectContext(), ensure: ensureMember() },
+      webhooks: {
+        list: listWebhooks(),
+        create: createWebhook(deps),
+        delete: deleteWebhook(),
+        rotateSecret: rotateWebhookSecret(deps),
+        deliveries: listWebhookDeliveries(),
+      },
       health: { check: healthCheck('projects', { eventsSchema: PROJECTS_SCHEMA }) },
     },
     // Each project-scoped handler reads the caller's role itself and authorizes with it (authorizeProjectRole).

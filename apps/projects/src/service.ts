@@ -1,10 +1,13 @@
 import type { UploadStore } from '@atrium/uploads';
-import { OutboxRelay, deadLetterCounts, serviceEndpoint } from '@atrium/service-runtime';
+import { OutboxRelay, createSecretCipher, deadLetterCounts, serviceEndpoint } from '@atrium/service-runtime';
 import type { Broadcast } from '@atrium/nats-trpc';
 import type { EventSink, EventSource, Logger, PoolOptions, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { startAuditTrail } from './audit/audit-trail.js';
 import { PROJECTS_SCHEMA, initProjectsOrm } from './db.js';
 import { createProjectsRouter } from './router.js';
+import { startWebhookDelivery } from './webhooks/delivery.js';
+import { DEFAULT_WEBHOOK_SETTINGS } from './webhooks/env.js';
+import type { WebhookSettings } from './webhooks/env.js';
 
 export interface ProjectsServiceOptions {
   databaseUrl: string;
@@ -23,6 +26,11 @@ export interface ProjectsServiceOptions {
   log: Logger;
   /** Its keys (who may call it, how it signs its own calls) and its transport to other services. */
   bus: ServiceBus;
+  /** ENCRYPTION_KEY and the previous keys (ENCRYPTION_KEYS): they seal webhooks' signing secrets. */
+  encryptionKey: Buffer;
+  previousEncryptionKeys?: Buffer[];
+  /** Webhook delivery: retries, time-out, concurrency, and whether private addresses are allowed. */
+  webhooks?: WebhookSettings;
 }
 
 /** Connects the database, runs migrations, starts the outbox relay and builds the router: everything but the transport. */
@@ -42,11 +50,27 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
     await orm.close();
     throw error;
   });
+  const cipher = createSecretCipher(options.encryptionKey, options.previousEncryptionKeys);
+  const webhooks = options.webhooks ?? DEFAULT_WEBHOOK_SETTINGS;
+  const delivery = await startWebhookDelivery({
+    orm,
+    source: options.events,
+    cipher,
+    settings: webhooks,
+    log: options.log,
+    metrics: options.bus.metrics,
+    retainMs: options.auditRetainMs ?? 30 * 24 * 60 * 60 * 1000,
+  }).catch(async (error: unknown) => {
+    await audit.stop();
+    await relay.stop();
+    await orm.close();
+    throw error;
+  });
   return {
     name: 'projects',
     endpoint: serviceEndpoint({
       name: 'projects',
-      router: createProjectsRouter({ uploads: options.uploads }),
+      router: createProjectsRouter({ uploads: options.uploads, cipher, webhooks }),
       orm,
       log: options.log,
       bus: options.bus,
@@ -54,6 +78,7 @@ export async function startProjectsService(options: ProjectsServiceOptions): Pro
       broadcast: options.broadcast,
     }),
     async close() {
+      await delivery.stop();
       await audit.stop();
       await relay.stop();
       await orm.close();

@@ -84,7 +84,7 @@ try {
     }),
     projects: launchNode('projects', [...deployedNodeFlags('projects'), 'dist/src/main.js'], {
       cwd: appDir('projects'),
-      env: appEnv('projects'),
+      env: { ...appEnv('projects'), ENCRYPTION_KEY: randomBytes(32).toString('base64') },
       profileDir: PROFILE_DIR,
     }),
     environments: launchNode('environments', [...deployedNodeFlags('environments'), 'dist/src/main.js'], {

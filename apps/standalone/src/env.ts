@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { gatewayEnvShape } from '@atrium/gateway/env';
 import { environmentsOwnEnvShape } from '@atrium/environments/env';
 import { identityEnvShape } from '@atrium/identity/env';
+import { webhooksEnvShape } from '@atrium/projects/webhooks-env';
 import { eventsEnvShape, loadConfig, portSchema } from '@atrium/service-runtime/settings';
 import { DEFAULT_DATA_DIR } from './data-dir.js';
 
@@ -27,6 +28,8 @@ export const standaloneEnvShape = {
   // Required with DATABASE_URL; the embedded mode makes one once and keeps it in DATA_DIR.
   ENCRYPTION_KEY: environmentsOwnEnvShape.ENCRYPTION_KEY.optional(),
   ...eventsEnvShape,
+  // Projects' webhook delivery (its ENCRYPTION_KEY is the one above: the one-process mode shares it).
+  ...webhooksEnvShape,
   DATABASE_URL: z.string().min(1).optional(),
   NATS_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),

@@ -9,7 +9,7 @@ import { smtpTransport, startIdentityService } from '@atrium/identity';
 import type { IdentityMailOptions, ScryptParams } from '@atrium/identity';
 import { createLocalBroadcast, createLocalTransport, createNatsBroadcast } from '@atrium/nats-trpc';
 import type { Broadcast, ServiceTransport } from '@atrium/nats-trpc';
-import { startProjectsService } from '@atrium/projects';
+import { startProjectsService, webhookSettings } from '@atrium/projects';
 import { folderUploadStore, natsUploadStore } from '@atrium/uploads';
 import type { UploadStore } from '@atrium/uploads';
 import {
@@ -67,6 +67,8 @@ export interface SystemTuning {
   processMetrics?: boolean;
   /** How identity's mail sender retries and polls (tests: fast, to see a retry happen). */
   mail?: Pick<IdentityMailOptions, 'retry' | 'pollIntervalMs'>;
+  /** How projects' webhook worker polls (tests: often, to see a retry soon). */
+  webhooks?: { pollIntervalMs?: number };
 }
 
 /** Each app's NATS identity; by default all use the one configured (NATS_USER, …), if any. */
@@ -169,6 +171,8 @@ export async function startSystem(
         uploads: await uploadsOf('projects'),
         log: logs.projects,
         bus: busOf('projects'),
+        ...encryptionKeys({ ENCRYPTION_KEY: encryptionKey, ENCRYPTION_KEYS: config.ENCRYPTION_KEYS }),
+        webhooks: { ...webhookSettings(config), ...tuning.webhooks },
       }),
       startEnvironmentsService({
         databaseUrl,

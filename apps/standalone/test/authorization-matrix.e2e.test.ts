@@ -63,6 +63,11 @@ const MATRIX: Record<string, Row> = {
   'projects.members.delete': inProject(204, 403, 204, 204),
   'projects.icons.set': inProject(403, 403, 200, 200),
   'projects.icons.delete': inProject(403, 403, 204, 204),
+  'projects.webhooks.list': inProject(403, 403, 200, 200),
+  'projects.webhooks.create': inProject(403, 403, 201, 201),
+  'projects.webhooks.delete': inProject(403, 403, 204, 204),
+  'projects.webhooks.rotateSecret': inProject(403, 403, 200, 200),
+  'projects.webhooks.deliveries': inProject(403, 403, 200, 200),
   'environments.environments.list': inProject(200, 200, 200, 200),
   'environments.environments.create': inProject(403, 201, 201, 201),
   'environments.environments.get': inProject(200, 200, 200, 200),
@@ -114,6 +119,11 @@ const SCOPED_MATRIX: Record<string, ScopedRow> = {
   'projects.members.delete': scopedInProject(403, 204),
   'projects.icons.set': scopedInProject(403, 200),
   'projects.icons.delete': scopedInProject(403, 204),
+  'projects.webhooks.list': scopedInProject(200, 200),
+  'projects.webhooks.create': scopedInProject(403, 201),
+  'projects.webhooks.delete': scopedInProject(403, 204),
+  'projects.webhooks.rotateSecret': scopedInProject(403, 200),
+  'projects.webhooks.deliveries': scopedInProject(200, 200),
   'environments.environments.list': scopedInProject(200, 200),
   'environments.environments.create': scopedInProject(403, 201),
   'environments.environments.get': scopedInProject(200, 200),
@@ -140,6 +150,9 @@ const OVER_NATS: Record<string, Partial<Record<Caller, number>> | 'http only'> =
   'projects.icons.set': 'http only',
 };
 
+/** A public address (TEST-NET-3, RFC 5737) given as an IP: no DNS needed, and it passes the SSRF guard. */
+const WEBHOOK_URL = 'https://203.0.113.10/hook';
+
 interface Fixture {
   projectId: string;
   viewerMemberId: string;
@@ -147,6 +160,7 @@ interface Fixture {
   inviteId: string;
   inviteToken: string;
   apiKeyId: string;
+  webhookId: string;
   login: { email: string; password: string };
 }
 
@@ -227,6 +241,7 @@ async function fixture(caller: Caller, key: string): Promise<Fixture> {
     inviteId: randomUUID(),
     inviteToken: 'ati_none',
     apiKeyId: randomUUID(),
+    webhookId: randomUUID(),
     login: { email: users.owner.email, password: 'correct horse battery' },
   };
   const service = key.split('.')[0];
@@ -270,6 +285,11 @@ async function fixture(caller: Caller, key: string): Promise<Fixture> {
         body: { email: address, role: 'member' },
       })
     ).body.data.token;
+  }
+  if (key.startsWith('projects.webhooks.') && key !== 'projects.webhooks.list' && key !== 'projects.webhooks.create') {
+    f.webhookId = (
+      await system.api('POST', `/projects/${f.projectId}/webhooks`, { token: owner.token, body: { url: WEBHOOK_URL } })
+    ).body.data.id;
   }
   if (key === 'identity.apiKeys.delete' && userOf(caller)) {
     // Made with a session of the user's (a scoped key may not make keys): the caller's own key to delete.
@@ -345,6 +365,11 @@ function inputFor(key: string, f: Fixture): Record<string, unknown> {
     'projects.members.delete': { id: f.projectId, memberId: f.viewerMemberId },
     'projects.icons.set': { id: f.projectId },
     'projects.icons.delete': { id: f.projectId },
+    'projects.webhooks.list': { id: f.projectId },
+    'projects.webhooks.create': { id: f.projectId, url: WEBHOOK_URL },
+    'projects.webhooks.delete': { id: f.projectId, hookId: f.webhookId },
+    'projects.webhooks.rotateSecret': { id: f.projectId, hookId: f.webhookId },
+    'projects.webhooks.deliveries': { id: f.projectId, hookId: f.webhookId },
     'environments.environments.list': { projectId: f.projectId },
     'environments.environments.create': { projectId: f.projectId, name: 'qa', type: 'staging' },
     'environments.environments.get': environment,

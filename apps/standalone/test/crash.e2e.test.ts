@@ -79,7 +79,8 @@ async function leftovers(projectId: string) {
 async function handledCounts(eventIds: string[]) {
   const [row] = await sql<Record<string, string>>(
     `select (select count(*) from environments.processed_events where event_id = any($1::uuid[])) as environments,
-            (select count(*) from projects.processed_events where event_id = any($1::uuid[])) as projects,
+            (select count(*) from projects.processed_events where consumer = 'projects_audit' and event_id = any($1::uuid[])) as projects,
+            (select count(*) from projects.processed_events where consumer = 'projects_webhooks' and event_id = any($1::uuid[])) as webhooks,
             (select count(*) from projects.audit_events where id = any($1::uuid[])) as audit`,
     [eventIds],
   );
@@ -158,7 +159,9 @@ describe('crash tests', () => {
       .toEqual({
         published_at: expect.any(Date),
       });
-    await expect.poll(() => handledCounts([eventId!]), { timeout: 30_000 }).toEqual({ environments: 1, projects: 1, audit: 1 });
+    await expect
+      .poll(() => handledCounts([eventId!]), { timeout: 30_000 })
+      .toEqual({ environments: 1, projects: 1, webhooks: 1, audit: 1 });
     // Published twice, stored once: the stream dropped the repeat by its message id.
     expect((await streamedEnvelopes(nc, deploy.stream)).filter((event) => event.id === eventId).length).toBe(1);
   });
@@ -271,7 +274,7 @@ describe('crash tests', () => {
     const eventIds = committed.map((row) => row.event_id);
     await expect
       .poll(() => handledCounts(eventIds), { timeout: 60_000 })
-      .toEqual({ environments: committed.length, projects: committed.length, audit: committed.length });
+      .toEqual({ environments: committed.length, projects: committed.length, webhooks: committed.length, audit: committed.length });
     const streamed = (await streamedEnvelopes(nc, deploy.stream)).filter((event) => eventIds.includes(event.id));
     expect(streamed).toHaveLength(committed.length);
     // Every committed project has its default environment (the direct call or the event made it).

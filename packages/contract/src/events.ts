@@ -54,6 +54,9 @@ export const DOMAIN_EVENTS = {
   }),
   'projects.v1.member_removed': z.object({ ...project, member_id: uuidSchema, user_id: uuidSchema, role: projectRoleSchema }),
   'projects.v1.ownership_transferred': z.object({ ...project, previous_owner_id: uuidSchema, new_owner_id: uuidSchema }),
+  'projects.v1.webhook_created': z.object({ ...project, webhook_id: uuidSchema, url: z.string(), events: z.array(z.string()) }),
+  'projects.v1.webhook_deleted': z.object({ ...project, webhook_id: uuidSchema, url: z.string() }),
+  'projects.v1.webhook_secret_rotated': z.object({ ...project, webhook_id: uuidSchema }),
   'identity.v1.invite_created': z.object({ ...project, invite_id: uuidSchema, email: z.string(), role: projectRoleSchema }),
   'identity.v1.invite_cancelled': z.object({ ...project, invite_id: uuidSchema, email: z.string() }),
   'identity.v1.invite_accepted': z.object({ ...project, invite_id: uuidSchema, email: z.string(), user_id: uuidSchema }),
@@ -121,7 +124,7 @@ export const SERVICE_SUBSCRIPTIONS = {
     notifications: [MEMBERSHIP_CHANGED_SUBJECT, CREDENTIAL_REVOKED_SUBJECT],
   },
   identity: { consumers: { cascade: [PROJECT_DELETED] }, notifications: [] },
-  projects: { consumers: { audit: AUDITED }, notifications: [CREDENTIAL_REVOKED_SUBJECT] },
+  projects: { consumers: { audit: AUDITED, webhooks: EVENT_TYPES }, notifications: [CREDENTIAL_REVOKED_SUBJECT] },
 } as const satisfies Record<
   'identity' | 'projects' | 'environments',
   { consumers: Record<string, readonly EventType[]>; notifications: readonly string[] }

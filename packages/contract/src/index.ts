@@ -15,6 +15,7 @@ export * from './schemas/member.js';
 export * from './schemas/audit.js';
 export * from './schemas/invite.js';
 export * from './schemas/users.js';
+export * from './schemas/webhook.js';
 export { identityContract } from './services/identity.js';
 export { projectsContract } from './services/projects.js';
 export { environmentsContract } from './services/environments.js';

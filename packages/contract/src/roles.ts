@@ -31,6 +31,10 @@ export const LOWEST_ROLE_FOR = {
   'invites.read': 'admin',
   /** The project's audit trail (`GET /projects/{id}/events`): who did what, from which request. */
   'project.audit': 'admin',
+  /** A project's webhooks (`/projects/{id}/webhooks`) and their delivery logs, read; never a secret. */
+  'webhooks.read': 'admin',
+  /** Creating and deleting webhooks, rotating their secrets. */
+  'webhooks.manage': 'admin',
   'project.transfer': 'owner',
   'project.delete': 'owner',
 } as const satisfies Record<string, ProjectRole>;
@@ -52,4 +56,5 @@ export const READ_ACTIONS: ReadonlySet<ProjectAction> = new Set<ProjectAction>([
   'environments.read',
   'project.audit',
   'invites.read',
+  'webhooks.read',
 ]);

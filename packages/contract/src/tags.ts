@@ -8,6 +8,7 @@ export const API_TAGS = {
   Members: 'The users of a project and their roles (owner, admin, member, viewer); ownership transfer.',
   Invites: 'Invitations to join a project, by e-mail, and their acceptance.',
   Environments: "Separate instances of a project's workloads (production, staging, …) and their variables.",
+  Webhooks: "Signed HTTP callbacks (Standard Webhooks) for a project's events, and their delivery logs.",
 } as const;
 
 export type ApiTag = keyof typeof API_TAGS;

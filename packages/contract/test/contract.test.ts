@@ -38,7 +38,15 @@ describe('the role table', () => {
 
   it('names the actions a read-only API key may do', () => {
     expect(allowed('invites.read')).toEqual(['owner', 'admin']);
-    expect([...READ_ACTIONS].sort()).toEqual(['environments.read', 'invites.read', 'members.read', 'project.audit', 'project.read']);
+    expect(allowed('webhooks.read')).toEqual(['owner', 'admin']);
+    expect([...READ_ACTIONS].sort()).toEqual([
+      'environments.read',
+      'invites.read',
+      'members.read',
+      'project.audit',
+      'project.read',
+      'webhooks.read',
+    ]);
   });
 });
 

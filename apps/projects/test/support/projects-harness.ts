@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { startServiceHarness } from '@atrium/test-kit';
 import type { ServiceHarness } from '@atrium/test-kit';
 import { natsUploadStore } from '@atrium/uploads';
@@ -30,6 +30,8 @@ export function startProjectsHarness({
         uploads: await natsUploadStore(nc, { bucket: `uploads-${randomUUID()}` }),
         log,
         bus,
+        // Seals webhooks' secrets.
+        encryptionKey: randomBytes(32),
       });
     },
     { metrics },

@@ -87,18 +87,21 @@ export function deployment(options: { databaseUrl: string; natsUrl: string; cred
     ...common,
     ...keys[service],
     ...(busAuth(options.credentials, service) as Record<string, string>),
-    ...(service === 'environments' ? { ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
+    // Environments seals secret variables with it, projects webhooks' secrets.
+    ...(service === 'environments' || service === 'projects' ? { ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
     ...(service === 'projects' ? { UPLOADS_BUCKET: `uploads-${suffix}` } : {}),
   });
   const environments = envOf('environments');
+  const projects = envOf('projects');
+  const kept = (service: ServiceName) => (service === 'environments' ? environments : service === 'projects' ? projects : envOf(service));
   return {
     stream: common.EVENTS_STREAM,
     namespace: common.EVENTS_NAMESPACE,
-    /** The environments process must keep one key for the secrets it sealed across restarts. */
-    envOf: (service: ServiceName) => (service === 'environments' ? environments : envOf(service)),
+    /** The environments and projects processes must keep one key for the secrets they sealed across restarts. */
+    envOf: kept,
     /** Starts a service's real entry point and resolves once it is serving. */
     async start(service: ServiceName): Promise<AppProcess> {
-      const launched = launchApp(service, 'src/main.ts', service === 'environments' ? environments : envOf(service));
+      const launched = launchApp(service, 'src/main.ts', kept(service));
       await launched.waitFor(/service ready/);
       return launched;
     },

@@ -26,6 +26,7 @@ import {
 import { projectRoleSchema } from '../roles.js';
 import { defineService, mutation, query } from '../operation.js';
 import { healthOperations } from './health.js';
+import { webhookOperations } from './webhooks.js';
 
 export const projectsContract = defineService('projects', {
   projects: {
@@ -297,5 +298,6 @@ export const projectsContract = defineService('projects', {
     /** Identity accepting an invite: adds the membership unless the user already has one (idempotent, one row by a constraint). */
     ensure: mutation({ input: ensureMemberInput, output: membershipSchema, internal: { callers: ['identity'], auth: 'user' } }),
   },
+  webhooks: webhookOperations,
   health: healthOperations,
 });
