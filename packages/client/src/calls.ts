@@ -1,3 +1,4 @@
+import type { Operation, ServiceContract } from '@atrium/contract';
 import { AtriumError, abortedError, toAtriumError } from './errors.js';
 
 /** The default `timeoutMs` of a call. */
@@ -33,4 +34,25 @@ export function bounded<T>(work: Promise<T>, service: string, deadline: number, 
         signal?.removeEventListener('abort', onAbort);
       });
   });
+}
+
+type Invoke<O> = (contract: ServiceContract, path: string, operation: Operation, input: unknown, options?: O) => Promise<unknown>;
+
+/** The client's methods by resource and verb: every operation of `contracts` that `include` lets this caller call. */
+export function operationTable<O>(
+  contracts: readonly ServiceContract[],
+  include: (operation: Operation) => boolean,
+  invoke: Invoke<O>,
+): Record<string, Record<string, (input: unknown, options?: O) => Promise<unknown>>> {
+  const table: Record<string, Record<string, (input: unknown, options?: O) => Promise<unknown>>> = {};
+  for (const contract of contracts) {
+    for (const [resource, verbs] of Object.entries(contract.operations)) {
+      for (const [verb, operation] of Object.entries(verbs)) {
+        if (!include(operation)) continue;
+        table[resource] ??= {};
+        table[resource][verb] = (input, options) => invoke(contract, `${resource}.${verb}`, operation, input, options);
+      }
+    }
+  }
+  return table;
 }

@@ -6,7 +6,7 @@ import type { InternalContractClient, Operation, ServiceContract } from '@atrium
 import { createCallSigner, parsePrivateKey } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
-import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, bounded, checkTimeout } from './calls.js';
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, bounded, checkTimeout, operationTable } from './calls.js';
 import { AtriumError, abortedError, toAtriumError } from './errors.js';
 
 /** The app the deploy system is on the bus: its NATS user, its signing key's app, its inbox prefix. */
@@ -75,17 +75,8 @@ export function createDeployerClient(options: DeployerClientOptions): DeployerCl
     }
   };
   // Only the operations naming the deployer, at run time as in the type.
-  const client: Record<string, Record<string, (input: unknown, options?: DeployerCallOptions) => Promise<unknown>>> = {};
-  for (const contract of DEPLOYER_CONTRACTS) {
-    for (const [resource, verbs] of Object.entries(contract.operations)) {
-      for (const [verb, operation] of Object.entries(verbs)) {
-        if (!(operation.internal?.callers as readonly string[] | undefined)?.includes(DEPLOYER)) continue;
-        client[resource] ??= {};
-        client[resource][verb] = (input, call) => invoke(contract, `${resource}.${verb}`, operation, input, call);
-      }
-    }
-  }
-  return client as unknown as DeployerClient;
+  const callable = (operation: Operation) => (operation.internal?.callers as readonly string[] | undefined)?.includes(DEPLOYER) === true;
+  return operationTable(DEPLOYER_CONTRACTS, callable, invoke) as unknown as DeployerClient;
 }
 
 export interface ConnectDeployerOptions {

@@ -6,7 +6,7 @@ import type { Operation, PublicClientOfEveryService, ServiceContract } from '@at
 import { IDEMPOTENCY_KEY_PATTERN } from '@atrium/nats-trpc';
 import type { ServiceTransport } from '@atrium/nats-trpc';
 import { createNatsTransport } from '@atrium/nats-trpc/nats-transport';
-import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, bounded, checkTimeout } from './calls.js';
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, bounded, checkTimeout, operationTable } from './calls.js';
 import { AtriumError, abortedError, toAtriumError } from './errors.js';
 
 export { AtriumError } from './errors.js';
@@ -125,17 +125,11 @@ export function createAtriumClient(options: AtriumClientOptions): AtriumClient {
   };
 
   // Public operations only, at run time as in the type: internal ones are not there at all.
-  const client: Record<string, Record<string, (input: unknown, options?: CallOptions) => Promise<unknown>>> = {};
-  for (const contract of contracts as readonly ServiceContract[]) {
-    for (const [resource, verbs] of Object.entries(contract.operations)) {
-      for (const [verb, operation] of Object.entries(verbs)) {
-        if (!operation.rest) continue;
-        client[resource] ??= {};
-        client[resource][verb] = (input, call) => invoke(contract, `${resource}.${verb}`, operation, input, call);
-      }
-    }
-  }
-  return client as unknown as AtriumClient;
+  return operationTable(
+    contracts as readonly ServiceContract[],
+    (operation) => operation.rest !== undefined,
+    invoke,
+  ) as unknown as AtriumClient;
 }
 
 export interface ConnectAtriumOptions {

@@ -63,7 +63,8 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
       const deadline = callDeadline(call, options.timeoutMs, now);
       const grace = () => Math.min(options.reconnectGraceMs ?? DEFAULT_RECONNECT_GRACE_MS, deadline - Date.now());
       // While the broker is unreachable, say so soon rather than after the whole deadline.
-      if (!(await connection.reconnected(grace()))) throw disconnected(call.service);
+      // Connected, the usual case, costs no await.
+      if (!connection.connected() && !(await connection.reconnected(grace()))) throw disconnected(call.service);
       const payload = call.input === undefined ? Empty : JSON.stringify(call.input);
       const subject = procedureSubject(call.service, call.path);
       // Signed once: every copy carries the same request id and deadline, so the same assertion holds.
