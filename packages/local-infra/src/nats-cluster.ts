@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
-import { natsServerBinary } from './nats-server.js';
+import { natsServerBinary, waitForPort } from './nats-server.js';
 
 /** One node of a test cluster: stop it (as a node lost) and start it again on the same ports and store. */
 export interface NatsClusterNode {
@@ -36,26 +35,6 @@ export interface NatsClusterOptions {
   config?: string;
   /** The cluster's name; `atrium` by default. */
   name?: string;
-}
-
-function waitForPort(port: number, timeoutMs: number, exited: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = connectTcp(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (exited()) reject(new Error(`nats-server exited before it listened on ${port}`));
-        else if (Date.now() > deadline) reject(new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`));
-        else setTimeout(attempt, 25);
-      });
-    };
-    attempt();
-  });
 }
 
 /**

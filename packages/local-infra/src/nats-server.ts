@@ -21,7 +21,8 @@ export function natsServerBinary(): string {
   throw new Error('nats-server was not found: install it (Debian: apt-get install nats-server) or set NATS_SERVER_BIN');
 }
 
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/** Resolves once something listens on `port`; rejects past `timeoutMs`, or at once when `exited()` says the server is gone. */
+export function waitForPort(port: number, timeoutMs: number, exited: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -32,7 +33,8 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`));
+        if (exited()) reject(new Error(`nats-server exited before it listened on ${port}`));
+        else if (Date.now() > deadline) reject(new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms`));
         else setTimeout(attempt, 25);
       });
     };

@@ -1,11 +1,11 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { natsServerBinary } from '@atrium/local-infra';
 import { APP_NAMES } from '@atrium/contract';
 import { generateNatsPassword } from '../src/nats-password.js';
 
@@ -14,14 +14,6 @@ const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AUTHORIZATION = join(WORKSPACE_ROOT, 'infra/k8s/nats-authorization.conf');
 const VARIABLES = [...APP_NAMES, 'client'].map((name) => `ATRIUM_${name.toUpperCase()}_NATS_PASSWORD`);
 const run = promisify(execFile);
-
-/** `nats-server` from PATH, or where Debian's package puts it. */
-function natsServer(): string {
-  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
-  if (found) return found;
-  if (existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
-  throw new Error('nats-server is not installed');
-}
 
 /** nats-server's own check (`-t`) of the shipped authorization with these passwords: undefined when valid, else why not. */
 async function refusal(binary: string, passwords: Record<string, string>): Promise<string | undefined> {
@@ -38,7 +30,7 @@ describe('NATS passwords', () => {
   // nats-server parses a variable's value as a configuration value: `8-xZ…` reads as a date (and
   // is refused), `1e5x` as a number, `true` as a boolean; one set in several failed to start.
   it('are read as strings by nats-server, in every one of 400 generated sets', async () => {
-    const binary = natsServer();
+    const binary = natsServerBinary();
     const sets = Array.from({ length: 400 }, () => Object.fromEntries(VARIABLES.map((name) => [name, generateNatsPassword()])));
     // In bulk: every set's passwords as the users of one configuration, each through a variable of
     // its own, so one nats-server check reads them all the way the shipped file reads five.
@@ -73,7 +65,7 @@ describe('NATS passwords', () => {
           .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
       );
       expect(Object.keys(passwords).sort()).toEqual([...VARIABLES].sort());
-      expect(await refusal(natsServer(), passwords)).toBeUndefined();
+      expect(await refusal(natsServerBinary(), passwords)).toBeUndefined();
       // The same password in the app's own env file.
       expect(await readFile(join(dir, 'gateway.env'), 'utf8')).toContain(`NATS_PASSWORD=${passwords.ATRIUM_GATEWAY_NATS_PASSWORD}\n`);
       // The deployer (the deploy system): its own user, password and key, which environments trusts.
