@@ -2,21 +2,36 @@
  * A TypeScript service that is not part of Atrium, using it through @atrium/client: it connects
  * to NATS as the `client` user and acts for the user whose API key (or session token) it holds.
  *
- *   NATS_URL=nats://… ATRIUM_CLIENT_NATS_PASSWORD=… ATRIUM_API_KEY=atk_… pnpm --filter @atrium/example-typed-client start
+ *   ATRIUM_API_KEY=atk_… pnpm --filter @atrium/example-typed-client start
  *
- * Against the one-process mode: `EMBEDDED_NATS=true pnpm start` prints NATS_URL and
- * ATRIUM_CLIENT_NATS_PASSWORD in its start banner (see docs/client.md).
+ * Against `pnpm start` (with nats-server installed it serves NATS clients) nothing else is
+ * needed: the broker's address and the `client` user's password are read from the file it
+ * writes into its data folder (see connection.ts, docs/client.md). Against anything else, set
+ * NATS_URL and ATRIUM_CLIENT_NATS_PASSWORD.
  *
  * Prints one JSON line: what it created, read back, and the typed error of a missing project.
  */
 import { randomUUID } from 'node:crypto';
 import { AtriumError, connectAtrium } from '@atrium/client';
+import { findConnection } from './connection.js';
 
-const atrium = await connectAtrium({
-  servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-  pass: process.env.ATRIUM_CLIENT_NATS_PASSWORD,
-  credential: process.env.ATRIUM_API_KEY ?? '',
-});
+let connection: ReturnType<typeof findConnection>;
+try {
+  connection = findConnection();
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
+const credential = process.env.ATRIUM_API_KEY;
+if (!credential) {
+  const api = connection.api ?? 'http://localhost:3000/api/v1';
+  console.error(
+    `Set ATRIUM_API_KEY to a user's API key (atk_…): sign in (POST ${api}/auth/login, or /auth/register), then POST ${api}/auth/api-keys with {"name":"example"} and that token as Bearer`,
+  );
+  process.exit(1);
+}
+
+const atrium = await connectAtrium({ servers: connection.servers, user: connection.user, pass: connection.pass, credential });
 try {
   const me = await atrium.auth.me({});
   // An Idempotency-Key makes the create safe to retry: a repeat gets this same project back.

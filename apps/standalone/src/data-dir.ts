@@ -29,7 +29,8 @@ export class DataDirInUseError extends Error {
 /** Where `pnpm start` records its process id once it has started the data folder's PostgreSQL (see ensureDataDirFree). */
 export const OWNER_FILE = 'atrium.pid';
 
-function isRunning(pid: number): boolean {
+/** Whether process `pid` exists (as any user). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -40,7 +41,7 @@ function isRunning(pid: number): boolean {
 }
 
 /** The parent of process `pid` and its command line, where the system tells (Linux's /proc); else undefined. */
-async function processInfo(pid: number): Promise<{ parent: number; commandLine: string[] } | undefined> {
+export async function processInfo(pid: number): Promise<{ parent: number; commandLine: string[] } | undefined> {
   try {
     const [stat, commandLine] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/cmdline`, 'utf8')]);
     // `pid (command) state ppid …`: the command may hold spaces and parentheses, so read after the last `)`.
@@ -60,7 +61,8 @@ async function readPid(file: string): Promise<number | undefined> {
   }
 }
 
-async function untilGone(pid: number, timeoutMs: number): Promise<boolean> {
+/** Resolves true once process `pid` is gone, false if it still runs after `timeoutMs`. */
+export async function untilGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isRunning(pid)) {
     if (Date.now() > deadline) return false;

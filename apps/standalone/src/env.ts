@@ -22,6 +22,18 @@ const {
   ...settings
 } = { ...identityEnvShape, ...gatewayEnvShape };
 
+/** A port, or undefined when the variable is not set (portSchema's default would hide that it was not). */
+const optionalPort = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    if (value === undefined) return undefined;
+    const parsed = portSchema(0).safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  });
+
 export const standaloneEnvShape = {
   ...settings,
   ...environmentsOwnEnvShape,
@@ -35,11 +47,12 @@ export const standaloneEnvShape = {
   DATA_DIR: z.string().default(DEFAULT_DATA_DIR),
   EMBEDDED_POSTGRES_PORT: portSchema(0),
   // Serve NATS clients (@atrium/client) from a nats-server of its own: see embedded-nats.ts.
-  EMBEDDED_NATS: z
-    .enum(['true', 'false'], { error: 'EMBEDDED_NATS must be true or false' })
-    .default('false')
-    .transform((value) => value === 'true'),
-  EMBEDDED_NATS_PORT: portSchema(4222),
+  // auto: when there is no NATS_URL and a nats-server binary is found; true: required; false: never.
+  EMBEDDED_NATS: z.enum(['auto', 'true', 'false'], { error: 'must be auto, true or false' }).default('auto'),
+  // Unset: 4222 when it is free, else any free port. Set: that port (0: any free one), or a clear failure.
+  EMBEDDED_NATS_PORT: optionalPort,
+  // Loopback only unless set otherwise (0.0.0.0 exposes the broker: see docs/configuration.md).
+  EMBEDDED_NATS_HOST: z.string().min(1).default('127.0.0.1'),
 };
 
 export type StandaloneConfig = ReturnType<typeof loadStandaloneConfig>;

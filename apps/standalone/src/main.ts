@@ -3,7 +3,7 @@ import { StartupError, createLogger, runProcess } from '@atrium/service-runtime/
 import { startBanner } from './banner.js';
 import type { EmbeddedDatabase } from './embedded-database.js';
 import { startEmbeddedNats } from './embedded-nats.js';
-import type { EmbeddedNats } from './embedded-nats.js';
+import type { EmbeddedNats, NoEmbeddedNats } from './embedded-nats.js';
 import { loadStandaloneConfig } from './env.js';
 import { preflight } from './preflight.js';
 import { startTracing } from '@atrium/telemetry/sdk';
@@ -17,14 +17,19 @@ const STOP_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
 // Until Atrium has started (runProcess then hands SIGINT and SIGTERM to its stop), a signal stops
 // the embedded PostgreSQL, once it is up, and exits as the signal would have.
 let database: Promise<EmbeddedDatabase> | undefined;
-// With EMBEDDED_NATS, its nats-server: a child process, which exiting would leave running.
-let nats: Promise<EmbeddedNats> | undefined;
-const stopNats = () => nats?.then((started) => started.stop()).catch(() => undefined);
+// Without NATS_URL, its nats-server (see embedded-nats.ts): a child process, which exiting would leave running.
+let nats: Promise<EmbeddedNats | NoEmbeddedNats> | undefined;
+const stopNats = () => nats?.then((broker) => (broker.started ? broker.stop() : undefined)).catch(() => undefined);
 let ending = false;
+// Set once started: the listeners below then do nothing, but stay. Removing the last listener of
+// a signal closes Node's watcher of it, and a signal that arrived just before (a supervisor's
+// SIGTERM as soon as the banner shows) would be dropped with it, before runProcess's listener
+// got it: the process then ran on, deaf to that SIGTERM.
+let started = false;
 const endWhileStarting = (signal: NodeJS.Signals) => {
-  if (ending) return;
+  if (ending || started) return;
   ending = true;
-  const stopped = Promise.all([database?.then((started) => started.postgres.stop()).catch(() => undefined), stopNats()]);
+  const stopped = Promise.all([database?.then((embedded) => embedded.postgres.stop()).catch(() => undefined), stopNats()]);
   void stopped.finally(() => process.exit(128 + constants.signals[signal]));
 };
 for (const signal of STOP_SIGNALS) process.on(signal, endWhileStarting);
@@ -35,11 +40,12 @@ for (const signal of STOP_SIGNALS) process.on(signal, endWhileStarting);
 await runProcess('atrium', async (useLogger) => {
   const config = loadStandaloneConfig();
   const log = useLogger(createLogger('atrium', config.LOG_LEVEL));
-  if (config.EMBEDDED_NATS && config.NATS_URL)
+  if (config.EMBEDDED_NATS === 'true' && config.NATS_URL)
     throw new StartupError('Invalid configuration: EMBEDDED_NATS=true and NATS_URL exclude each other');
   const early = await preflight(config, log);
   database = early.database;
-  nats = config.EMBEDDED_NATS ? startEmbeddedNats(config) : undefined;
+  // Unless NATS_URL or EMBEDDED_NATS=false: a nats-server of its own when the binary is found.
+  nats = config.NATS_URL || config.EMBEDDED_NATS === 'false' ? undefined : startEmbeddedNats(config, log);
   // Held until awaited below: a failed start is reported there, not as unhandled.
   nats?.catch(() => undefined);
   // All of Atrium in one process, one service name; nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
@@ -55,13 +61,18 @@ await runProcess('atrium', async (useLogger) => {
     ]);
     throw error;
   });
-  const embeddedNats = await nats?.catch(async (error: unknown) => {
-    await early.database?.then(
-      (database) => database.postgres.stop(),
-      () => undefined,
+  const broker = await nats?.catch(async (error: unknown) => {
+    // When the database failed too (its data folder in use, say), its failure is the one reported.
+    const databaseFailure = await early.database?.then(
+      async (database) => {
+        await database.postgres.stop();
+        return undefined;
+      },
+      (failure: unknown) => failure,
     );
-    throw error;
+    throw databaseFailure ?? error;
   });
+  const embeddedNats = broker?.started ? broker : undefined;
   // With the embedded nats-server, the system runs in NATS mode on it, each app as its own NATS user.
   const system = await startSystem(
     embeddedNats ? { ...config, NATS_URL: embeddedNats.url } : config,
@@ -73,16 +84,24 @@ await runProcess('atrium', async (useLogger) => {
     await stopNats();
     throw error;
   });
-  const banner = startBanner(config, system, embeddedNats);
+  const banner = startBanner(config, system, broker);
+  // What a client needs to connect (examples/typed-client reads it), once there is a system to call.
+  await embeddedNats?.announce(banner.api).catch(async (error: unknown) => {
+    await system.stop();
+    await stopNats();
+    throw error;
+  });
   log.info(banner.fields, banner.message);
   // Started: from here SIGINT and SIGTERM run system.stop (runProcess), and SIGHUP does the same.
-  for (const signal of STOP_SIGNALS) process.off(signal, endWhileStarting);
+  started = true;
   process.on('SIGHUP', () => {
     for (const listener of process.listeners('SIGTERM')) listener('SIGHUP');
   });
   return {
     log,
     async stop() {
+      // First: no client should find a system that is going away.
+      await embeddedNats?.withdraw();
       await system.stop();
       await stopNats();
       await tracing?.stop();

@@ -33,6 +33,9 @@ const OURS = [
   'DATA_DIR',
   'PUBLIC_URL',
   'CORS_ORIGINS',
+  'EMBEDDED_NATS',
+  'EMBEDDED_NATS_PORT',
+  'EMBEDDED_NATS_HOST',
 ];
 
 interface Launched {
@@ -173,8 +176,16 @@ describe.concurrent('start-up failures are one line and exit code 1', () => {
     afterAll(() => postgres?.stop());
 
     it('pnpm start names the folder and what to do', async () => {
-      const message = await expectOneLineFailure(launch('standalone', { HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir }));
-      expect(message).toMatch(new RegExp(`^The data folder ${dataDir} is in use by another Atrium .*set DATA_DIR to another folder$`));
+      // Its own broker (the default where nats-server is found) on a port of its own: started, then
+      // stopped again when the database cannot be, and the database's failure is the one said.
+      const message = await expectOneLineFailure(
+        launch('standalone', { HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, EMBEDDED_NATS_PORT: '0' }),
+      );
+      expect(message).toMatch(
+        new RegExp(
+          `^The data folder ${dataDir} is in use by another Atrium \\(its PostgreSQL runs as process \\d+\\).*set DATA_DIR to another folder$`,
+        ),
+      );
     });
   });
 });

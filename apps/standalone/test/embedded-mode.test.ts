@@ -12,8 +12,10 @@ import { apiClient } from './support/system.js';
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * The newcomer path, exactly: `pnpm start` at the workspace root with no DATABASE_URL and no
- * NATS_URL — embedded PostgreSQL, routers linked in process — then a real request.
+ * The newcomer path: `pnpm start` at the workspace root with no DATABASE_URL and no NATS_URL —
+ * embedded PostgreSQL, routers linked in process — then a real request. EMBEDDED_NATS=false
+ * stands for a machine without nats-server (where one is found, the default also starts a
+ * broker: client-embedded-nats.e2e.test.ts, signals.test.ts).
  */
 describe('pnpm start with no database and no broker', () => {
   let child: ChildProcess;
@@ -27,7 +29,14 @@ describe('pnpm start with no database and no broker', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'atrium-embedded-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      EMBEDDED_NATS: 'false',
+    };
     delete env.DATABASE_URL;
     delete env.NATS_URL;
     child = spawn('pnpm', ['start'], { cwd: WORKSPACE_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
