@@ -60,6 +60,7 @@ export {
   ProcessedEvent,
   arrivedTogether,
   deadLetterCounts,
+  eachEvent,
   eventAttemptsTableSql,
   eventConsumerTablesSql,
   jetStreamEventSource,

@@ -21,19 +21,23 @@ const CLAIM_MARGIN_MS = 60_000;
 
 /**
  * The `projects_webhooks` consumer's handler: one pending delivery (attempt 1, due now) for each
- * webhook of the event's project whose filter takes it, in the consumer's transaction — so an
- * event is either marked handled with its deliveries recorded, or neither. The body is made
- * here once: every attempt sends the same bytes.
+ * webhook of an event's project whose filter takes it — the events of a batch in one statement,
+ * in the consumer's transaction, so an event is either marked handled with its deliveries
+ * recorded, or neither. The body is made here once: every attempt sends the same bytes.
  */
-export async function recordWebhookDeliveries(event: DomainEvent, em: EntityManager): Promise<number> {
-  const body = JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event.data });
+export async function recordWebhookDeliveries(events: readonly DomainEvent[], em: EntityManager): Promise<number> {
   const inserted = await em.execute<{ id: string }[]>(
     `insert into ${deliveries} (id, webhook_id, project_id, event_id, event_type, attempt, status, body, next_attempt_at, created_at)
-     select gen_random_uuid(), w.id, w.project_id, ?, ?, 1, 'pending', ?, now(), now()
-       from ${webhooks} w
-      where w.project_id = ? and (cardinality(w.events) = 0 or ? = any(w.events))
+     select gen_random_uuid(), w.id, w.project_id, e.event_id::uuid, e.event_type, 1, 'pending', e.body, now(), now()
+       from (values ${events.map(() => '(?, ?, ?, ?)').join(', ')}) as e (event_id, event_type, body, project_id)
+       join ${webhooks} w on w.project_id = e.project_id::uuid and (cardinality(w.events) = 0 or e.event_type = any(w.events))
      on conflict do nothing returning id`,
-    [event.id, event.type, body, event.data.project_id, event.type],
+    events.flatMap((event) => [
+      event.id,
+      event.type,
+      JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event.data }),
+      event.data.project_id ?? null,
+    ]),
   );
   return inserted.length;
 }
@@ -268,8 +272,8 @@ export async function startWebhookDelivery(options: WebhookDeliveryOptions): Pro
     service: 'projects',
     purpose: 'webhooks',
     types: SERVICE_SUBSCRIPTIONS.projects.consumers.webhooks,
-    handle: async (event, em) => {
-      if ((await recordWebhookDeliveries(event, em)) > 0) setTimeout(wake, 20).unref();
+    handle: async (events, em) => {
+      if ((await recordWebhookDeliveries(events, em)) > 0) setTimeout(wake, 20).unref();
     },
     orm,
     schema: PROJECTS_SCHEMA,

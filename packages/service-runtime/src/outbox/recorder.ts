@@ -6,7 +6,7 @@ import type { Broadcast, CallMeta } from '@atrium/nats-trpc';
 import { activeTraceHeaders } from '@atrium/telemetry';
 import { OutboxEvent } from './outbox.entity.js';
 import { OUTBOX_TRACE_KEY } from './relay.js';
-import type { OutboxRelay } from './relay.js';
+import type { OutboxRelay, OutboxRow } from './relay.js';
 
 /** How a handler emits an event: recorded in its EntityManager, so it commits with the change. */
 export interface EventRecorder {
@@ -21,7 +21,7 @@ export interface EventRecorder {
    * handler succeeded — after its commit, so a listener that reacts by reading sees the change.
    */
   notify(subject: string, payload: Record<string, unknown>): void;
-  /** Called once the handler succeeded (its flush committed): wakes the relay, sends the notifications. */
+  /** Called once the handler succeeded (its flush committed): hands its events to the relay to publish now, sends the notifications. */
   afterSuccess(): void;
 }
 
@@ -47,7 +47,7 @@ export function createEventRecorder(
   broadcast?: Broadcast,
   meta?: CallMeta,
 ): EventRecorder {
-  let recorded = false;
+  const recorded: OutboxRow[] = [];
   const notifications: [string, Record<string, unknown>][] = [];
   return {
     record<T extends EventType>(type: T, data: EventData<T>) {
@@ -60,7 +60,7 @@ export function createEventRecorder(
       const trace = activeTraceHeaders();
       const payload = trace ? { ...envelope, [OUTBOX_TRACE_KEY]: trace } : envelope;
       em.create(OutboxEvent, { id: envelope.id, type, payload, publishedAt: null });
-      recorded = true;
+      recorded.push({ id: envelope.id, type, payload, attempts: 0 });
       return envelope;
     },
     notify(subject, payload) {
@@ -68,7 +68,7 @@ export function createEventRecorder(
       notifications.push([subject, payload]);
     },
     afterSuccess() {
-      if (recorded) relay?.nudge();
+      relay?.publishCommitted(recorded.splice(0));
       for (const [subject, payload] of notifications.splice(0)) broadcast?.publish(subject, payload);
     },
   };
