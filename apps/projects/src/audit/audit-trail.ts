@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { DomainEvent } from '@atrium/contract';
-import { startEventConsumer } from '@atrium/service-runtime';
+import { startEventConsumer, transactionRows } from '@atrium/service-runtime';
 import type { EventSource, EventSubscription, Logger, Metrics } from '@atrium/service-runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PROJECTS_SCHEMA } from '../schema.js';
@@ -14,18 +14,19 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * repeat (should one get past the consumer) adds nothing.
  */
 export async function recordAuditEvents(events: readonly DomainEvent[], em: EntityManager): Promise<void> {
-  await em.execute(
+  await transactionRows(
+    em,
     `insert into ${table} (id, project_id, type, actor_id, request_id, created_at, data)
-     values ${events.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')} on conflict do nothing`,
-    events.flatMap((event) => [
-      event.id,
-      event.data.project_id,
-      event.type,
-      event.actor,
-      event.request_id,
-      new Date(event.occurred_at),
-      JSON.stringify(event.data),
-    ]),
+     select * from unnest(?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::timestamptz[], ?::jsonb[]) on conflict do nothing`,
+    [
+      events.map((event) => event.id),
+      events.map((event) => event.data.project_id),
+      events.map((event) => event.type),
+      events.map((event) => event.actor),
+      events.map((event) => event.request_id),
+      events.map((event) => event.occurred_at),
+      events.map((event) => JSON.stringify(event.data)),
+    ],
   );
 }
 

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge } from 'prom-client';
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { DomainEvent } from '@atrium/contract';
-import { startEventConsumer } from '@atrium/service-runtime';
+import { startEventConsumer, transactionRows } from '@atrium/service-runtime';
 import type { EventSource, EventSubscription, Logger, Metrics, SecretCipher } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA } from '../schema.js';
 import type { WebhookSettings } from './env.js';
@@ -26,18 +26,19 @@ const CLAIM_MARGIN_MS = 60_000;
  * recorded, or neither. The body is made here once: every attempt sends the same bytes.
  */
 export async function recordWebhookDeliveries(events: readonly DomainEvent[], em: EntityManager): Promise<number> {
-  const inserted = await em.execute<{ id: string }[]>(
+  const inserted = await transactionRows<{ id: string }>(
+    em,
     `insert into ${deliveries} (id, webhook_id, project_id, event_id, event_type, attempt, status, body, next_attempt_at, created_at)
-     select gen_random_uuid(), w.id, w.project_id, e.event_id::uuid, e.event_type, 1, 'pending', e.body, now(), now()
-       from (values ${events.map(() => '(?, ?, ?, ?)').join(', ')}) as e (event_id, event_type, body, project_id)
-       join ${webhooks} w on w.project_id = e.project_id::uuid and (cardinality(w.events) = 0 or e.event_type = any(w.events))
+     select gen_random_uuid(), w.id, w.project_id, e.event_id, e.event_type, 1, 'pending', e.body, now(), now()
+       from unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[]) as e (event_id, event_type, body, project_id)
+       join ${webhooks} w on w.project_id = e.project_id and (cardinality(w.events) = 0 or e.event_type = any(w.events))
      on conflict do nothing returning id`,
-    events.flatMap((event) => [
-      event.id,
-      event.type,
-      JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event.data }),
-      event.data.project_id ?? null,
-    ]),
+    [
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event.data })),
+      events.map((event) => event.data.project_id ?? null),
+    ],
   );
   return inserted.length;
 }

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
+import { transactionRows } from '../reads.js';
 import type { Metrics } from '../metrics.js';
 import { OVERLOAD, eventAttempts } from './event-attempts.js';
 import type { CountedAttempt } from './event-attempts.js';
@@ -118,10 +119,11 @@ export async function startEventConsumer(source: EventSource, options: EventCons
    * handler once on those the mark found new, in order. Resolves with how many were new.
    */
   const applyIn = async (em: EntityManager, events: readonly DomainEvent[]): Promise<number> => {
-    const marked = await em.execute<{ event_id: string }[]>(
-      `insert into "${options.schema}"."processed_events" (consumer, event_id, processed_at) values ${events.map(() => '(?, ?, now())').join(', ')}
-       on conflict do nothing returning event_id`,
-      events.flatMap((event) => [consumer, event.id]),
+    const marked = await transactionRows<{ event_id: string }>(
+      em,
+      `insert into "${options.schema}"."processed_events" (consumer, event_id, processed_at)
+       select ?, event_id, now() from unnest(?::uuid[]) as event_id on conflict do nothing returning event_id`,
+      [consumer, events.map((event) => event.id)],
     );
     const fresh = new Set(marked.map((row) => row.event_id.toLowerCase()));
     // An event delivered twice in one batch is marked (and handled) once.
