@@ -37,6 +37,11 @@ export interface LagFigures {
   rate: number;
   seconds: number;
   writes: number;
+  /**
+   * Writes answered per second, from the first sent to the last answered: below `rate`, the
+   * system did not keep up, and the lag includes the queue that built up in front of it.
+   */
+  answeredPerSecond: number;
   /** Answers other than 200, and requests that failed. */
   errors: number;
   /** Successful writes whose audit row was not there LAG_GRACE_MS after the last write. */
@@ -165,11 +170,13 @@ async function lagRun(system: System, db: pg.Client, projectIds: string[], secon
   await watching;
   const answered = writes.filter((write) => !write.failed && write.updatedAt !== undefined);
   const seen = answered.filter((write) => write.readableAt !== undefined);
+  const span = Math.max(...answered.map((write) => write.answeredAt!)) - Math.min(...writes.map((write) => write.sentAt ?? Infinity));
   return {
     system: system.name,
     rate: LAG_RATE,
     seconds,
     writes: writes.length,
+    answeredPerSecond: Math.round((answered.length / Math.max(1, span)) * 1000),
     errors: writes.filter((write) => write.failed).length,
     missing: answered.length - seen.length,
     fromUpdatedAtMs: percentiles(seen.map((write) => write.readableAt! - write.updatedAt!)),

@@ -214,7 +214,7 @@ try {
       const result = await measureLag(system, WARMUP_SECONDS);
       lag.push(result);
       console.log(
-        `${'lag'.padEnd(16)} ${String(result.rate).padStart(3)}/s   ${system.name.padEnd(9)} p50 ${result.fromUpdatedAtMs.p50} ms  p99 ${result.fromUpdatedAtMs.p99} ms` +
+        `${'lag'.padEnd(16)} ${String(result.rate).padStart(3)}/s   ${system.name.padEnd(9)} p50 ${result.fromUpdatedAtMs.p50} ms  p99 ${result.fromUpdatedAtMs.p99} ms  answered ${result.answeredPerSecond}/s` +
           `  (from the answer: p50 ${result.fromAnswerMs.p50}, p99 ${result.fromAnswerMs.p99})  errors ${result.errors}  no audit row ${result.missing}  ${result.cpuUsPerWrite} µs/write`,
       );
     }
@@ -257,7 +257,7 @@ try {
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `${startedAt.toISOString().slice(0, 16).replace(':', '')}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwritten to ${file}`);
+  console.log(`\nwritten to ${file} (the bench took ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min)`);
 } finally {
   await Promise.all(launched.map((app) => app.stop()));
   for (const drop of dropped) await drop().catch(() => undefined);

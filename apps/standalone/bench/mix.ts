@@ -1,12 +1,12 @@
 /**
  * A realistic mix: 1,000 users with a session each, 10,000 projects spread over them (an owner
  * each and 0–2 more members), every project with its default environment and three variables
- * (one secret). Requests pick a project by Zipf's law (s = 1: the hottest project ~10% of all,
- * the 100 hottest half), act as one of its members, and do: 90% reads — get the project, list
- * the member's projects, list the project's environments, list the default environment's
- * variables — and 10% writes — update the project (as its owner or an admin), set one of its
- * variables. The n-th request is the same for every system (derived from n alone), so Atrium and
- * the baseline answer the same sequence.
+ * (one secret). Requests pick a project by Zipf's law (s = 1: the hottest project gets ~10% of
+ * the project-scoped requests, the 100 hottest half of them), act as one of its members, and
+ * do: 90% reads — get the project, list the member's projects, list the project's environments,
+ * list the default environment's variables — and 10% writes — update the project (as its owner
+ * or an admin), set one of its variables. The n-th request is the same for every system
+ * (derived from n alone), so Atrium and the baseline answer the same sequence.
  *
  * All of it is written in SQL straight into the services' tables, as they would write it — the
  * secret values sealed with the environments service's ENCRYPTION_KEY and its cipher, sessions

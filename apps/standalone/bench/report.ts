@@ -142,7 +142,8 @@ function lagTable(lag: LagFigures[]): void {
   console.table(
     lag.map((l) => ({
       system: l.system,
-      'writes/s': l.rate,
+      'writes/s sent': l.rate,
+      'answered/s': l.answeredPerSecond,
       writes: l.writes,
       'p50 ms': l.fromUpdatedAtMs.p50,
       'p90 ms': l.fromUpdatedAtMs.p90,
