@@ -22,6 +22,7 @@ import http from 'node:http';
 import pg from 'pg';
 import type { Percentiles, System } from './measure.js';
 import { percentiles, settle } from './measure.js';
+import { machineBusyUs } from './procfs.js';
 
 const LAG_RATE = 200;
 const LAG_SECONDS = 5;
@@ -52,6 +53,8 @@ export interface LagFigures {
   fromAnswerMs: Percentiles;
   /** CPU of the system's processes per write, µs, settling after the load included (the poll's queries are in PostgreSQL's). */
   cpuUsPerWrite: number;
+  /** What everything else on the machine used meanwhile, in cores (not the bench's own sending and polling). */
+  otherLoadCores: number;
 }
 
 interface Write {
@@ -159,7 +162,12 @@ async function watchAuditTrail(db: pg.Client, writes: Write[], sending: { done: 
 }
 
 /** One lag run of `seconds` against `system`. */
-async function lagRun(system: System, db: pg.Client, projectIds: string[], seconds: number): Promise<Omit<LagFigures, 'cpuUsPerWrite'>> {
+async function lagRun(
+  system: System,
+  db: pg.Client,
+  projectIds: string[],
+  seconds: number,
+): Promise<Omit<LagFigures, 'cpuUsPerWrite' | 'otherLoadCores'>> {
   const tag = `lag-${system.name}-${Date.now().toString(36)}`;
   const writes: Write[] = Array.from({ length: Math.round(LAG_RATE * seconds) }, (_, i) => ({ requestId: `${tag}-${i}` }));
   const sending = { done: false };
@@ -203,10 +211,19 @@ export async function measureLag(system: System, warmupSeconds: number): Promise
       await settle(system);
     }
     const before = system.processes.map((group) => group.cpuUs());
+    const busyBefore = machineBusyUs();
+    const selfBefore = process.cpuUsage();
+    const started = performance.now();
     const figures = await lagRun(system, db, projectIds, LAG_SECONDS);
     await settle(system);
     const spent = system.processes.reduce((sum, group, i) => sum + group.cpuUs() - before[i]!, 0);
-    return { ...figures, cpuUsPerWrite: Math.round(spent / Math.max(1, figures.writes)) };
+    const self = process.cpuUsage(selfBefore);
+    const others = (machineBusyUs() - busyBefore - spent - self.user - self.system) / ((performance.now() - started) * 1000);
+    return {
+      ...figures,
+      cpuUsPerWrite: Math.round(spent / Math.max(1, figures.writes)),
+      otherLoadCores: Math.max(0, Math.round(others * 100) / 100),
+    };
   } finally {
     await db.end();
   }

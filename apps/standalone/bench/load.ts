@@ -215,7 +215,7 @@ try {
       lag.push(result);
       console.log(
         `${'lag'.padEnd(16)} ${String(result.rate).padStart(3)}/s   ${system.name.padEnd(9)} p50 ${result.fromUpdatedAtMs.p50} ms  p99 ${result.fromUpdatedAtMs.p99} ms  answered ${result.answeredPerSecond}/s` +
-          `  (from the answer: p50 ${result.fromAnswerMs.p50}, p99 ${result.fromAnswerMs.p99})  errors ${result.errors}  no audit row ${result.missing}  ${result.cpuUsPerWrite} µs/write`,
+          `  (from the answer: p50 ${result.fromAnswerMs.p50}, p99 ${result.fromAnswerMs.p99})  errors ${result.errors}  no audit row ${result.missing}  ${result.cpuUsPerWrite} µs/write  (others: ${result.otherLoadCores} cores)`,
       );
     }
   }

@@ -98,7 +98,7 @@ function wire(system: System, request: BenchRequest) {
 /**
  * The operation's requests for one run: built once for a constant one; otherwise autocannon asks
  * `setupRequest` for every request it sends (each of its connections builds its first one at
- * the start, and each next one as the answer before it arrives), so n counts requests sent.
+ * the start, and the next one each time an answer arrives), so n counts the requests sent.
  */
 function requestsOf(system: System, operation: Operation, run: string) {
   if (operation.constant) return [wire(system, operation.request(system, 1, run))];

@@ -153,6 +153,7 @@ function lagTable(lag: LagFigures[]): void {
       errors: l.errors,
       'no audit row': l.missing,
       'CPU µs/write': l.cpuUsPerWrite,
+      'others (cores)': l.otherLoadCores,
     })),
   );
 }
