@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notFound } from '@atrium/service-runtime';
+import { notFound, transactionRows } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
 
 /**
@@ -16,14 +16,15 @@ const TOMBSTONES = `"${ENVIRONMENTS_SCHEMA}".deleted_projects`;
 
 /** Before creating an environment in `projectId`, in the same transaction. */
 export async function holdProjectForCreate(em: EntityManager, projectId: string): Promise<void> {
-  await em.execute('select pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [lockScope(projectId)]);
-  const [deleted] = await em.execute(`select 1 from ${TOMBSTONES} where project_id = ?`, [projectId]);
+  // Two statements: the second's snapshot must be taken once the lock is held.
+  await transactionRows(em, 'select pg_advisory_xact_lock_shared(hashtextextended(?, 0))', [lockScope(projectId)]);
+  const [deleted] = await transactionRows(em, `select 1 from ${TOMBSTONES} where project_id = ?`, [projectId]);
   if (deleted) throw notFound('Project');
 }
 
 /** The cascade of `projects.v1.deleted`: the tombstone, then every environment (their variables go with them). */
 export async function removeDeletedProject(em: EntityManager, projectId: string): Promise<void> {
-  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockScope(projectId)]);
-  await em.execute(`insert into ${TOMBSTONES} (project_id, deleted_at) values (?, now()) on conflict do nothing`, [projectId]);
-  await em.execute(`delete from "${ENVIRONMENTS_SCHEMA}".environments where project_id = ?`, [projectId]);
+  await transactionRows(em, 'select pg_advisory_xact_lock(hashtextextended(?, 0))', [lockScope(projectId)]);
+  await transactionRows(em, `insert into ${TOMBSTONES} (project_id, deleted_at) values (?, now()) on conflict do nothing`, [projectId]);
+  await transactionRows(em, `delete from "${ENVIRONMENTS_SCHEMA}".environments where project_id = ?`, [projectId]);
 }

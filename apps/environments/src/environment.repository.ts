@@ -50,7 +50,7 @@ export async function findEnvironmentForUpdate(em: EntityManager, projectId: str
 }
 
 /** Every column, named, not `*`: the read is a prepared statement (see service-runtime's readRows). */
-const ENVIRONMENT_COLUMNS = environmentFields.columns();
+export const ENVIRONMENT_COLUMNS = environmentFields.columns();
 
 /**
  * Pages of the lists asked for in one turn, in one statement (see service-runtime's

@@ -1,6 +1,6 @@
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { Broadcast } from '@atrium/nats-trpc';
-import { OutboxRelay, createSecretCipher, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
+import { OutboxRelay, createSecretCipher, deadLetterCounts, eachEvent, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
 import type { EventSink, EventSource, Logger, PoolOptions, ServiceBus, ServiceInstance } from '@atrium/service-runtime';
 import { createProjectRoles } from './access/project-roles.js';
 import { ENVIRONMENTS_SCHEMA, initEnvironmentsOrm } from './db.js';
@@ -40,7 +40,7 @@ export async function startEnvironmentsService(options: EnvironmentsServiceOptio
     service: 'environments',
     purpose: 'cascade',
     types: SERVICE_SUBSCRIPTIONS.environments.consumers.cascade,
-    handle: onProjectEvent,
+    handle: eachEvent(onProjectEvent),
     orm,
     schema: ENVIRONMENTS_SCHEMA,
     log,

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterCursor, notFound } from '@atrium/service-runtime';
+import { afterCursor, notFound, readRows } from '@atrium/service-runtime';
 import { Environment, Variable } from './entities/index.js';
 import { environmentNotFound } from './environment.repository.js';
 import type { SecretCipher } from '@atrium/service-runtime';
@@ -22,7 +22,8 @@ export function storedValue(cipher: SecretCipher, environmentId: string, key: st
  * one environment take turns, and it cannot be deleted under them.
  */
 export async function lockEnvironment(em: EntityManager, projectId: string, envId: string): Promise<{ name: string }> {
-  const [row] = await em.execute<{ name: string }[]>(
+  const [row] = await readRows<{ name: string }>(
+    em,
     `select id, name from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`,
     [envId, projectId],
   );

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLocalBroadcast } from '@atrium/nats-trpc';
 import type { DomainEvent } from '@atrium/contract';
 import {
+  eachEvent,
   createLogger,
   createMetrics,
   deadLetterCounts,
@@ -56,7 +57,7 @@ const countingConsumer = (purpose: string) => ({
   service: 'environments' as const,
   purpose,
   types: ['projects.v1.created'] as const,
-  handle: countingHandler,
+  handle: eachEvent(countingHandler),
   orm: harness.orm,
   schema: ENVIRONMENTS_SCHEMA,
   log,

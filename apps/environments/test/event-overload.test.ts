@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { DomainEvent } from '@atrium/contract';
 import { busAuth } from '@atrium/local-infra';
 import {
+  eachEvent,
   connectNats,
   createJetStreamSink,
   createMetrics,
@@ -90,7 +91,7 @@ const consumerOptions = (purpose: string) => ({
   service: 'environments' as const,
   purpose,
   types: ['projects.v1.created'] as const,
-  handle: countingHandler,
+  handle: eachEvent(countingHandler),
   orm: harness.orm,
   schema: ENVIRONMENTS_SCHEMA,
   log,

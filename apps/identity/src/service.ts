@@ -1,6 +1,6 @@
 import type { Broadcast } from '@atrium/nats-trpc';
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
-import { OutboxRelay, deadLetterCounts, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
+import { OutboxRelay, deadLetterCounts, eachEvent, serviceEndpoint, startEventConsumer } from '@atrium/service-runtime';
 import type { EventSink, EventSource, Logger, PoolOptions, ServiceInstance, ServiceBus } from '@atrium/service-runtime';
 import { IDENTITY_SCHEMA, initIdentityOrm } from './db.js';
 import { onProjectDeleted } from './invites/project-events.js';
@@ -56,7 +56,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     service: 'identity',
     purpose: 'cascade',
     types: SERVICE_SUBSCRIPTIONS.identity.consumers.cascade,
-    handle: onProjectDeleted,
+    handle: eachEvent(onProjectDeleted),
     orm,
     schema: IDENTITY_SCHEMA,
     log: options.log,

@@ -11,6 +11,7 @@ import type { ServiceContext } from '@atrium/service-runtime';
  */
 export async function commitSoFar(ctx: ServiceContext): Promise<void> {
   if (!ctx.em.isInTransaction()) return;
+  await ctx.beforeCommit();
   await ctx.em.commit();
   await ctx.em.begin();
 }

@@ -29,12 +29,3 @@ export async function replaceIconPath(em: EntityManager, projectId: string, icon
   const { previous_icon_path: previous, ...projectRow } = row;
   return { project: em.map(Project, projectRow), previous };
 }
-
-/** The project's icon path, the row locked until the transaction `em` is in ends. */
-export async function lockIconPath(em: EntityManager, projectId: string): Promise<string | null> {
-  const [row] = await em.execute<{ icon_path: string | null }[]>(
-    `select icon_path from "${PROJECTS_SCHEMA}".projects where id = ? for update`,
-    [projectId],
-  );
-  return row?.icon_path ?? null;
-}

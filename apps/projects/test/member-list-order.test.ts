@@ -47,7 +47,7 @@ function as(userId: string) {
       app: 'gateway',
       em: orm.em.fork(),
       log,
-      relay: { nudge() {} } as unknown as OutboxRelay,
+      relay: { publishCommitted() {} } as unknown as OutboxRelay,
       broadcast: createLocalBroadcast(),
       services: () => serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
     }),

@@ -89,6 +89,59 @@ describe('the outbox relay', () => {
   });
 });
 
+describe('the outbox relay, publishing right after the commit', () => {
+  const committed = (id: string, type: string) => [{ id, type, payload: {}, attempts: 0 }];
+  const publishedAt = async (id: string) =>
+    (await sql<{ published_at: Date | null }>('select published_at from projects.outbox where id = $1', [id]))[0]?.published_at;
+
+  it('publishes what its process committed without waiting for a poll, marks it, and the poll does not send it again', async () => {
+    const sink = recordingSink('none');
+    // No poll within the test: only the first path can publish the row.
+    const relay = new OutboxRelay(harness.orm, sink, createLogger('relay', 'silent'), { schema: PROJECTS_SCHEMA, pollIntervalMs: 600_000 });
+    relay.start();
+    try {
+      await relay.settle();
+      const id = await pending('relay-test.v1.direct', 0);
+      relay.publishCommitted(committed(id, 'relay-test.v1.direct'));
+      await relay.settle();
+      expect(sink.published.filter((one) => one === id)).toHaveLength(1);
+      expect(await publishedAt(id)).toBeInstanceOf(Date);
+      relay.nudge();
+      await relay.settle();
+      expect(sink.published.filter((one) => one === id)).toHaveLength(1);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('leaves a row whose publish after the commit failed to the poll, which publishes it once', async () => {
+    let refusals = 1;
+    const published: string[] = [];
+    const sink: EventSink = {
+      async publish(event) {
+        if (event.type === 'relay-test.v1.flaky' && refusals > 0) {
+          refusals -= 1;
+          throw new Error('not now');
+        }
+        published.push(event.id);
+      },
+    };
+    const relay = new OutboxRelay(harness.orm, sink, createLogger('relay', 'silent'), { schema: PROJECTS_SCHEMA, pollIntervalMs: 600_000 });
+    relay.start();
+    try {
+      await relay.settle();
+      const id = await pending('relay-test.v1.flaky', 0);
+      relay.publishCommitted(committed(id, 'relay-test.v1.flaky'));
+      await expect.poll(() => publishedAt(id), { timeout: 10_000 }).toBeInstanceOf(Date);
+      await relay.settle();
+      expect(published.filter((one) => one === id)).toHaveLength(1);
+      expect(refusals).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
 describe('the outbox relay, with JetStream not taking events', () => {
   it('waits the broker out however often it tries, never counting that against the event', async () => {
     const nc = await connectNats(inject('natsUrl'), 'test', busAuth(inject('natsCredentials'), 'test'));

@@ -74,6 +74,8 @@ export interface ProcessGroup {
   cpuUs(): number;
   /** The largest peak resident set (VmHWM) among its processes, and how many there are. */
   peakMemory(): { kib: number; processes: number };
+  /** The largest resident set now (VmRSS) among its processes, and how many there are. */
+  residentMemory(): { kib: number; processes: number };
 }
 
 export function singleProcess(name: string, pid: number): ProcessGroup {
@@ -81,6 +83,7 @@ export function singleProcess(name: string, pid: number): ProcessGroup {
     name,
     cpuUs: () => readStat(pid)?.cpuUs ?? 0,
     peakMemory: () => ({ kib: vmHwm(pid), processes: 1 }),
+    residentMemory: () => ({ kib: vmRss(pid), processes: 1 }),
   };
 }
 
@@ -102,17 +105,26 @@ export function processTree(name: string, rootPid: number): ProcessGroup {
       const list = members();
       return { kib: Math.max(0, ...list.map((stat) => vmHwm(stat.pid))), processes: list.length };
     },
+    // The largest process, not the sum: PostgreSQL's backends share its buffers, which each one counts.
+    residentMemory: () => {
+      const list = members();
+      return { kib: Math.max(0, ...list.map((stat) => vmRss(stat.pid))), processes: list.length };
+    },
   };
 }
 
-export function vmHwm(pid: number): number {
+/** A `kB` line of /proc/<pid>/status (VmHWM: peak resident set, VmRSS: resident set now); 0 once the process is gone. */
+function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : 0;
   } catch {
     return 0;
   }
 }
+
+export const vmHwm = (pid: number): number => statusKiB(pid, 'VmHWM');
+export const vmRss = (pid: number): number => statusKiB(pid, 'VmRSS');
 
 /** Busy CPU time of the whole machine so far, µs (all cores): what everyone, the bench included, used. */
 export function machineBusyUs(): number {

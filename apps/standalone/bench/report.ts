@@ -1,5 +1,7 @@
-/** The tables `pnpm bench` prints: figures per operation, ratios to the baseline, start-up and memory. */
+/** The tables `pnpm bench` prints: figures per operation, ratios to the baseline, event lag, start-up, memory and the targets. */
+import type { LagFigures } from './lag.js';
 import type { Figures } from './measure.js';
+import type { MemoryReadings, TargetRow } from './targets.js';
 
 interface Results {
   machine: { cores: number; loadAverageBefore: number; loadAverageAfter: number };
@@ -8,6 +10,9 @@ interface Results {
   /** Per system, per process: ms of CPU per second with no request. */
   idleCpuMsPerSecond: Record<string, Record<string, number>>;
   figures: Figures[];
+  lag: LagFigures[];
+  residentMemoryKiB: MemoryReadings;
+  targets: TargetRow[];
   profiles?: { dir: string; summaries: Record<string, { frames: { frame: string; ms: number; share: number }[]; totalMs: number }> };
 }
 
@@ -54,8 +59,8 @@ export function report(results: Results): void {
       conn: f.connections,
       system: f.system,
       'req/s': f.rps,
-      'p50 ms': f.p50Ms,
-      'p99 ms': f.p99Ms,
+      'p50 ms': f.latencyMs.p50,
+      'p99 ms': f.latencyMs.p99,
       errors: f.errors,
       'CPU µs': f.totalCpuUsPerRequest,
       'by process': Object.entries(f.cpuUsPerRequest)
@@ -75,17 +80,19 @@ export function report(results: Results): void {
       system: f.system,
       'req/s ÷ baseline': ratio(f.rps, base.rps),
       'CPU ÷ baseline': ratio(f.totalCpuUsPerRequest, base.totalCpuUsPerRequest),
-      'p50 ms (baseline)': `${f.p50Ms} (${base.p50Ms})`,
-      'p99 ms (baseline)': `${f.p99Ms} (${base.p99Ms})`,
+      'p50 ms (baseline)': `${f.latencyMs.p50} (${base.latencyMs.p50})`,
+      'p99 ms (baseline)': `${f.latencyMs.p99} (${base.latencyMs.p99})`,
       'errors (baseline)': `${f.errors} (${base.errors})`,
     });
   }
   if (rows.length > 0) {
-    console.log('\nAgainst the hand-written baseline (req/s: higher is better; CPU: lower is better, target ≤ 1.5)');
+    console.log('\nAgainst the hand-written baseline (req/s: higher is better; CPU: lower is better; the targets are at the end)');
     console.table(rows);
   }
 
   listTargets(figures);
+  lagTable(results.lag);
+  memoryTable(results.residentMemoryKiB);
 
   if (Object.keys(results.idleCpuMsPerSecond).length > 0) {
     console.log('\nIdle: ms of CPU per second with no request, by process (included in every per-request figure above)');
@@ -123,4 +130,63 @@ export function report(results: Results): void {
     console.log(`\n${file}: ${summary.totalMs} ms of CPU, top self time`);
     console.table(summary.frames.slice(0, 12));
   }
+
+  targetsTable(results.targets);
+}
+
+function lagTable(lag: LagFigures[]): void {
+  if (lag.length === 0) return;
+  console.log(
+    "\nEvent lag: a write's commit (its answer's updated_at) to its audit row readable; beside it, from the answer's arrival (ms)",
+  );
+  console.table(
+    lag.map((l) => ({
+      system: l.system,
+      'writes/s sent': l.rate,
+      'answered/s': l.answeredPerSecond,
+      writes: l.writes,
+      'p50 ms': l.fromUpdatedAtMs.p50,
+      'p90 ms': l.fromUpdatedAtMs.p90,
+      'p99 ms': l.fromUpdatedAtMs.p99,
+      'max ms': l.fromUpdatedAtMs.max,
+      'from answer p50 / p99': `${l.fromAnswerMs.p50} / ${l.fromAnswerMs.p99}`,
+      errors: l.errors,
+      'no audit row': l.missing,
+      'CPU µs/write': l.cpuUsPerWrite,
+      'others (cores)': l.otherLoadCores,
+    })),
+  );
+}
+
+function memoryTable(memory: MemoryReadings): void {
+  const systems = [...new Set([...Object.keys(memory.atRest), ...Object.keys(memory.afterMix)])];
+  if (systems.length === 0) return;
+  console.log('\nResident memory (VmRSS, MB = 10^6 bytes; PostgreSQL: its largest process), at rest after seeding and after the mix');
+  const mb = (kib: number | undefined) => (kib === undefined ? '-' : Math.round((kib * 1024) / 1e5) / 10);
+  console.table(
+    systems.flatMap((system) =>
+      Object.keys({ ...memory.atRest[system], ...memory.afterMix[system] }).map((name) => ({
+        system,
+        process: name,
+        'at rest': mb(memory.atRest[system]?.[name]),
+        'after the mix': mb(memory.afterMix[system]?.[name]),
+      })),
+    ),
+  );
+}
+
+function targetsTable(rows: TargetRow[]): void {
+  if (rows.length === 0) return;
+  const met = rows.filter((row) => row.met).length;
+  console.log(`\nTargets (issue "writes as cheap as reads"): ${met} of ${rows.length} met`);
+  console.table(
+    rows.map((row) => ({
+      target: row.target,
+      Atrium: row.atrium,
+      baseline: row.baseline ?? '-',
+      ratio: row.ratio ?? '-',
+      goal: row.goal,
+      met: row.met ? 'yes' : 'NO',
+    })),
+  );
 }

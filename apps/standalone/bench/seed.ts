@@ -14,13 +14,20 @@ export const SMALL_USER_PROJECTS = 10;
 const DEEP_OFFSET = 9_000;
 
 export interface Seeded {
+  /** The database the data is in (the bench reads and writes it directly too: pools of projects to delete, the audit trail). */
+  databaseUrl: string;
   /** Owner of BIG_USER_PROJECTS projects, among them `projectId`. */
   token: string;
+  userId: string;
   /** Member of SMALL_USER_PROJECTS projects. */
   smallToken: string;
   projectId: string;
+  /** `projectId`'s default environment (the one its variables are written to). */
+  environmentId: string;
   /** The `cursor` of a page DEEP_OFFSET rows into the big user's list. */
   deepCursor: string;
+  /** A user who owns nothing to begin with: the delete runs delete projects made for it (see operations.ts). */
+  deleter: { token: string; userId: string };
 }
 
 async function api<T>(base: string, method: string, path: string, body: unknown, token?: string): Promise<T> {
@@ -39,9 +46,12 @@ const register = (base: string) => () =>
     password: 'benchmark-password',
   });
 
-/** `count` projects owned by `userId`, each with its owner membership and default environment, all created before now. */
-async function bulkProjects(db: pg.Client, userId: string, count: number, prefix: string): Promise<void> {
-  await db.query(
+/**
+ * `count` projects owned by `userId`, each with its owner membership and default environment, all
+ * created before now; their ids.
+ */
+export async function bulkProjects(db: pg.ClientBase, userId: string, count: number, prefix: string): Promise<string[]> {
+  const { rows } = await db.query<{ project_id: string }>(
     `with made as (
        insert into projects.projects (id, name, display_name, description, color, single_server_mode, auto_error_tracking_enabled, created_at, updated_at)
        select gen_random_uuid(), $2 || i, 'Seeded project ' || i, null, '#3B82F6', false, false,
@@ -52,17 +62,19 @@ async function bulkProjects(db: pg.Client, userId: string, count: number, prefix
        insert into projects.members (id, project_id, user_id, role, created_at, updated_at)
        select gen_random_uuid(), id, $1, 'owner', created_at, created_at from made)
      insert into environments.environments (id, project_id, name, display_name, type, is_default, created_at, updated_at)
-     select gen_random_uuid(), id, 'production', 'production', 'production', true, created_at, created_at from made`,
+     select gen_random_uuid(), id, 'production', 'production', 'production', true, created_at, created_at from made
+     returning project_id`,
     [userId, prefix, count],
   );
+  return rows.map((row) => row.project_id);
 }
 
 export async function seed(base: string, databaseUrl: string): Promise<Seeded> {
   // One at a time: each hashes a password (scrypt), and six at once on a busy 2-core machine
   // can outlast identity's call deadline.
   const users: Awaited<ReturnType<ReturnType<typeof register>>>[] = [];
-  for (let i = 0; i < 6; i += 1) users.push(await register(base)());
-  const [big, small, ...members] = users;
+  for (let i = 0; i < 7; i += 1) users.push(await register(base)());
+  const [big, small, deleter, ...members] = users;
   const project = await api<{ id: string }>(
     base,
     'POST',
@@ -93,7 +105,19 @@ export async function seed(base: string, databaseUrl: string): Promise<Seeded> {
     );
     const last = rows[0]!;
     const deepCursor = Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString('base64url');
-    return { token: big!.token, smallToken: small!.token, projectId: project.id, deepCursor };
+    const environments = await db.query<{ id: string }>('select id from environments.environments where project_id = $1 and is_default', [
+      project.id,
+    ]);
+    return {
+      databaseUrl,
+      token: big!.token,
+      userId: big!.user.id,
+      smallToken: small!.token,
+      projectId: project.id,
+      environmentId: environments.rows[0]!.id,
+      deepCursor,
+      deleter: { token: deleter!.token, userId: deleter!.user.id },
+    };
   } finally {
     await db.end();
   }

@@ -58,6 +58,8 @@ export interface ServiceContext {
   afterTransaction(effect: () => Promise<void>): void;
   /** Runs what the two above collected; the runtime calls it, handlers never do. */
   settle(committed: boolean): Promise<void>;
+  /** Writes what must commit with the call's changes (its recorded events); the runtime calls it right before each commit. */
+  beforeCommit(): Promise<void>;
   /** Where the call's outcome and duration are recorded (see implementService). */
   metrics?: Metrics;
   /**
@@ -155,6 +157,9 @@ export function createServiceContext(parts: ServiceContextParts): ServiceContext
     get services() {
       services ??= parts.services();
       return services;
+    },
+    beforeCommit: async () => {
+      await events?.writeRecorded();
     },
     afterCommit: (effect) => onCommit.push(effect),
     afterTransaction: (effect) => onEnd.push(effect),

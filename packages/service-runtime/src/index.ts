@@ -26,7 +26,7 @@ export type { LazyMigrations, OrmOptions, PoolOptions, ServiceOrmOptions } from 
 export { initOrm, lazyMigrations } from './orm.js';
 export { runInTransaction } from './transaction.js';
 export { deleteExisting, forUpdate, forUpdateClause } from './mutations.js';
-export { numberedPlaceholders, readPooledRows, readRows } from './reads.js';
+export { numberedPlaceholders, readPooledRows, readRows, transactionRows } from './reads.js';
 export type { BatchLoad, BatchedRead } from './read-batcher.js';
 export { BATCH_INDEX, MAX_BATCH_KEYS, batchedReader, rowsByKey, unnestKeys } from './read-batcher.js';
 export type { KnownFields, RowOf, SameFields, SnakeCase, WireOf } from './entity-columns.js';
@@ -60,6 +60,7 @@ export {
   ProcessedEvent,
   arrivedTogether,
   deadLetterCounts,
+  eachEvent,
   eventAttemptsTableSql,
   eventConsumerTablesSql,
   jetStreamEventSource,

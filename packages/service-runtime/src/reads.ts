@@ -53,8 +53,33 @@ function statementOf(sql: string): Statement {
  * while the call has forked none (see `ServiceContext.read`): the pool is the same.
  */
 export async function readRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
-  if (em.isInTransaction()) return em.execute<Row[]>(sql, [...params]);
+  if (em.isInTransaction()) return transactionRows<Row>(em, sql, params);
   return readPooledRows<Row>(em, sql, params);
+}
+
+/**
+ * A hand-written statement in the EntityManager's transaction, on the transaction's own
+ * connection (knex hands a transaction's client that one), prepared and with bound parameters
+ * as `readPooledRows` runs them; a failure is converted as MikroORM converts its own
+ * (`UniqueConstraintViolationException`, …).
+ */
+export async function transactionRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
+  const transaction = em.getTransactionContext<{ client: ConnectionPool }>();
+  if (!transaction) throw new Error('transactionRows needs an EntityManager in a transaction');
+  const started = Date.now();
+  const connection = await transaction.client.acquireConnection();
+  try {
+    const { rows } = await connection.query({ ...statementOf(sql), values: params });
+    em.config.getLogger().logQuery({ query: sql, took: Date.now() - started, results: rows.length, level: 'info' });
+    return rows as Row[];
+  } catch (error) {
+    throw em
+      .getPlatform()
+      .getExceptionConverter()
+      .convertException(error as Error);
+  } finally {
+    await transaction.client.releaseConnection(connection);
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ export async function runInTransaction<T>(ctx: ServiceContext, work: () => Promi
   let output: T;
   try {
     output = await work();
+    await ctx.beforeCommit();
     await em.commit();
   } catch (error) {
     if (em.isInTransaction()) await em.rollback().catch(() => undefined);

@@ -1,15 +1,18 @@
 import { DEFAULT_ENVIRONMENT } from '@atrium/contract';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
-import { conflict } from '@atrium/service-runtime';
+import { conflict, transactionRows } from '@atrium/service-runtime';
 import type { Handler } from '../deps.js';
 import { toEnvironmentDto } from '../dto.js';
 import { Environment } from '../entities/index.js';
 import type { IEnvironment } from '../entities/index.js';
 import { holdProjectForCreate } from '../deleted-projects.repository.js';
+import { ENVIRONMENT_COLUMNS } from '../environment.repository.js';
 import { ENVIRONMENTS_SCHEMA } from '../schema.js';
 
 const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
+/** Named, not `*`: the statements are prepared (see service-runtime's readRows). */
+const COLUMNS = ENVIRONMENT_COLUMNS;
 
 /**
  * The project's default environment, created unless it exists: insert-if-absent, so the direct
@@ -22,18 +25,21 @@ const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
 export async function ensureDefaultEnvironment(em: EntityManager, projectId: string): Promise<IEnvironment> {
   await holdProjectForCreate(em, projectId);
   const now = new Date();
-  const [found] = await em.execute<Record<string, unknown>[]>(
+  const [found] = await transactionRows<Record<string, unknown>>(
+    em,
     `with inserted as (
        insert into ${table} (id, project_id, name, display_name, type, is_default, created_at, updated_at)
-       values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning *)
-     select * from inserted
+       values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning ${COLUMNS})
+     select ${COLUMNS} from inserted
      union all
-     select * from ${table} where project_id = ? and is_default and not exists (select 1 from inserted)`,
+     select ${COLUMNS} from ${table} where project_id = ? and is_default and not exists (select 1 from inserted)`,
     [randomUUID(), projectId, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.type, now, now, projectId],
   );
   const [row] = found
     ? [found]
-    : await em.execute<Record<string, unknown>[]>(`select * from ${table} where project_id = ? and is_default`, [projectId]);
+    : await transactionRows<Record<string, unknown>>(em, `select ${COLUMNS} from ${table} where project_id = ? and is_default`, [
+        projectId,
+      ]);
   if (!row) throw conflict('The project has no default environment and one named "production" already exists');
   return em.map(Environment, row);
 }

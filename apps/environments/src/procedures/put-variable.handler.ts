@@ -15,27 +15,28 @@ import { lockEnvironment, storedValue } from '../variable.repository.js';
  */
 export const putVariable =
   (cipher: SecretCipher): Handler<'variables', 'put'> =>
-  async (input, ctx) =>
-    ctx.em.transactional(async (em) => {
-      const environment = await lockEnvironment(em, input.projectId, input.envId);
-      const existing = await em.findOne(Variable, { environment: input.envId, key: input.key });
-      if (input.if_match !== undefined && (!existing || !matchesVersion(input.if_match, existing.version))) {
-        throw preconditionFailed('variable', existing?.version);
-      }
-      const stored = storedValue(cipher, input.envId, input.key, input.value, input.secret ?? existing?.secret ?? false);
-      const variable = existing
-        ? Object.assign(existing, stored)
-        : em.create(Variable, { environment: input.envId, key: input.key, ...stored });
-      // The key and whether it is secret: never the value.
-      const change = {
-        project_id: input.projectId,
-        environment_id: input.envId,
-        name: environment.name,
-        key: input.key,
-        secret: stored.secret,
-        created: !existing,
-      };
-      ctx.events.record('environments.v1.variable_set', change);
-      await em.flush();
-      return toVariableDto(variable);
-    });
+  async (input, ctx) => {
+    // The call's transaction (every mutation runs in one): no savepoint of its own.
+    const { em } = ctx;
+    const environment = await lockEnvironment(em, input.projectId, input.envId);
+    const existing = await em.findOne(Variable, { environment: input.envId, key: input.key });
+    if (input.if_match !== undefined && (!existing || !matchesVersion(input.if_match, existing.version))) {
+      throw preconditionFailed('variable', existing?.version);
+    }
+    const stored = storedValue(cipher, input.envId, input.key, input.value, input.secret ?? existing?.secret ?? false);
+    const variable = existing
+      ? Object.assign(existing, stored)
+      : em.create(Variable, { environment: input.envId, key: input.key, ...stored });
+    // The key and whether it is secret: never the value.
+    const change = {
+      project_id: input.projectId,
+      environment_id: input.envId,
+      name: environment.name,
+      key: input.key,
+      secret: stored.secret,
+      created: !existing,
+    };
+    ctx.events.record('environments.v1.variable_set', change);
+    await em.flush();
+    return toVariableDto(variable);
+  };

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { DomainEvent } from '@atrium/contract';
-import { startEventConsumer } from '@atrium/service-runtime';
+import { startEventConsumer, transactionRows } from '@atrium/service-runtime';
 import type { EventSource, EventSubscription, Logger, Metrics } from '@atrium/service-runtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PROJECTS_SCHEMA } from '../schema.js';
@@ -9,11 +9,24 @@ import { PROJECTS_SCHEMA } from '../schema.js';
 const table = `"${PROJECTS_SCHEMA}"."audit_events"`;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
-/** Writes one event into the trail; its id is the event's, so a repeat (should one get past the consumer) adds nothing. */
-export async function recordAuditEvent(event: DomainEvent, em: EntityManager): Promise<void> {
-  await em.execute(
-    `insert into ${table} (id, project_id, type, actor_id, request_id, created_at, data) values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
-    [event.id, event.data.project_id, event.type, event.actor, event.request_id, new Date(event.occurred_at), JSON.stringify(event.data)],
+/**
+ * Writes events into the trail, all in one statement; each entry's id is its event's, so a
+ * repeat (should one get past the consumer) adds nothing.
+ */
+export async function recordAuditEvents(events: readonly DomainEvent[], em: EntityManager): Promise<void> {
+  await transactionRows(
+    em,
+    `insert into ${table} (id, project_id, type, actor_id, request_id, created_at, data)
+     select * from unnest(?::uuid[], ?::uuid[], ?::text[], ?::uuid[], ?::text[], ?::timestamptz[], ?::jsonb[]) on conflict do nothing`,
+    [
+      events.map((event) => event.id),
+      events.map((event) => event.data.project_id),
+      events.map((event) => event.type),
+      events.map((event) => event.actor),
+      events.map((event) => event.request_id),
+      events.map((event) => event.occurred_at),
+      events.map((event) => JSON.stringify(event.data)),
+    ],
   );
 }
 
@@ -36,7 +49,7 @@ export async function startAuditTrail(options: AuditTrailOptions): Promise<Event
     service: 'projects',
     purpose: 'audit',
     types: SERVICE_SUBSCRIPTIONS.projects.consumers.audit,
-    handle: recordAuditEvent,
+    handle: recordAuditEvents,
     orm: options.orm,
     schema: PROJECTS_SCHEMA,
     log: options.log,

@@ -37,7 +37,7 @@ function as(userId: string, { asServed = false } = {}) {
       forkOnUse: asServed,
       log,
       // The outbox rows are written; no relay publishes them here.
-      relay: { nudge() {} } as unknown as OutboxRelay,
+      relay: { publishCommitted() {} } as unknown as OutboxRelay,
       broadcast: createLocalBroadcast(),
       services: () => serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
     }),

@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge } from 'prom-client';
 import { SERVICE_SUBSCRIPTIONS } from '@atrium/contract';
 import type { DomainEvent } from '@atrium/contract';
-import { startEventConsumer } from '@atrium/service-runtime';
+import { startEventConsumer, transactionRows } from '@atrium/service-runtime';
 import type { EventSource, EventSubscription, Logger, Metrics, SecretCipher } from '@atrium/service-runtime';
 import { PROJECTS_SCHEMA } from '../schema.js';
 import type { WebhookSettings } from './env.js';
@@ -21,19 +21,24 @@ const CLAIM_MARGIN_MS = 60_000;
 
 /**
  * The `projects_webhooks` consumer's handler: one pending delivery (attempt 1, due now) for each
- * webhook of the event's project whose filter takes it, in the consumer's transaction — so an
- * event is either marked handled with its deliveries recorded, or neither. The body is made
- * here once: every attempt sends the same bytes.
+ * webhook of an event's project whose filter takes it — the events of a batch in one statement,
+ * in the consumer's transaction, so an event is either marked handled with its deliveries
+ * recorded, or neither. The body is made here once: every attempt sends the same bytes.
  */
-export async function recordWebhookDeliveries(event: DomainEvent, em: EntityManager): Promise<number> {
-  const body = JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event.data });
-  const inserted = await em.execute<{ id: string }[]>(
+export async function recordWebhookDeliveries(events: readonly DomainEvent[], em: EntityManager): Promise<number> {
+  const inserted = await transactionRows<{ id: string }>(
+    em,
     `insert into ${deliveries} (id, webhook_id, project_id, event_id, event_type, attempt, status, body, next_attempt_at, created_at)
-     select gen_random_uuid(), w.id, w.project_id, ?, ?, 1, 'pending', ?, now(), now()
-       from ${webhooks} w
-      where w.project_id = ? and (cardinality(w.events) = 0 or ? = any(w.events))
+     select gen_random_uuid(), w.id, w.project_id, e.event_id, e.event_type, 1, 'pending', e.body, now(), now()
+       from unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[]) as e (event_id, event_type, body, project_id)
+       join ${webhooks} w on w.project_id = e.project_id and (cardinality(w.events) = 0 or e.event_type = any(w.events))
      on conflict do nothing returning id`,
-    [event.id, event.type, body, event.data.project_id, event.type],
+    [
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      events.map((event) => JSON.stringify({ type: event.type, timestamp: event.occurred_at, data: event.data })),
+      events.map((event) => event.data.project_id ?? null),
+    ],
   );
   return inserted.length;
 }
@@ -268,8 +273,8 @@ export async function startWebhookDelivery(options: WebhookDeliveryOptions): Pro
     service: 'projects',
     purpose: 'webhooks',
     types: SERVICE_SUBSCRIPTIONS.projects.consumers.webhooks,
-    handle: async (event, em) => {
-      if ((await recordWebhookDeliveries(event, em)) > 0) setTimeout(wake, 20).unref();
+    handle: async (events, em) => {
+      if ((await recordWebhookDeliveries(events, em)) > 0) setTimeout(wake, 20).unref();
     },
     orm,
     schema: PROJECTS_SCHEMA,

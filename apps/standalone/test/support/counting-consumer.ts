@@ -5,6 +5,7 @@
  * Settings from the environment: DATABASE_URL, NATS_URL, NATS_USER, NATS_PASSWORD, EVENTS_STREAM, EVENTS_NAMESPACE.
  */
 import {
+  eachEvent,
   connectNats,
   createLogger,
   DeadLetter,
@@ -31,7 +32,7 @@ await startEventConsumer(jetStreamEventSource(nc, { stream: env.EVENTS_STREAM!, 
   orm,
   schema: COUNTING_SCHEMA,
   log,
-  async handle(event, em) {
+  handle: eachEvent(async (event, em) => {
     // Only the projects the test counts (the stream holds other tests' events too).
     const counted = await em.execute(`update "${COUNTING_SCHEMA}".counters set n = n + 1 where project_id = ? returning n`, [
       event.data.project_id,
@@ -39,6 +40,6 @@ await startEventConsumer(jetStreamEventSource(nc, { stream: env.EVENTS_STREAM!, 
     if (counted.length === 0) return;
     console.log(`handling ${event.id}`);
     await em.execute('select pg_advisory_xact_lock(?)', [HANDLER_LOCK]);
-  },
+  }),
 });
 console.log('consumer ready');

@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { consumerName, parseDomainEvent } from '@atrium/contract';
 import type { DomainEvent, EventType } from '@atrium/contract';
 import type { Logger } from '../logger.js';
+import { transactionRows } from '../reads.js';
 import type { Metrics } from '../metrics.js';
 import { OVERLOAD, eventAttempts } from './event-attempts.js';
 import type { CountedAttempt } from './event-attempts.js';
@@ -11,8 +12,20 @@ import type { Delivery, DeliveryOutcome, EventSource, EventSubscription } from '
 import { SpanKind, inSpan, linkTo, startSpan, tracingOn } from '@atrium/telemetry';
 import type { Link } from '@atrium/telemetry';
 
-/** Runs inside the consumer's transaction: write through `em` and the change and the "handled" mark commit together. */
-export type DomainEventHandler = (event: DomainEvent, em: EntityManager) => Promise<void>;
+/**
+ * Handles the new events of a batch, in order (often one; a redelivery always alone), inside
+ * the consumer's transaction: write through `em` and the change and the "handled" marks commit
+ * together. Events that arrived together come together, so a handler can write them all in one
+ * statement.
+ */
+export type DomainEventHandler = (events: readonly DomainEvent[], em: EntityManager) => Promise<void>;
+
+/** A handler that takes the events of a batch one at a time, in order, on the same transaction. */
+export function eachEvent(handle: (event: DomainEvent, em: EntityManager) => Promise<void>): DomainEventHandler {
+  return async (events, em) => {
+    for (const event of events) await handle(event, em);
+  };
+}
 
 export interface EventConsumerOptions {
   /** The consuming service and what this consumer is for: the durable consumer is `<service>_<purpose>`. */
@@ -103,17 +116,19 @@ export async function startEventConsumer(source: EventSource, options: EventCons
 
   /**
    * Applies events in `em`'s transaction: marks them all handled in one statement, then runs the
-   * handler for each one the mark found new, in order. Resolves with how many were new.
+   * handler once on those the mark found new, in order. Resolves with how many were new.
    */
   const applyIn = async (em: EntityManager, events: readonly DomainEvent[]): Promise<number> => {
-    const marked = await em.execute<{ event_id: string }[]>(
-      `insert into "${options.schema}"."processed_events" (consumer, event_id, processed_at) values ${events.map(() => '(?, ?, now())').join(', ')}
-       on conflict do nothing returning event_id`,
-      events.flatMap((event) => [consumer, event.id]),
+    const marked = await transactionRows<{ event_id: string }>(
+      em,
+      `insert into "${options.schema}"."processed_events" (consumer, event_id, processed_at)
+       select ?, event_id, now() from unnest(?::uuid[]) as event_id on conflict do nothing returning event_id`,
+      [consumer, events.map((event) => event.id)],
     );
     const fresh = new Set(marked.map((row) => row.event_id.toLowerCase()));
     // An event delivered twice in one batch is marked (and handled) once.
-    for (const event of events) if (fresh.delete(event.id.toLowerCase())) await options.handle(event, em);
+    const handled = events.filter((event) => fresh.delete(event.id.toLowerCase()));
+    if (handled.length > 0) await options.handle(handled, em);
     return marked.length;
   };
 

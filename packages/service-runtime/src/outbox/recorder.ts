@@ -4,9 +4,10 @@ import { DOMAIN_EVENTS } from '@atrium/contract';
 import type { DomainEvent, EventData, EventType } from '@atrium/contract';
 import type { Broadcast, CallMeta } from '@atrium/nats-trpc';
 import { activeTraceHeaders } from '@atrium/telemetry';
+import { transactionRows } from '../reads.js';
 import { OutboxEvent } from './outbox.entity.js';
 import { OUTBOX_TRACE_KEY } from './relay.js';
-import type { OutboxRelay } from './relay.js';
+import type { OutboxRelay, OutboxRow } from './relay.js';
 
 /** How a handler emits an event: recorded in its EntityManager, so it commits with the change. */
 export interface EventRecorder {
@@ -21,7 +22,13 @@ export interface EventRecorder {
    * handler succeeded — after its commit, so a listener that reacts by reading sees the change.
    */
   notify(subject: string, payload: Record<string, unknown>): void;
-  /** Called once the handler succeeded (its flush committed): wakes the relay, sends the notifications. */
+  /**
+   * Writes the events recorded since the last call into the outbox, in one statement on the
+   * transaction's connection: the runtime calls it right before each commit of the call's
+   * transaction, so the events commit with the change.
+   */
+  writeRecorded(): Promise<void>;
+  /** Called once the handler succeeded (its flush committed): hands its events to the relay to publish now, sends the notifications. */
   afterSuccess(): void;
 }
 
@@ -47,7 +54,10 @@ export function createEventRecorder(
   broadcast?: Broadcast,
   meta?: CallMeta,
 ): EventRecorder {
-  let recorded = false;
+  /** Recorded and not yet written to the outbox. */
+  const unwritten: OutboxRow[] = [];
+  /** Written, and handed to the relay once the call succeeded. */
+  const recorded: OutboxRow[] = [];
   const notifications: [string, Record<string, unknown>][] = [];
   return {
     record<T extends EventType>(type: T, data: EventData<T>) {
@@ -59,16 +69,28 @@ export function createEventRecorder(
       // sends it as headers, never in the body), so the event's consumers link to this request.
       const trace = activeTraceHeaders();
       const payload = trace ? { ...envelope, [OUTBOX_TRACE_KEY]: trace } : envelope;
-      em.create(OutboxEvent, { id: envelope.id, type, payload, publishedAt: null });
-      recorded = true;
+      unwritten.push({ id: envelope.id, type, payload, attempts: 0 });
       return envelope;
     },
     notify(subject, payload) {
       if (!broadcast) throw new Error(`No broadcast is configured for this service (notification ${subject})`);
       notifications.push([subject, payload]);
     },
+    async writeRecorded() {
+      if (unwritten.length === 0) return;
+      const rows = unwritten.splice(0);
+      const meta = em.getMetadata().find(OutboxEvent.meta.className)!;
+      const table = `"${meta.schema ?? em.config.get('schema')}"."${meta.tableName}"`;
+      // Arrays, not a row of placeholders per event: one statement text, prepared once.
+      await transactionRows(
+        em,
+        `insert into ${table} (id, type, payload, created_at) select *, now() from unnest(?::uuid[], ?::text[], ?::jsonb[])`,
+        [rows.map((row) => row.id), rows.map((row) => row.type), rows.map((row) => JSON.stringify(row.payload))],
+      );
+      recorded.push(...rows);
+    },
     afterSuccess() {
-      if (recorded) relay?.nudge();
+      relay?.publishCommitted(recorded.splice(0));
       for (const [subject, payload] of notifications.splice(0)) broadcast?.publish(subject, payload);
     },
   };
