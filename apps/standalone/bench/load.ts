@@ -158,6 +158,8 @@ try {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
+        // The routers linked in process, no broker: what this system stands for in the bench.
+        EMBEDDED_NATS: 'false',
         ...unlimited,
       },
       profileDir: PROFILE_DIR,

@@ -1,7 +1,7 @@
 /**
  * How long `pnpm start` takes to a healthy `/healthz`, exactly as a newcomer runs it (embedded
- * PostgreSQL, no broker): first in an empty data folder (the cluster is created), then again
- * on the cluster it left.
+ * PostgreSQL, and its own nats-server when the binary is found): first in an empty data folder
+ * (the cluster is created), then again on the cluster it left.
  */
 import { readdirSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
