@@ -37,7 +37,16 @@ for (const signal of STOP_SIGNALS) process.on(signal, endWhileStarting);
 // Loaded so far: the settings and the checks (preflight.ts), a tenth of Atrium's modules. The
 // rest (MikroORM, Fastify, tRPC, the apps: most of start-up's CPU) loads below, once the
 // configuration is known to be good and while the embedded PostgreSQL starts.
-await runProcess('atrium', async (useLogger) => {
+await runProcess('atrium', (useLogger) =>
+  start(useLogger).catch((error: unknown) => {
+    // A stop signal during start-up stops the PostgreSQL under the start, which then fails
+    // ("connection refused"): not a failure to report, the signal's own exit is under way.
+    if (ending) return new Promise<never>(() => undefined);
+    throw error;
+  }),
+);
+
+async function start(useLogger: Parameters<Parameters<typeof runProcess>[1]>[0]) {
   const config = loadStandaloneConfig();
   const log = useLogger(createLogger('atrium', config.LOG_LEVEL));
   if (config.EMBEDDED_NATS === 'true' && config.NATS_URL)
@@ -107,4 +116,4 @@ await runProcess('atrium', async (useLogger) => {
       await tracing?.stop();
     },
   };
-});
+}

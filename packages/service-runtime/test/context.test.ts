@@ -22,15 +22,24 @@ function fakeEntityManager() {
       seen.released += 1;
     },
   };
+  // The transaction's own connection, as knex hands it to a transaction's client.
+  const transactionClient = {
+    acquireConnection: async () => ({
+      query: async (statement: { text: string }) => {
+        seen.executed.push(statement.text);
+        return { rows: [{ from: 'transaction' }] };
+      },
+    }),
+    releaseConnection: async () => undefined,
+  };
+  const logger = { getLogger: () => ({ logQuery() {} }) };
   const forked = {
     isInTransaction: () => inTransaction,
     begin: async () => {
       inTransaction = true;
     },
-    execute: async (sql: string) => {
-      seen.executed.push(sql);
-      return [{ from: 'transaction' }];
-    },
+    getTransactionContext: () => (inTransaction ? { client: transactionClient } : undefined),
+    config: logger,
   };
   const root = {
     fork: () => {
@@ -39,7 +48,7 @@ function fakeEntityManager() {
     },
     isInTransaction: () => false,
     getConnection: () => ({ getKnex: () => ({ client }) }),
-    config: { getLogger: () => ({ logQuery() {} }) },
+    config: logger,
   };
   return { em: root as unknown as EntityManager, seen };
 }
