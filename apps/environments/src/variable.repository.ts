@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterCursor, notFound, readRows } from '@atrium/service-runtime';
-import { Environment, Variable } from './entities/index.js';
+import type { RowOf } from '@atrium/service-runtime';
+import { Environment, Variable, variableFields } from './entities/index.js';
+import type { IVariable } from './entities/index.js';
 import { environmentNotFound } from './environment.repository.js';
 import type { SecretCipher } from '@atrium/service-runtime';
 import { ENVIRONMENTS_SCHEMA } from './schema.js';
@@ -17,18 +19,34 @@ export function storedValue(cipher: SecretCipher, environmentId: string, key: st
   return { secret, value: null, ciphertext: sealed.ciphertext, keyId: sealed.keyId };
 }
 
+/** Named, not `*`: the statement is prepared (see service-runtime's readRows). */
+const VARIABLE_COLUMNS = `${variableFields.columns('v')}, v.environment_id`;
+
 /**
- * Locks the project's environment for the rest of the transaction (or 404): variable writes to
- * one environment take turns, and it cannot be deleted under them.
+ * Locks the project's environment for the rest of the transaction (or 404) and then reads its
+ * variable `key`, null when there is none: variable writes to one environment take turns, and it
+ * cannot be deleted under them. Two statements: the read's snapshot must be taken once the lock
+ * is held (a join read in the locking statement would see a variable as it was before the write
+ * it waited for).
  */
-export async function lockEnvironment(em: EntityManager, projectId: string, envId: string): Promise<{ name: string }> {
-  const [row] = await readRows<{ name: string }>(
+export async function lockEnvironmentWithVariable(
+  em: EntityManager,
+  projectId: string,
+  envId: string,
+  key: string,
+): Promise<{ name: string; variable: IVariable | null }> {
+  const [environment] = await readRows<{ name: string }>(
     em,
-    `select id, name from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`,
+    `select name from "${ENVIRONMENTS_SCHEMA}".environments where id = ? and project_id = ? for update`,
     [envId, projectId],
   );
-  if (!row) throw environmentNotFound();
-  return row;
+  if (!environment) throw environmentNotFound();
+  const [variable] = await readRows<RowOf<IVariable>>(
+    em,
+    `select ${VARIABLE_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".variables v where v.environment_id = ? and v.key = ?`,
+    [envId, key],
+  );
+  return { name: environment.name, variable: variable ? em.map(Variable, variable) : null };
 }
 
 /** One page (plus one row) of an environment's variables in (created_at, id) order; sealed values are not even read. */

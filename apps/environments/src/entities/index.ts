@@ -7,6 +7,7 @@ export { Environment, Variable };
 export type { IEnvironment } from './environment.entity.js';
 export { environmentFields } from './environment.entity.js';
 export type { IVariable } from './variable.entity.js';
+export { variableFields } from './variable.entity.js';
 
 /** The outbox, the idempotency records and the event consumer's tables (from service-runtime) live in this service's schema too. */
 export const entities = [Environment, Variable, DeletedProject, OutboxEvent, IdempotencyRecord, ProcessedEvent, EventAttempt, DeadLetter];

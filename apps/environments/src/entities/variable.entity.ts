@@ -1,7 +1,7 @@
 import { defineEntity } from '@mikro-orm/core';
 import type { InferEntity } from '@mikro-orm/core';
 import { VARIABLE_KEY_MAX } from '@atrium/contract';
-import { columns } from '@atrium/service-runtime';
+import { columns, fieldsOf } from '@atrium/service-runtime';
 import { Environment } from './environment.entity.js';
 
 /**
@@ -37,3 +37,4 @@ export const Variable = defineEntity({
 });
 
 export type IVariable = InferEntity<typeof Variable>;
+export const variableFields = fieldsOf(Variable);

@@ -4,7 +4,7 @@ import { toVariableDto } from '../dto.js';
 import { Variable } from '../entities/index.js';
 import type { SecretCipher } from '@atrium/service-runtime';
 import { preconditionFailed } from '../environment.repository.js';
-import { lockEnvironment, storedValue } from '../variable.repository.js';
+import { lockEnvironmentWithVariable, storedValue } from '../variable.repository.js';
 
 /**
  * Creates or replaces a variable. `secret` left out keeps the variable's kind (plain when new);
@@ -18,8 +18,7 @@ export const putVariable =
   async (input, ctx) => {
     // The call's transaction (every mutation runs in one): no savepoint of its own.
     const { em } = ctx;
-    const environment = await lockEnvironment(em, input.projectId, input.envId);
-    const existing = await em.findOne(Variable, { environment: input.envId, key: input.key });
+    const { name, variable: existing } = await lockEnvironmentWithVariable(em, input.projectId, input.envId, input.key);
     if (input.if_match !== undefined && (!existing || !matchesVersion(input.if_match, existing.version))) {
       throw preconditionFailed('variable', existing?.version);
     }
@@ -31,7 +30,7 @@ export const putVariable =
     const change = {
       project_id: input.projectId,
       environment_id: input.envId,
-      name: environment.name,
+      name,
       key: input.key,
       secret: stored.secret,
       created: !existing,
