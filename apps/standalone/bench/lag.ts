@@ -69,9 +69,12 @@ interface Write {
 }
 
 /** One write: PUT /projects/:id with its own request id; resolves when its answer is in. */
-function sendWrite(system: System, agent: http.Agent, projectId: string, write: Write, n: number): Promise<void> {
+function sendWrite(system: System, agent: http.Agent, projectId: string, write: Write): Promise<void> {
   const url = new URL(system.url);
-  const body = JSON.stringify({ description: `lag ${n}` });
+  // Unique to the write (its request id is the run's tag and its number): a value the project
+  // already has (the warm-up run wrote `lag 0…` too) changes nothing, so Atrium would leave its
+  // `updated_at` as it was, and the lag would be counted from the earlier write.
+  const body = JSON.stringify({ description: `lag ${write.requestId}` });
   return new Promise((resolve) => {
     write.sentAt = Date.now();
     const request = http.request(
@@ -121,7 +124,7 @@ async function sendPaced(system: System, projectIds: string[], writes: Write[], 
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * LAG_RATE) + 1);
       while (answers.length < due) {
         const n = answers.length;
-        answers.push(sendWrite(system, agent, projectIds[n % projectIds.length]!, writes[n]!, n));
+        answers.push(sendWrite(system, agent, projectIds[n % projectIds.length]!, writes[n]!));
       }
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
