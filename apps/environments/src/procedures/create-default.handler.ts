@@ -17,12 +17,21 @@ const COLUMNS = ENVIRONMENT_COLUMNS;
 /**
  * The project's default environment, created unless it exists: insert-if-absent, so the direct
  * call from projects and the `projects.v1.created` event (either, both, or one twice) leave
- * exactly one, and the partial unique index makes that hold under any race. Usually one
- * statement: the row inserted, or else the default already there. A default committed by a
- * concurrent insert while this one waited on it is not in that statement's snapshot, so
- * finding none, it is looked for once more before concluding there is none.
+ * exactly one, and the partial unique index makes that hold under any race. First a look for
+ * it (the event usually finds what the direct call made); if none, under the project's lock and
+ * past its tombstone, one statement inserts the row or else finds the default already there. A
+ * default committed by a concurrent insert while this one waited on it is not in that
+ * statement's snapshot, so finding none, it is looked for once more before concluding there is none.
  */
 export async function ensureDefaultEnvironment(em: EntityManager, projectId: string): Promise<IEnvironment> {
+  // Usually there already: the event after projects' direct call made it. Nothing to create, so
+  // no lock to take and no tombstone to look for.
+  const [existing] = await transactionRows<Record<string, unknown>>(
+    em,
+    `select ${COLUMNS} from ${table} where project_id = ? and is_default`,
+    [projectId],
+  );
+  if (existing) return em.map(Environment, existing);
   await holdProjectForCreate(em, projectId);
   const now = new Date();
   const [found] = await transactionRows<Record<string, unknown>>(

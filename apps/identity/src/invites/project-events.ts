@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DomainEvent } from '@atrium/contract';
-import { Invite } from '../entities/index.js';
+import { transactionRows } from '@atrium/service-runtime';
+import { IDENTITY_SCHEMA } from '../db.js';
 
 /**
  * The `identity_cascade` consumer's handler: a deleted project's invites go — pending ones
@@ -9,5 +10,5 @@ import { Invite } from '../entities/index.js';
  */
 export async function onProjectDeleted(event: DomainEvent, em: EntityManager): Promise<void> {
   if (event.type !== 'projects.v1.deleted') return;
-  await em.nativeDelete(Invite, { projectId: event.data.project_id });
+  await transactionRows(em, `delete from "${IDENTITY_SCHEMA}".invites where project_id = ?`, [event.data.project_id]);
 }
