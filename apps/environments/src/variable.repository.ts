@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { afterCursor, notFound, readRows } from '@atrium/service-runtime';
+import { LIST_START, decodeCursor, notFound, readRows } from '@atrium/service-runtime';
 import type { RowOf } from '@atrium/service-runtime';
-import { Environment, Variable, variableFields } from './entities/index.js';
+import { Variable, variableFields } from './entities/index.js';
 import type { IVariable } from './entities/index.js';
 import { environmentNotFound } from './environment.repository.js';
 import type { SecretCipher } from '@atrium/service-runtime';
@@ -49,23 +49,34 @@ export async function lockEnvironmentWithVariable(
   return { name: environment.name, variable: variable ? em.map(Variable, variable) : null };
 }
 
-/** One page (plus one row) of an environment's variables in (created_at, id) order; sealed values are not even read. */
+/** What a page of variables reads: what the API answers and the cursor needs; sealed values are not even read. */
+const LISTED_COLUMNS = 'v.id, v.key, v.secret, v.value, v.version, v.created_at, v.updated_at';
+
+/**
+ * One page (plus one row) of an environment's variables in (created_at, id) order, in one
+ * prepared statement: the environment (of this project, or 404) with the page of its variables
+ * walked from the (environment_id, created_at, id) index.
+ */
 export async function listEnvironmentVariables(
   em: EntityManager,
   projectId: string,
   envId: string,
   cursor: string | undefined,
   limit: number,
-) {
-  const environment = await em.findOne(Environment, { id: envId, projectId }, { fields: ['id'] });
-  if (!environment) throw environmentNotFound();
-  return em.find(
-    Variable,
-    { environment: envId, ...afterCursor(cursor) },
-    {
-      fields: ['id', 'key', 'secret', 'value', 'version', 'createdAt', 'updatedAt'],
-      orderBy: { createdAt: 'asc', id: 'asc' },
-      limit: limit + 1,
-    },
+): Promise<IVariable[]> {
+  const after = cursor ? decodeCursor(cursor) : LIST_START;
+  const rows = await readRows<RowOf<IVariable> & { environment: string }>(
+    em,
+    `select e.id as environment, page.*
+       from "${ENVIRONMENTS_SCHEMA}".environments e
+       left join lateral (
+         select ${LISTED_COLUMNS} from "${ENVIRONMENTS_SCHEMA}".variables v
+          where v.environment_id = e.id and (v.created_at, v.id) > (?::timestamptz, ?::uuid)
+          order by v.created_at, v.id
+          limit ?) page on true
+      where e.id = ? and e.project_id = ?`,
+    [after.createdAt, after.id, limit + 1, envId, projectId],
   );
+  if (rows.length === 0) throw environmentNotFound();
+  return rows.filter((row) => row.id !== null).map((row) => variableFields.ofRow(row));
 }
