@@ -51,7 +51,7 @@ try {
       }),
     );
   };
-  const projects = [];
+  const projects: { id: string }[] = [];
   for (let i = 0; i < PROJECTS; i++) projects.push(await caller().projects.create({ name: `handler-cpu-${i}` }));
 
   const measure = async (name: string, call: (n: number) => Promise<unknown>) => {
