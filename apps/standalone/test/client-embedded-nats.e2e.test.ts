@@ -18,6 +18,7 @@ import { CLIENT_FILE, NATS_PID_FILE, startEmbeddedNats } from '../src/embedded-n
 import type { EmbeddedNats } from '../src/embedded-nats.js';
 import { loadStandaloneConfig } from '../src/env.js';
 import { apiClient, newUser } from './support/system.js';
+import { isRunning } from '../src/data-dir.js';
 
 /**
  * `pnpm start` serving NATS clients, as its own process (start.js, what `pnpm start` runs): by
@@ -56,15 +57,6 @@ const listening = (port: number) =>
     });
     socket.once('error', () => resolve(false));
   });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 interface Banner {
   msg: string;
