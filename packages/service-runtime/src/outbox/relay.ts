@@ -134,8 +134,10 @@ export class OutboxRelay {
       try {
         await this.publish(row);
       } catch (error) {
-        // Left to the poll, which counts the attempts (a broker that is down is waited out there).
-        this.log.warn({ err: error, eventId: row.id, type: row.type }, 'outbox relay: publish after commit failed: left to the poll');
+        // Left to the poll, which counts the attempts and waits a broker that is down out (and says
+        // so once per poll, not once per write here).
+        const level = isBrokerUnavailable(error) ? 'debug' : 'warn';
+        this.log[level]({ err: error, eventId: row.id, type: row.type }, 'outbox relay: publish after commit failed: left to the poll');
         for (const later of rows.slice(index)) this.inHand.delete(later.id);
         this.loop.nudge();
         return;
