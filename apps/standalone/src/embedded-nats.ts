@@ -10,7 +10,7 @@ import { StartupError } from '@atrium/service-runtime/settings';
 import type { Logger } from '@atrium/service-runtime/settings';
 import { isRunning, processInfo, untilGone } from './data-dir.js';
 import type { StandaloneConfig } from './env.js';
-import { ensurePortFree, freePortOn } from './port.js';
+import { ensurePortFree } from './port.js';
 import type { BusAuthOf } from './system.js';
 
 /**
@@ -102,13 +102,10 @@ function resolvePasswords(dataDir: string): Passwords {
 }
 
 /**
- * Whether to start a broker, and which binary: `findBinary` is local-infra's natsServerBinary
+ * Which binary to start, once a broker is wanted: `findBinary` is local-infra's natsServerBinary
  * (a parameter for the tests). Throws, worded for a person, where EMBEDDED_NATS=true cannot be had.
  */
-export function embeddedNatsPlan(config: StandaloneConfig, findBinary: () => string): { binary: string } | NoEmbeddedNats {
-  if (config.EMBEDDED_NATS === 'true' && config.NATS_URL)
-    throw new StartupError('Invalid configuration: EMBEDDED_NATS=true and NATS_URL exclude each other');
-  if (config.NATS_URL || config.EMBEDDED_NATS === 'false') return { started: false };
+function embeddedNatsPlan(config: StandaloneConfig, findBinary: () => string): { binary: string } | NoEmbeddedNats {
   let binary: string | undefined;
   try {
     binary = findBinary();
@@ -297,9 +294,12 @@ export async function startEmbeddedNats(
   log: Logger,
   options: EmbeddedNatsOptions = {},
 ): Promise<EmbeddedNats | NoEmbeddedNats> {
-  // Loaded only without NATS_URL: local-infra's nats-server lookup.
-  const findBinary = options.findBinary ?? (await import('@atrium/local-infra')).natsServerBinary;
-  const plan = embeddedNatsPlan(config, findBinary);
+  // The one place that decides whether there is a broker of its own (main.ts refused
+  // EMBEDDED_NATS=true with NATS_URL before anything started).
+  if (config.NATS_URL || config.EMBEDDED_NATS === 'false') return { started: false };
+  // Loaded only then: local-infra's nats-server lookup and free ports.
+  const { freePort, natsServerBinary } = await import('@atrium/local-infra');
+  const plan = embeddedNatsPlan(config, options.findBinary ?? natsServerBinary);
   if (!('binary' in plan)) return plan;
 
   const dataDir = config.DATA_DIR;
@@ -350,7 +350,7 @@ export async function startEmbeddedNats(
           ? preferred
           : undefined;
       for (let attempt = 1; !server; attempt += 1) {
-        port = candidate ?? (await freePortOn(host));
+        port = candidate ?? (await freePort(host));
         try {
           server = await runNatsServer(plan.binary, host, port, storeDir, configFile, log, record);
         } catch (error) {

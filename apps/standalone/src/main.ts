@@ -53,10 +53,11 @@ async function start(useLogger: Parameters<Parameters<typeof runProcess>[1]>[0])
     throw new StartupError('Invalid configuration: EMBEDDED_NATS=true and NATS_URL exclude each other');
   const early = await preflight(config, log);
   database = early.database;
-  // Unless NATS_URL or EMBEDDED_NATS=false: a nats-server of its own when the binary is found.
-  nats = config.NATS_URL || config.EMBEDDED_NATS === 'false' ? undefined : startEmbeddedNats(config, log);
+  // A nats-server of its own when wanted and found (startEmbeddedNats decides).
+  const natsStart = startEmbeddedNats(config, log);
+  nats = natsStart;
   // Held until awaited below: a failed start is reported there, not as unhandled.
-  nats?.catch(() => undefined);
+  natsStart.catch(() => undefined);
   // All of Atrium in one process, one service name; nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const tracing = await startTracing({ serviceName: 'atrium' });
   const { startSystem } = await import('./system.js').catch(async (error: unknown) => {
@@ -70,7 +71,7 @@ async function start(useLogger: Parameters<Parameters<typeof runProcess>[1]>[0])
     ]);
     throw error;
   });
-  const broker = await nats?.catch(async (error: unknown) => {
+  const broker = await natsStart.catch(async (error: unknown) => {
     // When the database failed too (its data folder in use, say), its failure is the one reported.
     const databaseFailure = await early.database?.then(
       async (database) => {

@@ -13,15 +13,3 @@ export function ensurePortFree(host: string, port: number): Promise<void> {
     probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
 }
-
-/** A port nothing listens on at `host` right now (the system's pick): for a listener started next. */
-export function freePortOn(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ host, port: 0, exclusive: true }, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error(`no free port on ${host}`))));
-    });
-  });
-}

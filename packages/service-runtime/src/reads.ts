@@ -66,19 +66,13 @@ export async function readRows<Row>(em: EntityManager, sql: string, params: read
 export async function transactionRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
   const transaction = em.getTransactionContext<{ client: ConnectionPool }>();
   if (!transaction) throw new Error('transactionRows needs an EntityManager in a transaction');
-  const started = Date.now();
-  const connection = await transaction.client.acquireConnection();
   try {
-    const { rows } = await connection.query({ ...statementOf(sql), values: params });
-    em.config.getLogger().logQuery({ query: sql, took: Date.now() - started, results: rows.length, level: 'info' });
-    return rows as Row[];
+    return await preparedOn<Row>(transaction.client, em, sql, params);
   } catch (error) {
     throw em
       .getPlatform()
       .getExceptionConverter()
       .convertException(error as Error);
-  } finally {
-    await transaction.client.releaseConnection(connection);
   }
 }
 
@@ -88,14 +82,22 @@ export async function transactionRows<Row>(em: EntityManager, sql: string, param
  * never in one caller's transaction.
  */
 export async function readPooledRows<Row>(em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
-  const pool = em.getConnection().getKnex().client as ConnectionPool;
+  return preparedOn<Row>(em.getConnection().getKnex().client as ConnectionPool, em, sql, params);
+}
+
+/**
+ * `sql` as a prepared statement on a connection `client` hands out — a pooled one, or a
+ * transaction's own (knex's transaction client hands that one and never releases it) — logged
+ * like every other statement (tests count them).
+ */
+async function preparedOn<Row>(client: ConnectionPool, em: EntityManager, sql: string, params: readonly unknown[]): Promise<Row[]> {
   const started = Date.now();
-  const connection = await pool.acquireConnection();
+  const connection = await client.acquireConnection();
   try {
     const { rows } = await connection.query({ ...statementOf(sql), values: params });
     em.config.getLogger().logQuery({ query: sql, took: Date.now() - started, results: rows.length, level: 'info' });
     return rows as Row[];
   } finally {
-    await pool.releaseConnection(connection);
+    await client.releaseConnection(connection);
   }
 }

@@ -11,8 +11,13 @@ import { ENVIRONMENT_COLUMNS } from '../environment.repository.js';
 import { ENVIRONMENTS_SCHEMA } from '../schema.js';
 
 const table = `"${ENVIRONMENTS_SCHEMA}".environments`;
-/** Named, not `*`: the statements are prepared (see service-runtime's readRows). */
-const COLUMNS = ENVIRONMENT_COLUMNS;
+
+/** The project's default environment as its row, if it has one (named columns: the statement is prepared). */
+async function findDefault(em: EntityManager, projectId: string): Promise<Record<string, unknown> | undefined> {
+  const sql = `select ${ENVIRONMENT_COLUMNS} from ${table} where project_id = ? and is_default`;
+  const [row] = await transactionRows<Record<string, unknown>>(em, sql, [projectId]);
+  return row;
+}
 
 /**
  * The project's default environment, created unless it exists: insert-if-absent, so the direct
@@ -26,11 +31,7 @@ const COLUMNS = ENVIRONMENT_COLUMNS;
 export async function ensureDefaultEnvironment(em: EntityManager, projectId: string): Promise<IEnvironment> {
   // Usually there already: the event after projects' direct call made it. Nothing to create, so
   // no lock to take and no tombstone to look for.
-  const [existing] = await transactionRows<Record<string, unknown>>(
-    em,
-    `select ${COLUMNS} from ${table} where project_id = ? and is_default`,
-    [projectId],
-  );
+  const existing = await findDefault(em, projectId);
   if (existing) return em.map(Environment, existing);
   await holdProjectForCreate(em, projectId);
   const now = new Date();
@@ -38,17 +39,13 @@ export async function ensureDefaultEnvironment(em: EntityManager, projectId: str
     em,
     `with inserted as (
        insert into ${table} (id, project_id, name, display_name, type, is_default, created_at, updated_at)
-       values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning ${COLUMNS})
-     select ${COLUMNS} from inserted
+       values (?, ?, ?, ?, ?, true, ?, ?) on conflict do nothing returning ${ENVIRONMENT_COLUMNS})
+     select ${ENVIRONMENT_COLUMNS} from inserted
      union all
-     select ${COLUMNS} from ${table} where project_id = ? and is_default and not exists (select 1 from inserted)`,
+     select ${ENVIRONMENT_COLUMNS} from ${table} where project_id = ? and is_default and not exists (select 1 from inserted)`,
     [randomUUID(), projectId, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.name, DEFAULT_ENVIRONMENT.type, now, now, projectId],
   );
-  const [row] = found
-    ? [found]
-    : await transactionRows<Record<string, unknown>>(em, `select ${COLUMNS} from ${table} where project_id = ? and is_default`, [
-        projectId,
-      ]);
+  const row = found ?? (await findDefault(em, projectId));
   if (!row) throw conflict('The project has no default environment and one named "production" already exists');
   return em.map(Environment, row);
 }

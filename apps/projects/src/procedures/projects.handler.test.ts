@@ -27,7 +27,7 @@ afterAll(() => harness?.stop());
  * A caller for `userId`, on an EntityManager forked for this call; or, `asServed`, on the root
  * one forked on first use, as the service endpoint does (calls then share its batched reads).
  */
-function as(userId: string, { asServed = false } = {}) {
+function as(userId: string, { asServed = false, relay = { publishCommitted() {} } as Pick<OutboxRelay, 'publishCommitted'> } = {}) {
   const meta = { requestId: 'test', caller: { userId, credentialId: randomUUID() } };
   return router.createCaller(
     createServiceContext({
@@ -36,8 +36,8 @@ function as(userId: string, { asServed = false } = {}) {
       em: asServed ? harness.orm.em : harness.orm.em.fork(),
       forkOnUse: asServed,
       log,
-      // The outbox rows are written; no relay publishes them here.
-      relay: { publishCommitted() {} } as unknown as OutboxRelay,
+      // The outbox rows are written; no relay publishes them here unless the test gives one.
+      relay: relay as OutboxRelay,
       broadcast: createLocalBroadcast(),
       services: () => serviceClients({ call: () => Promise.reject(new Error('no other services here')) }, meta),
     }),
@@ -103,6 +103,24 @@ describe('projects handlers', () => {
       outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.name : (outcome.reason as { code: string }).code)),
     ).toEqual(['unit-together-a', 'unit-together-b', 'NOT_FOUND']);
     expect(statements.filter((line) => /\bselect\b/i.test(line))).toHaveLength(1);
+  });
+
+  it("hands a committed change's events to the relay as written to the outbox, and a rolled-back one's to nobody", async () => {
+    const handed: { id: string; type: string }[] = [];
+    const relay = { publishCommitted: (rows: readonly { id: string; type: string }[]) => void handed.push(...rows) };
+    const owner = randomUUID();
+    const project = await as(owner, { relay }).projects.create({ name: 'unit-handed' });
+    const outbox = await harness.orm.em
+      .fork()
+      .execute<{ id: string; type: string }[]>(`select id, type from projects.outbox where payload->'data'->>'project_id' = ?`, [
+        project.id,
+      ]);
+    expect(handed).toEqual([{ id: outbox[0]!.id, type: 'projects.v1.created', payload: expect.any(Object), attempts: 0 }]);
+    expect(outbox).toHaveLength(1);
+
+    handed.length = 0;
+    await expect(as(randomUUID(), { relay }).projects.create({ name: 'unit-handed' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(handed).toEqual([]);
   });
 
   it('hides projects from non-members and refuses low roles', async () => {
